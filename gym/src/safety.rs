@@ -1,0 +1,144 @@
+//! The safety layer: one wrapper that guards every backend the same way, simulated or real.
+//!
+//! - every command is checked ([`Command::validate`]): bad numbers, names and limits are
+//!   refused and the arm keeps doing what it did;
+//! - end-effector targets are clipped into the workspace box;
+//! - motion per control step is limited: end-effector by [`RobotSpec::max_ee_step`] per axis,
+//!   joints by their velocity limits;
+//! - a command whose deadline has passed is not executed: the arm holds still instead.
+
+use crate::oracle::{Oracle, OracleState};
+use crate::robot::*;
+use glam::DVec3;
+
+/// Wraps a [`Robot`] and enforces the limits above on everything sent to it.
+pub struct SafetyLayer<R: Robot> {
+    inner: R,
+    active: Command,
+    holding: bool,
+    stopped: bool,
+}
+
+impl<R: Robot> SafetyLayer<R> {
+    pub fn new(inner: R) -> Self {
+        Self {
+            inner,
+            active: Command::new(CommandMode::Hold),
+            holding: false,
+            stopped: false,
+        }
+    }
+
+    /// The guarded robot.
+    pub fn inner(&self) -> &R {
+        &self.inner
+    }
+
+    /// The guarded robot, for backend-specific calls (resets, snapshots). Commands sent here
+    /// bypass the safety checks.
+    pub fn inner_mut(&mut self) -> &mut R {
+        &mut self.inner
+    }
+
+    /// The command as it will reach the backend this step: clipped and rate-limited.
+    fn safe_command(&self, state: &RobotState) -> Command {
+        let spec = self.inner.spec();
+        let step = DVec3::splat(spec.max_ee_step);
+        let ee_toward = |target: DVec3| {
+            let target = spec.workspace.clamp(target);
+            // Rate-limit from inside the box, so an arm that starts outside is brought in.
+            let from = spec.workspace.clamp(state.ee_position);
+            let next = from + (target - from).clamp(-step, step);
+            CommandMode::EndEffectorPosition(next)
+        };
+        let joints_toward = |targets: Vec<f64>| {
+            let dt = spec.control_dt;
+            let limited = targets
+                .iter()
+                .zip(&state.joint_positions)
+                .zip(&spec.joints)
+                .map(|((t, q), j)| {
+                    let max = j.max_velocity * dt;
+                    q + (t - q).clamp(-max, max)
+                })
+                .collect();
+            CommandMode::JointPositions(limited)
+        };
+        let mode = match &self.active.mode {
+            CommandMode::Hold => CommandMode::Hold,
+            CommandMode::EndEffectorDelta(d) => ee_toward(state.ee_position + *d),
+            CommandMode::EndEffectorPosition(p) => ee_toward(*p),
+            CommandMode::JointPositions(q) => joints_toward(q.clone()),
+            CommandMode::NamedJointPositions(pairs) => {
+                let mut q = state.joint_positions.clone();
+                for (name, v) in pairs {
+                    if let Some(i) = spec.joint_index(name) {
+                        q[i] = *v;
+                    }
+                }
+                joints_toward(q)
+            }
+        };
+        Command::new(mode)
+    }
+}
+
+impl<R: Robot> Robot for SafetyLayer<R> {
+    fn spec(&self) -> &RobotSpec {
+        self.inner.spec()
+    }
+
+    fn state(&self) -> RobotState {
+        let mut s = self.inner.state();
+        s.holding = self.holding;
+        s
+    }
+
+    fn command(&mut self, command: Command) -> Result<(), RobotError> {
+        command.validate(self.inner.spec())?;
+        if self.stopped && command.mode != CommandMode::Hold {
+            return Err(RobotError::Stopped);
+        }
+        self.active = command;
+        Ok(())
+    }
+
+    fn step(&mut self) -> Result<RobotState, RobotError> {
+        let state = self.inner.state();
+        let expired = self.active.deadline.is_some_and(|d| state.time > d);
+        let command = if expired || self.stopped {
+            Command::new(CommandMode::Hold)
+        } else {
+            self.safe_command(&state)
+        };
+        self.holding = expired;
+        self.inner.command(command)?;
+        let mut s = self.inner.step()?;
+        s.holding = self.holding;
+        Ok(s)
+    }
+
+    fn read_sensor(&mut self, name: &str) -> Result<Image, RobotError> {
+        self.inner.read_sensor(name)
+    }
+
+    fn home(&mut self) -> Result<RobotState, RobotError> {
+        let s = self.inner.home()?;
+        self.active = Command::new(CommandMode::Hold);
+        self.stopped = false;
+        self.holding = false;
+        Ok(s)
+    }
+
+    fn stop(&mut self) {
+        self.inner.stop();
+        self.active = Command::new(CommandMode::Hold);
+        self.stopped = true;
+    }
+}
+
+impl<R: Robot + Oracle> Oracle for SafetyLayer<R> {
+    fn oracle(&self) -> OracleState {
+        self.inner.oracle()
+    }
+}

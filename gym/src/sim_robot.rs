@@ -1,0 +1,278 @@
+//! [`SimRobot`]: the [`Robot`] trait on byfeel's simulated world.
+
+use crate::oracle::{Oracle, OracleState};
+use crate::robot::*;
+use byfeel_sim::{AssetError, Frame, IkOptions, Randomization, SimError, Snapshot, World};
+use glam::DVec3;
+use std::path::Path;
+
+/// A simulated arm in a scene. Use it through [`crate::SafetyLayer`] like any other robot.
+///
+/// ```no_run
+/// use byfeel_gym::{Command, Robot, SafetyLayer, SimRobot};
+/// use byfeel_sim::Randomization;
+/// let mut robot = SafetyLayer::new(SimRobot::from_scene("door", Randomization::Nominal)?);
+/// robot.command(Command::ee_delta(0.0, 0.0, -0.02))?; // 2 cm down per step
+/// for _ in 0..5 {
+///     let state = robot.step()?;
+///     println!("{:.3} s: hand at {:?}", state.time, state.ee_position);
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct SimRobot {
+    world: World,
+    spec: RobotSpec,
+    command: Command,
+    /// Joint targets frozen when a hold began.
+    hold_at: Option<Vec<f64>>,
+    stopped: bool,
+    ik: IkOptions,
+}
+
+/// A snapshot of a [`SimRobot`]: the world and the command in force.
+#[derive(Clone)]
+pub struct SimRobotSnapshot {
+    world: Snapshot,
+    command: Command,
+    hold_at: Option<Vec<f64>>,
+    stopped: bool,
+}
+
+impl SimRobot {
+    /// Wraps a built world.
+    pub fn new(world: World) -> Self {
+        let chain = &world.arm.description.chain;
+        let r = &world.config.robot;
+        let mut sensors: Vec<SensorSpec> = world
+            .config
+            .cameras
+            .iter()
+            .map(|c| SensorSpec {
+                name: c.name.clone(),
+                kind: SensorKind::Camera,
+                width: c.width,
+                height: c.height,
+            })
+            .collect();
+        if r.gel_link.is_some() {
+            // The learning default of "Manipulation by Feel": 64 wide, 48 high.
+            sensors.push(SensorSpec {
+                name: "gel".into(),
+                kind: SensorKind::Tactile,
+                width: 64,
+                height: 48,
+            });
+        }
+        let spec = RobotSpec {
+            name: world.arm.description.urdf.name.clone(),
+            joints: chain
+                .actuated_joints()
+                .map(|j| JointSpec {
+                    name: j.name.clone(),
+                    lower: j.lower,
+                    upper: j.upper,
+                    max_velocity: j.max_velocity,
+                })
+                .collect(),
+            control_dt: world.timing.control_dt,
+            workspace: Workspace {
+                min: DVec3::from_array(r.workspace_min),
+                max: DVec3::from_array(r.workspace_max),
+            },
+            max_ee_step: r.max_ee_step,
+            sensors,
+        };
+        Self {
+            world,
+            spec,
+            command: Command::new(CommandMode::Hold),
+            hold_at: None,
+            stopped: false,
+            ik: IkOptions {
+                max_iterations: 60,
+                ..IkOptions::default()
+            },
+        }
+    }
+
+    /// Builds a bundled scene by name (`door`, `cup`, `die`) or from a scene file path.
+    pub fn from_scene(scene: &str, randomization: Randomization) -> Result<Self, AssetError> {
+        let path = if scene.ends_with(".toml") || scene.contains('/') {
+            Path::new(scene).to_path_buf()
+        } else {
+            byfeel_sim::scene_path(scene)
+        };
+        Ok(Self::new(World::from_scene_file(path, randomization)?))
+    }
+
+    /// The simulated world (read-only: drive it through the [`Robot`] methods).
+    pub fn world(&self) -> &World {
+        &self.world
+    }
+
+    pub fn snapshot(&self) -> SimRobotSnapshot {
+        SimRobotSnapshot {
+            world: self.world.snapshot(),
+            command: self.command.clone(),
+            hold_at: self.hold_at.clone(),
+            stopped: self.stopped,
+        }
+    }
+
+    pub fn restore(&mut self, s: &SimRobotSnapshot) {
+        self.world.restore(&s.world);
+        self.command = s.command.clone();
+        self.hold_at = s.hold_at.clone();
+        self.stopped = s.stopped;
+    }
+
+    /// Joint targets that bring the end effector to `p` with the tool pointing down.
+    fn ik_targets(&self, p: DVec3) -> Result<Vec<f64>, RobotError> {
+        let arm = &self.world.arm;
+        let target = Frame::new(p - arm.base.translation, self.world.tool_orientation);
+        let seed = self.world.joint_targets();
+        let sol = arm.description.chain.solve_ik(&target, seed, self.world.rest_joints(), &self.ik);
+        if !sol.joints.iter().all(|q| q.is_finite()) {
+            return Err(RobotError::Unreachable(format!("no finite IK solution for {p:?}")));
+        }
+        // A target out of reach is approached as closely as the arm can: the best IK answer.
+        Ok(sol.joints)
+    }
+
+    /// Limits each joint's move this step to its velocity limit.
+    fn rate_limited(&self, targets: Vec<f64>) -> Vec<f64> {
+        let dt = self.spec.control_dt;
+        targets
+            .iter()
+            .zip(self.world.joint_targets())
+            .zip(&self.spec.joints)
+            .map(|((t, q), j)| {
+                let max = j.max_velocity * dt;
+                (q + (t - q).clamp(-max, max)).clamp(j.lower, j.upper)
+            })
+            .collect()
+    }
+}
+
+fn sim_error(e: SimError) -> RobotError {
+    match e {
+        SimError::WrongLength { expected, got } => RobotError::WrongLength { expected, got },
+        SimError::NonFinite { joint, value } => RobotError::NonFinite {
+            what: format!("target for joint \"{joint}\""),
+            value: format!("{value}"),
+        },
+        SimError::OutOfLimits {
+            joint,
+            value,
+            lower,
+            upper,
+        } => RobotError::OutOfRange {
+            what: format!("target for joint \"{joint}\""),
+            value,
+            lower,
+            upper,
+        },
+    }
+}
+
+impl Robot for SimRobot {
+    fn spec(&self) -> &RobotSpec {
+        &self.spec
+    }
+
+    fn state(&self) -> RobotState {
+        let ee = self.world.ee_frame();
+        RobotState {
+            time: self.world.time(),
+            joint_positions: self.world.joint_positions(),
+            joint_velocities: self.world.joint_velocities(),
+            ee_position: ee.translation,
+            ee_orientation: ee.rotation,
+            holding: self.hold_at.is_some(),
+        }
+    }
+
+    fn command(&mut self, command: Command) -> Result<(), RobotError> {
+        command.validate(&self.spec)?;
+        if self.stopped && command.mode != CommandMode::Hold {
+            return Err(RobotError::Stopped);
+        }
+        if command.mode != CommandMode::Hold {
+            self.hold_at = None;
+        }
+        self.command = command;
+        Ok(())
+    }
+
+    fn step(&mut self) -> Result<RobotState, RobotError> {
+        let targets = match &self.command.mode {
+            CommandMode::Hold => self
+                .hold_at
+                .get_or_insert_with(|| self.world.joint_positions())
+                .clone(),
+            CommandMode::JointPositions(q) => self.rate_limited(q.clone()),
+            CommandMode::NamedJointPositions(pairs) => {
+                let mut q = self.world.joint_targets().to_vec();
+                for (name, v) in pairs {
+                    let i = self.spec.joint_index(name).expect("names checked by validate");
+                    q[i] = *v;
+                }
+                self.rate_limited(q)
+            }
+            CommandMode::EndEffectorDelta(d) => {
+                let p = self.world.ee_frame().translation + *d;
+                self.rate_limited(self.ik_targets(p)?)
+            }
+            CommandMode::EndEffectorPosition(p) => self.rate_limited(self.ik_targets(*p)?),
+        };
+        self.world.step(&targets).map_err(sim_error)?;
+        Ok(self.state())
+    }
+
+    fn read_sensor(&mut self, name: &str) -> Result<Image, RobotError> {
+        if !self.spec.sensors.iter().any(|s| s.name == name) {
+            return Err(RobotError::UnknownSensor {
+                name: name.into(),
+                known: self.spec.sensors.iter().map(|s| s.name.clone()).collect(),
+            });
+        }
+        Err(RobotError::SensorUnavailable {
+            name: name.into(),
+            why: "images are drawn by byfeel's renderer, which this build does not include yet".into(),
+        })
+    }
+
+    fn home(&mut self) -> Result<RobotState, RobotError> {
+        let home = self.world.home_joints().to_vec();
+        self.world.set_joint_positions(&home).map_err(sim_error)?;
+        self.command = Command::new(CommandMode::Hold);
+        self.hold_at = Some(home);
+        self.stopped = false;
+        Ok(self.state())
+    }
+
+    fn stop(&mut self) {
+        self.command = Command::new(CommandMode::Hold);
+        self.hold_at = None;
+        self.stopped = true;
+    }
+}
+
+impl Oracle for SimRobot {
+    fn oracle(&self) -> OracleState {
+        let w = &self.world;
+        let die = w.die_readout();
+        OracleState {
+            time: w.time(),
+            door_angle: w.door_angle(),
+            door_handle: w.door_handle_position(),
+            cup_position: w.cup_pose().map(|p| p.translation),
+            cup_orientation: w.cup_pose().map(|p| p.rotation),
+            cup_tilt: w.cup_tilt(),
+            die_position: w.die_pose().map(|p| p.translation),
+            die_face_up: die.map(|d| d.face_up),
+            die_face_on_gel: die.and_then(|d| d.face_on_gel),
+            gel_in_contact: w.gel_in_contact(),
+        }
+    }
+}

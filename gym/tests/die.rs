@@ -1,0 +1,38 @@
+//! The die: pressing and sliding the gel over it rolls it to another face, and the readout
+//! names the faces.
+
+mod common;
+use common::*;
+use byfeel_gym::Oracle;
+use byfeel_sim::D20;
+use glam::DVec3;
+
+#[test]
+fn pressing_and_sliding_rolls_die_to_another_face() {
+    let mut arm = robot("die");
+    let o = arm.oracle();
+    let die = o.die_position.unwrap();
+    let first = o.die_face_up.unwrap();
+    assert_eq!(o.die_face_on_gel, None, "the gel starts off the die");
+    let r = arm.inner().world().die.as_ref().unwrap().circumradius;
+    let top = 2.0 * r * D20::INRADIUS_RATIO;
+
+    go_to(&mut arm, DVec3::new(die.x, die.y, top + 0.03), 0.002, 60);
+    // Press 3 mm into the die's top face.
+    go_to(&mut arm, DVec3::new(die.x, die.y, top - 0.003), 0.0005, 20);
+    let pressed = arm.oracle();
+    eprintln!("pressed: {pressed:?}");
+    assert_eq!(pressed.die_face_on_gel, Some(first), "the gel presses on the face that is up");
+
+    // Slide 4 cm along x while pressing, then lift away.
+    sweep(&mut arm, DVec3::new(die.x + 0.04, die.y, top - 0.003), 0.02);
+    sweep(&mut arm, DVec3::new(die.x + 0.04, die.y, top + 0.05), 0.05);
+    hold(&mut arm, 10);
+    let after = arm.oracle();
+    eprintln!("after: {after:?}");
+    let now = after.die_face_up.unwrap();
+    assert_ne!(now, first, "the die should have rolled off face {first}");
+    assert!((1..=20).contains(&now));
+    assert_eq!(after.die_face_on_gel, None, "lifted gel touches nothing");
+    assert!(after.die_position.unwrap().z < top, "the die lies on the table");
+}

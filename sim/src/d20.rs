@@ -1,0 +1,118 @@
+//! The 20-sided die: a regular icosahedron whose faces are numbered like a real d20 (opposite
+//! faces sum to 21), and the readouts "which face is up" and "which face faces a direction".
+
+use glam::{DQuat, DVec3};
+
+/// Geometry and numbering of a unit-circumradius icosahedron, in the die's own frame.
+#[derive(Debug, Clone)]
+pub struct D20 {
+    /// The 12 vertices, at distance 1 from the centre.
+    pub vertices: [DVec3; 12],
+    /// Vertex indices of each face, counter-clockwise seen from outside.
+    pub faces: [[usize; 3]; 20],
+    /// Outward unit normal of each face.
+    pub normals: [DVec3; 20],
+    /// The number printed on each face, 1-20.
+    pub numbers: [u8; 20],
+}
+
+impl Default for D20 {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl D20 {
+    /// Inradius over circumradius of a regular icosahedron: how high the centre sits above the
+    /// table when a face lies flat, per metre of circumradius.
+    pub const INRADIUS_RATIO: f64 = 0.794_654_472_291_766_1;
+
+    pub fn new() -> Self {
+        let phi = (1.0 + 5f64.sqrt()) / 2.0;
+        let mut vertices = [DVec3::ZERO; 12];
+        let mut i = 0;
+        for a in [-1.0, 1.0] {
+            for b in [-phi, phi] {
+                vertices[i] = DVec3::new(0.0, a, b);
+                vertices[i + 1] = DVec3::new(a, b, 0.0);
+                vertices[i + 2] = DVec3::new(b, 0.0, a);
+                i += 3;
+            }
+        }
+        for v in &mut vertices {
+            *v = v.normalize();
+        }
+        // Faces are the triples of mutually adjacent vertices (edge length 2 before scaling).
+        let edge = vertices[1..]
+            .iter()
+            .map(|v| (*v - vertices[0]).length())
+            .fold(f64::INFINITY, f64::min);
+        let adjacent = |a: usize, b: usize| ((vertices[a] - vertices[b]).length() - edge).abs() < 1e-9;
+        let mut faces = Vec::with_capacity(20);
+        for a in 0..12 {
+            for b in a + 1..12 {
+                for c in b + 1..12 {
+                    if adjacent(a, b) && adjacent(b, c) && adjacent(a, c) {
+                        let n = (vertices[b] - vertices[a]).cross(vertices[c] - vertices[a]);
+                        let centroid = vertices[a] + vertices[b] + vertices[c];
+                        faces.push(if n.dot(centroid) > 0.0 { [a, b, c] } else { [a, c, b] });
+                    }
+                }
+            }
+        }
+        assert_eq!(faces.len(), 20, "an icosahedron has 20 faces");
+        let faces: [[usize; 3]; 20] = faces.try_into().expect("20 faces");
+        let normals = faces.map(|[a, b, c]| (vertices[a] + vertices[b] + vertices[c]).normalize());
+        // Number faces in a fixed order and give each face's opposite 21 minus its number.
+        let mut order: Vec<usize> = (0..20).collect();
+        order.sort_by(|&i, &j| {
+            let key = |n: DVec3| (-n.z, -n.x, -n.y);
+            key(normals[i]).partial_cmp(&key(normals[j])).expect("finite normals")
+        });
+        let mut numbers = [0u8; 20];
+        let mut next = 1u8;
+        for &f in &order {
+            if numbers[f] != 0 {
+                continue;
+            }
+            let opposite = (0..20)
+                .find(|&g| normals[g].dot(normals[f]) < -0.999)
+                .expect("every face has an opposite");
+            numbers[f] = next;
+            numbers[opposite] = 21 - next;
+            next += 1;
+        }
+        Self {
+            vertices,
+            faces,
+            normals,
+            numbers,
+        }
+    }
+
+    /// Index of the face printed with `number`.
+    pub fn face_index(&self, number: u8) -> Option<usize> {
+        self.numbers.iter().position(|&n| n == number)
+    }
+
+    /// The number of the face whose outward normal, rotated by `orientation`, points most
+    /// nearly along `direction` (world frame).
+    pub fn face_toward(&self, orientation: DQuat, direction: DVec3) -> u8 {
+        let local = orientation.inverse() * direction.normalize();
+        let best = (0..20)
+            .max_by(|&a, &b| {
+                self.normals[a]
+                    .dot(local)
+                    .partial_cmp(&self.normals[b].dot(local))
+                    .expect("finite normals")
+            })
+            .expect("20 faces");
+        self.numbers[best]
+    }
+
+    /// An orientation that lays the die with face `number` up, turned by `yaw` about the vertical.
+    pub fn orientation_with_face_up(&self, number: u8, yaw: f64) -> Option<DQuat> {
+        let n = self.normals[self.face_index(number)?];
+        Some(DQuat::from_rotation_z(yaw) * DQuat::from_rotation_arc(n, DVec3::Z))
+    }
+}

@@ -1,0 +1,48 @@
+//! byfeel's physics layer: a rapier3d world with a 7-DoF arm (from URDF), a hinged door, a cup
+//! and a 20-sided die on a table, stepped on a fixed clock.
+//!
+//! It knows nothing of rewards, images or learning: it builds worlds from the scene files in
+//! `assets/`, steps them deterministically, snapshots and restores them, and reads out the state
+//! (joints, end effector, door angle, cup pose, die faces).
+//!
+//! ```no_run
+//! use byfeel_sim::{World, Randomization};
+//! let mut world = World::from_scene_file("assets/scenes/die.toml", Randomization::Seeded(7))?;
+//! let hold = world.home_joints().to_vec();
+//! for _ in 0..10 {
+//!     world.step(&hold)?;
+//! }
+//! println!("face up: {}", world.die_readout().unwrap().face_up);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod arm;
+pub mod d20;
+pub mod description;
+mod error;
+pub mod kinematics;
+pub mod objects;
+mod physics;
+pub mod scene;
+mod world;
+
+pub use arm::Arm;
+pub use d20::D20;
+pub use description::RobotDescription;
+pub use error::{AssetError, SimError};
+pub use kinematics::{Frame, IkOptions, IkSolution, KinematicChain};
+pub use physics::Physics;
+pub use scene::{Param, SceneConfig, TimingConfig};
+pub use world::{DieReadout, Randomization, Snapshot, World};
+
+pub use rapier3d;
+
+/// The directory holding byfeel's bundled assets (robots, scenes), as shipped with the source.
+pub fn assets_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets")
+}
+
+/// Path of a bundled scene file by short name: `door`, `cup` or `die`.
+pub fn scene_path(name: &str) -> std::path::PathBuf {
+    assets_dir().join("scenes").join(format!("{name}.toml"))
+}

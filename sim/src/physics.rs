@@ -1,0 +1,50 @@
+//! Everything rapier keeps between steps, in one cloneable value: a snapshot is a copy of it.
+
+use rapier3d::prelude::*;
+
+/// The physics state of a world. Cloning it is a complete snapshot: stepping a clone with the
+/// same commands gives bit-identical results.
+#[derive(Clone, Default)]
+pub struct Physics {
+    pub bodies: RigidBodySet,
+    pub colliders: ColliderSet,
+    pub impulse_joints: ImpulseJointSet,
+    pub multibody_joints: MultibodyJointSet,
+    pub islands: IslandManager,
+    pub broad_phase: DefaultBroadPhase,
+    pub narrow_phase: NarrowPhase,
+    pub ccd_solver: CCDSolver,
+    pub soft_bodies: SoftBodySet,
+}
+
+impl Physics {
+    /// Advances by one physics step.
+    pub fn step(&mut self, pipeline: &mut PhysicsPipeline, gravity: Vector, params: &IntegrationParameters) {
+        pipeline.step(
+            gravity,
+            params,
+            &mut self.islands,
+            &mut self.broad_phase,
+            &mut self.narrow_phase,
+            &mut self.bodies,
+            &mut self.colliders,
+            &mut self.impulse_joints,
+            &mut self.multibody_joints,
+            &mut self.soft_bodies,
+            &mut self.ccd_solver,
+            &(),
+            &(),
+        );
+    }
+
+    /// True if any of `a` touches any of `b` right now.
+    pub fn touching(&self, a: &[ColliderHandle], b: &[ColliderHandle]) -> bool {
+        a.iter().any(|ca| {
+            b.iter().any(|cb| {
+                self.narrow_phase
+                    .contact_pair(*ca, *cb)
+                    .is_some_and(|p| p.has_any_active_contact())
+            })
+        })
+    }
+}

@@ -1,0 +1,392 @@
+//! The simulated world: a scene's arm and objects in rapier, advanced on a fixed clock.
+
+use crate::arm::{Arm, ArmSettings};
+use crate::description::RobotDescription;
+use crate::kinematics::{Frame, IkOptions};
+use crate::objects::{random_yaw, Cup, Die, Door, Table};
+use crate::physics::Physics;
+use crate::scene::{Param, SceneConfig, TimingConfig};
+use crate::{AssetError, SimError};
+use glam::{DQuat, DVec3};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rapier3d::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// How the scene's ranges are turned into numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Randomization {
+    /// Every range at its middle; the die on the scene's face (or face 20).
+    Nominal,
+    /// Every range drawn from a generator seeded with this value.
+    Seeded(u64),
+}
+
+/// What is in contact with the gel pad, and the die's faces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DieReadout {
+    /// The number on the face pointing up.
+    pub face_up: u8,
+    /// The number on the face pressed against the gel, if the gel touches the die.
+    pub face_on_gel: Option<u8>,
+}
+
+/// Clock state that is part of a snapshot.
+#[derive(Debug, Clone)]
+struct Clock {
+    time: f64,
+    control_steps: u64,
+    joint_targets: Vec<f64>,
+}
+
+/// A complete copy of the world's changing state; see [`World::snapshot`].
+#[derive(Clone)]
+pub struct Snapshot {
+    physics: Physics,
+    clock: Clock,
+}
+
+/// A scene in simulation: one arm, a table and the scene's objects.
+///
+/// ```no_run
+/// use byfeel_sim::{World, Randomization};
+/// let mut world = World::from_scene_file("assets/scenes/door.toml", Randomization::Nominal)?;
+/// let q = world.home_joints().to_vec();
+/// world.step(&q)?; // one control step (0.1 s by default) holding the home posture
+/// println!("door angle {:.3} rad", world.door_angle().unwrap());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct World {
+    pub config: SceneConfig,
+    pub timing: TimingConfig,
+    pub arm: Arm,
+    pub table: Table,
+    pub door: Option<Door>,
+    pub cup: Option<Cup>,
+    pub die: Option<Die>,
+    physics: Physics,
+    pipeline: PhysicsPipeline,
+    params: IntegrationParameters,
+    gravity: Vector,
+    clock: Clock,
+    home_joints: Vec<f64>,
+    rest_joints: Vec<f64>,
+    /// End-effector orientation the arm holds: tool pointing down, hook toward +x.
+    pub tool_orientation: DQuat,
+}
+
+impl World {
+    /// Loads a scene file (and the URDF it names) and builds the world.
+    pub fn from_scene_file(path: impl AsRef<Path>, randomization: Randomization) -> Result<Self, AssetError> {
+        let path = path.as_ref();
+        let (config, dir) = SceneConfig::from_file(path)?;
+        Self::from_config(config, &dir, path, randomization)
+    }
+
+    /// Builds a world from a parsed scene; `dir` resolves relative paths, `file` names errors.
+    pub fn from_config(
+        config: SceneConfig,
+        dir: &Path,
+        file: &Path,
+        randomization: Randomization,
+    ) -> Result<Self, AssetError> {
+        let urdf_path: PathBuf = dir.join(&config.robot.urdf);
+        let mesh_dir = config.robot.mesh_dir.as_ref().map(|m| dir.join(m));
+        let description = RobotDescription::from_file(&urdf_path, mesh_dir.as_deref(), &config.robot.ee_link)?;
+        if let Some(gel) = &config.robot.gel_link
+            && !description.urdf.links.iter().any(|l| &l.name == gel)
+        {
+            return Err(AssetError::invalid(
+                file,
+                "robot.gel_link",
+                format!("link \"{gel}\" is not in {}", urdf_path.display()),
+            ));
+        }
+
+        let mut rng = match randomization {
+            Randomization::Nominal => None,
+            Randomization::Seeded(seed) => Some(ChaCha8Rng::seed_from_u64(seed)),
+        };
+        // Drawn first so the sampler below can hold the generator.
+        let die_face_yaw = config.die.as_ref().map(|d| match rng.as_mut() {
+            Some(r) => (d.face_up.unwrap_or_else(|| r.random_range(1..=20)), random_yaw(r)),
+            None => (d.face_up.unwrap_or(20), 0.0),
+        });
+        let mut sample = |p: &Param| match rng.as_mut() {
+            Some(r) => p.sample(r),
+            None => p.nominal(),
+        };
+
+        let mut physics = Physics::default();
+        let r = &config.robot;
+        let base = Frame::new(DVec3::from_array(r.base_position), DQuat::IDENTITY);
+        let settings = ArmSettings {
+            stiffness: r.motor_stiffness,
+            damping: r.motor_damping,
+            friction: r.friction,
+            gel_friction: r.gel_friction,
+        };
+        let arm = Arm::insert(&mut physics, description, base, r.gel_link.as_deref(), settings);
+        let table = Table::insert(&mut physics, &config.table, &mut sample);
+        let top = table.top;
+        let door = config.door.as_ref().map(|d| Door::insert(&mut physics, d, top, &mut sample));
+        let cup = config.cup.as_ref().map(|c| Cup::insert(&mut physics, c, top, &mut sample));
+        let die = match (&config.die, die_face_yaw) {
+            (Some(d), Some((face, yaw))) => Some(Die::insert(&mut physics, d, top, &mut sample, face, yaw)),
+            _ => None,
+        };
+
+        let chain = &arm.description.chain;
+        let rest_joints = match &r.rest_joints {
+            Some(q) if q.len() == chain.dof() => q.clone(),
+            Some(q) => {
+                return Err(AssetError::invalid(
+                    file,
+                    "robot.rest_joints",
+                    format!("has {} values but the arm has {} joints", q.len(), chain.dof()),
+                ));
+            }
+            None => chain
+                .actuated_joints()
+                .map(|j| if j.lower.is_finite() { 0.5 * (j.lower + j.upper) } else { 0.0 })
+                .collect(),
+        };
+        // Tool down, hook toward +x: a half turn about x.
+        let tool_orientation = DQuat::from_rotation_x(std::f64::consts::PI);
+        let home_target = Frame::new(DVec3::from_array(r.home_position) - base.translation, tool_orientation);
+        let ik = chain.solve_ik(&home_target, &rest_joints, &rest_joints, &IkOptions::default());
+        if ik.position_error > 1e-3 || ik.orientation_error > 1e-2 {
+            return Err(AssetError::invalid(
+                file,
+                "robot.home_position",
+                format!(
+                    "the arm cannot reach {:?} with the tool pointing down (misses by {:.1} mm, {:.2} rad)",
+                    r.home_position,
+                    ik.position_error * 1e3,
+                    ik.orientation_error
+                ),
+            ));
+        }
+        let home_joints = ik.joints;
+
+        let timing = config.timing;
+        let mut params = IntegrationParameters::default();
+        params.dt = timing.physics_dt() as Real;
+        let mut world = Self {
+            timing,
+            arm,
+            table,
+            door,
+            cup,
+            die,
+            physics,
+            pipeline: PhysicsPipeline::new(),
+            params,
+            gravity: Vector::new(0.0, 0.0, -9.81),
+            clock: Clock {
+                time: 0.0,
+                control_steps: 0,
+                joint_targets: home_joints.clone(),
+            },
+            home_joints,
+            rest_joints,
+            tool_orientation,
+            config,
+        };
+        world.arm.teleport(&mut world.physics, &world.home_joints.clone());
+        world.arm.set_motor_targets(&mut world.physics, &world.home_joints, &vec![0.0; world.arm.dof()]);
+        Ok(world)
+    }
+
+    /// Advances one control step: the joint motors track targets moving linearly from the last
+    /// step's targets to `targets` over `timing.substeps` physics steps.
+    ///
+    /// A wrong length, a non-finite value or a target outside a joint's limits is refused and
+    /// the world is left untouched.
+    pub fn step(&mut self, targets: &[f64]) -> Result<(), SimError> {
+        self.check_joint_targets(targets)?;
+        let n = self.timing.substeps;
+        let q0 = self.clock.joint_targets.clone();
+        let dt = self.timing.control_dt;
+        let velocities: Vec<f64> = targets.iter().zip(&q0).map(|(q1, q0)| (q1 - q0) / dt).collect();
+        let mut q = vec![0.0; targets.len()];
+        for k in 1..=n {
+            let s = k as f64 / n as f64;
+            for ((qi, a), b) in q.iter_mut().zip(&q0).zip(targets) {
+                *qi = a + (b - a) * s;
+            }
+            self.arm.set_motor_targets(&mut self.physics, &q, &velocities);
+            self.physics.step(&mut self.pipeline, self.gravity, &self.params);
+        }
+        self.clock.joint_targets = targets.to_vec();
+        self.clock.control_steps += 1;
+        self.clock.time = self.clock.control_steps as f64 * dt;
+        Ok(())
+    }
+
+    /// Checks joint targets without applying them.
+    pub fn check_joint_targets(&self, targets: &[f64]) -> Result<(), SimError> {
+        let chain = &self.arm.description.chain;
+        if targets.len() != chain.dof() {
+            return Err(SimError::WrongLength {
+                expected: chain.dof(),
+                got: targets.len(),
+            });
+        }
+        for (q, j) in targets.iter().zip(chain.actuated_joints()) {
+            if !q.is_finite() {
+                return Err(SimError::NonFinite {
+                    joint: j.name.clone(),
+                    value: *q,
+                });
+            }
+            if *q < j.lower - 1e-9 || *q > j.upper + 1e-9 {
+                return Err(SimError::OutOfLimits {
+                    joint: j.name.clone(),
+                    value: *q,
+                    lower: j.lower,
+                    upper: j.upper,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Puts the arm at `q` at rest, instantly (a reset, not a motion).
+    pub fn set_joint_positions(&mut self, q: &[f64]) -> Result<(), SimError> {
+        self.check_joint_targets(q)?;
+        self.arm.teleport(&mut self.physics, q);
+        self.clock.joint_targets = q.to_vec();
+        self.arm.set_motor_targets(&mut self.physics, q, &vec![0.0; q.len()]);
+        Ok(())
+    }
+
+    /// Simulated seconds since the world was built.
+    pub fn time(&self) -> f64 {
+        self.clock.time
+    }
+
+    /// Control steps taken since the world was built.
+    pub fn control_steps(&self) -> u64 {
+        self.clock.control_steps
+    }
+
+    /// The joint targets the motors are tracking.
+    pub fn joint_targets(&self) -> &[f64] {
+        &self.clock.joint_targets
+    }
+
+    /// The joint posture that puts the end effector at the scene's home position, tool down.
+    pub fn home_joints(&self) -> &[f64] {
+        &self.home_joints
+    }
+
+    /// The posture IK prefers among equivalent solutions.
+    pub fn rest_joints(&self) -> &[f64] {
+        &self.rest_joints
+    }
+
+    pub fn joint_positions(&self) -> Vec<f64> {
+        self.arm.joint_positions(&self.physics)
+    }
+
+    pub fn joint_velocities(&self) -> Vec<f64> {
+        self.arm.joint_velocities(&self.physics)
+    }
+
+    /// End-effector frame in the world, as simulated.
+    pub fn ee_frame(&self) -> Frame {
+        self.arm.ee_frame(&self.physics)
+    }
+
+    /// Door hinge angle (radians), if the scene has a door.
+    pub fn door_angle(&self) -> Option<f64> {
+        self.door.as_ref().map(|d| d.angle(&self.physics))
+    }
+
+    /// World position of the door handle's bar centre, if the scene has a door.
+    pub fn door_handle_position(&self) -> Option<DVec3> {
+        self.door.as_ref().map(|d| d.handle_position(&self.physics))
+    }
+
+    /// Cup frame (bottom centre) in the world, if the scene has a cup.
+    pub fn cup_pose(&self) -> Option<Frame> {
+        self.cup.as_ref().map(|c| c.pose(&self.physics))
+    }
+
+    /// Cup tilt from upright (radians), if the scene has a cup.
+    pub fn cup_tilt(&self) -> Option<f64> {
+        self.cup.as_ref().map(|c| c.tilt(&self.physics))
+    }
+
+    /// Die centre frame, if the scene has a die.
+    pub fn die_pose(&self) -> Option<Frame> {
+        self.die.as_ref().map(|d| d.pose(&self.physics))
+    }
+
+    /// Which die face is up, and which one the gel presses on.
+    pub fn die_readout(&self) -> Option<DieReadout> {
+        let die = self.die.as_ref()?;
+        let on_gel = self
+            .physics
+            .touching(&self.arm.gel_colliders, &[die.collider])
+            .then(|| {
+                // The face touching the gel looks back along the gel's outward normal.
+                let gel_normal = self.ee_frame().rotation * DVec3::Z;
+                die.face_toward(&self.physics, -gel_normal)
+            });
+        Some(DieReadout {
+            face_up: die.face_up(&self.physics),
+            face_on_gel: on_gel,
+        })
+    }
+
+    /// True if the gel pad touches anything.
+    pub fn gel_in_contact(&self) -> bool {
+        self.arm.gel_colliders.iter().any(|g| {
+            self.physics
+                .narrow_phase
+                .contact_pairs_with(*g)
+                .any(|p| p.has_any_active_contact())
+        })
+    }
+
+    /// Read access to the rapier state (for renderers and tests).
+    pub fn physics(&self) -> &Physics {
+        &self.physics
+    }
+
+    /// Write access to the rapier state, for tools and experiments that push bodies around
+    /// directly (impulses, teleports). Nothing here is checked.
+    pub fn physics_mut(&mut self) -> &mut Physics {
+        &mut self.physics
+    }
+
+    /// A copy of everything that changes as the world steps.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            physics: self.physics.clone(),
+            clock: self.clock.clone(),
+        }
+    }
+
+    /// Returns the world to a snapshot taken from it; stepping on from there repeats exactly what
+    /// happened after the snapshot was taken.
+    pub fn restore(&mut self, snapshot: &Snapshot) {
+        self.physics = snapshot.physics.clone();
+        self.clock = snapshot.clock.clone();
+    }
+
+    /// Every rigid body's position and velocity as raw numbers, for exact comparisons.
+    pub fn state_vector(&self) -> Vec<f32> {
+        let mut out = Vec::new();
+        for (_, b) in self.physics.bodies.iter() {
+            let p = b.position();
+            out.extend(p.translation.to_array());
+            out.extend(p.rotation.to_array());
+            out.extend(b.linvel().to_array());
+            out.extend(b.angvel().to_array());
+        }
+        out
+    }
+}
