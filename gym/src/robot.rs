@@ -115,7 +115,10 @@ pub struct Command {
 impl Command {
     /// A command with no deadline.
     pub fn new(mode: CommandMode) -> Self {
-        Self { mode, deadline: None }
+        Self {
+            mode,
+            deadline: None,
+        }
     }
 
     /// Shorthand for an end-effector delta with no deadline.
@@ -237,7 +240,10 @@ impl Command {
                         got: q.len(),
                     });
                 }
-                spec.joints.iter().zip(q).try_for_each(|(j, q)| check_joint(j, *q))
+                spec.joints
+                    .iter()
+                    .zip(q)
+                    .try_for_each(|(j, q)| check_joint(j, *q))
             }
             CommandMode::NamedJointPositions(pairs) => {
                 let mut seen = std::collections::HashSet::new();

@@ -131,9 +131,14 @@ impl SimRobot {
         let arm = &self.world.arm;
         let target = Frame::new(p - arm.base.translation, self.world.tool_orientation);
         let seed = self.world.joint_targets();
-        let sol = arm.description.chain.solve_ik(&target, seed, self.world.rest_joints(), &self.ik);
+        let sol = arm
+            .description
+            .chain
+            .solve_ik(&target, seed, self.world.rest_joints(), &self.ik);
         if !sol.joints.iter().all(|q| q.is_finite()) {
-            return Err(RobotError::Unreachable(format!("no finite IK solution for {p:?}")));
+            return Err(RobotError::Unreachable(format!(
+                "no finite IK solution for {p:?}"
+            )));
         }
         // A target out of reach is approached as closely as the arm can: the best IK answer.
         Ok(sol.joints)
@@ -214,7 +219,10 @@ impl Robot for SimRobot {
             CommandMode::NamedJointPositions(pairs) => {
                 let mut q = self.world.joint_targets().to_vec();
                 for (name, v) in pairs {
-                    let i = self.spec.joint_index(name).expect("names checked by validate");
+                    let i = self
+                        .spec
+                        .joint_index(name)
+                        .expect("names checked by validate");
                     q[i] = *v;
                 }
                 self.rate_limited(q)
@@ -238,7 +246,8 @@ impl Robot for SimRobot {
         }
         Err(RobotError::SensorUnavailable {
             name: name.into(),
-            why: "images are drawn by byfeel's renderer, which this build does not include yet".into(),
+            why: "images are drawn by byfeel's renderer, which this build does not include yet"
+                .into(),
         })
     }
 

@@ -1,8 +1,8 @@
 //! The cup: the fingertip pushes it a measured distance; a hard, high hit knocks it over.
 
 mod common;
-use common::*;
 use byfeel_gym::Oracle;
+use common::*;
 use glam::DVec3;
 
 #[test]
@@ -10,8 +10,18 @@ fn fingertip_pushes_cup_a_measured_distance() {
     let mut arm = robot("cup");
     let start = arm.oracle().cup_position.unwrap();
     // Finger beside the cup, low, then a slow straight push along +y.
-    go_to(&mut arm, DVec3::new(start.x, start.y - 0.15, 0.10), 0.003, 60);
-    go_to(&mut arm, DVec3::new(start.x, start.y - 0.15, 0.03), 0.002, 40);
+    go_to(
+        &mut arm,
+        DVec3::new(start.x, start.y - 0.15, 0.10),
+        0.003,
+        60,
+    );
+    go_to(
+        &mut arm,
+        DVec3::new(start.x, start.y - 0.15, 0.03),
+        0.002,
+        40,
+    );
     let end_y = start.y + 0.05;
     sweep(&mut arm, DVec3::new(start.x, end_y, 0.03), 0.1);
     hold(&mut arm, 10);
@@ -19,23 +29,57 @@ fn fingertip_pushes_cup_a_measured_distance() {
     let moved = o.cup_position.unwrap() - start;
     // Contact starts when the finger's +y face (15 mm from its centre) meets the cup wall.
     let expected = (end_y + 0.015) - (start.y - 0.04);
-    eprintln!("cup moved {moved:?}, expected {expected:.3} along y, tilt {:.3}", o.cup_tilt.unwrap());
-    assert!((moved.y - expected).abs() < 0.015, "cup moved {:.3} m, expected {expected:.3}", moved.y);
-    assert!(moved.x.abs() < 0.02, "cup drifted sideways {:.3} m", moved.x);
-    assert!(o.cup_tilt.unwrap() < 0.15, "a low push must not tip the cup");
+    eprintln!(
+        "cup moved {moved:?}, expected {expected:.3} along y, tilt {:.3}",
+        o.cup_tilt.unwrap()
+    );
+    assert!(
+        (moved.y - expected).abs() < 0.015,
+        "cup moved {:.3} m, expected {expected:.3}",
+        moved.y
+    );
+    assert!(
+        moved.x.abs() < 0.02,
+        "cup drifted sideways {:.3} m",
+        moved.x
+    );
+    assert!(
+        o.cup_tilt.unwrap() < 0.15,
+        "a low push must not tip the cup"
+    );
 }
 
 #[test]
 fn hard_hit_near_the_rim_tips_cup_over() {
     let mut arm = robot("cup");
     let start = arm.oracle().cup_position.unwrap();
-    go_to(&mut arm, DVec3::new(start.x, start.y - 0.12, 0.16), 0.003, 60);
-    go_to(&mut arm, DVec3::new(start.x, start.y - 0.12, 0.08), 0.002, 40);
-    assert!(arm.oracle().cup_tilt.unwrap() < 0.01, "the cup stands before the hit");
+    go_to(
+        &mut arm,
+        DVec3::new(start.x, start.y - 0.12, 0.16),
+        0.003,
+        60,
+    );
+    go_to(
+        &mut arm,
+        DVec3::new(start.x, start.y - 0.12, 0.08),
+        0.002,
+        40,
+    );
+    assert!(
+        arm.oracle().cup_tilt.unwrap() < 0.01,
+        "the cup stands before the hit"
+    );
     // Bypass the safety layer's speed limit on purpose: a hit at 0.6 m/s, not a push.
-    sweep(arm.inner_mut(), DVec3::new(start.x, start.y + 0.12, 0.08), 0.6);
+    sweep(
+        arm.inner_mut(),
+        DVec3::new(start.x, start.y + 0.12, 0.08),
+        0.6,
+    );
     hold(&mut arm, 20);
     let tilt = arm.oracle().cup_tilt.unwrap();
     eprintln!("cup tilt after hit {tilt:.3}");
-    assert!(tilt > 1.2, "a hard hit at the rim should knock the cup over (tilt {tilt:.3} rad)");
+    assert!(
+        tilt > 1.2,
+        "a hard hit at the rim should knock the cup over (tilt {tilt:.3} rad)"
+    );
 }

@@ -2,9 +2,9 @@
 //! names the faces.
 
 mod common;
-use common::*;
 use byfeel_gym::Oracle;
 use byfeel_sim::D20;
+use common::*;
 use glam::DVec3;
 
 #[test]
@@ -22,7 +22,11 @@ fn pressing_and_sliding_rolls_die_to_another_face() {
     go_to(&mut arm, DVec3::new(die.x, die.y, top - 0.003), 0.0005, 20);
     let pressed = arm.oracle();
     eprintln!("pressed: {pressed:?}");
-    assert_eq!(pressed.die_face_on_gel, Some(first), "the gel presses on the face that is up");
+    assert_eq!(
+        pressed.die_face_on_gel,
+        Some(first),
+        "the gel presses on the face that is up"
+    );
 
     // Slide 4 cm along x while pressing, then lift away.
     sweep(&mut arm, DVec3::new(die.x + 0.04, die.y, top - 0.003), 0.02);
@@ -34,5 +38,8 @@ fn pressing_and_sliding_rolls_die_to_another_face() {
     assert_ne!(now, first, "the die should have rolled off face {first}");
     assert!((1..=20).contains(&now));
     assert_eq!(after.die_face_on_gel, None, "lifted gel touches nothing");
-    assert!(after.die_position.unwrap().z < top, "the die lies on the table");
+    assert!(
+        after.die_position.unwrap().z < top,
+        "the die lies on the table"
+    );
 }

@@ -1,8 +1,8 @@
 //! The door: shut unless pulled, and the hook pulls it open to a chosen angle.
 
 mod common;
-use common::*;
 use byfeel_gym::{Command, CommandMode, Robot};
+use common::*;
 use glam::{DQuat, DVec3};
 
 /// Where the hook's prong sits relative to the end effector (gel surface) with the tool down:
@@ -16,12 +16,20 @@ fn door_stays_shut_when_untouched() {
     // The arm wanders in the half of the workspace nearest the robot, never reaching the door.
     for k in 0..150 {
         let t = k as f64 * 0.1;
-        let p = DVec3::new(0.42 + 0.05 * (t * 0.7).sin(), 0.1 * (t * 0.5).cos(), 0.25 + 0.05 * t.sin());
-        arm.command(Command::new(CommandMode::EndEffectorPosition(p))).unwrap();
+        let p = DVec3::new(
+            0.42 + 0.05 * (t * 0.7).sin(),
+            0.1 * (t * 0.5).cos(),
+            0.25 + 0.05 * t.sin(),
+        );
+        arm.command(Command::new(CommandMode::EndEffectorPosition(p)))
+            .unwrap();
         arm.step().unwrap();
     }
     let angle = door_angle(&arm);
-    assert!(angle.abs() < 1e-3, "door drifted open to {angle} rad without being touched");
+    assert!(
+        angle.abs() < 1e-3,
+        "door drifted open to {angle} rad without being touched"
+    );
 }
 
 #[test]
@@ -32,14 +40,30 @@ fn hook_pulls_door_open_to_target_angle() {
     let standoff = cfg.handle.standoff;
     let radius = cfg.handle.radius;
     // The middle of the gap between the handle bar and the door face, in the door's frame.
-    let gap_local = DVec3::new(-(standoff - radius) / 2.0, door.handle_center.y, door.handle_center.z);
+    let gap_local = DVec3::new(
+        -(standoff - radius) / 2.0,
+        door.handle_center.y,
+        door.handle_center.z,
+    );
     let gap = |angle: f64| door.hinge + DQuat::from_rotation_z(angle) * gap_local;
 
     // Reach above the gap, then lower the prong into it.
-    go_to(&mut arm, gap(0.0) - PRONG + DVec3::new(0.0, 0.0, 0.10), 0.003, 60);
+    go_to(
+        &mut arm,
+        gap(0.0) - PRONG + DVec3::new(0.0, 0.0, 0.10),
+        0.003,
+        60,
+    );
     let s = go_to(&mut arm, gap(0.0) - PRONG, 0.002, 40);
-    assert!(door_angle(&arm).abs() < 0.01, "lowering the hook must not open the door");
-    assert!((s.ee_position - (gap(0.0) - PRONG)).length() < 0.005, "hook not in place: {:?}", s.ee_position);
+    assert!(
+        door_angle(&arm).abs() < 0.01,
+        "lowering the hook must not open the door"
+    );
+    assert!(
+        (s.ee_position - (gap(0.0) - PRONG)).length() < 0.005,
+        "hook not in place: {:?}",
+        s.ee_position
+    );
 
     // Pull along the door's arc, leading the door by a little.
     let target = 0.6;
@@ -49,11 +73,20 @@ fn hook_pulls_door_open_to_target_angle() {
             break;
         }
         let lead = (angle + 0.1).min(target + 0.01);
-        arm.command(Command::new(CommandMode::EndEffectorPosition(gap(lead) - PRONG))).unwrap();
+        arm.command(Command::new(CommandMode::EndEffectorPosition(
+            gap(lead) - PRONG,
+        )))
+        .unwrap();
         arm.step().unwrap();
     }
     hold(&mut arm, 20);
     let angle = door_angle(&arm);
-    eprintln!("door pulled to {angle:.3} rad at t = {:.1} s", arm.state().time);
-    assert!((angle - target).abs() < 0.06, "door ended at {angle:.3} rad, wanted {target}");
+    eprintln!(
+        "door pulled to {angle:.3} rad at t = {:.1} s",
+        arm.state().time
+    );
+    assert!(
+        (angle - target).abs() < 0.06,
+        "door ended at {angle:.3} rad, wanted {target}"
+    );
 }

@@ -51,7 +51,9 @@ impl Arm {
         let options = UrdfLoaderOptions {
             make_roots_fixed: true,
             shift: to_pose(&base),
-            rigid_body_blueprint: RigidBodyBuilder::dynamic().gravity_scale(0.0).can_sleep(false),
+            rigid_body_blueprint: RigidBodyBuilder::dynamic()
+                .gravity_scale(0.0)
+                .can_sleep(false),
             collider_blueprint: ColliderBuilder::default()
                 .density(0.0)
                 .friction(settings.friction as Real),
@@ -60,7 +62,11 @@ impl Arm {
         // Meshes were resolved to full paths when the description was checked.
         let robot = UrdfRobot::from_robot(&description.urdf, options, std::path::Path::new(""));
         let link_index: Vec<usize> = robot.links.iter().map(|l| l.urdf_link_index).collect();
-        let joint_source: Vec<usize> = robot.joints.iter().map(|j| j.source_urdf_joint_index()).collect();
+        let joint_source: Vec<usize> = robot
+            .joints
+            .iter()
+            .map(|j| j.source_urdf_joint_index())
+            .collect();
         let handles = robot.insert_using_multibody_joints(
             &mut physics.bodies,
             &mut physics.colliders,
@@ -98,7 +104,13 @@ impl Arm {
         if ee_body.is_none() {
             for j in chain.joints.iter().rev() {
                 ee_offset = j.origin * ee_offset;
-                let parent = &urdf.joints.iter().find(|u| u.name == j.name).expect("chain joint").parent.link;
+                let parent = &urdf
+                    .joints
+                    .iter()
+                    .find(|u| u.name == j.name)
+                    .expect("chain joint")
+                    .parent
+                    .link;
                 if let Some(b) = body_of_link.get(parent.as_str()) {
                     ee_body = Some(*b);
                     break;
@@ -136,7 +148,10 @@ impl Arm {
     fn configure_motors(&mut self, physics: &mut Physics) {
         let chain = self.description.chain.clone();
         for ((handle, axis), cj) in self.joints.iter().zip(chain.actuated_joints()) {
-            let (mb, link_id) = physics.multibody_joints.get_mut(*handle).expect("arm joint");
+            let (mb, link_id) = physics
+                .multibody_joints
+                .get_mut(*handle)
+                .expect("arm joint");
             let dof = mb.link(link_id).expect("link").assembly_id();
             mb.damping_mut()[dof] = cj.damping as Real;
             let data = &mut mb.link_mut(link_id).expect("link").joint.data;
@@ -174,7 +189,12 @@ impl Arm {
     }
 
     /// Drives every joint motor toward `targets` at feed-forward speeds `velocities`.
-    pub(crate) fn set_motor_targets(&self, physics: &mut Physics, targets: &[f64], velocities: &[f64]) {
+    pub(crate) fn set_motor_targets(
+        &self,
+        physics: &mut Physics,
+        targets: &[f64],
+        velocities: &[f64],
+    ) {
         for (((h, axis), q), v) in self.joints.iter().zip(targets).zip(velocities) {
             let (mb, link) = physics.multibody_joints.get_mut(*h).expect("arm joint");
             mb.link_mut(link).expect("link").joint.data.set_motor(
@@ -198,7 +218,10 @@ impl Arm {
                 mb.link(link).expect("link").assembly_id()
             })
             .collect();
-        let (mb, _) = physics.multibody_joints.get_mut(self.joints[0].0).expect("arm joint");
+        let (mb, _) = physics
+            .multibody_joints
+            .get_mut(self.joints[0].0)
+            .expect("arm joint");
         let mut disp = vec![0.0 as Real; mb.ndofs()];
         for ((dof, want), have) in dofs.iter().zip(q).zip(&current) {
             disp[*dof] = (*want - *have) as Real;

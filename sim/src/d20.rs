@@ -47,7 +47,8 @@ impl D20 {
             .iter()
             .map(|v| (*v - vertices[0]).length())
             .fold(f64::INFINITY, f64::min);
-        let adjacent = |a: usize, b: usize| ((vertices[a] - vertices[b]).length() - edge).abs() < 1e-9;
+        let adjacent =
+            |a: usize, b: usize| ((vertices[a] - vertices[b]).length() - edge).abs() < 1e-9;
         let mut faces = Vec::with_capacity(20);
         for a in 0..12 {
             for b in a + 1..12 {
@@ -55,7 +56,11 @@ impl D20 {
                     if adjacent(a, b) && adjacent(b, c) && adjacent(a, c) {
                         let n = (vertices[b] - vertices[a]).cross(vertices[c] - vertices[a]);
                         let centroid = vertices[a] + vertices[b] + vertices[c];
-                        faces.push(if n.dot(centroid) > 0.0 { [a, b, c] } else { [a, c, b] });
+                        faces.push(if n.dot(centroid) > 0.0 {
+                            [a, b, c]
+                        } else {
+                            [a, c, b]
+                        });
                     }
                 }
             }
@@ -67,7 +72,9 @@ impl D20 {
         let mut order: Vec<usize> = (0..20).collect();
         order.sort_by(|&i, &j| {
             let key = |n: DVec3| (-n.z, -n.x, -n.y);
-            key(normals[i]).partial_cmp(&key(normals[j])).expect("finite normals")
+            key(normals[i])
+                .partial_cmp(&key(normals[j]))
+                .expect("finite normals")
         });
         let mut numbers = [0u8; 20];
         let mut next = 1u8;
@@ -114,5 +121,51 @@ impl D20 {
     pub fn orientation_with_face_up(&self, number: u8, yaw: f64) -> Option<DQuat> {
         let n = self.normals[self.face_index(number)?];
         Some(DQuat::from_rotation_z(yaw) * DQuat::from_rotation_arc(n, DVec3::Z))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbered_like_a_real_d20() {
+        let d = D20::new();
+        let mut seen = d.numbers.to_vec();
+        seen.sort();
+        assert_eq!(seen, (1..=20).collect::<Vec<u8>>(), "each number on exactly one face");
+        for f in 0..20 {
+            let opposite = (0..20).find(|&g| d.normals[g].dot(d.normals[f]) < -0.999).unwrap();
+            assert_eq!(d.numbers[f] + d.numbers[opposite], 21, "opposite faces sum to 21");
+        }
+    }
+
+    #[test]
+    fn laying_a_face_up_reads_back_that_face() {
+        let d = D20::new();
+        for n in 1..=20 {
+            for yaw in [0.0, 1.0, -2.5] {
+                let q = d.orientation_with_face_up(n, yaw).unwrap();
+                assert_eq!(d.face_toward(q, DVec3::Z), n);
+                assert_eq!(d.face_toward(q, -DVec3::Z), 21 - n, "the face on the table");
+            }
+        }
+    }
+
+    #[test]
+    fn it_is_a_regular_icosahedron() {
+        let d = D20::new();
+        let edges: Vec<f64> = d
+            .faces
+            .iter()
+            .flat_map(|&[a, b, c]| [(a, b), (b, c), (c, a)])
+            .map(|(a, b)| (d.vertices[a] - d.vertices[b]).length())
+            .collect();
+        let e = edges[0];
+        assert!(edges.iter().all(|x| (x - e).abs() < 1e-12), "all 60 edge uses are equal");
+        // Face centre distance is the inradius.
+        let [a, b, c] = d.faces[0];
+        let centre = (d.vertices[a] + d.vertices[b] + d.vertices[c]) / 3.0;
+        assert!((centre.length() - D20::INRADIUS_RATIO).abs() < 1e-12);
     }
 }

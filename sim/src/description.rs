@@ -5,8 +5,8 @@
 //! end-effector link. Meshes may be STL, OBJ or COLLADA, referenced relative to the mesh
 //! directory (default: the URDF's directory) or as `package://<pkg>/<path>`.
 
-use crate::kinematics::KinematicChain;
 use crate::AssetError;
+use crate::kinematics::KinematicChain;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use urdf_rs::{Geometry, JointType};
@@ -81,8 +81,8 @@ const GEOMETRY_CHILDREN: &[&str] = &["box", "cylinder", "sphere", "mesh", "capsu
 fn numeric_arity(attribute: &str) -> Option<usize> {
     match attribute {
         "xyz" | "rpy" | "size" | "scale" => Some(3),
-        "radius" | "length" | "value" | "ixx" | "ixy" | "ixz" | "iyy" | "iyz" | "izz"
-        | "lower" | "upper" | "effort" | "velocity" | "damping" | "friction" => Some(1),
+        "radius" | "length" | "value" | "ixx" | "ixy" | "ixz" | "iyy" | "iyz" | "izz" | "lower"
+        | "upper" | "effort" | "velocity" | "damping" | "friction" => Some(1),
         _ => None,
     }
 }
@@ -122,7 +122,9 @@ fn check_xml(text: &str, file: &Path) -> Result<(), AssetError> {
         let allowed: Option<&[&str]> = match parent {
             Some("robot") => Some(ROBOT_CHILDREN),
             Some("link") => Some(LINK_CHILDREN),
-            Some("joint") if node.parent_element().and_then(|p| p.parent_element()) == Some(root) => {
+            Some("joint")
+                if node.parent_element().and_then(|p| p.parent_element()) == Some(root) =>
+            {
                 Some(JOINT_CHILDREN)
             }
             Some("geometry") => Some(GEOMETRY_CHILDREN),
@@ -134,7 +136,10 @@ fn check_xml(text: &str, file: &Path) -> Result<(), AssetError> {
             return Err(AssetError::invalid(
                 file,
                 describe(node),
-                format!("unknown element <{tag}>; expected one of: {}", allowed.join(", ")),
+                format!(
+                    "unknown element <{tag}>; expected one of: {}",
+                    allowed.join(", ")
+                ),
             ));
         }
         // Numbers are only checked inside URDF's own elements; <gazebo> and <transmission>
@@ -146,7 +151,9 @@ fn check_xml(text: &str, file: &Path) -> Result<(), AssetError> {
             continue;
         }
         for attr in node.attributes() {
-            let Some(arity) = numeric_arity(attr.name()) else { continue };
+            let Some(arity) = numeric_arity(attr.name()) else {
+                continue;
+            };
             let words: Vec<&str> = attr.value().split_whitespace().collect();
             if words.len() != arity {
                 return Err(AssetError::invalid(
@@ -186,7 +193,11 @@ fn check_structure(urdf: &urdf_rs::Robot, file: &Path) -> Result<(), AssetError>
     let mut links = HashSet::new();
     for link in &urdf.links {
         if !links.insert(link.name.as_str()) {
-            return Err(AssetError::invalid(file, format!("link \"{}\"", link.name), "is defined twice"));
+            return Err(AssetError::invalid(
+                file,
+                format!("link \"{}\"", link.name),
+                "is defined twice",
+            ));
         }
         for (i, c) in link.collision.iter().enumerate() {
             let bad = match &c.geometry {
@@ -229,7 +240,10 @@ fn check_structure(urdf: &urdf_rs::Robot, file: &Path) -> Result<(), AssetError>
                 ));
             }
         }
-        if parent_of.insert(&joint.child.link, &joint.parent.link).is_some() {
+        if parent_of
+            .insert(&joint.child.link, &joint.parent.link)
+            .is_some()
+        {
             return Err(AssetError::invalid(
                 file,
                 el,
@@ -261,14 +275,20 @@ fn check_structure(urdf: &urdf_rs::Robot, file: &Path) -> Result<(), AssetError>
                 return Err(AssetError::invalid(
                     file,
                     el,
-                    format!("joint type {other:?} is not supported (revolute, continuous, prismatic, fixed are)"),
+                    format!(
+                        "joint type {other:?} is not supported (revolute, continuous, prismatic, fixed are)"
+                    ),
                 ));
             }
         }
         if joint.joint_type != JointType::Fixed {
             let a = joint.axis.xyz;
             if (a[0] * a[0] + a[1] * a[1] + a[2] * a[2]).sqrt() < 1e-9 {
-                return Err(AssetError::invalid(file, format!("{el} > axis"), "axis must not be zero"));
+                return Err(AssetError::invalid(
+                    file,
+                    format!("{el} > axis"),
+                    "axis must not be zero",
+                ));
             }
         }
     }
@@ -293,7 +313,11 @@ fn check_structure(urdf: &urdf_rs::Robot, file: &Path) -> Result<(), AssetError>
             cur = p;
             hops += 1;
             if hops > links.len() {
-                return Err(AssetError::invalid(file, format!("link \"{link}\""), "joints form a cycle"));
+                return Err(AssetError::invalid(
+                    file,
+                    format!("link \"{link}\""),
+                    "joints form a cycle",
+                ));
             }
         }
     }
@@ -301,7 +325,11 @@ fn check_structure(urdf: &urdf_rs::Robot, file: &Path) -> Result<(), AssetError>
 }
 
 /// Rewrites mesh file names to paths that exist, and loads each mesh once to be sure it parses.
-fn resolve_meshes(urdf: &mut urdf_rs::Robot, file: &Path, mesh_dir: &Path) -> Result<(), AssetError> {
+fn resolve_meshes(
+    urdf: &mut urdf_rs::Robot,
+    file: &Path,
+    mesh_dir: &Path,
+) -> Result<(), AssetError> {
     for link in &mut urdf.links {
         let link_name = link.name.clone();
         let geometries = link
@@ -310,7 +338,9 @@ fn resolve_meshes(urdf: &mut urdf_rs::Robot, file: &Path, mesh_dir: &Path) -> Re
             .map(|c| ("collision", &mut c.geometry))
             .chain(link.visual.iter_mut().map(|v| ("visual", &mut v.geometry)));
         for (role, geometry) in geometries {
-            let Geometry::Mesh { filename, .. } = geometry else { continue };
+            let Geometry::Mesh { filename, .. } = geometry else {
+                continue;
+            };
             let element = format!("link \"{link_name}\" > {role} > mesh \"{filename}\"");
             let path = resolve_mesh_path(filename, mesh_dir);
             if !path.is_file() {
@@ -333,10 +363,17 @@ fn resolve_meshes(urdf: &mut urdf_rs::Robot, file: &Path, mesh_dir: &Path) -> Re
                 ));
             }
             let converter = rapier3d::geometry::MeshConverter::TriMesh;
-            let loaded = rapier3d_meshloader::load_from_path(&path, &converter, rapier3d::math::Vector::ONE)
-                .map_err(|e| AssetError::invalid(file, element.clone(), format!("cannot load mesh: {e}")))?;
+            let loaded =
+                rapier3d_meshloader::load_from_path(&path, &converter, rapier3d::math::Vector::ONE)
+                    .map_err(|e| {
+                        AssetError::invalid(file, element.clone(), format!("cannot load mesh: {e}"))
+                    })?;
             if loaded.is_empty() || loaded.iter().any(|m| m.is_err()) {
-                return Err(AssetError::invalid(file, element, "mesh holds no usable triangles"));
+                return Err(AssetError::invalid(
+                    file,
+                    element,
+                    "mesh holds no usable triangles",
+                ));
             }
             *filename = path.to_string_lossy().into_owned();
         }
@@ -352,5 +389,9 @@ fn resolve_mesh_path(filename: &str, mesh_dir: &Path) -> PathBuf {
     }
     let plain = filename.strip_prefix("file://").unwrap_or(filename);
     let p = Path::new(plain);
-    if p.is_absolute() { p.to_path_buf() } else { mesh_dir.join(p) }
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        mesh_dir.join(p)
+    }
 }

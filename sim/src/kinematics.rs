@@ -159,8 +159,11 @@ impl KinematicChain {
                 format!("the end-effector link is not in the robot; links are {names:?}"),
             ));
         }
-        let by_child: HashMap<&str, &urdf_rs::Joint> =
-            urdf.joints.iter().map(|j| (j.child.link.as_str(), j)).collect();
+        let by_child: HashMap<&str, &urdf_rs::Joint> = urdf
+            .joints
+            .iter()
+            .map(|j| (j.child.link.as_str(), j))
+            .collect();
         let mut path = Vec::new();
         let mut link = ee_link;
         while let Some(j) = by_child.get(link) {
@@ -280,7 +283,13 @@ impl KinematicChain {
 
     /// Damped-least-squares IK toward `target` (root frame), starting at `seed`, preferring
     /// postures near `rest` in the null space. Always returns the best joints found, within limits.
-    pub fn solve_ik(&self, target: &Frame, seed: &[f64], rest: &[f64], opts: &IkOptions) -> IkSolution {
+    pub fn solve_ik(
+        &self,
+        target: &Frame,
+        seed: &[f64],
+        rest: &[f64],
+        opts: &IkOptions,
+    ) -> IkSolution {
         let n = self.dof();
         let mut q = seed.to_vec();
         self.clamp(&mut q);
@@ -312,7 +321,12 @@ impl KinematicChain {
             let pinv = &jt * inv;
             let mut dq = &pinv * e;
             if opts.nullspace_gain > 0.0 && rest.len() == n {
-                let pull = DVector::from_iterator(n, q.iter().zip(rest).map(|(a, b)| (b - a) * opts.nullspace_gain));
+                let pull = DVector::from_iterator(
+                    n,
+                    q.iter()
+                        .zip(rest)
+                        .map(|(a, b)| (b - a) * opts.nullspace_gain),
+                );
                 let proj = DMatrix::identity(n, n) - &pinv * &j;
                 dq += proj * pull;
             }
@@ -343,4 +357,62 @@ pub fn rotation_error(target: &DQuat, current: &DQuat) -> DVec3 {
         d = -d;
     }
     d.to_scaled_axis()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::RobotDescription;
+
+    fn sawyer() -> KinematicChain {
+        let path = crate::assets_dir().join("robots/sawyer/sawyer.urdf");
+        RobotDescription::from_file(path, None, "right_gel").unwrap().chain
+    }
+
+    #[test]
+    fn sawyer_chain_has_seven_joints_and_its_published_reach() {
+        let c = sawyer();
+        assert_eq!(c.dof(), 7);
+        assert_eq!(c.root_link, "base");
+        // Straight up at zero: flange and tool stack above the shoulder, about 1.3 m in all.
+        let up = c.forward(&[0.0; 7]).translation.length();
+        assert!((1.0..1.5).contains(&up), "reach at zero {up}");
+    }
+
+    #[test]
+    fn jacobian_matches_finite_differences() {
+        let c = sawyer();
+        let q = [0.1, -0.9, 0.3, 1.7, -0.2, 0.8, 2.0];
+        let j = c.jacobian(&q);
+        let h = 1e-6;
+        for k in 0..7 {
+            let mut qp = q;
+            qp[k] += h;
+            let dp = (c.forward(&qp).translation - c.forward(&q).translation) / h;
+            let dr = rotation_error(&c.forward(&qp).rotation, &c.forward(&q).rotation) / h;
+            for r in 0..3 {
+                assert!((j[(r, k)] - dp[r]).abs() < 1e-5, "linear row {r} joint {k}");
+                assert!((j[(r + 3, k)] - dr[r]).abs() < 1e-5, "angular row {r} joint {k}");
+            }
+        }
+    }
+
+    #[test]
+    fn ik_recovers_poses_of_random_postures() {
+        let c = sawyer();
+        let rest = [0.0, -1.18, 0.0, 2.18, 0.0, 0.57, 3.3161];
+        let mut state = 12345u64;
+        let mut rand = || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+        };
+        for _ in 0..20 {
+            let q: Vec<f64> = rest.iter().map(|r| r + 0.8 * rand()).collect();
+            let target = c.forward(&q);
+            let sol = c.solve_ik(&target, &rest, &rest, &IkOptions::default());
+            assert!(sol.converged, "IK missed by {} m, {} rad", sol.position_error, sol.orientation_error);
+            let got = c.forward(&sol.joints);
+            assert!((got.translation - target.translation).length() < 1e-4);
+        }
+    }
 }

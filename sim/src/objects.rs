@@ -29,9 +29,13 @@ pub struct Table {
 impl Table {
     pub(crate) fn insert(physics: &mut Physics, c: &TableConfig, sample: &mut Sampler) -> Self {
         let [sx, sy, sz] = c.size;
-        let body = physics.bodies.insert(
-            RigidBodyBuilder::fixed().translation(v3(c.center[0], c.center[1], c.top_height - sz / 2.0)),
-        );
+        let body = physics
+            .bodies
+            .insert(RigidBodyBuilder::fixed().translation(v3(
+                c.center[0],
+                c.center[1],
+                c.top_height - sz / 2.0,
+            )));
         let collider = physics.colliders.insert_with_parent(
             ColliderBuilder::cuboid((sx / 2.0) as Real, (sy / 2.0) as Real, (sz / 2.0) as Real)
                 .friction(sample(&c.friction) as Real),
@@ -62,7 +66,12 @@ pub struct Door {
 }
 
 impl Door {
-    pub(crate) fn insert(physics: &mut Physics, c: &DoorConfig, table_top: f64, sample: &mut Sampler) -> Self {
+    pub(crate) fn insert(
+        physics: &mut Physics,
+        c: &DoorConfig,
+        table_top: f64,
+        sample: &mut Sampler,
+    ) -> Self {
         let hinge = DVec3::new(sample(&c.hinge[0]), sample(&c.hinge[1]), table_top);
         let (damping, friction) = (sample(&c.damping), sample(&c.friction));
         let (offset, height, length) = (
@@ -70,16 +79,29 @@ impl Door {
             sample(&c.handle.height),
             sample(&c.handle.length),
         );
-        let (t, w, h, r, s) = (c.thickness, c.width, c.height, c.handle.radius, c.handle.standoff);
-        let frame_body = physics.bodies.insert(RigidBodyBuilder::fixed().translation(hinge.as_vec3()));
+        let (t, w, h, r, s) = (
+            c.thickness,
+            c.width,
+            c.height,
+            c.handle.radius,
+            c.handle.standoff,
+        );
+        let frame_body = physics
+            .bodies
+            .insert(RigidBodyBuilder::fixed().translation(hinge.as_vec3()));
         // The jamb: a post beside the hinge, clear of the panel at every angle.
         physics.colliders.insert_with_parent(
-            ColliderBuilder::cuboid((t / 2.0) as Real, 0.01, (h / 2.0) as Real)
-                .translation(v3(t / 2.0, -0.015, c.bottom + h / 2.0)),
+            ColliderBuilder::cuboid((t / 2.0) as Real, 0.01, (h / 2.0) as Real).translation(v3(
+                t / 2.0,
+                -0.015,
+                c.bottom + h / 2.0,
+            )),
             frame_body,
             &mut physics.bodies,
         );
-        let body = physics.bodies.insert(RigidBodyBuilder::dynamic().translation(hinge.as_vec3()));
+        let body = physics
+            .bodies
+            .insert(RigidBodyBuilder::dynamic().translation(hinge.as_vec3()));
         let panel = physics.colliders.insert_with_parent(
             ColliderBuilder::cuboid((t / 2.0) as Real, (w / 2.0) as Real, (h / 2.0) as Real)
                 .translation(v3(t / 2.0, w / 2.0, c.bottom + h / 2.0))
@@ -89,21 +111,25 @@ impl Door {
         );
         let handle_center = DVec3::new(-s, offset, height);
         let handle_mass = 0.05;
-        let mut handle = vec![physics.colliders.insert_with_parent(
-            ColliderBuilder::cuboid(r as Real, (length / 2.0) as Real, r as Real)
-                .translation(handle_center.as_vec3())
-                .mass(handle_mass),
-            body,
-            &mut physics.bodies,
-        )];
-        for side in [-1.0, 1.0] {
-            handle.push(physics.colliders.insert_with_parent(
-                ColliderBuilder::cuboid((s / 2.0) as Real, r as Real, r as Real)
-                    .translation(v3(-s / 2.0, offset + side * (length / 2.0 - r), height))
-                    .mass(handle_mass / 2.0),
+        let mut handle = vec![
+            physics.colliders.insert_with_parent(
+                ColliderBuilder::cuboid(r as Real, (length / 2.0) as Real, r as Real)
+                    .translation(handle_center.as_vec3())
+                    .mass(handle_mass),
                 body,
                 &mut physics.bodies,
-            ));
+            ),
+        ];
+        for side in [-1.0, 1.0] {
+            handle.push(
+                physics.colliders.insert_with_parent(
+                    ColliderBuilder::cuboid((s / 2.0) as Real, r as Real, r as Real)
+                        .translation(v3(-s / 2.0, offset + side * (length / 2.0 - r), height))
+                        .mass(handle_mass / 2.0),
+                    body,
+                    &mut physics.bodies,
+                ),
+            );
         }
         let max_angle = c.max_angle_deg.to_radians();
         let joint = RevoluteJointBuilder::new(Vector::Z)
@@ -131,7 +157,10 @@ impl Door {
 
     /// Hinge angle in radians: 0 shut, growing as the door swings toward the robot.
     pub fn angle(&self, physics: &Physics) -> f64 {
-        let (mb, link) = physics.multibody_joints.get(self.joint).expect("door hinge");
+        let (mb, link) = physics
+            .multibody_joints
+            .get(self.joint)
+            .expect("door hinge");
         mb.link(link).expect("door link").joint().coords()[JointAxis::AngX as usize] as f64
     }
 
@@ -151,7 +180,12 @@ pub struct Cup {
 }
 
 impl Cup {
-    pub(crate) fn insert(physics: &mut Physics, c: &CupConfig, table_top: f64, sample: &mut Sampler) -> Self {
+    pub(crate) fn insert(
+        physics: &mut Physics,
+        c: &CupConfig,
+        table_top: f64,
+        sample: &mut Sampler,
+    ) -> Self {
         let (x, y) = (sample(&c.position[0]), sample(&c.position[1]));
         let (mass, friction) = (sample(&c.mass), sample(&c.friction));
         let (r, h) = (c.radius, c.height);
@@ -167,7 +201,10 @@ impl Cup {
                 )),
         );
         // rapier's cylinders stand along y: turn it upright.
-        let upright = Pose::from_parts(v3(0.0, 0.0, h / 2.0), Rotation::from_rotation_x(std::f32::consts::FRAC_PI_2));
+        let upright = Pose::from_parts(
+            v3(0.0, 0.0, h / 2.0),
+            Rotation::from_rotation_x(std::f32::consts::FRAC_PI_2),
+        );
         let collider = physics.colliders.insert_with_parent(
             ColliderBuilder::cylinder((h / 2.0) as Real, r as Real)
                 .position(upright)
@@ -226,7 +263,11 @@ impl Die {
         let body = physics.bodies.insert(
             RigidBodyBuilder::dynamic().pose(to_pose(&Frame::new(DVec3::new(x, y, z), rotation))),
         );
-        let points: Vec<Vector> = geometry.vertices.iter().map(|v| (*v * r).as_vec3()).collect();
+        let points: Vec<Vector> = geometry
+            .vertices
+            .iter()
+            .map(|v| (*v * r).as_vec3())
+            .collect();
         let collider = physics.colliders.insert_with_parent(
             ColliderBuilder::convex_hull(&points)
                 .expect("an icosahedron is a valid convex hull")
@@ -251,12 +292,14 @@ impl Die {
 
     /// The number on the face pointing up.
     pub fn face_up(&self, physics: &Physics) -> u8 {
-        self.geometry.face_toward(self.pose(physics).rotation, DVec3::Z)
+        self.geometry
+            .face_toward(self.pose(physics).rotation, DVec3::Z)
     }
 
     /// The number on the face that looks along `direction` (e.g. toward the gel).
     pub fn face_toward(&self, physics: &Physics, direction: DVec3) -> u8 {
-        self.geometry.face_toward(self.pose(physics).rotation, direction)
+        self.geometry
+            .face_toward(self.pose(physics).rotation, direction)
     }
 }
 

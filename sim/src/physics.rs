@@ -19,7 +19,12 @@ pub struct Physics {
 
 impl Physics {
     /// Advances by one physics step.
-    pub fn step(&mut self, pipeline: &mut PhysicsPipeline, gravity: Vector, params: &IntegrationParameters) {
+    pub fn step(
+        &mut self,
+        pipeline: &mut PhysicsPipeline,
+        gravity: Vector,
+        params: &IntegrationParameters,
+    ) {
         pipeline.step(
             gravity,
             params,

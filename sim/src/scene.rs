@@ -83,8 +83,11 @@ pub struct RobotConfig {
     #[serde(default)]
     pub base_position: [f64; 3],
     /// End-effector position the arm starts at and returns to on `home()`; solved by IK with the
-    /// tool pointing down.
-    pub home_position: [f64; 3],
+    /// tool pointing down. Give this or `home_joints`.
+    pub home_position: Option<[f64; 3]>,
+    /// Joint positions to start at instead, for arms that cannot point a tool down; end-effector
+    /// commands then hold the tool orientation of this posture.
+    pub home_joints: Option<Vec<f64>>,
     /// Posture IK starts from and prefers among equivalent solutions (default: mid-range).
     pub rest_joints: Option<Vec<f64>>,
     /// The box end-effector targets are clipped to.
@@ -264,7 +267,21 @@ impl SceneConfig {
         let mut v = Checker { file, err: None };
         let r = &self.robot;
         v.finite3("robot.base_position", &r.base_position);
-        v.finite3("robot.home_position", &r.home_position);
+        match (&r.home_position, &r.home_joints) {
+            (Some(p), None) => v.finite3("robot.home_position", p),
+            (None, Some(q)) => {
+                if q.iter().any(|x| !x.is_finite()) {
+                    v.fail(
+                        "robot.home_joints",
+                        format!("must be finite numbers, got {q:?}"),
+                    );
+                }
+            }
+            _ => v.fail(
+                "robot",
+                "give exactly one of home_position and home_joints".into(),
+            ),
+        }
         v.finite3("robot.workspace_min", &r.workspace_min);
         v.finite3("robot.workspace_max", &r.workspace_max);
         for i in 0..3 {
@@ -301,7 +318,10 @@ impl SceneConfig {
             v.non_negative("door.bottom", d.bottom);
             v.positive("door.mass", d.mass);
             if !(d.max_angle_deg > 0.0 && d.max_angle_deg <= 180.0) {
-                v.fail("door.max_angle_deg", format!("must be in (0, 180], got {}", d.max_angle_deg));
+                v.fail(
+                    "door.max_angle_deg",
+                    format!("must be in (0, 180], got {}", d.max_angle_deg),
+                );
             }
             v.param("door.damping", &d.damping, 0.0);
             v.param("door.friction", &d.friction, 0.0);
@@ -311,7 +331,10 @@ impl SceneConfig {
             v.positive("door.handle.standoff", d.handle.standoff);
             v.positive("door.handle.radius", d.handle.radius);
             if d.handle.standoff <= 2.0 * d.handle.radius {
-                v.fail("door.handle.standoff", "must exceed the bar's thickness, or nothing can get behind it".into());
+                v.fail(
+                    "door.handle.standoff",
+                    "must exceed the bar's thickness, or nothing can get behind it".into(),
+                );
             }
         }
         if let Some(c) = &self.cup {
@@ -322,7 +345,10 @@ impl SceneConfig {
             v.param("cup.mass", &c.mass, 1e-6);
             v.param("cup.friction", &c.friction, 0.0);
             if !(c.com_fraction > 0.0 && c.com_fraction < 1.0) {
-                v.fail("cup.com_fraction", format!("must be in (0, 1), got {}", c.com_fraction));
+                v.fail(
+                    "cup.com_fraction",
+                    format!("must be in (0, 1), got {}", c.com_fraction),
+                );
             }
         }
         if let Some(d) = &self.die {
@@ -335,7 +361,10 @@ impl SceneConfig {
             if let Some(f) = d.face_up
                 && !(1..=20).contains(&f)
             {
-                v.fail("die.face_up", format!("must be a face number 1-20, got {f}"));
+                v.fail(
+                    "die.face_up",
+                    format!("must be a face number 1-20, got {f}"),
+                );
             }
         }
         for (i, c) in self.cameras.iter().enumerate() {
@@ -343,10 +372,16 @@ impl SceneConfig {
             v.finite3(&format!("{el}.position"), &c.position);
             v.finite3(&format!("{el}.look_at"), &c.look_at);
             if !(c.fov_deg > 0.0 && c.fov_deg < 180.0) {
-                v.fail(&format!("{el}.fov_deg"), format!("must be in (0, 180), got {}", c.fov_deg));
+                v.fail(
+                    &format!("{el}.fov_deg"),
+                    format!("must be in (0, 180), got {}", c.fov_deg),
+                );
             }
             if c.width == 0 || c.height == 0 {
-                v.fail(&format!("{el}.width"), "width and height must be at least 1".into());
+                v.fail(
+                    &format!("{el}.width"),
+                    "width and height must be at least 1".into(),
+                );
             }
         }
         match v.err {

@@ -2,8 +2,8 @@
 
 use crate::arm::{Arm, ArmSettings};
 use crate::description::RobotDescription;
-use crate::kinematics::{Frame, IkOptions};
-use crate::objects::{random_yaw, Cup, Die, Door, Table};
+use crate::kinematics::{Frame, IkOptions, KinematicChain};
+use crate::objects::{Cup, Die, Door, Table, random_yaw};
 use crate::physics::Physics;
 use crate::scene::{Param, SceneConfig, TimingConfig};
 use crate::{AssetError, SimError};
@@ -77,7 +77,10 @@ pub struct World {
 
 impl World {
     /// Loads a scene file (and the URDF it names) and builds the world.
-    pub fn from_scene_file(path: impl AsRef<Path>, randomization: Randomization) -> Result<Self, AssetError> {
+    pub fn from_scene_file(
+        path: impl AsRef<Path>,
+        randomization: Randomization,
+    ) -> Result<Self, AssetError> {
         let path = path.as_ref();
         let (config, dir) = SceneConfig::from_file(path)?;
         Self::from_config(config, &dir, path, randomization)
@@ -92,7 +95,8 @@ impl World {
     ) -> Result<Self, AssetError> {
         let urdf_path: PathBuf = dir.join(&config.robot.urdf);
         let mesh_dir = config.robot.mesh_dir.as_ref().map(|m| dir.join(m));
-        let description = RobotDescription::from_file(&urdf_path, mesh_dir.as_deref(), &config.robot.ee_link)?;
+        let description =
+            RobotDescription::from_file(&urdf_path, mesh_dir.as_deref(), &config.robot.ee_link)?;
         if let Some(gel) = &config.robot.gel_link
             && !description.urdf.links.iter().any(|l| &l.name == gel)
         {
@@ -109,7 +113,10 @@ impl World {
         };
         // Drawn first so the sampler below can hold the generator.
         let die_face_yaw = config.die.as_ref().map(|d| match rng.as_mut() {
-            Some(r) => (d.face_up.unwrap_or_else(|| r.random_range(1..=20)), random_yaw(r)),
+            Some(r) => (
+                d.face_up.unwrap_or_else(|| r.random_range(1..=20)),
+                random_yaw(r),
+            ),
             None => (d.face_up.unwrap_or(20), 0.0),
         });
         let mut sample = |p: &Param| match rng.as_mut() {
@@ -126,13 +133,27 @@ impl World {
             friction: r.friction,
             gel_friction: r.gel_friction,
         };
-        let arm = Arm::insert(&mut physics, description, base, r.gel_link.as_deref(), settings);
+        let arm = Arm::insert(
+            &mut physics,
+            description,
+            base,
+            r.gel_link.as_deref(),
+            settings,
+        );
         let table = Table::insert(&mut physics, &config.table, &mut sample);
         let top = table.top;
-        let door = config.door.as_ref().map(|d| Door::insert(&mut physics, d, top, &mut sample));
-        let cup = config.cup.as_ref().map(|c| Cup::insert(&mut physics, c, top, &mut sample));
+        let door = config
+            .door
+            .as_ref()
+            .map(|d| Door::insert(&mut physics, d, top, &mut sample));
+        let cup = config
+            .cup
+            .as_ref()
+            .map(|c| Cup::insert(&mut physics, c, top, &mut sample));
         let die = match (&config.die, die_face_yaw) {
-            (Some(d), Some((face, yaw))) => Some(Die::insert(&mut physics, d, top, &mut sample, face, yaw)),
+            (Some(d), Some((face, yaw))) => {
+                Some(Die::insert(&mut physics, d, top, &mut sample, face, yaw))
+            }
             _ => None,
         };
 
@@ -143,31 +164,66 @@ impl World {
                 return Err(AssetError::invalid(
                     file,
                     "robot.rest_joints",
-                    format!("has {} values but the arm has {} joints", q.len(), chain.dof()),
+                    format!(
+                        "has {} values but the arm has {} joints",
+                        q.len(),
+                        chain.dof()
+                    ),
                 ));
             }
             None => chain
                 .actuated_joints()
-                .map(|j| if j.lower.is_finite() { 0.5 * (j.lower + j.upper) } else { 0.0 })
+                .map(|j| {
+                    if j.lower.is_finite() {
+                        0.5 * (j.lower + j.upper)
+                    } else {
+                        0.0
+                    }
+                })
                 .collect(),
         };
-        // Tool down, hook toward +x: a half turn about x.
-        let tool_orientation = DQuat::from_rotation_x(std::f64::consts::PI);
-        let home_target = Frame::new(DVec3::from_array(r.home_position) - base.translation, tool_orientation);
-        let ik = chain.solve_ik(&home_target, &rest_joints, &rest_joints, &IkOptions::default());
-        if ik.position_error > 1e-3 || ik.orientation_error > 1e-2 {
-            return Err(AssetError::invalid(
-                file,
-                "robot.home_position",
-                format!(
-                    "the arm cannot reach {:?} with the tool pointing down (misses by {:.1} mm, {:.2} rad)",
-                    r.home_position,
-                    ik.position_error * 1e3,
-                    ik.orientation_error
-                ),
-            ));
-        }
-        let home_joints = ik.joints;
+        let (home_joints, tool_orientation) = match (&r.home_joints, r.home_position) {
+            (Some(q), _) => {
+                if q.len() != chain.dof() {
+                    return Err(AssetError::invalid(
+                        file,
+                        "robot.home_joints",
+                        format!(
+                            "has {} values but the arm has {} joints",
+                            q.len(),
+                            chain.dof()
+                        ),
+                    ));
+                }
+                if let Err(e) = check_limits(chain, q) {
+                    return Err(AssetError::invalid(
+                        file,
+                        "robot.home_joints",
+                        e.to_string(),
+                    ));
+                }
+                (q.clone(), chain.forward(q).rotation)
+            }
+            (None, Some(home)) => {
+                // Tool down, hook toward +x: a half turn about x.
+                let down = DQuat::from_rotation_x(std::f64::consts::PI);
+                let target = Frame::new(DVec3::from_array(home) - base.translation, down);
+                let ik = chain.solve_ik(&target, &rest_joints, &rest_joints, &IkOptions::default());
+                if ik.position_error > 1e-3 || ik.orientation_error > 1e-2 {
+                    return Err(AssetError::invalid(
+                        file,
+                        "robot.home_position",
+                        format!(
+                            "the arm cannot reach {home:?} with the tool pointing down (misses by {:.1} mm, {:.2} rad)",
+                            ik.position_error * 1e3,
+                            ik.orientation_error
+                        ),
+                    ));
+                }
+                (ik.joints, down)
+            }
+            (None, None) => unreachable!("scene validation requires a home"),
+        };
 
         let timing = config.timing;
         let mut params = IntegrationParameters::default();
@@ -193,8 +249,14 @@ impl World {
             tool_orientation,
             config,
         };
-        world.arm.teleport(&mut world.physics, &world.home_joints.clone());
-        world.arm.set_motor_targets(&mut world.physics, &world.home_joints, &vec![0.0; world.arm.dof()]);
+        world
+            .arm
+            .teleport(&mut world.physics, &world.home_joints.clone());
+        world.arm.set_motor_targets(
+            &mut world.physics,
+            &world.home_joints,
+            &vec![0.0; world.arm.dof()],
+        );
         Ok(world)
     }
 
@@ -208,15 +270,21 @@ impl World {
         let n = self.timing.substeps;
         let q0 = self.clock.joint_targets.clone();
         let dt = self.timing.control_dt;
-        let velocities: Vec<f64> = targets.iter().zip(&q0).map(|(q1, q0)| (q1 - q0) / dt).collect();
+        let velocities: Vec<f64> = targets
+            .iter()
+            .zip(&q0)
+            .map(|(q1, q0)| (q1 - q0) / dt)
+            .collect();
         let mut q = vec![0.0; targets.len()];
         for k in 1..=n {
             let s = k as f64 / n as f64;
             for ((qi, a), b) in q.iter_mut().zip(&q0).zip(targets) {
                 *qi = a + (b - a) * s;
             }
-            self.arm.set_motor_targets(&mut self.physics, &q, &velocities);
-            self.physics.step(&mut self.pipeline, self.gravity, &self.params);
+            self.arm
+                .set_motor_targets(&mut self.physics, &q, &velocities);
+            self.physics
+                .step(&mut self.pipeline, self.gravity, &self.params);
         }
         self.clock.joint_targets = targets.to_vec();
         self.clock.control_steps += 1;
@@ -226,30 +294,7 @@ impl World {
 
     /// Checks joint targets without applying them.
     pub fn check_joint_targets(&self, targets: &[f64]) -> Result<(), SimError> {
-        let chain = &self.arm.description.chain;
-        if targets.len() != chain.dof() {
-            return Err(SimError::WrongLength {
-                expected: chain.dof(),
-                got: targets.len(),
-            });
-        }
-        for (q, j) in targets.iter().zip(chain.actuated_joints()) {
-            if !q.is_finite() {
-                return Err(SimError::NonFinite {
-                    joint: j.name.clone(),
-                    value: *q,
-                });
-            }
-            if *q < j.lower - 1e-9 || *q > j.upper + 1e-9 {
-                return Err(SimError::OutOfLimits {
-                    joint: j.name.clone(),
-                    value: *q,
-                    lower: j.lower,
-                    upper: j.upper,
-                });
-            }
-        }
-        Ok(())
+        check_limits(&self.arm.description.chain, targets)
     }
 
     /// Puts the arm at `q` at rest, instantly (a reset, not a motion).
@@ -257,7 +302,8 @@ impl World {
         self.check_joint_targets(q)?;
         self.arm.teleport(&mut self.physics, q);
         self.clock.joint_targets = q.to_vec();
-        self.arm.set_motor_targets(&mut self.physics, q, &vec![0.0; q.len()]);
+        self.arm
+            .set_motor_targets(&mut self.physics, q, &vec![0.0; q.len()]);
         Ok(())
     }
 
@@ -389,4 +435,31 @@ impl World {
         }
         out
     }
+}
+
+/// Checks a joint vector's length, finiteness and limits against the chain.
+fn check_limits(chain: &KinematicChain, targets: &[f64]) -> Result<(), SimError> {
+    if targets.len() != chain.dof() {
+        return Err(SimError::WrongLength {
+            expected: chain.dof(),
+            got: targets.len(),
+        });
+    }
+    for (q, j) in targets.iter().zip(chain.actuated_joints()) {
+        if !q.is_finite() {
+            return Err(SimError::NonFinite {
+                joint: j.name.clone(),
+                value: *q,
+            });
+        }
+        if *q < j.lower - 1e-9 || *q > j.upper + 1e-9 {
+            return Err(SimError::OutOfLimits {
+                joint: j.name.clone(),
+                value: *q,
+                lower: j.lower,
+                upper: j.upper,
+            });
+        }
+    }
+    Ok(())
 }

@@ -8,17 +8,22 @@ use glam::DVec3;
 pub type Arm = SafetyLayer<SimRobot>;
 
 pub fn robot(scene: &str) -> Arm {
-    SafetyLayer::new(SimRobot::from_scene(scene, Randomization::Nominal).expect("bundled scene loads"))
+    SafetyLayer::new(
+        SimRobot::from_scene(scene, Randomization::Nominal).expect("bundled scene loads"),
+    )
 }
 
 /// Commands an end-effector position and steps until the hand is within `tol` of it (or
 /// `max_steps` pass). Returns the last state.
 pub fn go_to(arm: &mut Arm, target: DVec3, tol: f64, max_steps: usize) -> RobotState {
-    arm.command(Command::new(CommandMode::EndEffectorPosition(target))).unwrap();
+    arm.command(Command::new(CommandMode::EndEffectorPosition(target)))
+        .unwrap();
     let mut state = arm.state();
     for _ in 0..max_steps {
         state = arm.step().unwrap();
-        if (state.ee_position - target).length() < tol && state.joint_velocities.iter().all(|v| v.abs() < 0.02) {
+        if (state.ee_position - target).length() < tol
+            && state.joint_velocities.iter().all(|v| v.abs() < 0.02)
+        {
             break;
         }
     }
@@ -34,7 +39,8 @@ pub fn sweep(arm: &mut impl Robot, target: DVec3, speed: f64) -> RobotState {
     let mut state = arm.state();
     for k in 1..=n {
         let p = start + (target - start) * (k as f64 / n as f64);
-        arm.command(Command::new(CommandMode::EndEffectorPosition(p))).unwrap();
+        arm.command(Command::new(CommandMode::EndEffectorPosition(p)))
+            .unwrap();
         state = arm.step().unwrap();
     }
     state

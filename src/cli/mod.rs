@@ -1,0 +1,60 @@
+//! Subcommands of the `byfeel` tool.
+
+mod bench;
+mod sim;
+
+use byfeel::gym::Command;
+use clap::{Parser, Subcommand, ValueEnum};
+use rand::Rng;
+
+/// byfeel: a robot simulator and learning gym (arm, door, cup, 20-sided die, gel fingertip).
+#[derive(Parser, Debug)]
+#[command(name = "byfeel", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Commands,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Commands {
+    /// Run a scene with random end-effector actions and report what happened.
+    Sim(sim::SimArgs),
+    /// Measure how fast parts of byfeel run.
+    Bench {
+        #[command(subcommand)]
+        what: bench::BenchCommand,
+    },
+}
+
+/// A bundled scene.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SceneName {
+    Door,
+    Cup,
+    Die,
+}
+
+impl SceneName {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SceneName::Door => "door",
+            SceneName::Cup => "cup",
+            SceneName::Die => "die",
+        }
+    }
+}
+
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
+
+pub fn run(cli: Cli) -> Result<(), Error> {
+    match cli.command {
+        Commands::Sim(args) => sim::run(args),
+        Commands::Bench { what } => bench::run(what),
+    }
+}
+
+/// A uniformly random end-effector delta in [-1, 1]³ × `max_step` metres: the random policy.
+pub fn random_ee_delta(rng: &mut impl Rng, max_step: f64) -> Command {
+    let mut d = || rng.random_range(-1.0..=1.0) * max_step;
+    Command::ee_delta(d(), d(), d())
+}
