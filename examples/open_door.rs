@@ -19,7 +19,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let gap_local = DVec3::new(-(handle.standoff - handle.radius) / 2.0, door.handle_center.y, door.handle_center.z);
     let gap = |angle: f64| door.hinge + DQuat::from_rotation_z(angle) * gap_local;
 
-    let mut go = |robot: &mut SafetyLayer<SimRobot>, target: DVec3, steps: usize| -> Result<(), Box<dyn std::error::Error>> {
+    let go = |robot: &mut SafetyLayer<SimRobot>, target: DVec3, steps: usize| -> Result<(), Box<dyn std::error::Error>> {
         robot.command(Command::new(CommandMode::EndEffectorPosition(target)))?;
         for _ in 0..steps {
             robot.step()?;
