@@ -97,7 +97,7 @@ impl SimRobot {
 
     /// Builds a bundled scene by name (`door`, `cup`, `die`) or from a scene file path.
     pub fn from_scene(scene: &str, randomization: Randomization) -> Result<Self, AssetError> {
-        let path = if scene.ends_with(".toml") || scene.contains('/') {
+        let path = if scene.ends_with(".toml") || Path::new(scene).components().count() > 1 {
             Path::new(scene).to_path_buf()
         } else {
             byfeel_sim::scene_path(scene)

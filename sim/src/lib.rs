@@ -37,9 +37,13 @@ pub use world::{DieReadout, Randomization, Snapshot, World};
 
 pub use rapier3d;
 
-/// The directory holding byfeel's bundled assets (robots, scenes), as shipped with the source.
+/// The directory holding byfeel's bundled assets (robots, scenes): `$BYFEEL_ASSETS` if set,
+/// else the `assets/` folder of the source tree this was built from.
 pub fn assets_dir() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets")
+    match std::env::var_os("BYFEEL_ASSETS") {
+        Some(dir) => dir.into(),
+        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets"),
+    }
 }
 
 /// Path of a bundled scene file by short name: `door`, `cup` or `die`.

@@ -8,9 +8,12 @@ use rand_chacha::ChaCha8Rng;
 
 #[derive(clap::Args, Debug)]
 pub struct SimArgs {
-    /// Which scene to run.
+    /// Which bundled scene to run.
     #[arg(long, value_enum, default_value_t = SceneName::Door)]
     pub scene: SceneName,
+    /// Run this scene file instead (e.g. a copy of assets/scenes/door.toml with your own arm).
+    #[arg(long, conflicts_with = "scene")]
+    pub scene_file: Option<std::path::PathBuf>,
     /// Control steps to run (0.1 s each by default).
     #[arg(long, default_value_t = 100)]
     pub steps: u64,
@@ -31,15 +34,18 @@ pub fn run(args: SimArgs) -> Result<(), Error> {
     } else {
         Randomization::Nominal
     };
-    let mut robot = SafetyLayer::new(SimRobot::from_scene(args.scene.as_str(), randomization)?);
+    let scene = match &args.scene_file {
+        Some(path) => path.to_string_lossy().into_owned(),
+        None => args.scene.as_str().to_string(),
+    };
+    let mut robot = SafetyLayer::new(SimRobot::from_scene(&scene, randomization)?);
     let mut rng = ChaCha8Rng::seed_from_u64(args.seed);
     let max_step = robot.spec().max_ee_step;
     let start = robot.oracle();
     let report_every = (args.steps / 10).max(1);
     if !args.json {
         println!(
-            "scene {} ({} joints, control step {} s), random end-effector actions, seed {}",
-            args.scene.as_str(),
+            "scene {scene} ({} joints, control step {} s), random end-effector actions, seed {}",
             robot.spec().joints.len(),
             robot.spec().control_dt,
             args.seed
@@ -65,7 +71,7 @@ pub fn run(args: SimArgs) -> Result<(), Error> {
     let end = robot.oracle();
     if args.json {
         let json = serde_json::json!({
-            "scene": args.scene.as_str(),
+            "scene": scene,
             "steps": args.steps,
             "seed": args.seed,
             "sim_seconds": state.time,
