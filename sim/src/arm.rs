@@ -7,6 +7,7 @@
 use crate::description::RobotDescription;
 use crate::kinematics::{Frame, JointKind};
 use crate::physics::Physics;
+use crate::AssetError;
 use rapier3d::prelude::*;
 use rapier3d_urdf::{UrdfLoaderOptions, UrdfMultibodyOptions, UrdfRobot};
 use std::collections::HashMap;
@@ -47,7 +48,7 @@ impl Arm {
         base: Frame,
         gel_link: Option<&str>,
         settings: ArmSettings,
-    ) -> Self {
+    ) -> Result<Self, AssetError> {
         let options = UrdfLoaderOptions {
             make_roots_fixed: true,
             shift: to_pose(&base),
@@ -84,18 +85,25 @@ impl Arm {
         let joints = chain
             .actuated_joints()
             .map(|cj| {
-                let k = joint_source
+                let handle = joint_source
                     .iter()
                     .position(|&src| urdf.joints[src].name == cj.name)
-                    .expect("every moving URDF joint becomes a rapier joint");
-                let handle = handles.joints[k].joint.expect("multibody joint inserted");
+                    .and_then(|k| handles.joints[k].joint)
+                    .ok_or_else(|| {
+                        // rapier3d-urdf drops joints that lead to links with nothing in them.
+                        AssetError::invalid(
+                            &description.file,
+                            format!("joint \"{}\"", cj.name),
+                            "moves a link with no <inertial>, <collision> or <visual>; give it an <inertial>",
+                        )
+                    })?;
                 let axis = match cj.kind {
                     JointKind::Prismatic => JointAxis::LinX,
                     _ => JointAxis::AngX,
                 };
-                (handle, axis)
+                Ok((handle, axis))
             })
-            .collect::<Vec<_>>();
+            .collect::<Result<Vec<_>, AssetError>>()?;
 
         // The end-effector link may have been merged into an ancestor if it has no geometry:
         // walk up the chain to the nearest link with a body, collecting the fixed offsets.
@@ -117,7 +125,9 @@ impl Arm {
                 }
             }
         }
-        let ee_body = ee_body.expect("the chain's root link always has a body");
+        let ee_body = ee_body.ok_or_else(|| {
+            AssetError::invalid(&description.file, format!("link \"{}\"", chain.ee_link), "no link on its chain has a body")
+        })?;
 
         let gel_colliders = gel_link
             .and_then(|g| body_of_link.get(g))
@@ -142,7 +152,7 @@ impl Arm {
             description,
         };
         arm.configure_motors(physics);
-        arm
+        Ok(arm)
     }
 
     fn configure_motors(&mut self, physics: &mut Physics) {

@@ -107,12 +107,7 @@ impl D20 {
     pub fn face_toward(&self, orientation: DQuat, direction: DVec3) -> u8 {
         let local = orientation.inverse() * direction.normalize();
         let best = (0..20)
-            .max_by(|&a, &b| {
-                self.normals[a]
-                    .dot(local)
-                    .partial_cmp(&self.normals[b].dot(local))
-                    .expect("finite normals")
-            })
+            .max_by(|&a, &b| self.normals[a].dot(local).total_cmp(&self.normals[b].dot(local)))
             .expect("20 faces");
         self.numbers[best]
     }

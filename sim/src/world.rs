@@ -139,7 +139,7 @@ impl World {
             base,
             r.gel_link.as_deref(),
             settings,
-        );
+        )?;
         let table = Table::insert(&mut physics, &config.table, &mut sample);
         let top = table.top;
         let door = config

@@ -217,6 +217,14 @@ fn missing_mesh_names_the_link_and_file() {
 }
 
 #[test]
+fn massless_moving_links_are_refused() {
+    let massless = GOOD_LINKS.replace("<mass value=\"1\"/>", "<mass value=\"0\"/>");
+    let text = format!("<robot name=\"r\">\n  {massless}\n  {GOOD_JOINT}\n</robot>\n");
+    let err = load_urdf("massless", &text, "b").unwrap_err();
+    assert_names(&err, &["joint \"j\"", "no mass"]);
+}
+
+#[test]
 fn structural_mistakes_are_named() {
     let cases = [
         (GOOD_JOINT.replace("<child link=\"b\"/>", "<child link=\"zz\"/>"), "b", "link \"zz\" is not defined"),
