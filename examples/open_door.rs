@@ -14,12 +14,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut robot = SafetyLayer::new(SimRobot::from_scene("door", Randomization::Seeded(0))?);
     let world = robot.inner().world();
     let door = world.door.clone().expect("the door scene has a door");
-    let handle = world.config.door.as_ref().expect("door config").handle.clone();
+    let handle = world
+        .config
+        .door
+        .as_ref()
+        .expect("door config")
+        .handle
+        .clone();
     // The middle of the gap behind the handle bar, in the door's own frame.
-    let gap_local = DVec3::new(-(handle.standoff - handle.radius) / 2.0, door.handle_center.y, door.handle_center.z);
+    let gap_local = DVec3::new(
+        -(handle.standoff - handle.radius) / 2.0,
+        door.handle_center.y,
+        door.handle_center.z,
+    );
     let gap = |angle: f64| door.hinge + DQuat::from_rotation_z(angle) * gap_local;
 
-    let go = |robot: &mut SafetyLayer<SimRobot>, target: DVec3, steps: usize| -> Result<(), Box<dyn std::error::Error>> {
+    let go = |robot: &mut SafetyLayer<SimRobot>,
+              target: DVec3,
+              steps: usize|
+     -> Result<(), Box<dyn std::error::Error>> {
         robot.command(Command::new(CommandMode::EndEffectorPosition(target)))?;
         for _ in 0..steps {
             robot.step()?;
@@ -37,10 +50,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let angle = robot.oracle().door_angle.unwrap();
         go(&mut robot, gap((angle + 0.1).min(target)) - PRONG, 1)?;
         if robot.inner().world().control_steps() % 10 == 0 {
-            println!("  t={:5.1}s door {:5.1}°", robot.state().time, angle.to_degrees());
+            println!(
+                "  t={:5.1}s door {:5.1}°",
+                robot.state().time,
+                angle.to_degrees()
+            );
         }
     }
     let angle = robot.oracle().door_angle.unwrap();
-    println!("door open to {:.1}° after {:.1} simulated seconds", angle.to_degrees(), robot.state().time);
+    println!(
+        "door open to {:.1}° after {:.1} simulated seconds",
+        angle.to_degrees(),
+        robot.state().time
+    );
     Ok(())
 }

@@ -3,7 +3,10 @@
 use std::process::Command;
 
 fn byfeel(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_byfeel")).args(args).output().expect("byfeel runs")
+    Command::new(env!("CARGO_BIN_EXE_byfeel"))
+        .args(args)
+        .output()
+        .expect("byfeel runs")
 }
 
 fn stdout(o: &std::process::Output) -> String {
@@ -12,7 +15,12 @@ fn stdout(o: &std::process::Output) -> String {
 
 #[test]
 fn every_subcommand_has_help() {
-    for args in [vec!["--help"], vec!["sim", "--help"], vec!["bench", "--help"], vec!["bench", "physics", "--help"]] {
+    for args in [
+        vec!["--help"],
+        vec!["sim", "--help"],
+        vec!["bench", "--help"],
+        vec!["bench", "physics", "--help"],
+    ] {
         let out = byfeel(&args);
         assert!(out.status.success(), "{args:?} failed");
         assert!(stdout(&out).contains("Usage"), "{args:?} printed no usage");
@@ -21,22 +29,47 @@ fn every_subcommand_has_help() {
 
 #[test]
 fn sim_reports_what_happened_in_each_scene() {
-    for (scene, key) in [("door", "door_angle"), ("cup", "cup_position"), ("die", "die_face_up")] {
+    for (scene, key) in [
+        ("door", "door_angle"),
+        ("cup", "cup_position"),
+        ("die", "die_face_up"),
+    ] {
         let out = byfeel(&["sim", "--scene", scene, "--steps", "30", "--json"]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let v: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
         assert_eq!(v["scene"], scene);
         assert!((v["sim_seconds"].as_f64().unwrap() - 3.0).abs() < 1e-9);
         assert!(!v[key].is_null(), "{scene}: no {key} in {v}");
     }
     let text = stdout(&byfeel(&["sim", "--scene", "die", "--steps", "20"]));
-    assert!(text.contains("die face up") && text.contains("so: "), "{text}");
+    assert!(
+        text.contains("die face up") && text.contains("so: "),
+        "{text}"
+    );
 }
 
 #[test]
 fn bench_physics_prints_the_promised_json() {
-    let out = byfeel(&["bench", "physics", "--scene", "door", "--json", "--seconds", "0.2", "--runs", "1"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = byfeel(&[
+        "bench",
+        "physics",
+        "--scene",
+        "door",
+        "--json",
+        "--seconds",
+        "0.2",
+        "--runs",
+        "1",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
     assert_eq!(v["scene"], "door");
     let steps = v["control_steps_per_s"].as_f64().unwrap();

@@ -69,6 +69,20 @@ pub struct RobotSpec {
 }
 
 impl RobotSpec {
+    /// Joint targets one control step can reach from `from` toward `targets`: each joint moves at
+    /// most its velocity limit times the control step, and stays within its position limits.
+    pub fn joint_step(&self, from: &[f64], targets: &[f64]) -> Vec<f64> {
+        targets
+            .iter()
+            .zip(from)
+            .zip(&self.joints)
+            .map(|((t, q), j)| {
+                let max = j.max_velocity * self.control_dt;
+                (q + (t - q).clamp(-max, max)).clamp(j.lower, j.upper)
+            })
+            .collect()
+    }
+
     /// Index of the joint called `name`.
     pub fn joint_index(&self, name: &str) -> Option<usize> {
         self.joints.iter().position(|j| j.name == name)

@@ -52,17 +52,7 @@ impl<R: Robot> SafetyLayer<R> {
             CommandMode::EndEffectorPosition(next)
         };
         let joints_toward = |targets: Vec<f64>| {
-            let dt = spec.control_dt;
-            let limited = targets
-                .iter()
-                .zip(&state.joint_positions)
-                .zip(&spec.joints)
-                .map(|((t, q), j)| {
-                    let max = j.max_velocity * dt;
-                    q + (t - q).clamp(-max, max)
-                })
-                .collect();
-            CommandMode::JointPositions(limited)
+            CommandMode::JointPositions(spec.joint_step(&state.joint_positions, &targets))
         };
         let mode = match &self.active.mode {
             CommandMode::Hold => CommandMode::Hold,

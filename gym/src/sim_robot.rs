@@ -146,16 +146,7 @@ impl SimRobot {
 
     /// Limits each joint's move this step to its velocity limit.
     fn rate_limited(&self, targets: Vec<f64>) -> Vec<f64> {
-        let dt = self.spec.control_dt;
-        targets
-            .iter()
-            .zip(self.world.joint_targets())
-            .zip(&self.spec.joints)
-            .map(|((t, q), j)| {
-                let max = j.max_velocity * dt;
-                (q + (t - q).clamp(-max, max)).clamp(j.lower, j.upper)
-            })
-            .collect()
+        self.spec.joint_step(self.world.joint_targets(), &targets)
     }
 }
 

@@ -4,10 +4,10 @@
 //! The links ignore gravity: real arms like the Sawyer run a gravity-compensating controller
 //! under their joint-position loop, and leaving it out would only add a sag the motors must fight.
 
+use crate::AssetError;
 use crate::description::RobotDescription;
 use crate::kinematics::{Frame, JointKind};
 use crate::physics::Physics;
-use crate::AssetError;
 use rapier3d::prelude::*;
 use rapier3d_urdf::{UrdfLoaderOptions, UrdfMultibodyOptions, UrdfRobot};
 use std::collections::HashMap;
@@ -126,7 +126,11 @@ impl Arm {
             }
         }
         let ee_body = ee_body.ok_or_else(|| {
-            AssetError::invalid(&description.file, format!("link \"{}\"", chain.ee_link), "no link on its chain has a body")
+            AssetError::invalid(
+                &description.file,
+                format!("link \"{}\"", chain.ee_link),
+                "no link on its chain has a body",
+            )
         })?;
 
         let gel_colliders = gel_link

@@ -107,7 +107,11 @@ impl D20 {
     pub fn face_toward(&self, orientation: DQuat, direction: DVec3) -> u8 {
         let local = orientation.inverse() * direction.normalize();
         let best = (0..20)
-            .max_by(|&a, &b| self.normals[a].dot(local).total_cmp(&self.normals[b].dot(local)))
+            .max_by(|&a, &b| {
+                self.normals[a]
+                    .dot(local)
+                    .total_cmp(&self.normals[b].dot(local))
+            })
             .expect("20 faces");
         self.numbers[best]
     }
@@ -128,10 +132,20 @@ mod tests {
         let d = D20::new();
         let mut seen = d.numbers.to_vec();
         seen.sort();
-        assert_eq!(seen, (1..=20).collect::<Vec<u8>>(), "each number on exactly one face");
+        assert_eq!(
+            seen,
+            (1..=20).collect::<Vec<u8>>(),
+            "each number on exactly one face"
+        );
         for f in 0..20 {
-            let opposite = (0..20).find(|&g| d.normals[g].dot(d.normals[f]) < -0.999).unwrap();
-            assert_eq!(d.numbers[f] + d.numbers[opposite], 21, "opposite faces sum to 21");
+            let opposite = (0..20)
+                .find(|&g| d.normals[g].dot(d.normals[f]) < -0.999)
+                .unwrap();
+            assert_eq!(
+                d.numbers[f] + d.numbers[opposite],
+                21,
+                "opposite faces sum to 21"
+            );
         }
     }
 
@@ -157,7 +171,10 @@ mod tests {
             .map(|(a, b)| (d.vertices[a] - d.vertices[b]).length())
             .collect();
         let e = edges[0];
-        assert!(edges.iter().all(|x| (x - e).abs() < 1e-12), "all 60 edge uses are equal");
+        assert!(
+            edges.iter().all(|x| (x - e).abs() < 1e-12),
+            "all 60 edge uses are equal"
+        );
         // Face centre distance is the inradius.
         let [a, b, c] = d.faces[0];
         let centre = (d.vertices[a] + d.vertices[b] + d.vertices[c]) / 3.0;

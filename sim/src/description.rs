@@ -306,8 +306,16 @@ fn check_structure(urdf: &urdf_rs::Robot, file: &Path) -> Result<(), AssetError>
         ));
     }
     // Every moving joint must move something with mass, or the arm's dynamics are singular.
-    let mass: HashMap<&str, f64> = urdf.links.iter().map(|l| (l.name.as_str(), l.inertial.mass.value)).collect();
-    for joint in urdf.joints.iter().filter(|j| j.joint_type != JointType::Fixed) {
+    let mass: HashMap<&str, f64> = urdf
+        .links
+        .iter()
+        .map(|l| (l.name.as_str(), l.inertial.mass.value))
+        .collect();
+    for joint in urdf
+        .joints
+        .iter()
+        .filter(|j| j.joint_type != JointType::Fixed)
+    {
         let mut total = 0.0;
         let mut stack = vec![joint.child.link.as_str()];
         let mut visited = 0;
@@ -317,13 +325,21 @@ fn check_structure(urdf: &urdf_rs::Robot, file: &Path) -> Result<(), AssetError>
                 break; // a cycle; reported below
             }
             total += mass.get(link).copied().unwrap_or(0.0);
-            stack.extend(urdf.joints.iter().filter(|j| j.parent.link == link).map(|j| j.child.link.as_str()));
+            stack.extend(
+                urdf.joints
+                    .iter()
+                    .filter(|j| j.parent.link == link)
+                    .map(|j| j.child.link.as_str()),
+            );
         }
         if total <= 0.0 {
             return Err(AssetError::invalid(
                 file,
                 format!("joint \"{}\"", joint.name),
-                format!("moves links with no mass (link \"{}\" and below); give them <inertial> masses", joint.child.link),
+                format!(
+                    "moves links with no mass (link \"{}\" and below); give them <inertial> masses",
+                    joint.child.link
+                ),
             ));
         }
     }

@@ -366,7 +366,9 @@ mod tests {
 
     fn sawyer() -> KinematicChain {
         let path = crate::assets_dir().join("robots/sawyer/sawyer.urdf");
-        RobotDescription::from_file(path, None, "right_gel").unwrap().chain
+        RobotDescription::from_file(path, None, "right_gel")
+            .unwrap()
+            .chain
     }
 
     #[test]
@@ -392,7 +394,10 @@ mod tests {
             let dr = rotation_error(&c.forward(&qp).rotation, &c.forward(&q).rotation) / h;
             for r in 0..3 {
                 assert!((j[(r, k)] - dp[r]).abs() < 1e-5, "linear row {r} joint {k}");
-                assert!((j[(r + 3, k)] - dr[r]).abs() < 1e-5, "angular row {r} joint {k}");
+                assert!(
+                    (j[(r + 3, k)] - dr[r]).abs() < 1e-5,
+                    "angular row {r} joint {k}"
+                );
             }
         }
     }
@@ -403,14 +408,20 @@ mod tests {
         let rest = [0.0, -1.18, 0.0, 2.18, 0.0, 0.57, 3.3161];
         let mut state = 12345u64;
         let mut rand = || {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
         };
         for _ in 0..20 {
             let q: Vec<f64> = rest.iter().map(|r| r + 0.8 * rand()).collect();
             let target = c.forward(&q);
             let sol = c.solve_ik(&target, &rest, &rest, &IkOptions::default());
-            assert!(sol.converged, "IK missed by {} m, {} rad", sol.position_error, sol.orientation_error);
+            assert!(
+                sol.converged,
+                "IK missed by {} m, {} rad",
+                sol.position_error, sol.orientation_error
+            );
             let got = c.forward(&sol.joints);
             assert!((got.translation - target.translation).length() < 1e-4);
         }

@@ -147,7 +147,9 @@ fn another_arm_with_obj_and_stl_meshes_loads_and_moves() {
     let scene_file = dir.join("scene.toml");
     let config = SceneConfig::from_toml(&scene, &scene_file).unwrap();
     // Pointing a tool straight down is out of this arm's reach: a clear error, not a panic.
-    let err = World::from_config(config.clone(), &dir, &scene_file, Randomization::Nominal).err().unwrap();
+    let err = World::from_config(config.clone(), &dir, &scene_file, Randomization::Nominal)
+        .err()
+        .unwrap();
     assert_names(&err, &["scene.toml", "robot.home_position", "cannot reach"]);
     // Started from a joint posture instead, it loads and its motor drives the joint.
     let mut config = config;
@@ -158,10 +160,16 @@ fn another_arm_with_obj_and_stl_meshes_loads_and_moves() {
         world.step(&[0.8]).unwrap();
     }
     let q = world.joint_positions()[0];
-    assert!((q - 0.8).abs() < 0.01, "the shoulder should reach 0.8 rad, got {q}");
+    assert!(
+        (q - 0.8).abs() < 0.01,
+        "the shoulder should reach 0.8 rad, got {q}"
+    );
     let tip = world.ee_frame().translation;
     let expect = desc.chain.forward(&[q]).translation;
-    assert!((tip - expect).length() < 1e-3, "simulated tip {tip:?} vs kinematics {expect:?}");
+    assert!(
+        (tip - expect).length() < 1e-3,
+        "simulated tip {tip:?} vs kinematics {expect:?}"
+    );
 }
 
 const GOOD_LINKS: &str = r#"<link name="a"><inertial><mass value="1"/><inertia ixx="0.01" ixy="0" ixz="0" iyy="0.01" iyz="0" izz="0.01"/></inertial></link>
@@ -193,7 +201,9 @@ fn malformed_xml_is_reported() {
 
 #[test]
 fn misspelt_tag_is_named_with_its_line() {
-    let joint = GOOD_JOINT.replace("<joint ", "<jiont ").replace("</joint>", "</jiont>");
+    let joint = GOOD_JOINT
+        .replace("<joint ", "<jiont ")
+        .replace("</joint>", "</jiont>");
     let err = load_urdf("tag", &urdf_with(&joint, ""), "b").unwrap_err();
     assert_names(&err, &["robot.urdf", "jiont", "unknown element", "line 5"]);
 }
@@ -202,7 +212,14 @@ fn misspelt_tag_is_named_with_its_line() {
 fn bad_number_names_the_element_and_attribute() {
     let joint = GOOD_JOINT.replace("xyz=\"0 0 0.1\"", "xyz=\"0 0 abc\"");
     let err = load_urdf("number", &urdf_with(&joint, ""), "b").unwrap_err();
-    assert_names(&err, &["joint \"j\" > origin", "xyz=\"0 0 abc\"", "\"abc\" is not a finite number"]);
+    assert_names(
+        &err,
+        &[
+            "joint \"j\" > origin",
+            "xyz=\"0 0 abc\"",
+            "\"abc\" is not a finite number",
+        ],
+    );
     let joint = GOOD_JOINT.replace("upper=\"1\"", "upper=\"1 2\"");
     let err = load_urdf("arity", &urdf_with(&joint, ""), "b").unwrap_err();
     assert_names(&err, &["joint \"j\" > limit", "must hold 1 number"]);
@@ -213,7 +230,14 @@ fn missing_mesh_names_the_link_and_file() {
     let mesh_link = r#"<link name="c"><collision><geometry><mesh filename="meshes/gone.stl"/></geometry></collision></link>
   <joint name="k" type="fixed"><parent link="b"/><child link="c"/></joint>"#;
     let err = load_urdf("mesh", &urdf_with(GOOD_JOINT, mesh_link), "b").unwrap_err();
-    assert_names(&err, &["robot.urdf", "link \"c\" > collision > mesh \"meshes/gone.stl\"", "does not exist"]);
+    assert_names(
+        &err,
+        &[
+            "robot.urdf",
+            "link \"c\" > collision > mesh \"meshes/gone.stl\"",
+            "does not exist",
+        ],
+    );
 }
 
 #[test]
@@ -227,10 +251,26 @@ fn massless_moving_links_are_refused() {
 #[test]
 fn structural_mistakes_are_named() {
     let cases = [
-        (GOOD_JOINT.replace("<child link=\"b\"/>", "<child link=\"zz\"/>"), "b", "link \"zz\" is not defined"),
-        (GOOD_JOINT.replace("lower=\"-1\"", "lower=\"2\""), "b", "lower < upper"),
-        (GOOD_JOINT.replace("type=\"revolute\"", "type=\"floating\""), "b", "not supported"),
-        (GOOD_JOINT.to_string(), "nope", "end-effector link is not in the robot"),
+        (
+            GOOD_JOINT.replace("<child link=\"b\"/>", "<child link=\"zz\"/>"),
+            "b",
+            "link \"zz\" is not defined",
+        ),
+        (
+            GOOD_JOINT.replace("lower=\"-1\"", "lower=\"2\""),
+            "b",
+            "lower < upper",
+        ),
+        (
+            GOOD_JOINT.replace("type=\"revolute\"", "type=\"floating\""),
+            "b",
+            "not supported",
+        ),
+        (
+            GOOD_JOINT.to_string(),
+            "nope",
+            "end-effector link is not in the robot",
+        ),
     ];
     for (i, (joint, ee, expect)) in cases.iter().enumerate() {
         let err = load_urdf(&format!("structure{i}"), &urdf_with(joint, ""), ee).unwrap_err();
@@ -249,23 +289,44 @@ fn scene_error(name: &str, edit: impl Fn(String) -> String) -> AssetError {
         &sawyer_urdf().to_string_lossy(),
     );
     std::fs::write(&path, text).unwrap();
-    World::from_scene_file(&path, Randomization::Nominal).err().expect("broken scene must not load")
+    World::from_scene_file(&path, Randomization::Nominal)
+        .err()
+        .expect("broken scene must not load")
 }
 
 #[test]
 fn malformed_scene_files_name_the_key_and_problem() {
-    let err = scene_error("bad-number", |t| t.replace("mass = 2.0", "mass = \"heavy\""));
+    let err = scene_error("bad-number", |t| {
+        t.replace("mass = 2.0", "mass = \"heavy\"")
+    });
     assert_names(&err, &["door.toml", "mass = \"heavy\"", "line"]);
     let err = scene_error("unknown-key", |t| t.replace("mass = 2.0", "mas = 2.0"));
     assert_names(&err, &["door.toml", "unknown field `mas`"]);
-    let err = scene_error("range", |t| t.replace("damping = { min = 0.05, max = 0.2 }", "damping = { min = 0.5, max = 0.2 }"));
-    assert_names(&err, &["door.toml", "door.damping", "min 0.5 is above max 0.2"]);
+    let err = scene_error("range", |t| {
+        t.replace(
+            "damping = { min = 0.05, max = 0.2 }",
+            "damping = { min = 0.5, max = 0.2 }",
+        )
+    });
+    assert_names(
+        &err,
+        &["door.toml", "door.damping", "min 0.5 is above max 0.2"],
+    );
     let err = scene_error("negative", |t| t.replace("width = 0.30", "width = -0.30"));
     assert_names(&err, &["door.width", "positive"]);
-    let err = scene_error("box", |t| t.replace("workspace_max = [0.78, 0.30, 0.45]", "workspace_max = [0.78, 0.30, 0.01]"));
+    let err = scene_error("box", |t| {
+        t.replace(
+            "workspace_max = [0.78, 0.30, 0.45]",
+            "workspace_max = [0.78, 0.30, 0.01]",
+        )
+    });
     assert_names(&err, &["robot.workspace_min", "below workspace_max"]);
-    let err = scene_error("gel", |t| t.replace("gel_link = \"right_gel\"", "gel_link = \"thumb\""));
+    let err = scene_error("gel", |t| {
+        t.replace("gel_link = \"right_gel\"", "gel_link = \"thumb\"")
+    });
     assert_names(&err, &["robot.gel_link", "thumb"]);
-    let err = scene_error("urdf", |t| t.replace("../robots/sawyer/sawyer.urdf", "missing.urdf"));
+    let err = scene_error("urdf", |t| {
+        t.replace("../robots/sawyer/sawyer.urdf", "missing.urdf")
+    });
     assert_names(&err, &["missing.urdf", "cannot read"]);
 }

@@ -1,23 +1,43 @@
 //! The world's own contract: refused joint targets change nothing; time advances on the clock.
 
-use byfeel_sim::{scene_path, Randomization, SimError, World};
+use byfeel_sim::{Randomization, SimError, World, scene_path};
 
 #[test]
 fn refused_joint_targets_leave_the_world_untouched() {
     let mut world = World::from_scene_file(scene_path("cup"), Randomization::Nominal).unwrap();
     let home = world.home_joints().to_vec();
     world.step(&home).unwrap();
-    let before = (world.state_vector(), world.time(), world.joint_targets().to_vec());
+    let before = (
+        world.state_vector(),
+        world.time(),
+        world.joint_targets().to_vec(),
+    );
     let mut nan = home.clone();
     nan[3] = f64::NAN;
     let mut far = home.clone();
     far[0] = 10.0;
-    let cases: [(&[f64], &str); 3] = [(&home[..6], "expected 7"), (&nan, "right_j3"), (&far, "right_j0")];
+    let cases: [(&[f64], &str); 3] = [
+        (&home[..6], "expected 7"),
+        (&nan, "right_j3"),
+        (&far, "right_j0"),
+    ];
     for (targets, expect) in cases {
         let err = world.step(targets).unwrap_err();
         assert!(err.to_string().contains(expect), "{err}");
-        assert!(matches!(err, SimError::WrongLength { .. } | SimError::NonFinite { .. } | SimError::OutOfLimits { .. }));
-        assert_eq!((world.state_vector(), world.time(), world.joint_targets().to_vec()), before);
+        assert!(matches!(
+            err,
+            SimError::WrongLength { .. }
+                | SimError::NonFinite { .. }
+                | SimError::OutOfLimits { .. }
+        ));
+        assert_eq!(
+            (
+                world.state_vector(),
+                world.time(),
+                world.joint_targets().to_vec()
+            ),
+            before
+        );
     }
 }
 
