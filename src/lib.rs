@@ -5,8 +5,10 @@
 //! crates and are re-exported here:
 //! - [`sim`]: the rapier3d world (arm from URDF, door, cup, d20, table), fixed-step and
 //!   deterministic;
+//! - [`render`]: wgpu scene cameras, the gel tactile sensor and the viewer window, on a GPU or
+//!   on the CPU (Vulkan lavapipe);
 //! - [`gym`]: the [`gym::Robot`] hardware trait, its [`gym::SafetyLayer`], and
-//!   [`gym::SimRobot`].
+//!   [`gym::SimRobot`] (whose cameras and gel are drawn by [`render`]).
 //!
 //! ```no_run
 //! use byfeel::gym::{Command, Oracle, Robot, SafetyLayer, SimRobot};
@@ -19,4 +21,5 @@
 //! ```
 
 pub use byfeel_gym as gym;
+pub use byfeel_render as render;
 pub use byfeel_sim as sim;

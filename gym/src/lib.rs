@@ -5,6 +5,7 @@
 mod oracle;
 mod robot;
 mod safety;
+pub mod scripted;
 mod sim_robot;
 
 pub use oracle::{Oracle, OracleState};

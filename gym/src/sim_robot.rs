@@ -2,6 +2,9 @@
 
 use crate::oracle::{Oracle, OracleState};
 use crate::robot::*;
+use byfeel_render::{
+    Camera, CameraImage, GelState, RenderError, SceneGeometry, SharedRenderer, TactileImage,
+};
 use byfeel_sim::{AssetError, Frame, IkOptions, Randomization, SimError, Snapshot, World};
 use glam::DVec3;
 use std::path::Path;
@@ -27,6 +30,8 @@ pub struct SimRobot {
     hold_at: Option<Vec<f64>>,
     stopped: bool,
     ik: IkOptions,
+    /// Draws cameras and the gel; the process's shared renderer unless one was given.
+    renderer: Option<SharedRenderer>,
 }
 
 /// A snapshot of a [`SimRobot`]: the world and the command in force.
@@ -39,6 +44,55 @@ pub struct SimRobotSnapshot {
 }
 
 impl SimRobot {
+    /// Draws with `renderer` instead of the process's shared one.
+    pub fn with_renderer(mut self, renderer: SharedRenderer) -> Self {
+        self.renderer = Some(renderer);
+        self
+    }
+
+    fn renderer(&mut self) -> Result<SharedRenderer, RenderError> {
+        if self.renderer.is_none() {
+            self.renderer = Some(byfeel_render::shared_renderer()?);
+        }
+        Ok(self.renderer.clone().expect("set above"))
+    }
+
+    /// The scene camera called `name`, as the scene file defines it.
+    pub fn camera(&self, name: &str) -> Result<Camera, RenderError> {
+        let cameras = &self.world.config.cameras;
+        cameras
+            .iter()
+            .find(|c| c.name == name)
+            .map(Camera::from_config)
+            .ok_or_else(|| RenderError::UnknownCamera {
+                name: name.into(),
+                known: cameras
+                    .iter()
+                    .map(|c| c.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    }
+
+    /// The scene camera `name` now, with its depth image.
+    pub fn render_camera(&mut self, name: &str) -> Result<CameraImage, RenderError> {
+        let camera = self.camera(name)?;
+        let geometry = SceneGeometry::from_world(&self.world);
+        let renderer = self.renderer()?;
+        let mut r = renderer.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(r.render_cameras(&[(&geometry, &camera)])?.remove(0))
+    }
+
+    /// The gel's tactile image now, with its indentation map and contact mask.
+    pub fn render_tactile(&mut self) -> Result<TactileImage, RenderError> {
+        let gel = GelState::from_world(&self.world)
+            .ok_or_else(|| RenderError::BadRequest("this robot has no gel".into()))?;
+        let geometry = SceneGeometry::from_world(&self.world);
+        let renderer = self.renderer()?;
+        let mut r = renderer.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(r.render_tactile(&[(&geometry, gel)])?.remove(0))
+    }
+
     /// Wraps a built world.
     pub fn new(world: World) -> Self {
         let chain = &world.arm.description.chain;
@@ -92,6 +146,7 @@ impl SimRobot {
                 max_iterations: 60,
                 ..IkOptions::default()
             },
+            renderer: None,
         }
     }
 
@@ -235,11 +290,30 @@ impl Robot for SimRobot {
                 known: self.spec.sensors.iter().map(|s| s.name.clone()).collect(),
             });
         }
-        Err(RobotError::SensorUnavailable {
+        let unavailable = |e: RenderError| RobotError::SensorUnavailable {
             name: name.into(),
-            why: "images are drawn by byfeel's renderer, which this build does not include yet"
-                .into(),
-        })
+            why: e.to_string(),
+        };
+        let tactile = self
+            .spec
+            .sensors
+            .iter()
+            .any(|s| s.name == name && s.kind == SensorKind::Tactile);
+        if tactile {
+            let t = self.render_tactile().map_err(unavailable)?;
+            Ok(Image {
+                width: t.width,
+                height: t.height,
+                rgb: t.rgb,
+            })
+        } else {
+            let c = self.render_camera(name).map_err(unavailable)?;
+            Ok(Image {
+                width: c.width,
+                height: c.height,
+                rgb: c.rgb,
+            })
+        }
     }
 
     fn home(&mut self) -> Result<RobotState, RobotError> {

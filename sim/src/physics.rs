@@ -42,14 +42,38 @@ impl Physics {
         );
     }
 
-    /// True if any of `a` touches any of `b` right now.
+    /// True if any of `a` touches any of `b` right now (closer than [`TOUCH_DISTANCE`]).
     pub fn touching(&self, a: &[ColliderHandle], b: &[ColliderHandle]) -> bool {
         a.iter().any(|ca| {
             b.iter().any(|cb| {
                 self.narrow_phase
                     .contact_pair(*ca, *cb)
-                    .is_some_and(|p| p.has_any_active_contact())
+                    .is_some_and(|p| self.pair_touches(p))
             })
         })
     }
+
+    /// True if the two colliders of a contact pair touch: the solver pushed them apart in the
+    /// last step, or their shapes are closer than [`TOUCH_DISTANCE`] now. rapier also keeps
+    /// "active" pairs that are only predicted, centimetres apart, and does not refresh the
+    /// distances of recycled contact points every step, so neither says "touching" alone.
+    pub fn pair_touches(&self, pair: &ContactPair) -> bool {
+        if !pair.has_any_active_contact() {
+            return false;
+        }
+        if pair.total_impulse_magnitude() > 0.0 {
+            return true;
+        }
+        let (Some(c1), Some(c2)) = (
+            self.colliders.get(pair.collider1),
+            self.colliders.get(pair.collider2),
+        ) else {
+            return false;
+        };
+        rapier3d::parry::query::distance(c1.position(), c1.shape(), c2.position(), c2.shape())
+            .is_ok_and(|d| d.distance <= TOUCH_DISTANCE)
+    }
 }
+
+/// Two shapes closer than this (metres) touch.
+pub const TOUCH_DISTANCE: f32 = 5e-4;

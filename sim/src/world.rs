@@ -393,8 +393,37 @@ impl World {
             self.physics
                 .narrow_phase
                 .contact_pairs_with(*g)
-                .any(|p| p.has_any_active_contact())
+                .any(|p| self.physics.pair_touches(p))
         })
+    }
+
+    /// Normal force on the gel pad over the last physics substep, in newtons: the contact
+    /// impulses rapier applied to the pad divided by the substep. This is what indents the gel
+    /// in the tactile image.
+    pub fn gel_normal_force(&self) -> f64 {
+        let impulse: f64 = self
+            .arm
+            .gel_colliders
+            .iter()
+            .flat_map(|g| self.physics.narrow_phase.contact_pairs_with(*g))
+            .map(|p| p.total_impulse_magnitude() as f64)
+            .sum();
+        impulse / self.params.dt as f64
+    }
+
+    /// World frame of the gel pad's contact surface (z out of the pad) and the pad's half size
+    /// in x and y, or `None` if the robot has no gel.
+    pub fn gel_pad(&self) -> Option<(Frame, [f64; 2])> {
+        let c = self
+            .physics
+            .colliders
+            .get(*self.arm.gel_colliders.first()?)?;
+        let body = self.physics.bodies.get(c.parent()?)?;
+        let half = c.shape().as_cuboid()?.half_extents;
+        Some((
+            crate::arm::to_frame(body.position()),
+            [half.x as f64, half.y as f64],
+        ))
     }
 
     /// Read access to the rapier state (for renderers and tests).

@@ -1,6 +1,7 @@
 //! Subcommands of the `byfeel` tool.
 
 mod bench;
+mod render;
 mod sim;
 
 use byfeel::gym::Command;
@@ -19,6 +20,8 @@ pub struct Cli {
 pub enum Commands {
     /// Run a scene with random end-effector actions and report what happened.
     Sim(sim::SimArgs),
+    /// Write a camera image or the gel's tactile image of a scene to a PNG file.
+    Render(render::RenderArgs),
     /// Measure how fast parts of byfeel run.
     Bench {
         #[command(subcommand)]
@@ -49,6 +52,7 @@ pub type Error = Box<dyn std::error::Error + Send + Sync>;
 pub fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Commands::Sim(args) => sim::run(args),
+        Commands::Render(args) => render::run(args),
         Commands::Bench { what } => bench::run(what),
     }
 }

@@ -1,0 +1,74 @@
+//! Scripted motions for demos, pictures and benchmarks: not a policy, just the moves a person
+//! would make by hand with the teleoperation keys.
+
+use crate::{Command, CommandMode, Oracle, Robot, RobotError, RobotState};
+use glam::DVec3;
+
+/// Moves the hand to `target` and waits until it is within `tol` metres (or `max_steps` pass).
+pub fn move_to(
+    robot: &mut impl Robot,
+    target: DVec3,
+    tol: f64,
+    max_steps: usize,
+) -> Result<RobotState, RobotError> {
+    robot.command(Command::new(CommandMode::EndEffectorPosition(target)))?;
+    let mut state = robot.state();
+    for _ in 0..max_steps {
+        state = robot.step()?;
+        if (state.ee_position - target).length() < tol {
+            break;
+        }
+    }
+    Ok(state)
+}
+
+/// Where to press the gel in this scene: the top of the die, the cup's rim nearest the arm, or
+/// the top of the door handle's bar.
+pub fn press_point(world: &byfeel_sim::World) -> Option<DVec3> {
+    let physics = world.physics();
+    let top = |handles: &[byfeel_sim::rapier3d::prelude::ColliderHandle]| {
+        handles
+            .iter()
+            .filter_map(|h| physics.colliders.get(*h))
+            .map(|c| c.compute_aabb().maxs.z as f64)
+            .fold(f64::NEG_INFINITY, f64::max)
+    };
+    if let Some(die) = &world.die {
+        let p = die.pose(physics).translation;
+        return Some(DVec3::new(p.x, p.y, top(&[die.collider])));
+    }
+    if let Some(cup) = &world.cup {
+        let p = cup.pose(physics).translation;
+        return Some(DVec3::new(
+            p.x - cup.radius + 0.004,
+            p.y,
+            top(&[cup.collider]),
+        ));
+    }
+    let door = world.door.as_ref()?;
+    let h = door.handle_position(physics);
+    Some(DVec3::new(h.x, h.y, top(&door.handle)))
+}
+
+/// Lowers the gel straight down onto whatever is below `at` (x, y), 1 mm per step from 4 cm
+/// above `at.z`, until it touches, then presses `press` metres further and settles. Returns
+/// whether the gel touched.
+pub fn press_gel<R: Robot + Oracle>(
+    robot: &mut R,
+    at: DVec3,
+    press: f64,
+) -> Result<bool, RobotError> {
+    let above = at + DVec3::new(0.0, 0.0, 0.04);
+    move_to(robot, above, 0.002, 80)?;
+    let mut z = above.z;
+    let lowest = at.z - 0.04;
+    while z > lowest {
+        z -= 0.001;
+        move_to(robot, DVec3::new(at.x, at.y, z), 0.0005, 4)?;
+        if robot.oracle().gel_in_contact {
+            move_to(robot, DVec3::new(at.x, at.y, z - press), 0.0002, 15)?;
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}

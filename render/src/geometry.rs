@@ -1,0 +1,183 @@
+//! What the renderer draws: the sim's collision shapes as mesh instances with a pose, a scale
+//! and a colour. Drawing the collision shapes (not separate visual meshes) means a picture
+//! shows exactly what the physics touches.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use byfeel_sim::World;
+use byfeel_sim::rapier3d::prelude::{ColliderHandle, Pose, Shape};
+use glam::{Mat4, Quat, Vec3};
+
+use crate::mesh::{MeshData, MeshKey};
+
+/// Which object a shape belongs to; picks its colour and whether the gel can feel it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Part {
+    Arm,
+    Gel,
+    Table,
+    DoorFrame,
+    DoorPanel,
+    DoorHandle,
+    Cup,
+    Die,
+    Other,
+}
+
+impl Part {
+    /// Linear RGB colour: distinct hues so a 48×48 image still separates the objects.
+    pub fn colour(self) -> [f32; 4] {
+        match self {
+            Part::Arm => [0.32, 0.06, 0.05, 1.0],
+            Part::Gel => [0.75, 0.75, 0.78, 1.0],
+            Part::Table => [0.55, 0.55, 0.52, 1.0],
+            Part::DoorFrame => [0.18, 0.20, 0.30, 1.0],
+            Part::DoorPanel => [0.50, 0.30, 0.12, 1.0],
+            Part::DoorHandle => [0.85, 0.75, 0.15, 1.0],
+            Part::Cup => [0.10, 0.35, 0.85, 1.0],
+            Part::Die => [0.90, 0.90, 0.85, 1.0],
+            Part::Other => [0.4, 0.6, 0.4, 1.0],
+        }
+    }
+
+    /// Parts of the robot itself; the tactile sensor never feels these.
+    pub fn is_robot(self) -> bool {
+        matches!(self, Part::Arm | Part::Gel)
+    }
+}
+
+/// One mesh placed in the world.
+#[derive(Clone, Copy, Debug)]
+pub struct Item {
+    pub mesh: MeshKey,
+    /// World-from-mesh transform, scale included.
+    pub model: Mat4,
+    pub part: Part,
+}
+
+/// Every shape of a world at one instant, ready to draw.
+#[derive(Clone, Debug, Default)]
+pub struct SceneGeometry {
+    pub items: Vec<Item>,
+    /// Meshes that are not unit primitives, by key.
+    pub meshes: HashMap<MeshKey, Arc<MeshData>>,
+}
+
+impl SceneGeometry {
+    /// Reads every collider of `world` (arm, gel, table, door, cup, die).
+    pub fn from_world(world: &World) -> Self {
+        let physics = world.physics();
+        let mut parts: HashMap<ColliderHandle, Part> = HashMap::new();
+        parts.insert(world.table.collider, Part::Table);
+        for &g in &world.arm.gel_colliders {
+            parts.insert(g, Part::Gel);
+        }
+        if let Some(door) = &world.door {
+            parts.insert(door.panel, Part::DoorPanel);
+            for &h in &door.handle {
+                parts.insert(h, Part::DoorHandle);
+            }
+        }
+        if let Some(cup) = &world.cup {
+            parts.insert(cup.collider, Part::Cup);
+        }
+        if let Some(die) = &world.die {
+            parts.insert(die.collider, Part::Die);
+        }
+        let door_frame = world.door.as_ref().map(|d| d.frame_body);
+        let mut geometry = SceneGeometry::default();
+        // Handles sorted so that the draw order, and so the image, never depends on hashing.
+        let mut handles: Vec<ColliderHandle> = physics.colliders.iter().map(|(h, _)| h).collect();
+        handles.sort_by_key(|h| h.into_raw_parts());
+        for h in handles {
+            let c = &physics.colliders[h];
+            let part = parts.get(&h).copied().unwrap_or_else(|| match c.parent() {
+                Some(b) if world.arm.bodies.contains(&b) => Part::Arm,
+                Some(b) if Some(b) == door_frame => Part::DoorFrame,
+                _ => Part::Other,
+            });
+            geometry.add_shape(c.shape(), c.position(), part);
+        }
+        geometry
+    }
+
+    /// Adds one shape at `pose`. Shapes the renderer cannot draw are skipped (and said so once).
+    pub fn add_shape(&mut self, shape: &dyn Shape, pose: &Pose, part: Part) {
+        let base = Mat4::from_rotation_translation(pose.rotation, pose.translation);
+        self.add_shape_at(shape, base, part);
+    }
+
+    fn add_shape_at(&mut self, shape: &dyn Shape, base: Mat4, part: Part) {
+        let mut push = |mesh, local: Mat4| {
+            self.items.push(Item {
+                mesh,
+                model: base * local,
+                part,
+            })
+        };
+        if let Some(b) = shape.as_cuboid() {
+            push(MeshKey::UnitCube, Mat4::from_scale(b.half_extents));
+        } else if let Some(b) = shape.as_ball() {
+            push(MeshKey::UnitSphere, Mat4::from_scale(Vec3::splat(b.radius)));
+        } else if let Some(c) = shape.as_cylinder() {
+            push(
+                MeshKey::UnitCylinder,
+                Mat4::from_scale(Vec3::new(c.radius, c.half_height, c.radius)),
+            );
+        } else if let Some(c) = shape.as_capsule() {
+            let (a, b) = (c.segment.a, c.segment.b);
+            let axis = b - a;
+            let rot = Quat::from_rotation_arc(Vec3::Y, axis.normalize_or(Vec3::Y));
+            push(
+                MeshKey::UnitCylinder,
+                Mat4::from_scale_rotation_translation(
+                    Vec3::new(c.radius, axis.length() / 2.0, c.radius),
+                    rot,
+                    (a + b) / 2.0,
+                ),
+            );
+            for end in [a, b] {
+                push(
+                    MeshKey::UnitSphere,
+                    Mat4::from_scale_rotation_translation(
+                        Vec3::splat(c.radius),
+                        Quat::IDENTITY,
+                        end,
+                    ),
+                );
+            }
+        } else if let Some(p) = shape.as_convex_polyhedron() {
+            let (pts, tris) = p.to_trimesh();
+            self.add_mesh(&pts, &tris, base, part);
+        } else if let Some(t) = shape.as_trimesh() {
+            self.add_mesh(t.vertices(), t.indices(), base, part);
+        } else if let Some(c) = shape.as_compound() {
+            for (pose, s) in c.shapes() {
+                let local = Mat4::from_rotation_translation(pose.rotation, pose.translation);
+                self.add_shape_at(s.as_ref(), base * local, part);
+            }
+        } else {
+            static WARNED: std::sync::Once = std::sync::Once::new();
+            WARNED.call_once(|| {
+                eprintln!(
+                    "byfeel-render: a {:?} shape is not drawn (boxes, balls, cylinders, capsules, \
+                     convex hulls, triangle meshes and compounds are)",
+                    shape.shape_type()
+                )
+            });
+        }
+    }
+
+    fn add_mesh(&mut self, points: &[Vec3], triangles: &[[u32; 3]], base: Mat4, part: Part) {
+        let key = MeshData::content_key(points, triangles);
+        self.meshes
+            .entry(key)
+            .or_insert_with(|| Arc::new(MeshData::flat(points, triangles)));
+        self.items.push(Item {
+            mesh: key,
+            model: base,
+            part,
+        });
+    }
+}

@@ -1,0 +1,50 @@
+//! Writing pictures to disk.
+
+use std::path::Path;
+
+use crate::RenderError;
+
+/// Writes 8-bit RGB pixels (row-major, top row first) as a PNG file.
+pub fn save_rgb_png(path: &Path, width: u32, height: u32, rgb: &[u8]) -> Result<(), RenderError> {
+    let err = |problem: String| RenderError::Write {
+        path: path.display().to_string(),
+        problem,
+    };
+    if rgb.len() != (width * height * 3) as usize {
+        return Err(err(format!(
+            "{} bytes is not {width}x{height} RGB",
+            rgb.len()
+        )));
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| err(e.to_string()))?;
+    }
+    let file = std::fs::File::create(path).map_err(|e| err(e.to_string()))?;
+    let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().map_err(|e| err(e.to_string()))?;
+    writer
+        .write_image_data(rgb)
+        .map_err(|e| err(e.to_string()))?;
+    writer.finish().map_err(|e| err(e.to_string()))
+}
+
+/// Places images side by side (top-aligned, `gap` pixels of dark grey between) into one RGB
+/// image, for strips in docs and reports.
+pub fn hstack(images: &[(u32, u32, &[u8])], gap: u32) -> (u32, u32, Vec<u8>) {
+    let height = images.iter().map(|i| i.1).max().unwrap_or(0);
+    let width =
+        images.iter().map(|i| i.0).sum::<u32>() + gap * images.len().saturating_sub(1) as u32;
+    let mut out = vec![40u8; (width * height * 3) as usize];
+    let mut x0 = 0;
+    for &(w, h, rgb) in images {
+        for y in 0..h {
+            let src = &rgb[(y * w * 3) as usize..((y + 1) * w * 3) as usize];
+            let d = ((y * width + x0) * 3) as usize;
+            out[d..d + src.len()].copy_from_slice(src);
+        }
+        x0 += w + gap;
+    }
+    (width, height, out)
+}

@@ -1,0 +1,488 @@
+//! The gel sensor on the GPU: the gel camera's height map (a render pass per sensor), then
+//! compute passes over all sensors at once (min height, indentation, membrane pyramid,
+//! shading), then one readback. See `tactile.rs` for the model.
+
+use bytemuck::{Pod, Zeroable};
+use glam::{Mat4, Vec3};
+
+use crate::RenderError;
+use crate::geometry::SceneGeometry;
+use crate::renderer::{DEPTH_FORMAT, Renderer, ViewUniform};
+use crate::tactile::{GelState, TactileConfig, TactileImage};
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct Globals {
+    width: u32,
+    height: u32,
+    layers: u32,
+    _pad0: u32,
+    pixel_mm: f32,
+    max_indent_mm: f32,
+    touch_tol_mm: f32,
+    gain: f32,
+    light: [[f32; 4]; 3],
+    background: [f32; 4],
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct SensorParams {
+    force_depth_mm: f32,
+    _pad: [f32; 3],
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct BlurParams {
+    sigma_px: f32,
+    radius: i32,
+    hold: u32,
+    _pad: [u32; 61],
+}
+
+const STAGES: [&str; 5] = ["min_height", "indent", "blur_x", "blur_y", "shade"];
+
+/// Buffers and textures for `layers` sensors, kept between calls.
+struct Targets {
+    layers: u32,
+    height_views: Vec<wgpu::TextureView>,
+    depth_views: Vec<wgpu::TextureView>,
+    globals: wgpu::Buffer,
+    sensors: wgpu::Buffer,
+    min_key: wgpu::Buffer,
+    field_a: wgpu::Buffer,
+    out_rgba: wgpu::Buffer,
+    readback: wgpu::Buffer,
+    bind_group: wgpu::BindGroup,
+}
+
+pub(crate) struct TactilePass {
+    pub config: TactileConfig,
+    layout: wgpu::BindGroupLayout,
+    pipelines: Vec<wgpu::ComputePipeline>,
+    blur_buffer: wgpu::Buffer,
+    blur_group: wgpu::BindGroup,
+    targets: Option<Targets>,
+}
+
+fn storage(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::COMPUTE,
+        ty: wgpu::BindingType::Buffer {
+            ty: wgpu::BufferBindingType::Storage { read_only },
+            has_dynamic_offset: false,
+            min_binding_size: None,
+        },
+        count: None,
+    }
+}
+
+fn uniform(binding: u32, dynamic: bool) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::COMPUTE,
+        ty: wgpu::BindingType::Buffer {
+            ty: wgpu::BufferBindingType::Uniform,
+            has_dynamic_offset: dynamic,
+            min_binding_size: None,
+        },
+        count: None,
+    }
+}
+
+impl TactilePass {
+    pub fn new(device: &wgpu::Device, config: TactileConfig) -> Self {
+        let shader = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("byfeel tactile shader"),
+            source: wgpu::ShaderSource::Wgsl(include_str!("shaders/tactile.wgsl").into()),
+        });
+        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("byfeel tactile"),
+            entries: &[
+                uniform(0, false),
+                storage(1, true),
+                wgpu::BindGroupLayoutEntry {
+                    binding: 2,
+                    visibility: wgpu::ShaderStages::COMPUTE,
+                    ty: wgpu::BindingType::Texture {
+                        sample_type: wgpu::TextureSampleType::Float { filterable: false },
+                        view_dimension: wgpu::TextureViewDimension::D2Array,
+                        multisampled: false,
+                    },
+                    count: None,
+                },
+                storage(3, false),
+                storage(4, false),
+                storage(5, false),
+                storage(6, false),
+                storage(7, false),
+            ],
+        });
+        let blur_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("byfeel tactile blur"),
+            entries: &[uniform(0, true)],
+        });
+        let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("byfeel tactile"),
+            bind_group_layouts: &[Some(&layout), Some(&blur_layout)],
+            immediate_size: 0,
+        });
+        let pipelines = STAGES
+            .iter()
+            .map(|entry| {
+                device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                    label: Some(entry),
+                    layout: Some(&pipeline_layout),
+                    module: &shader,
+                    entry_point: Some(entry),
+                    compilation_options: Default::default(),
+                    cache: None,
+                })
+            })
+            .collect();
+        // One 256-byte slot per pyramid level (dynamic offsets must be 256-aligned).
+        let blur_buffer = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("byfeel tactile blur"),
+            size: 256 * 8,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let blur_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("byfeel tactile blur"),
+            layout: &blur_layout,
+            entries: &[wgpu::BindGroupEntry {
+                binding: 0,
+                resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                    buffer: &blur_buffer,
+                    offset: 0,
+                    size: wgpu::BufferSize::new(256),
+                }),
+            }],
+        });
+        Self {
+            config,
+            layout,
+            pipelines,
+            blur_buffer,
+            blur_group,
+            targets: None,
+        }
+    }
+
+    fn ensure_targets(&mut self, device: &wgpu::Device, layers: u32) {
+        if self.targets.as_ref().is_none_or(|t| t.layers < layers) {
+            let layers = layers.next_power_of_two();
+            let (w, h) = (self.config.width, self.config.height);
+            let tex = |label, format, usage| {
+                device.create_texture(&wgpu::TextureDescriptor {
+                    label: Some(label),
+                    size: wgpu::Extent3d {
+                        width: w,
+                        height: h,
+                        depth_or_array_layers: layers,
+                    },
+                    mip_level_count: 1,
+                    sample_count: 1,
+                    dimension: wgpu::TextureDimension::D2,
+                    format,
+                    usage,
+                    view_formats: &[],
+                })
+            };
+            let height = tex(
+                "byfeel gel height",
+                wgpu::TextureFormat::R32Float,
+                wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::TEXTURE_BINDING,
+            );
+            let depth = tex(
+                "byfeel gel z-buffer",
+                DEPTH_FORMAT,
+                wgpu::TextureUsages::RENDER_ATTACHMENT,
+            );
+            let per_layer = |t: &wgpu::Texture| -> Vec<wgpu::TextureView> {
+                (0..layers)
+                    .map(|l| {
+                        t.create_view(&wgpu::TextureViewDescriptor {
+                            dimension: Some(wgpu::TextureViewDimension::D2),
+                            base_array_layer: l,
+                            array_layer_count: Some(1),
+                            ..Default::default()
+                        })
+                    })
+                    .collect()
+            };
+            let pixels = (w * h * layers) as u64;
+            let buf = |label, size: u64, usage| {
+                device.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some(label),
+                    size,
+                    usage,
+                    mapped_at_creation: false,
+                })
+            };
+            use wgpu::BufferUsages as U;
+            let globals = buf(
+                "tactile globals",
+                std::mem::size_of::<Globals>() as u64,
+                U::UNIFORM | U::COPY_DST,
+            );
+            let sensors = buf(
+                "tactile sensors",
+                16 * layers as u64,
+                U::STORAGE | U::COPY_DST,
+            );
+            let min_key = buf("tactile min", 4 * layers as u64, U::STORAGE | U::COPY_DST);
+            let held = buf("tactile held", 4 * pixels, U::STORAGE);
+            let field_a = buf("tactile field a", 4 * pixels, U::STORAGE | U::COPY_SRC);
+            let field_b = buf("tactile field b", 4 * pixels, U::STORAGE);
+            let out_rgba = buf("tactile rgba", 4 * pixels, U::STORAGE | U::COPY_SRC);
+            let readback = buf("tactile readback", 8 * pixels, U::COPY_DST | U::MAP_READ);
+            let array_view = height.create_view(&wgpu::TextureViewDescriptor {
+                dimension: Some(wgpu::TextureViewDimension::D2Array),
+                ..Default::default()
+            });
+            let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("byfeel tactile"),
+                layout: &self.layout,
+                entries: &[
+                    wgpu::BindGroupEntry {
+                        binding: 0,
+                        resource: globals.as_entire_binding(),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 1,
+                        resource: sensors.as_entire_binding(),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 2,
+                        resource: wgpu::BindingResource::TextureView(&array_view),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 3,
+                        resource: min_key.as_entire_binding(),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 4,
+                        resource: held.as_entire_binding(),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 5,
+                        resource: field_a.as_entire_binding(),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 6,
+                        resource: field_b.as_entire_binding(),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 7,
+                        resource: out_rgba.as_entire_binding(),
+                    },
+                ],
+            });
+            self.targets = Some(Targets {
+                layers,
+                height_views: per_layer(&height),
+                depth_views: per_layer(&depth),
+                globals,
+                sensors,
+                min_key,
+                field_a,
+                out_rgba,
+                readback,
+                bind_group,
+            });
+        }
+    }
+}
+
+/// The gel camera: orthographic, looking out of the pad along +z, from `reach` behind the
+/// surface to `reach` in front of it.
+fn gel_view(state: &GelState, config: &TactileConfig) -> ViewUniform {
+    let (w, h, _) = config.window(state.half_size);
+    let reach = config.reach_mm / 1000.0;
+    // Camera axes: x = sensor x, y = -sensor y, looking along sensor +z (camera -z).
+    let flip = Mat4::from_scale(Vec3::new(1.0, -1.0, -1.0));
+    let view = flip * state.sensor_frame(config).inverse();
+    let proj = glam::camera::rh::proj::directx::orthographic(
+        -w / 2.0,
+        w / 2.0,
+        -h / 2.0,
+        h / 2.0,
+        -reach,
+        reach,
+    );
+    let eye = state.frame.transform_point3(Vec3::ZERO);
+    ViewUniform::new(view, proj, eye)
+}
+
+impl Renderer {
+    /// Renders the tactile image of each (scene, gel) pair, all in one submission.
+    pub fn render_tactile(
+        &mut self,
+        sensors: &[(&SceneGeometry, GelState)],
+    ) -> Result<Vec<TactileImage>, RenderError> {
+        for (_, s) in sensors {
+            s.check()?;
+        }
+        self.with_recovery(|r| r.render_tactile_once(sensors))
+    }
+
+    fn render_tactile_once(
+        &mut self,
+        sensors: &[(&SceneGeometry, GelState)],
+    ) -> Result<Vec<TactileImage>, RenderError> {
+        if sensors.is_empty() {
+            return Ok(Vec::new());
+        }
+        let config = self.tactile.config.clone();
+        let views: Vec<(&SceneGeometry, ViewUniform)> = sensors
+            .iter()
+            .map(|(g, s)| (*g, gel_view(s, &config)))
+            .collect();
+        // The gel feels the world, not the robot it is mounted on.
+        let prepared = self.prepare(&views, |item| !item.part.is_robot());
+        let device = self.gpu.device.clone();
+        let queue = self.gpu.queue.clone();
+        let n = sensors.len() as u32;
+        let (w, h) = (config.width, config.height);
+        // Every sensor of a batch shares the pad size of the first (one robot model per batch).
+        let (_, _, pixel_m) = config.window(sensors[0].1.half_size);
+        let light = |az: f32| {
+            let (e, a) = (config.light_elevation_deg.to_radians(), az.to_radians());
+            [e.cos() * a.cos(), e.cos() * a.sin(), -e.sin(), 0.0]
+        };
+        let globals = Globals {
+            width: w,
+            height: h,
+            layers: n,
+            _pad0: 0,
+            pixel_mm: pixel_m * 1000.0,
+            max_indent_mm: config.max_indent_mm,
+            touch_tol_mm: config.touch_tolerance_mm,
+            gain: config.gain,
+            light: config.light_azimuth_deg.map(light),
+            background: [
+                config.background[0],
+                config.background[1],
+                config.background[2],
+                0.0,
+            ],
+        };
+        let params: Vec<SensorParams> = sensors
+            .iter()
+            .map(|(_, s)| SensorParams {
+                force_depth_mm: (s.force_n / config.stiffness_n_per_mm).min(config.max_indent_mm),
+                _pad: [0.0; 3],
+            })
+            .collect();
+        let mut blur = vec![0u8; 256 * config.smoothing_mm.len().max(1)];
+        for (k, sigma_mm) in config.smoothing_mm.iter().enumerate() {
+            let sigma_px = (sigma_mm / (pixel_m * 1000.0)).max(0.3);
+            let p = BlurParams {
+                sigma_px,
+                radius: (2.5 * sigma_px).ceil() as i32,
+                hold: 1,
+                _pad: [0; 61],
+            };
+            blur[256 * k..256 * (k + 1)].copy_from_slice(bytemuck::bytes_of(&p));
+        }
+        queue.write_buffer(&self.tactile.blur_buffer, 0, &blur);
+        self.tactile.ensure_targets(&device, n);
+        let t = self
+            .tactile
+            .targets
+            .as_ref()
+            .expect("targets were just made");
+        queue.write_buffer(&t.globals, 0, bytemuck::bytes_of(&globals));
+        queue.write_buffer(&t.sensors, 0, bytemuck::cast_slice(&params));
+        queue.write_buffer(&t.min_key, 0, &vec![0xffu8; 4 * n as usize]);
+        let mut encoder = device.create_command_encoder(&Default::default());
+        let reach = config.reach_mm / 1000.0;
+        for (layer, view) in prepared.iter().enumerate() {
+            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: Some("byfeel gel height"),
+                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                    view: &t.height_views[layer],
+                    depth_slice: None,
+                    resolve_target: None,
+                    ops: wgpu::Operations {
+                        load: wgpu::LoadOp::Clear(wgpu::Color {
+                            r: reach as f64,
+                            g: 0.0,
+                            b: 0.0,
+                            a: 0.0,
+                        }),
+                        store: wgpu::StoreOp::Store,
+                    },
+                })],
+                depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
+                    view: &t.depth_views[layer],
+                    depth_ops: Some(wgpu::Operations {
+                        load: wgpu::LoadOp::Clear(1.0),
+                        store: wgpu::StoreOp::Discard,
+                    }),
+                    stencil_ops: None,
+                }),
+                ..Default::default()
+            });
+            pass.set_pipeline(&self.pipelines.gel);
+            self.draw_view(&mut pass, view);
+        }
+        {
+            let p = &self.tactile.pipelines;
+            let groups = (w.div_ceil(8), h.div_ceil(8), n);
+            let mut pass = encoder.begin_compute_pass(&Default::default());
+            pass.set_bind_group(0, &t.bind_group, &[]);
+            pass.set_bind_group(1, &self.tactile.blur_group, &[0]);
+            let run = |pipeline: &wgpu::ComputePipeline, pass: &mut wgpu::ComputePass<'_>| {
+                pass.set_pipeline(pipeline);
+                pass.dispatch_workgroups(groups.0, groups.1, groups.2);
+            };
+            run(&p[0], &mut pass);
+            run(&p[1], &mut pass);
+            for level in 0..config.smoothing_mm.len() {
+                pass.set_bind_group(1, &self.tactile.blur_group, &[256 * level as u32]);
+                run(&p[2], &mut pass);
+                run(&p[3], &mut pass);
+            }
+            run(&p[4], &mut pass);
+        }
+        let bytes = 4 * (w * h * n) as u64;
+        encoder.copy_buffer_to_buffer(&t.out_rgba, 0, &t.readback, 0, bytes);
+        encoder.copy_buffer_to_buffer(&t.field_a, 0, &t.readback, bytes, bytes);
+        queue.submit([encoder.finish()]);
+        let pixels = (w * h) as usize;
+        let pixel_mm = pixel_m * 1000.0;
+        self.gpu.read_buffer(&t.readback, |data| {
+            let (rgba, field) = data.split_at(bytes as usize);
+            sensors
+                .iter()
+                .enumerate()
+                .map(|(layer, (_, s))| {
+                    let px = &rgba[4 * pixels * layer..4 * pixels * (layer + 1)];
+                    let f = &field[4 * pixels * layer..4 * pixels * (layer + 1)];
+                    let mut rgb = Vec::with_capacity(3 * pixels);
+                    let mut contact = Vec::with_capacity(pixels);
+                    for p in px.chunks_exact(4) {
+                        rgb.extend_from_slice(&p[..3]);
+                        contact.push(u8::from(p[3] > 127));
+                    }
+                    TactileImage {
+                        width: w,
+                        height: h,
+                        rgb,
+                        indentation_mm: f
+                            .chunks_exact(4)
+                            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                            .collect(),
+                        contact,
+                        pixel_mm,
+                        force_n: s.force_n,
+                    }
+                })
+                .collect()
+        })
+    }
+}
