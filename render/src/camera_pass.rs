@@ -82,7 +82,12 @@ impl CameraTargets {
             })
         };
         let copy = wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC;
-        let colour = make("byfeel camera colour", COLOUR_FORMAT, copy);
+        // Sampled too: the viewer draws the main view straight from this texture.
+        let colour = make(
+            "byfeel camera colour",
+            COLOUR_FORMAT,
+            copy | wgpu::TextureUsages::TEXTURE_BINDING,
+        );
         let depth_out = make("byfeel camera depth", wgpu::TextureFormat::R32Float, copy);
         let depth = make(
             "byfeel camera z-buffer",
@@ -109,7 +114,88 @@ impl CameraTargets {
     }
 }
 
+fn encode_view(
+    renderer: &Renderer,
+    encoder: &mut wgpu::CommandEncoder,
+    t: &CameraTargets,
+    layer: usize,
+    view: &crate::renderer::PreparedView,
+) {
+    let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+        label: Some("byfeel camera"),
+        color_attachments: &[
+            Some(wgpu::RenderPassColorAttachment {
+                view: &t.colour_views[layer],
+                depth_slice: None,
+                resolve_target: None,
+                ops: wgpu::Operations {
+                    // A pale sky: the background is never confused with an object.
+                    load: wgpu::LoadOp::Clear(wgpu::Color {
+                        r: 0.62,
+                        g: 0.72,
+                        b: 0.80,
+                        a: 1.0,
+                    }),
+                    store: wgpu::StoreOp::Store,
+                },
+            }),
+            Some(wgpu::RenderPassColorAttachment {
+                view: &t.depth_out_views[layer],
+                depth_slice: None,
+                resolve_target: None,
+                ops: wgpu::Operations {
+                    load: wgpu::LoadOp::Clear(wgpu::Color {
+                        r: f64::INFINITY,
+                        g: 0.0,
+                        b: 0.0,
+                        a: 0.0,
+                    }),
+                    store: wgpu::StoreOp::Store,
+                },
+            }),
+        ],
+        depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
+            view: &t.depth_views[layer],
+            depth_ops: Some(wgpu::Operations {
+                load: wgpu::LoadOp::Clear(1.0),
+                store: wgpu::StoreOp::Discard,
+            }),
+            stencil_ops: None,
+        }),
+        ..Default::default()
+    });
+    pass.set_pipeline(&renderer.pipelines.colour);
+    renderer.draw_view(&mut pass, view);
+}
+
 impl Renderer {
+    /// Renders one view into a texture kept on the device (no readback) and returns a view of
+    /// it: what the viewer window shows. Valid until the next call with the same size.
+    pub fn render_camera_to_texture(
+        &mut self,
+        geometry: &SceneGeometry,
+        camera: &Camera,
+    ) -> Result<wgpu::TextureView, RenderError> {
+        camera.validate()?;
+        let uniform = ViewUniform::new(camera.view(), camera.projection(), camera.eye);
+        let prepared = self.prepare(&[(geometry, uniform)], |_| true);
+        let size = (camera.width, camera.height);
+        if !self.camera_targets.contains_key(&size) {
+            let t = CameraTargets::new(&self.gpu.device, size.0, size.1, 1);
+            self.camera_targets.insert(size, t);
+        }
+        let t = &self.camera_targets[&size];
+        let mut encoder = self.gpu.device.create_command_encoder(&Default::default());
+        encode_view(self, &mut encoder, t, 0, &prepared[0]);
+        self.gpu.queue.submit([encoder.finish()]);
+        Ok(t.colour.create_view(&wgpu::TextureViewDescriptor {
+            dimension: Some(wgpu::TextureViewDimension::D2),
+            base_array_layer: 0,
+            array_layer_count: Some(1),
+            ..Default::default()
+        }))
+    }
+
     /// Renders each (scene, camera) pair; all pairs go to the device in one submission. This
     /// is how many environments are drawn at once: pass one pair per environment.
     pub fn render_cameras(
@@ -160,51 +246,7 @@ impl Renderer {
         for ((w, h), members) in &groups {
             let t = &self.camera_targets[&(*w, *h)];
             for (layer, &vi) in members.iter().enumerate() {
-                let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-                    label: Some("byfeel camera"),
-                    color_attachments: &[
-                        Some(wgpu::RenderPassColorAttachment {
-                            view: &t.colour_views[layer],
-                            depth_slice: None,
-                            resolve_target: None,
-                            ops: wgpu::Operations {
-                                // A pale sky: the background is never confused with an object.
-                                load: wgpu::LoadOp::Clear(wgpu::Color {
-                                    r: 0.62,
-                                    g: 0.72,
-                                    b: 0.80,
-                                    a: 1.0,
-                                }),
-                                store: wgpu::StoreOp::Store,
-                            },
-                        }),
-                        Some(wgpu::RenderPassColorAttachment {
-                            view: &t.depth_out_views[layer],
-                            depth_slice: None,
-                            resolve_target: None,
-                            ops: wgpu::Operations {
-                                load: wgpu::LoadOp::Clear(wgpu::Color {
-                                    r: f64::INFINITY,
-                                    g: 0.0,
-                                    b: 0.0,
-                                    a: 0.0,
-                                }),
-                                store: wgpu::StoreOp::Store,
-                            },
-                        }),
-                    ],
-                    depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
-                        view: &t.depth_views[layer],
-                        depth_ops: Some(wgpu::Operations {
-                            load: wgpu::LoadOp::Clear(1.0),
-                            store: wgpu::StoreOp::Discard,
-                        }),
-                        stencil_ops: None,
-                    }),
-                    ..Default::default()
-                });
-                pass.set_pipeline(&self.pipelines.colour);
-                self.draw_view(&mut pass, &prepared[vi]);
+                encode_view(self, &mut encoder, t, layer, &prepared[vi]);
             }
             let layer_bytes = (t.row_bytes * h) as u64;
             for (k, tex) in [&t.colour, &t.depth_out].into_iter().enumerate() {

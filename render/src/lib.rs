@@ -27,6 +27,7 @@ mod renderer;
 mod shared;
 pub mod tactile;
 mod tactile_pass;
+pub mod viewer;
 
 pub use camera::Camera;
 pub use camera_pass::CameraImage;

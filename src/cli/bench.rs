@@ -11,6 +11,10 @@ use std::time::Instant;
 pub enum BenchCommand {
     /// Control steps per second under random end-effector actions, on one core.
     Physics(PhysicsArgs),
+    /// Scene camera frames per second for 1, 16 and 64 environments per submission.
+    Render(super::bench_render::RenderBenchArgs),
+    /// Gel tactile frames per second at 64x48 and TACTO's 120x160.
+    Tactile(super::bench_render::TactileBenchArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -31,6 +35,8 @@ pub struct PhysicsArgs {
 pub fn run(what: BenchCommand) -> Result<(), Error> {
     match what {
         BenchCommand::Physics(args) => physics(args),
+        BenchCommand::Render(args) => super::bench_render::render(args),
+        BenchCommand::Tactile(args) => super::bench_render::tactile(args),
     }
 }
 

@@ -1,8 +1,10 @@
 //! Subcommands of the `byfeel` tool.
 
 mod bench;
+mod bench_render;
 mod render;
 mod sim;
+mod view;
 
 use byfeel::gym::Command;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -22,6 +24,9 @@ pub enum Commands {
     Sim(sim::SimArgs),
     /// Write a camera image or the gel's tactile image of a scene to a PNG file.
     Render(render::RenderArgs),
+    /// Open a scene in a window: orbit/zoom with the mouse, WASD/EQ move the hand, Space
+    /// pauses, N steps, R resets.
+    View(view::ViewArgs),
     /// Measure how fast parts of byfeel run.
     Bench {
         #[command(subcommand)]
@@ -53,6 +58,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Commands::Sim(args) => sim::run(args),
         Commands::Render(args) => render::run(args),
+        Commands::View(args) => view::run(args),
         Commands::Bench { what } => bench::run(what),
     }
 }
