@@ -20,6 +20,10 @@ fn every_subcommand_has_help() {
         vec!["sim", "--help"],
         vec!["bench", "--help"],
         vec!["bench", "physics", "--help"],
+        vec!["bench", "render", "--help"],
+        vec!["bench", "tactile", "--help"],
+        vec!["render", "--help"],
+        vec!["view", "--help"],
     ] {
         let out = byfeel(&args);
         assert!(out.status.success(), "{args:?} failed");

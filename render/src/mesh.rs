@@ -77,7 +77,7 @@ impl MeshData {
             MeshKey::UnitCube => Some(Self::unit_cube()),
             // Fine enough that the facets stay under 0.4 % of the radius: the gel feels them.
             MeshKey::UnitSphere => Some(Self::unit_sphere(64, 48)),
-            MeshKey::UnitCylinder => Some(Self::unit_cylinder(64)),
+            MeshKey::UnitCylinder => Some(Self::unit_cylinder(128)),
             MeshKey::Custom(_) => None,
         }
     }

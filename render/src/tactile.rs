@@ -10,7 +10,8 @@
 //! 3. The object is pressed `d` into the gel from its nearest point: the imprint is
 //!    `p = max(0, d - (h - h_min))`. A sphere of radius R gives a disc of radius √(2Rd − d²).
 //! 4. The gel around the imprint is smoothed like an elastic membrane: a pyramid of Gaussian
-//!    blurs, coarse to fine, with the contact region held at `p` after each (as in Taxim).
+//!    blurs, coarse to fine, with the contact region held after each (as in Taxim): the
+//!    membrane is never shallower than the object, `g = max(blur(g), p)`.
 //! 5. The membrane's normals are shaded by three coloured lights (red, green, blue) from three
 //!    sides over a no-contact background, as GelSight's camera sees it.
 
@@ -56,7 +57,7 @@ impl Default for TactileConfig {
             max_indent_mm: 2.0,
             touch_tolerance_mm: 0.3,
             reach_mm: 5.0,
-            smoothing_mm: vec![1.2, 0.6, 0.3],
+            smoothing_mm: vec![0.5, 0.25, 0.12],
             light_elevation_deg: 30.0,
             light_azimuth_deg: [30.0, 150.0, 270.0],
             gain: 1.2,

@@ -18,9 +18,15 @@ fn landmark(w: &World) -> (DVec3, &'static str) {
     let physics = w.physics();
     if let Some(die) = &w.die {
         let c = die.pose(physics).translation;
-        (c + DVec3::Z * die.circumradius * D20::INRADIUS_RATIO, "ivory")
+        (
+            c + DVec3::Z * die.circumradius * D20::INRADIUS_RATIO,
+            "ivory",
+        )
     } else if let Some(cup) = &w.cup {
-        (cup.pose(physics).translation + DVec3::Z * cup.height, "blue")
+        (
+            cup.pose(physics).translation + DVec3::Z * cup.height,
+            "blue",
+        )
     } else {
         let door = w.door.as_ref().unwrap();
         let top = door
@@ -47,7 +53,11 @@ fn colour_matches(p: [u8; 3], colour: &str) -> bool {
 fn each_scene_shows_its_object_where_the_physics_puts_it() {
     let mut renderer = Renderer::new().unwrap();
     for scene in ["door", "cup", "die"] {
-        for randomization in [Randomization::Nominal, Randomization::Seeded(3), Randomization::Seeded(8)] {
+        for randomization in [
+            Randomization::Nominal,
+            Randomization::Seeded(3),
+            Randomization::Seeded(8),
+        ] {
             let mut w = world(scene, randomization);
             // At home the hand can hang between the camera and the object: swing it aside.
             let mut q = w.home_joints().to_vec();
@@ -64,9 +74,17 @@ fn each_scene_shows_its_object_where_the_physics_puts_it() {
             let (c, r) = (col as u32, row as u32);
             let seen = image.depth_at(c, r);
             let pixel = image.pixel(c, r);
-            eprintln!("{scene} {randomization:?}: landmark at ({col:.1}, {row:.1}) depth {depth:.4}, image depth {seen:.4}, colour {pixel:?}");
-            assert!((seen - depth).abs() < 0.01, "{scene}: depth {seen} where the physics says {depth}");
-            assert!(colour_matches(pixel, colour), "{scene}: pixel {pixel:?} is not {colour}");
+            eprintln!(
+                "{scene} {randomization:?}: landmark at ({col:.1}, {row:.1}) depth {depth:.4}, image depth {seen:.4}, colour {pixel:?}"
+            );
+            assert!(
+                (seen - depth).abs() < 0.01,
+                "{scene}: depth {seen} where the physics says {depth}"
+            );
+            assert!(
+                colour_matches(pixel, colour),
+                "{scene}: pixel {pixel:?} is not {colour}"
+            );
         }
     }
 }
@@ -79,7 +97,10 @@ fn moving_an_object_moves_it_in_the_image() {
     let b = world("die", Randomization::Seeded(2));
     let camera = first_camera(&a, 320, 240);
     let images = renderer
-        .render_cameras(&[(&SceneGeometry::from_world(&a), &camera), (&SceneGeometry::from_world(&b), &camera)])
+        .render_cameras(&[
+            (&SceneGeometry::from_world(&a), &camera),
+            (&SceneGeometry::from_world(&b), &camera),
+        ])
         .unwrap();
     for (w, img) in [(&a, &images[0]), (&b, &images[1])] {
         let (p, _) = landmark(w);
@@ -94,7 +115,10 @@ fn batches_equal_single_views_at_every_size() {
     let mut renderer = Renderer::new().unwrap();
     let door = world("door", Randomization::Nominal);
     let cup = world("cup", Randomization::Seeded(4));
-    let (gd, gc) = (SceneGeometry::from_world(&door), SceneGeometry::from_world(&cup));
+    let (gd, gc) = (
+        SceneGeometry::from_world(&door),
+        SceneGeometry::from_world(&cup),
+    );
     let cams = [
         first_camera(&door, 48, 48),
         first_camera(&cup, 64, 48),
@@ -102,16 +126,32 @@ fn batches_equal_single_views_at_every_size() {
         first_camera(&cup, 48, 48),
     ];
     let batch = renderer
-        .render_cameras(&[(&gd, &cams[0]), (&gc, &cams[1]), (&gd, &cams[2]), (&gc, &cams[3])])
+        .render_cameras(&[
+            (&gd, &cams[0]),
+            (&gc, &cams[1]),
+            (&gd, &cams[2]),
+            (&gc, &cams[3]),
+        ])
         .unwrap();
-    let singles: Vec<CameraImage> = [(&gd, &cams[0]), (&gc, &cams[1]), (&gd, &cams[2]), (&gc, &cams[3])]
-        .iter()
-        .map(|v| renderer.render_cameras(&[*v]).unwrap().remove(0))
-        .collect();
+    let singles: Vec<CameraImage> = [
+        (&gd, &cams[0]),
+        (&gc, &cams[1]),
+        (&gd, &cams[2]),
+        (&gc, &cams[3]),
+    ]
+    .iter()
+    .map(|v| renderer.render_cameras(&[*v]).unwrap().remove(0))
+    .collect();
     assert_eq!(batch, singles, "batched and single renders agree exactly");
-    assert_eq!((batch[2].width, batch[2].height, batch[2].rgb.len()), (1024, 768, 1024 * 768 * 3));
+    assert_eq!(
+        (batch[2].width, batch[2].height, batch[2].rgb.len()),
+        (1024, 768, 1024 * 768 * 3)
+    );
     // Deterministic: the same state renders to the same bytes.
-    assert_eq!(renderer.render_cameras(&[(&gd, &cams[0])]).unwrap()[0], batch[0]);
+    assert_eq!(
+        renderer.render_cameras(&[(&gd, &cams[0])]).unwrap()[0],
+        batch[0]
+    );
     // Depth: finite on the table, infinite where the view sees only sky.
     assert!(batch[0].depth.iter().any(|d| d.is_finite()));
 }
@@ -129,13 +169,22 @@ fn bad_camera_requests_are_refused_with_clear_errors() {
     }
     let mut cam = first_camera(&w, 48, 48);
     cam.target = cam.eye;
-    let e = renderer.render_cameras(&[(&g, &cam)]).unwrap_err().to_string();
+    let e = renderer
+        .render_cameras(&[(&g, &cam)])
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("do not make a view"), "{e}");
     cam = first_camera(&w, 48, 48);
     cam.eye = Vec3::NAN;
     assert!(renderer.render_cameras(&[(&g, &cam)]).is_err());
     // Still usable afterwards.
-    assert_eq!(renderer.render_cameras(&[(&g, &first_camera(&w, 48, 48))]).unwrap().len(), 1);
+    assert_eq!(
+        renderer
+            .render_cameras(&[(&g, &first_camera(&w, 48, 48))])
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[test]
@@ -148,6 +197,9 @@ fn a_lost_device_is_recreated_and_rendering_goes_on() {
     let old = renderer.gpu().clone();
     old.device.destroy();
     let after = renderer.render_cameras(&[(&g, &cam)]).unwrap();
-    assert!(!std::sync::Arc::ptr_eq(&old, renderer.gpu()), "a new device was made");
+    assert!(
+        !std::sync::Arc::ptr_eq(&old, renderer.gpu()),
+        "a new device was made"
+    );
     assert_eq!(before, after);
 }

@@ -81,7 +81,12 @@ pub fn render(args: RenderBenchArgs) -> Result<(), Error> {
     let mut renderer = Renderer::new()?;
     let adapter = renderer.gpu().describe();
     let worlds: Vec<World> = (0..args.batches.iter().copied().max().unwrap_or(1))
-        .map(|i| World::from_scene_file(byfeel::sim::scene_path("door"), Randomization::Seeded(i as u64)))
+        .map(|i| {
+            World::from_scene_file(
+                byfeel::sim::scene_path("door"),
+                Randomization::Seeded(i as u64),
+            )
+        })
         .collect::<Result<_, _>>()?;
     let mut cases = Vec::new();
     for &size in &args.sizes {
@@ -92,7 +97,8 @@ pub fn render(args: RenderBenchArgs) -> Result<(), Error> {
                 .collect();
             // Geometry is read from the worlds every frame: that is part of the cost.
             let (fps, lo, hi) = rate(args.seconds, args.runs, n, || {
-                let geometry: Vec<SceneGeometry> = worlds[..n].iter().map(SceneGeometry::from_world).collect();
+                let geometry: Vec<SceneGeometry> =
+                    worlds[..n].iter().map(SceneGeometry::from_world).collect();
                 let views: Vec<_> = geometry.iter().zip(&cams).collect();
                 renderer.render_cameras(&views)?;
                 Ok(())
@@ -130,10 +136,19 @@ pub fn render(args: RenderBenchArgs) -> Result<(), Error> {
     } else {
         println!("camera frames/s on {adapter} (door scene, geometry read + draw + readback):");
         for c in out["render"].as_array().unwrap() {
-            println!("  {0}x{0}, {1:>3} envs per submission: {2:>8.0} frames/s", c["size"], c["envs"], c["frames_per_s"].as_f64().unwrap());
+            println!(
+                "  {0}x{0}, {1:>3} envs per submission: {2:>8.0} frames/s",
+                c["size"],
+                c["envs"],
+                c["frames_per_s"].as_f64().unwrap()
+            );
         }
         for c in out["step_and_render"].as_array().unwrap() {
-            println!("  {0}x{0}, 1 env, physics step + render: {1:.0} steps/s", c["size"], c["steps_per_s"].as_f64().unwrap());
+            println!(
+                "  {0}x{0}, 1 env, physics step + render: {1:.0} steps/s",
+                c["size"],
+                c["steps_per_s"].as_f64().unwrap()
+            );
         }
     }
     Ok(())
@@ -176,9 +191,18 @@ pub fn tactile(args: TactileBenchArgs) -> Result<(), Error> {
     if args.json {
         println!("{out}");
     } else {
-        println!("tactile frames/s on {adapter} (gel pressed on the die, {:.2} N):", gel.force_n);
+        println!(
+            "tactile frames/s on {adapter} (gel pressed on the die, {:.2} N):",
+            gel.force_n
+        );
         for c in out["tactile"].as_array().unwrap() {
-            println!("  {}x{}, {:>3} gels per submission: {:>8.0} frames/s", c["width"], c["height"], c["sensors"], c["frames_per_s"].as_f64().unwrap());
+            println!(
+                "  {}x{}, {:>3} gels per submission: {:>8.0} frames/s",
+                c["width"],
+                c["height"],
+                c["sensors"],
+                c["frames_per_s"].as_f64().unwrap()
+            );
         }
     }
     Ok(())

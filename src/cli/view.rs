@@ -103,7 +103,9 @@ impl ViewerModel for SceneView {
 }
 
 pub fn run(args: ViewArgs) -> Result<(), Error> {
-    let randomization = args.seed.map_or(Randomization::Nominal, Randomization::Seeded);
+    let randomization = args
+        .seed
+        .map_or(Randomization::Nominal, Randomization::Seeded);
     let scene = match &args.scene_file {
         Some(path) => path.to_string_lossy().into_owned(),
         None => args.scene.as_str().to_string(),

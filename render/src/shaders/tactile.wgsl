@@ -125,9 +125,11 @@ fn blur_y(@builtin(global_invocation_id) id: vec3<u32>) {
     }
     let i = index(id.x, id.y, id.z);
     var v = sum / norm;
-    // The membrane follows the object wherever the object touches it.
-    if blur.hold != 0u && held[i] > 0.0 {
-        v = held[i];
+    // Wherever the object reaches, the membrane is pushed at least that deep. Where the smoothed
+    // membrane is deeper (near the rim of a contact) it has pulled away from the object, which
+    // keeps the surface continuous instead of leaving a groove around the imprint.
+    if blur.hold != 0u {
+        v = max(v, held[i]);
     }
     field_a[i] = v;
 }
@@ -145,8 +147,15 @@ fn shade(@builtin(global_invocation_id) id: vec3<u32>) {
     }
     let x = i32(id.x);
     let y = i32(id.y);
-    let gx = (field(x + 1, y, id.z) - field(x - 1, y, id.z)) / (2.0 * g.pixel_mm);
-    let gy = (field(x, y + 1, id.z) - field(x, y - 1, id.z)) / (2.0 * g.pixel_mm);
+    // Sobel slopes: the camera's optics blur the membrane a little, and a 3x3 stencil keeps the
+    // one-pixel step at the rim of a contact from ringing in colour.
+    let l = id.z;
+    let gx = (field(x + 1, y - 1, l) + 2.0 * field(x + 1, y, l) + field(x + 1, y + 1, l)
+        - field(x - 1, y - 1, l) - 2.0 * field(x - 1, y, l) - field(x - 1, y + 1, l))
+        / (8.0 * g.pixel_mm);
+    let gy = (field(x - 1, y + 1, l) + 2.0 * field(x, y + 1, l) + field(x + 1, y + 1, l)
+        - field(x - 1, y - 1, l) - 2.0 * field(x, y - 1, l) - field(x + 1, y - 1, l))
+        / (8.0 * g.pixel_mm);
     // The membrane bulges toward the camera where pressed; its normal faces the camera (-z).
     let n = normalize(vec3<f32>(-gx, -gy, -1.0));
     let flat_n = vec3<f32>(0.0, 0.0, -1.0);

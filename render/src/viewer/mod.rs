@@ -28,7 +28,9 @@ use winit::event_loop::{ActiveEventLoop, EventLoop};
 use winit::keyboard::{KeyCode, PhysicalKey};
 use winit::window::{Window, WindowId};
 
-use crate::{Camera, GelState, Gpu, GpuOptions, RenderError, Renderer, SceneGeometry, TactileConfig};
+use crate::{
+    Camera, GelState, Gpu, GpuOptions, RenderError, Renderer, SceneGeometry, TactileConfig,
+};
 use compositor::{Compositor, Quad, upload_rgb};
 pub use orbit::Orbit;
 
@@ -114,7 +116,10 @@ struct App {
 }
 
 /// Opens the window and runs until it is closed (or `options.frames` have been shown).
-pub fn run(model: Box<dyn ViewerModel>, options: ViewerOptions) -> Result<ViewerReport, RenderError> {
+pub fn run(
+    model: Box<dyn ViewerModel>,
+    options: ViewerOptions,
+) -> Result<ViewerReport, RenderError> {
     let event_loop = EventLoop::new().map_err(|e| {
         RenderError::Device(format!(
             "cannot open a window ({e}); the viewer needs a display: set DISPLAY / WAYLAND_DISPLAY, \
@@ -153,7 +158,10 @@ impl App {
     fn open(&mut self, event_loop: &ActiveEventLoop) -> Result<(), RenderError> {
         let attributes = Window::default_attributes()
             .with_title(format!("byfeel — {}", self.model.title()))
-            .with_inner_size(winit::dpi::PhysicalSize::new(self.options.width, self.options.height));
+            .with_inner_size(winit::dpi::PhysicalSize::new(
+                self.options.width,
+                self.options.height,
+            ));
         let window = Arc::new(
             event_loop
                 .create_window(attributes)
@@ -194,7 +202,11 @@ impl App {
         surface.configure(&gpu.device, &config);
         self.report.adapter = gpu.describe();
         let compositor = Compositor::new(&gpu.device, format);
-        let renderer = Renderer::on_gpu(Arc::new(gpu), self.options.gpu.clone(), TactileConfig::default());
+        let renderer = Renderer::on_gpu(
+            Arc::new(gpu),
+            self.options.gpu.clone(),
+            TactileConfig::default(),
+        );
         self.display = Some(Display {
             window,
             surface,
@@ -251,7 +263,9 @@ impl App {
         };
         let (w, h) = (d.config.width, d.config.height);
         let geometry = self.model.geometry();
-        let main = d.renderer.render_camera_to_texture(&geometry, &self.orbit.camera(w, h))?;
+        let main = d
+            .renderer
+            .render_camera_to_texture(&geometry, &self.orbit.camera(w, h))?;
         let mut insets = Vec::new();
         let inset_h = (h as f32 * 0.28).max(96.0);
         let mut x = 8.0;
@@ -269,7 +283,8 @@ impl App {
             .map(|(iw, ih, rgb)| {
                 let view = upload_rgb(&gpu.device, &gpu.queue, *iw, *ih, rgb);
                 let width = inset_h * *iw as f32 / *ih as f32;
-                let to_clip = |px: f32, py: f32| [px / w as f32 * 2.0 - 1.0, 1.0 - py / h as f32 * 2.0];
+                let to_clip =
+                    |px: f32, py: f32| [px / w as f32 * 2.0 - 1.0, 1.0 - py / h as f32 * 2.0];
                 let [x0, y1] = to_clip(x, 8.0);
                 let [x1, y0] = to_clip(x + width, 8.0 + inset_h);
                 x += width + 8.0;
@@ -287,22 +302,34 @@ impl App {
             pixelated: true,
         }));
         let frame = match d.surface.get_current_texture() {
-            wgpu::CurrentSurfaceTexture::Success(f) | wgpu::CurrentSurfaceTexture::Suboptimal(f) => f,
-            wgpu::CurrentSurfaceTexture::Timeout | wgpu::CurrentSurfaceTexture::Occluded => return Ok(()),
+            wgpu::CurrentSurfaceTexture::Success(f)
+            | wgpu::CurrentSurfaceTexture::Suboptimal(f) => f,
+            wgpu::CurrentSurfaceTexture::Timeout | wgpu::CurrentSurfaceTexture::Occluded => {
+                return Ok(());
+            }
             wgpu::CurrentSurfaceTexture::Outdated | wgpu::CurrentSurfaceTexture::Lost => {
                 d.surface.configure(&gpu.device, &d.config);
                 return Ok(());
             }
             wgpu::CurrentSurfaceTexture::Validation => {
-                return Err(RenderError::Device("the window surface refused a frame".into()));
+                return Err(RenderError::Device(
+                    "the window surface refused a frame".into(),
+                ));
             }
         };
         let target = frame.texture.create_view(&Default::default());
         let mut encoder = gpu.device.create_command_encoder(&Default::default());
-        d.compositor.draw(&gpu.device, &mut encoder, &target, &quads);
-        let last_frame = self.options.frames.is_some_and(|n| self.report.frames + 1 >= n);
+        d.compositor
+            .draw(&gpu.device, &mut encoder, &target, &quads);
+        let last_frame = self
+            .options
+            .frames
+            .is_some_and(|n| self.report.frames + 1 >= n);
         let shot = match (&self.options.screenshot, last_frame) {
-            (Some(path), true) => Some((path.clone(), screenshot_buffer(&gpu, &mut encoder, &frame.texture, d)?)),
+            (Some(path), true) => Some((
+                path.clone(),
+                screenshot_buffer(&gpu, &mut encoder, &frame.texture, d)?,
+            )),
             _ => None,
         };
         gpu.queue.submit([encoder.finish()]);
@@ -347,7 +374,9 @@ fn screenshot_buffer(
     d: &Display,
 ) -> Result<(wgpu::Buffer, u32), RenderError> {
     if !d.config.usage.contains(wgpu::TextureUsages::COPY_SRC) {
-        return Err(RenderError::Device("this window cannot be read back for a screenshot".into()));
+        return Err(RenderError::Device(
+            "this window cannot be read back for a screenshot".into(),
+        ));
     }
     let row = (4 * d.config.width).div_ceil(256) * 256;
     let buffer = gpu.device.create_buffer(&wgpu::BufferDescriptor {
@@ -380,7 +409,10 @@ fn save_screenshot(
     format: wgpu::TextureFormat,
     path: &std::path::Path,
 ) -> Result<(), RenderError> {
-    let bgra = matches!(format, wgpu::TextureFormat::Bgra8Unorm | wgpu::TextureFormat::Bgra8UnormSrgb);
+    let bgra = matches!(
+        format,
+        wgpu::TextureFormat::Bgra8Unorm | wgpu::TextureFormat::Bgra8UnormSrgb
+    );
     let rgb = gpu.read_buffer(buffer, |bytes| {
         let mut rgb = Vec::with_capacity((w * h * 3) as usize);
         for y in 0..h as usize {
@@ -442,12 +474,17 @@ impl ApplicationHandler for App {
                     _ => {}
                 }
             }
-            WindowEvent::MouseInput { state, button: MouseButton::Left, .. } => {
+            WindowEvent::MouseInput {
+                state,
+                button: MouseButton::Left,
+                ..
+            } => {
                 self.dragging = state == ElementState::Pressed;
             }
             WindowEvent::CursorMoved { position, .. } => {
                 if let (true, Some((x, y))) = (self.dragging, self.cursor) {
-                    self.orbit.drag((position.x - x) as f32, (position.y - y) as f32);
+                    self.orbit
+                        .drag((position.x - x) as f32, (position.y - y) as f32);
                 }
                 self.cursor = Some((position.x, position.y));
             }
