@@ -3,6 +3,7 @@
 
 use crate::camera::Camera;
 use crate::geometry::SceneGeometry;
+use crate::layers::{array_texture, cleared, layer_views, red, scratch_depth};
 use crate::renderer::{COLOUR_FORMAT, DEPTH_FORMAT, Renderer, ViewUniform};
 use crate::{RenderError, image};
 
@@ -50,36 +51,10 @@ fn padded_row(width: u32) -> u32 {
     bytes.div_ceil(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT) * wgpu::COPY_BYTES_PER_ROW_ALIGNMENT
 }
 
-fn layer_views(t: &wgpu::Texture, layers: u32) -> Vec<wgpu::TextureView> {
-    (0..layers)
-        .map(|l| {
-            t.create_view(&wgpu::TextureViewDescriptor {
-                dimension: Some(wgpu::TextureViewDimension::D2),
-                base_array_layer: l,
-                array_layer_count: Some(1),
-                ..Default::default()
-            })
-        })
-        .collect()
-}
-
 impl CameraTargets {
     fn new(device: &wgpu::Device, width: u32, height: u32, layers: u32) -> Self {
         let make = |label, format, usage| {
-            device.create_texture(&wgpu::TextureDescriptor {
-                label: Some(label),
-                size: wgpu::Extent3d {
-                    width,
-                    height,
-                    depth_or_array_layers: layers,
-                },
-                mip_level_count: 1,
-                sample_count: 1,
-                dimension: wgpu::TextureDimension::D2,
-                format,
-                usage,
-                view_formats: &[],
-            })
+            array_texture(device, label, (width, height, layers), format, usage)
         };
         let copy = wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC;
         // Sampled too: the viewer draws the main view straight from this texture.
@@ -124,44 +99,19 @@ fn encode_view(
     let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
         label: Some("byfeel camera"),
         color_attachments: &[
-            Some(wgpu::RenderPassColorAttachment {
-                view: &t.colour_views[layer],
-                depth_slice: None,
-                resolve_target: None,
-                ops: wgpu::Operations {
-                    // A pale sky: the background is never confused with an object.
-                    load: wgpu::LoadOp::Clear(wgpu::Color {
-                        r: 0.62,
-                        g: 0.72,
-                        b: 0.80,
-                        a: 1.0,
-                    }),
-                    store: wgpu::StoreOp::Store,
+            // A pale sky: the background is never confused with an object.
+            cleared(
+                &t.colour_views[layer],
+                wgpu::Color {
+                    r: 0.62,
+                    g: 0.72,
+                    b: 0.80,
+                    a: 1.0,
                 },
-            }),
-            Some(wgpu::RenderPassColorAttachment {
-                view: &t.depth_out_views[layer],
-                depth_slice: None,
-                resolve_target: None,
-                ops: wgpu::Operations {
-                    load: wgpu::LoadOp::Clear(wgpu::Color {
-                        r: f64::INFINITY,
-                        g: 0.0,
-                        b: 0.0,
-                        a: 0.0,
-                    }),
-                    store: wgpu::StoreOp::Store,
-                },
-            }),
+            ),
+            cleared(&t.depth_out_views[layer], red(f64::INFINITY)),
         ],
-        depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
-            view: &t.depth_views[layer],
-            depth_ops: Some(wgpu::Operations {
-                load: wgpu::LoadOp::Clear(1.0),
-                store: wgpu::StoreOp::Discard,
-            }),
-            stencil_ops: None,
-        }),
+        depth_stencil_attachment: scratch_depth(&t.depth_views[layer]),
         ..Default::default()
     });
     pass.set_pipeline(&renderer.pipelines.colour);

@@ -6,6 +6,9 @@ use std::sync::{Arc, Mutex};
 
 use crate::RenderError;
 
+/// Kinds of adapter (discrete GPU, integrated GPU, CPU ...), as wgpu reports them.
+pub use wgpu::DeviceType;
+
 /// Which adapter to use. `Default` reads the environment:
 /// - `BYFEEL_GPU_BACKEND` = `vulkan` | `gl` | `auto` (default `auto`: Vulkan, then GL);
 /// - `BYFEEL_ADAPTER` = `gpu` | `cpu` | a piece of the adapter's name (e.g. `llvmpipe`, `NVIDIA`).

@@ -22,6 +22,7 @@ mod error;
 pub mod geometry;
 pub mod gpu;
 pub mod image;
+mod layers;
 pub mod mesh;
 mod renderer;
 mod shared;

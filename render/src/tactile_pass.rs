@@ -7,6 +7,7 @@ use glam::{Mat4, Vec3};
 
 use crate::RenderError;
 use crate::geometry::SceneGeometry;
+use crate::layers::{array_texture, cleared, layer_views, red, scratch_depth};
 use crate::renderer::{DEPTH_FORMAT, Renderer, ViewUniform};
 use crate::tactile::{GelState, TactileConfig, TactileImage};
 
@@ -38,10 +39,15 @@ struct BlurParams {
     sigma_px: f32,
     radius: i32,
     hold: u32,
-    _pad: [u32; 61],
+    _pad: u32,
+    weights: [f32; MAX_BLUR_RADIUS + 1],
 }
 
-const STAGES: [&str; 5] = ["min_height", "indent", "blur_x", "blur_y", "shade"];
+/// Widest blur, in pixels either side, that fits one 256-byte uniform slot.
+const MAX_BLUR_RADIUS: usize = 59;
+const _: () = assert!(std::mem::size_of::<BlurParams>() == 256);
+
+const STAGES: [&str; 3] = ["min_height", "indent", "shade"];
 
 /// Buffers and textures for `layers` sensors, kept between calls.
 struct Targets {
@@ -61,6 +67,11 @@ pub(crate) struct TactilePass {
     pub config: TactileConfig,
     layout: wgpu::BindGroupLayout,
     pipelines: Vec<wgpu::ComputePipeline>,
+    shader: wgpu::ShaderModule,
+    pipeline_layout: wgpu::PipelineLayout,
+    /// Blur pipelines (along x, along y) by kernel radius: the radius is a constant of the
+    /// pipeline so the tap loop has a fixed length the driver can unroll.
+    blurs: std::collections::HashMap<i32, (wgpu::ComputePipeline, wgpu::ComputePipeline)>,
     blur_buffer: wgpu::Buffer,
     blur_group: wgpu::BindGroup,
     targets: Option<Targets>,
@@ -165,32 +176,42 @@ impl TactilePass {
             config,
             layout,
             pipelines,
+            shader,
+            pipeline_layout,
+            blurs: Default::default(),
             blur_buffer,
             blur_group,
             targets: None,
         }
     }
 
+    fn ensure_blur(&mut self, device: &wgpu::Device, radius: i32) {
+        if self.blurs.contains_key(&radius) {
+            return;
+        }
+        let make = |entry| {
+            device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(entry),
+                layout: Some(&self.pipeline_layout),
+                module: &self.shader,
+                entry_point: Some(entry),
+                compilation_options: wgpu::PipelineCompilationOptions {
+                    constants: &[("RADIUS", radius as f64)],
+                    ..Default::default()
+                },
+                cache: None,
+            })
+        };
+        let pair = (make("blur_x"), make("blur_y"));
+        self.blurs.insert(radius, pair);
+    }
+
     fn ensure_targets(&mut self, device: &wgpu::Device, layers: u32) {
         if self.targets.as_ref().is_none_or(|t| t.layers < layers) {
             let layers = layers.next_power_of_two();
             let (w, h) = (self.config.width, self.config.height);
-            let tex = |label, format, usage| {
-                device.create_texture(&wgpu::TextureDescriptor {
-                    label: Some(label),
-                    size: wgpu::Extent3d {
-                        width: w,
-                        height: h,
-                        depth_or_array_layers: layers,
-                    },
-                    mip_level_count: 1,
-                    sample_count: 1,
-                    dimension: wgpu::TextureDimension::D2,
-                    format,
-                    usage,
-                    view_formats: &[],
-                })
-            };
+            let tex =
+                |label, format, usage| array_texture(device, label, (w, h, layers), format, usage);
             let height = tex(
                 "byfeel gel height",
                 wgpu::TextureFormat::R32Float,
@@ -201,18 +222,6 @@ impl TactilePass {
                 DEPTH_FORMAT,
                 wgpu::TextureUsages::RENDER_ATTACHMENT,
             );
-            let per_layer = |t: &wgpu::Texture| -> Vec<wgpu::TextureView> {
-                (0..layers)
-                    .map(|l| {
-                        t.create_view(&wgpu::TextureViewDescriptor {
-                            dimension: Some(wgpu::TextureViewDimension::D2),
-                            base_array_layer: l,
-                            array_layer_count: Some(1),
-                            ..Default::default()
-                        })
-                    })
-                    .collect()
-            };
             let pixels = (w * h * layers) as u64;
             let buf = |label, size: u64, usage| {
                 device.create_buffer(&wgpu::BufferDescriptor {
@@ -283,8 +292,8 @@ impl TactilePass {
             });
             self.targets = Some(Targets {
                 layers,
-                height_views: per_layer(&height),
-                depth_views: per_layer(&depth),
+                height_views: layer_views(&height, layers),
+                depth_views: layer_views(&depth, layers),
                 globals,
                 sensors,
                 min_key,
@@ -378,15 +387,26 @@ impl Renderer {
             })
             .collect();
         let mut blur = vec![0u8; 256 * config.smoothing_mm.len().max(1)];
+        let mut radii = Vec::new();
         for (k, sigma_mm) in config.smoothing_mm.iter().enumerate() {
             let sigma_px = (sigma_mm / (pixel_m * 1000.0)).max(0.3);
+            let radius = ((2.5 * sigma_px).ceil() as usize).min(MAX_BLUR_RADIUS);
+            let mut weights = [0.0f32; MAX_BLUR_RADIUS + 1];
+            for (k, w) in weights.iter_mut().enumerate().take(radius + 1) {
+                *w = (-0.5 * (k as f32 / sigma_px).powi(2)).exp();
+            }
+            let total: f32 = weights[0] + 2.0 * weights[1..=radius].iter().sum::<f32>();
+            weights.iter_mut().for_each(|w| *w /= total);
             let p = BlurParams {
                 sigma_px,
-                radius: (2.5 * sigma_px).ceil() as i32,
+                radius: radius as i32,
                 hold: 1,
-                _pad: [0; 61],
+                _pad: 0,
+                weights,
             };
             blur[256 * k..256 * (k + 1)].copy_from_slice(bytemuck::bytes_of(&p));
+            radii.push(radius as i32);
+            self.tactile.ensure_blur(&device, radius as i32);
         }
         queue.write_buffer(&self.tactile.blur_buffer, 0, &blur);
         self.tactile.ensure_targets(&device, n);
@@ -403,28 +423,8 @@ impl Renderer {
         for (layer, view) in prepared.iter().enumerate() {
             let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
                 label: Some("byfeel gel height"),
-                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                    view: &t.height_views[layer],
-                    depth_slice: None,
-                    resolve_target: None,
-                    ops: wgpu::Operations {
-                        load: wgpu::LoadOp::Clear(wgpu::Color {
-                            r: reach as f64,
-                            g: 0.0,
-                            b: 0.0,
-                            a: 0.0,
-                        }),
-                        store: wgpu::StoreOp::Store,
-                    },
-                })],
-                depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
-                    view: &t.depth_views[layer],
-                    depth_ops: Some(wgpu::Operations {
-                        load: wgpu::LoadOp::Clear(1.0),
-                        store: wgpu::StoreOp::Discard,
-                    }),
-                    stencil_ops: None,
-                }),
+                color_attachments: &[cleared(&t.height_views[layer], red(reach as f64))],
+                depth_stencil_attachment: scratch_depth(&t.depth_views[layer]),
                 ..Default::default()
             });
             pass.set_pipeline(&self.pipelines.gel);
@@ -442,12 +442,13 @@ impl Renderer {
             };
             run(&p[0], &mut pass);
             run(&p[1], &mut pass);
-            for level in 0..config.smoothing_mm.len() {
+            for (level, radius) in radii.iter().enumerate() {
+                let (along_x, along_y) = &self.tactile.blurs[radius];
                 pass.set_bind_group(1, &self.tactile.blur_group, &[256 * level as u32]);
-                run(&p[2], &mut pass);
-                run(&p[3], &mut pass);
+                run(along_x, &mut pass);
+                run(along_y, &mut pass);
             }
-            run(&p[4], &mut pass);
+            run(&p[2], &mut pass);
         }
         let bytes = 4 * (w * h * n) as u64;
         encoder.copy_buffer_to_buffer(&t.out_rgba, 0, &t.readback, 0, bytes);

@@ -203,3 +203,32 @@ fn a_lost_device_is_recreated_and_rendering_goes_on() {
     );
     assert_eq!(before, after);
 }
+
+#[test]
+fn adapter_overrides_that_match_nothing_say_what_exists() {
+    use byfeel_render::{Gpu, GpuOptions};
+    let e = Gpu::new(&GpuOptions {
+        backend: None,
+        adapter: Some("no-such-gpu".into()),
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("BYFEEL_ADAPTER=no-such-gpu matches no adapter; found:"),
+        "{e}"
+    );
+    let e = Gpu::new(&GpuOptions {
+        backend: Some("metal".into()),
+        adapter: None,
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("use vulkan, gl or auto"), "{e}");
+    // The software fallback can be picked by kind (scripts/system-packages.sh installs it).
+    let cpu = Gpu::new(&GpuOptions {
+        backend: Some("vulkan".into()),
+        adapter: Some("cpu".into()),
+    })
+    .expect("lavapipe (mesa-vulkan-drivers) is installed");
+    assert_eq!(cpu.info.device_type, byfeel_render::gpu::DeviceType::Cpu);
+}

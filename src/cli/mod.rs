@@ -54,6 +54,20 @@ impl SceneName {
 
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
+/// The scene a command runs: the file given with --scene-file, else the bundled scene's name.
+pub fn scene_arg(scene: SceneName, file: Option<&std::path::Path>) -> String {
+    match file {
+        Some(path) => path.to_string_lossy().into_owned(),
+        None => scene.as_str().to_string(),
+    }
+}
+
+/// "WIDTHxHEIGHT" as two numbers.
+pub fn parse_size(text: &str) -> Option<(u32, u32)> {
+    let (w, h) = text.split_once('x')?;
+    Some((w.trim().parse().ok()?, h.trim().parse().ok()?))
+}
+
 pub fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Commands::Sim(args) => sim::run(args),

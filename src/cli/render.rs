@@ -43,10 +43,7 @@ pub fn run(args: RenderArgs) -> Result<(), Error> {
     let randomization = args
         .seed
         .map_or(Randomization::Nominal, Randomization::Seeded);
-    let scene = match &args.scene_file {
-        Some(path) => path.to_string_lossy().into_owned(),
-        None => args.scene.as_str().to_string(),
-    };
+    let scene = super::scene_arg(args.scene, args.scene_file.as_deref());
     let mut robot = SafetyLayer::new(SimRobot::from_scene(&scene, randomization)?);
     let press = args.press.unwrap_or(if args.tactile { 1.5 } else { 0.0 });
     if press.is_nan() || !(0.0..=20.0).contains(&press) {

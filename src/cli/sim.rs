@@ -34,10 +34,7 @@ pub fn run(args: SimArgs) -> Result<(), Error> {
     } else {
         Randomization::Nominal
     };
-    let scene = match &args.scene_file {
-        Some(path) => path.to_string_lossy().into_owned(),
-        None => args.scene.as_str().to_string(),
-    };
+    let scene = super::scene_arg(args.scene, args.scene_file.as_deref());
     let mut robot = SafetyLayer::new(SimRobot::from_scene(&scene, randomization)?);
     let mut rng = ChaCha8Rng::seed_from_u64(args.seed);
     let max_step = robot.spec().max_ee_step;

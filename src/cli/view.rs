@@ -106,14 +106,8 @@ pub fn run(args: ViewArgs) -> Result<(), Error> {
     let randomization = args
         .seed
         .map_or(Randomization::Nominal, Randomization::Seeded);
-    let scene = match &args.scene_file {
-        Some(path) => path.to_string_lossy().into_owned(),
-        None => args.scene.as_str().to_string(),
-    };
-    let (width, height) = args
-        .size
-        .split_once('x')
-        .and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)))
+    let scene = super::scene_arg(args.scene, args.scene_file.as_deref());
+    let (width, height) = super::parse_size(&args.size)
         .filter(|(w, h)| (64..=8192).contains(w) && (64..=8192).contains(h))
         .ok_or_else(|| format!("--size {}: give WIDTHxHEIGHT, each 64 to 8192", args.size))?;
     if args.frames == Some(0) {

@@ -27,6 +27,8 @@ struct Blur {
     radius: i32,
     hold: u32,
     _pad0: u32,
+    // Normalised Gaussian weights for offsets 0..=radius (4 per vec4), computed once on the CPU.
+    weights: array<vec4<f32>, 15>,
 }
 
 @group(0) @binding(0) var<uniform> g: Globals;
@@ -38,6 +40,10 @@ struct Blur {
 @group(0) @binding(6) var<storage, read_write> field_b: array<f32>;
 @group(0) @binding(7) var<storage, read_write> out_rgba: array<u32>;
 @group(1) @binding(0) var<uniform> blur: Blur;
+
+// Half-width of the blur kernel in pixels, fixed per pipeline so the tap loops have a constant
+// length.
+override RADIUS: i32 = 1;
 
 // Heights are offset so that every key is a positive float, whose bits sort like the value.
 const KEY_OFFSET_MM: f32 = 1000.0;
@@ -90,8 +96,8 @@ fn indent(@builtin(global_invocation_id) id: vec3<u32>) {
 }
 
 fn gauss(k: i32) -> f32 {
-    let x = f32(k) / blur.sigma_px;
-    return exp(-0.5 * x * x);
+    let a = u32(abs(k));
+    return blur.weights[a / 4u][a % 4u];
 }
 
 @compute @workgroup_size(8, 8, 1)
@@ -99,15 +105,14 @@ fn blur_x(@builtin(global_invocation_id) id: vec3<u32>) {
     if id.x >= g.width || id.y >= g.height {
         return;
     }
+    let row = (id.z * g.height + id.y) * g.width;
+    let last = i32(g.width) - 1;
     var sum = 0.0;
-    var norm = 0.0;
-    for (var k = -blur.radius; k <= blur.radius; k++) {
-        let x = u32(clamp(i32(id.x) + k, 0, i32(g.width) - 1));
-        let w = gauss(k);
-        sum += w * field_a[index(x, id.y, id.z)];
-        norm += w;
+    for (var k = -RADIUS; k <= RADIUS; k++) {
+        let x = u32(clamp(i32(id.x) + k, 0, last));
+        sum += gauss(k) * field_a[row + x];
     }
-    field_b[index(id.x, id.y, id.z)] = sum / norm;
+    field_b[row + id.x] = sum;
 }
 
 @compute @workgroup_size(8, 8, 1)
@@ -115,16 +120,15 @@ fn blur_y(@builtin(global_invocation_id) id: vec3<u32>) {
     if id.x >= g.width || id.y >= g.height {
         return;
     }
+    let plane = id.z * g.height * g.width;
+    let last = i32(g.height) - 1;
     var sum = 0.0;
-    var norm = 0.0;
-    for (var k = -blur.radius; k <= blur.radius; k++) {
-        let y = u32(clamp(i32(id.y) + k, 0, i32(g.height) - 1));
-        let w = gauss(k);
-        sum += w * field_b[index(id.x, y, id.z)];
-        norm += w;
+    for (var k = -RADIUS; k <= RADIUS; k++) {
+        let y = u32(clamp(i32(id.y) + k, 0, last));
+        sum += gauss(k) * field_b[plane + y * g.width + id.x];
     }
     let i = index(id.x, id.y, id.z);
-    var v = sum / norm;
+    var v = sum;
     // Wherever the object reaches, the membrane is pushed at least that deep. Where the smoothed
     // membrane is deeper (near the rim of a contact) it has pulled away from the object, which
     // keeps the surface continuous instead of leaving a groove around the imprint.
