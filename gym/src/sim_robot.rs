@@ -284,21 +284,23 @@ impl Robot for SimRobot {
     }
 
     fn read_sensor(&mut self, name: &str) -> Result<Image, RobotError> {
-        if !self.spec.sensors.iter().any(|s| s.name == name) {
+        let Some(kind) = self
+            .spec
+            .sensors
+            .iter()
+            .find(|s| s.name == name)
+            .map(|s| s.kind)
+        else {
             return Err(RobotError::UnknownSensor {
                 name: name.into(),
                 known: self.spec.sensors.iter().map(|s| s.name.clone()).collect(),
             });
-        }
+        };
         let unavailable = |e: RenderError| RobotError::SensorUnavailable {
             name: name.into(),
             why: e.to_string(),
         };
-        let tactile = self
-            .spec
-            .sensors
-            .iter()
-            .any(|s| s.name == name && s.kind == SensorKind::Tactile);
+        let tactile = kind == SensorKind::Tactile;
         if tactile {
             let t = self.render_tactile().map_err(unavailable)?;
             Ok(Image {

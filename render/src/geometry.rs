@@ -3,7 +3,7 @@
 //! shows exactly what the physics touches.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use byfeel_sim::World;
 use byfeel_sim::rapier3d::prelude::{ColliderHandle, Pose, Shape};
@@ -171,9 +171,19 @@ impl SceneGeometry {
 
     fn add_mesh(&mut self, points: &[Vec3], triangles: &[[u32; 3]], base: Mat4, part: Part) {
         let key = MeshData::content_key(points, triangles);
-        self.meshes
-            .entry(key)
-            .or_insert_with(|| Arc::new(MeshData::flat(points, triangles)));
+        if !self.meshes.contains_key(&key) {
+            // Built once per distinct mesh for the whole process, not once per frame.
+            static BUILT: OnceLock<Mutex<HashMap<MeshKey, Arc<MeshData>>>> = OnceLock::new();
+            let mut built = BUILT
+                .get_or_init(Default::default)
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            let mesh = built
+                .entry(key)
+                .or_insert_with(|| Arc::new(MeshData::flat(points, triangles)))
+                .clone();
+            self.meshes.insert(key, mesh);
+        }
         self.items.push(Item {
             mesh: key,
             model: base,
