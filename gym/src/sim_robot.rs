@@ -223,6 +223,7 @@ fn sim_error(e: SimError) -> RobotError {
             lower,
             upper,
         },
+        SimError::BadPlacement(why) => RobotError::Unreachable(why),
     }
 }
 

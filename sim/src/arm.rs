@@ -242,7 +242,8 @@ impl Arm {
         }
         mb.apply_displacements(&disp);
         mb.generalized_velocity_mut().fill(0.0);
-        mb.forward_kinematics(&physics.bodies, false);
+        // Take the root pose from the base body: the arm's base need not be at the origin.
+        mb.forward_kinematics(&physics.bodies, true);
         mb.update_rigid_bodies(&mut physics.bodies, true);
         for b in &self.bodies {
             if let Some(rb) = physics.bodies.get_mut(*b) {

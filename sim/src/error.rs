@@ -52,4 +52,7 @@ pub enum SimError {
         lower: f64,
         upper: f64,
     },
+    /// A request to place an object that the scene does not have, or at a place it cannot be.
+    #[error("{0}")]
+    BadPlacement(String),
 }

@@ -164,6 +164,29 @@ impl Door {
         mb.link(link).expect("door link").joint().coords()[JointAxis::AngX as usize] as f64
     }
 
+    /// Sets the hinge to `angle` at rest (a reset, not a motion).
+    pub(crate) fn teleport(&self, physics: &mut Physics, angle: f64) {
+        let (mb, link) = physics
+            .multibody_joints
+            .get_mut(self.joint)
+            .expect("door hinge");
+        let dof = mb.link(link).expect("door link").assembly_id();
+        let now = mb.link(link).expect("door link").joint().coords()[JointAxis::AngX as usize];
+        let mut disp = vec![0.0 as Real; mb.ndofs()];
+        disp[dof] = angle as Real - now;
+        mb.apply_displacements(&disp);
+        mb.generalized_velocity_mut().fill(0.0);
+        // The root is the fixed door frame: take its pose from its body.
+        mb.forward_kinematics(&physics.bodies, true);
+        mb.update_rigid_bodies(&mut physics.bodies, true);
+        for b in [self.body] {
+            if let Some(rb) = physics.bodies.get_mut(b) {
+                rb.set_linvel(Vector::ZERO, true);
+                rb.set_angvel(Vector::ZERO, true);
+            }
+        }
+    }
+
     /// World position of the middle of the handle bar.
     pub fn handle_position(&self, physics: &Physics) -> DVec3 {
         to_frame(physics.bodies[self.body].position()).transform_point(self.handle_center)
@@ -306,4 +329,13 @@ impl Die {
 /// Random yaw for objects that get one.
 pub(crate) fn random_yaw(rng: &mut impl rand::Rng) -> f64 {
     rng.random_range(-std::f64::consts::PI..std::f64::consts::PI)
+}
+
+/// Puts a free body at `pose`, at rest, awake.
+pub(crate) fn place_body(physics: &mut Physics, body: RigidBodyHandle, pose: &Frame) {
+    if let Some(rb) = physics.bodies.get_mut(body) {
+        rb.set_position(to_pose(pose), true);
+        rb.set_linvel(Vector::ZERO, true);
+        rb.set_angvel(Vector::ZERO, true);
+    }
 }

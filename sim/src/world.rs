@@ -3,7 +3,7 @@
 use crate::arm::{Arm, ArmSettings};
 use crate::description::RobotDescription;
 use crate::kinematics::{Frame, IkOptions, KinematicChain};
-use crate::objects::{Cup, Die, Door, Table, random_yaw};
+use crate::objects::{Cup, Die, Door, Table, place_body, random_yaw};
 use crate::physics::Physics;
 use crate::scene::{Param, SceneConfig, TimingConfig};
 use crate::{AssetError, SimError};
@@ -301,10 +301,83 @@ impl World {
     pub fn set_joint_positions(&mut self, q: &[f64]) -> Result<(), SimError> {
         self.check_joint_targets(q)?;
         self.arm.teleport(&mut self.physics, q);
+        self.sync_colliders();
         self.clock.joint_targets = q.to_vec();
         self.arm
             .set_motor_targets(&mut self.physics, q, &vec![0.0; q.len()]);
         Ok(())
+    }
+
+    /// Swings the door to `angle` radians (0 shut, up to its maximum), at rest, instantly.
+    pub fn set_door_angle(&mut self, angle: f64) -> Result<(), SimError> {
+        let door = self
+            .door
+            .as_ref()
+            .ok_or_else(|| SimError::BadPlacement("this scene has no door".into()))?;
+        if !angle.is_finite() || angle < 0.0 || angle > door.max_angle + 1e-9 {
+            return Err(SimError::BadPlacement(format!(
+                "door angle {angle} rad is outside [0, {:.4}]",
+                door.max_angle
+            )));
+        }
+        door.teleport(&mut self.physics, angle);
+        self.sync_colliders();
+        Ok(())
+    }
+
+    /// Stands the cup upright at rest with its bottom centre at (x, y) on the table.
+    pub fn place_cup(&mut self, x: f64, y: f64) -> Result<(), SimError> {
+        let top = self.table.top;
+        let cup = self
+            .cup
+            .as_ref()
+            .ok_or_else(|| SimError::BadPlacement("this scene has no cup".into()))?;
+        if !(x.is_finite() && y.is_finite()) {
+            return Err(SimError::BadPlacement(format!(
+                "cup position ({x}, {y}) is not finite"
+            )));
+        }
+        let pose = Frame::new(DVec3::new(x, y, top), DQuat::IDENTITY);
+        place_body(&mut self.physics, cup.body, &pose);
+        self.sync_colliders();
+        Ok(())
+    }
+
+    /// Lays the die at rest at (x, y) with `face_up` (1-20) up, turned `yaw` about z.
+    pub fn place_die(&mut self, x: f64, y: f64, face_up: u8, yaw: f64) -> Result<(), SimError> {
+        let top = self.table.top;
+        let die = self
+            .die
+            .as_ref()
+            .ok_or_else(|| SimError::BadPlacement("this scene has no die".into()))?;
+        let rotation = die
+            .geometry
+            .orientation_with_face_up(face_up, yaw)
+            .ok_or_else(|| {
+                SimError::BadPlacement(format!("a d20 has no face {face_up}; faces are 1 to 20"))
+            })?;
+        if !(x.is_finite() && y.is_finite() && yaw.is_finite()) {
+            return Err(SimError::BadPlacement(format!(
+                "die position ({x}, {y}, yaw {yaw}) is not finite"
+            )));
+        }
+        let z = top + die.circumradius * crate::D20::INRADIUS_RATIO + 1e-4;
+        place_body(
+            &mut self.physics,
+            die.body,
+            &Frame::new(DVec3::new(x, y, z), rotation),
+        );
+        self.sync_colliders();
+        Ok(())
+    }
+
+    /// Moves every collider to its body's pose now, so pictures taken right after a teleport
+    /// (no physics step in between) show the new state.
+    fn sync_colliders(&mut self) {
+        let Physics {
+            bodies, colliders, ..
+        } = &mut self.physics;
+        bodies.propagate_modified_body_positions_to_colliders(colliders);
     }
 
     /// Simulated seconds since the world was built.
