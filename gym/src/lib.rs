@@ -2,12 +2,17 @@
 //! [`SafetyLayer`] that guards every backend, the simulated backend [`SimRobot`], and the
 //! evaluation-only [`Oracle`]. Tasks, `Env`, `VecEnv` and the experience store build on these.
 
+mod env;
 mod oracle;
 mod robot;
 mod safety;
 pub mod scripted;
 mod sim_robot;
+pub mod spaces;
+mod tasks;
+mod vec_env;
 
+pub use env::{Env, EnvError, EnvSpec, Info, InfoValue, ResetOptions, RewardFn, Transition};
 pub use oracle::{Oracle, OracleState};
 pub use robot::{
     Command, CommandMode, Image, JointSpec, Robot, RobotError, RobotSpec, RobotState, SensorKind,
@@ -15,3 +20,6 @@ pub use robot::{
 };
 pub use safety::SafetyLayer;
 pub use sim_robot::{SimRobot, SimRobotSnapshot};
+pub use spaces::{Array, ArrayData, BoxSpace, Dtype, Observation, Space};
+pub use tasks::{EnvConfig, ObsMode, RewardType, Task, TaskEnv};
+pub use vec_env::{AutoReset, VecEnv, VecTransition, stack};

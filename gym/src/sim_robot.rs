@@ -160,6 +160,21 @@ impl SimRobot {
         Ok(Self::new(World::from_scene_file(path, randomization)?))
     }
 
+    /// The simulated world for resets and goal pictures (placing objects, teleporting): a
+    /// simulator's privilege. Agents drive the arm through the [`Robot`] methods only.
+    pub fn world_mut(&mut self) -> &mut World {
+        &mut self.world
+    }
+
+    /// Puts the hand at `p` (tool down) instantly and holds it there: a reset, not a motion.
+    pub fn teleport_hand(&mut self, p: DVec3) -> Result<(), RobotError> {
+        let q = self.ik_targets(p)?;
+        self.world.set_joint_positions(&q).map_err(sim_error)?;
+        self.command = Command::new(CommandMode::Hold);
+        self.hold_at = Some(q);
+        Ok(())
+    }
+
     /// The simulated world (read-only: drive it through the [`Robot`] methods).
     pub fn world(&self) -> &World {
         &self.world

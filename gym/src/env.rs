@@ -1,0 +1,96 @@
+//! The gym interface: `reset` and `step` over a task, Gymnasium's contract in Rust.
+
+use std::collections::BTreeMap;
+
+use crate::spaces::{BoxSpace, Observation, Space};
+
+/// A value in `info`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum InfoValue {
+    Float(f64),
+    Int(i64),
+    Bool(bool),
+}
+
+/// Per-step diagnostics: evaluation metrics (door angle error, hand distance, ...) and
+/// `is_success`. Values computed from simulator-only state are under keys starting `oracle_`.
+pub type Info = BTreeMap<String, InfoValue>;
+
+/// What a step returns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transition {
+    pub observation: Observation,
+    pub reward: f64,
+    /// The task ended (never for the reset-free door).
+    pub terminated: bool,
+    /// The episode hit its step limit.
+    pub truncated: bool,
+    pub info: Info,
+}
+
+/// Options of `reset`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ResetOptions {
+    /// Put the arm and the objects back to the start too (reset-free tasks otherwise only
+    /// propose a new goal).
+    pub hard_reset: bool,
+}
+
+/// Why a reset or step was refused. Nothing changed when this is returned.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EnvError {
+    #[error("invalid action: {0}")]
+    BadAction(String),
+    #[error("call reset() before step()")]
+    NotReset,
+    #[error("{0}")]
+    Robot(#[from] crate::RobotError),
+    #[error("{0}")]
+    Setup(String),
+}
+
+/// Static facts about an environment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnvSpec {
+    pub id: String,
+    pub observation_space: Space,
+    pub action_space: BoxSpace,
+    pub max_episode_steps: usize,
+    /// Seconds of robot time per step.
+    pub step_seconds: f64,
+    /// `compute_reward` is meaningful (a goal-conditioned dict observation).
+    pub goal_conditioned: bool,
+}
+
+/// A learned reward: (observation after the step, info) → reward. Replaces the task's reward.
+pub type RewardFn = Box<dyn Fn(&Observation, &Info) -> f64 + Send + Sync>;
+
+/// An environment with Gymnasium's semantics.
+///
+/// ```no_run
+/// use byfeel_gym::{Env, EnvConfig, ObsMode, ResetOptions, Task, TaskEnv};
+/// let mut env = TaskEnv::new(EnvConfig::new(Task::Reach).obs_mode(ObsMode::State))?;
+/// let (obs, info) = env.reset(Some(0), &ResetOptions::default())?;
+/// let t = env.step(&[0.5, 0.0, -0.2])?;
+/// println!("reward {} success {:?}", t.reward, t.info.get("is_success"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub trait Env: Send {
+    fn spec(&self) -> &EnvSpec;
+    /// Starts an episode (or, reset-free, proposes a new goal). `seed` reseeds the env's
+    /// random numbers.
+    fn reset(
+        &mut self,
+        seed: Option<u64>,
+        options: &ResetOptions,
+    ) -> Result<(Observation, Info), EnvError>;
+    /// Applies an action for one step. A refused action changes nothing.
+    fn step(&mut self, action: &[f32]) -> Result<Transition, EnvError>;
+    /// The reward for reaching `achieved` when `desired` was asked, as `step` would give it
+    /// (goal-conditioned envs; HER relabels with it).
+    fn compute_reward(&self, achieved: &[f32], desired: &[f32]) -> f64;
+    /// A picture of the scene for people (`render_mode="rgb_array"`).
+    fn render(&mut self) -> Result<crate::Image, EnvError>;
+    /// Replaces the reward with a learned one (`None` restores the task's own).
+    fn set_reward_fn(&mut self, reward: Option<RewardFn>);
+}

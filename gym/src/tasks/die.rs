@@ -1,0 +1,131 @@
+//! DieRoll ("Manipulation by Feel"): roll the d20 under the gel until the goal face is up, seen
+//! only through the gel. The goal is given as the gel image of the goal face.
+
+use super::{Info, InfoValue, TaskLogic, hand};
+use crate::{RobotError, SimRobot};
+use byfeel_sim::D20;
+use glam::DVec3;
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+
+pub(super) struct DieRoll;
+
+/// Pressing harder than this stops downward motion: it protects the gel.
+const MAX_PRESS_N: f64 = 4.0;
+
+fn face_up(robot: &SimRobot) -> u8 {
+    robot.world().die_readout().map_or(1, |r| r.face_up)
+}
+
+fn placement(e: byfeel_sim::SimError) -> RobotError {
+    RobotError::Unreachable(e.to_string())
+}
+
+impl TaskLogic for DieRoll {
+    /// Hand xyz, die centre xyz.
+    fn state(&self, robot: &SimRobot) -> Vec<f32> {
+        let h = hand(robot);
+        let d = robot
+            .world()
+            .die_pose()
+            .map(|f| f.translation)
+            .unwrap_or_default();
+        [h, d]
+            .iter()
+            .flat_map(|v| [v.x as f32, v.y as f32, v.z as f32])
+            .collect()
+    }
+
+    /// Goal space: the face up, one-hot over 1..=20.
+    fn achieved(&self, robot: &SimRobot) -> Vec<f32> {
+        let mut v = vec![0.0; 20];
+        v[face_up(robot) as usize - 1] = 1.0;
+        v
+    }
+
+    fn state_bounds(&self) -> (f32, f32) {
+        (-2.0, 2.0)
+    }
+
+    fn reset(
+        &self,
+        robot: &mut SimRobot,
+        rng: &mut ChaCha8Rng,
+        hard: bool,
+    ) -> Result<Vec<f32>, RobotError> {
+        if hard {
+            let (x, y) = (
+                rng.random_range(0.58..=0.62),
+                rng.random_range(-0.02..=0.02),
+            );
+            let face = rng.random_range(1..=20u8);
+            let yaw = rng.random_range(0.0..std::f64::consts::TAU);
+            robot
+                .world_mut()
+                .place_die(x, y, face, yaw)
+                .map_err(placement)?;
+        }
+        let now = face_up(robot);
+        let goal = loop {
+            let f = rng.random_range(1..=20u8);
+            if f != now {
+                break f;
+            }
+        };
+        let mut v = vec![0.0; 20];
+        v[goal as usize - 1] = 1.0;
+        Ok(v)
+    }
+
+    /// The goal face up under the gel, pressed 1 mm in.
+    fn pose_goal(&self, robot: &mut SimRobot, goal: &[f32]) -> Result<(), RobotError> {
+        let face = goal
+            .iter()
+            .position(|g| *g > 0.5)
+            .map_or(1, |i| i as u8 + 1);
+        let world = robot.world();
+        let r = world.die.as_ref().map_or(0.014, |d| d.circumradius);
+        let at = world
+            .die_pose()
+            .map(|f| f.translation)
+            .unwrap_or(DVec3::new(0.6, 0.0, 0.0));
+        let top = world.table.top + 2.0 * r * D20::INRADIUS_RATIO;
+        robot
+            .world_mut()
+            .place_die(at.x, at.y, face, 0.0)
+            .map_err(placement)?;
+        robot.teleport_hand(DVec3::new(at.x, at.y, top - 0.001))
+    }
+
+    fn distance(&self, achieved: &[f32], desired: &[f32]) -> f64 {
+        1.0 - achieved
+            .iter()
+            .zip(desired)
+            .map(|(a, b)| (a * b) as f64)
+            .sum::<f64>()
+    }
+
+    fn success(&self, achieved: &[f32], desired: &[f32]) -> bool {
+        self.distance(achieved, desired) < 0.5
+    }
+
+    fn metrics(&self, robot: &SimRobot, goal: &[f32], info: &mut Info) {
+        info.insert(
+            "oracle_die_face".into(),
+            InfoValue::Int(face_up(robot) as i64),
+        );
+        let g = goal.iter().position(|g| *g > 0.5).map_or(0, |i| i + 1);
+        info.insert("oracle_die_goal_face".into(), InfoValue::Int(g as i64));
+        info.insert(
+            "gel_force".into(),
+            InfoValue::Float(robot.world().gel_normal_force()),
+        );
+    }
+
+    fn limit_action(&self, robot: &SimRobot, mut delta: DVec3) -> DVec3 {
+        if robot.world().gel_normal_force() > MAX_PRESS_N {
+            delta.z = delta.z.max(0.0);
+        }
+        delta
+    }
+}

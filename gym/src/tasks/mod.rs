@@ -1,0 +1,522 @@
+//! The tasks as environments: the arm is driven only through the [`Robot`] trait (Δxyz of the
+//! hand per step); resets and goal pictures use the simulator's privileges.
+//!
+//! | task | scene | default observation | goal | success |
+//! |---|---|---|---|---|
+//! | `Reach` | cup | hand xyz (state) | a hand position | within 3 cm |
+//! | `DoorOpen` | door | 48×48 door camera | door angle + hand position, shown as an image | angle within 0.02 rad and hand within 3 cm (Skew-Fit's thresholds) |
+//! | `CupPush` | cup | 64×48 table camera | a cup position, shown as an image | cup within 3 cm |
+//! | `DieRoll` | die | 64×48 gel image | a die face, shown as its gel image | that face up |
+
+mod cup;
+mod die;
+mod door;
+mod reach;
+
+use glam::DVec3;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use crate::env::*;
+use crate::spaces::*;
+use crate::{Command, Image, Oracle, Robot, RobotError, SafetyLayer, SimRobot};
+use byfeel_sim::Randomization;
+
+/// Which task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Task {
+    Reach,
+    DoorOpen,
+    CupPush,
+    DieRoll,
+}
+
+impl Task {
+    pub fn name(self) -> &'static str {
+        match self {
+            Task::Reach => "Reach",
+            Task::DoorOpen => "DoorOpen",
+            Task::CupPush => "CupPush",
+            Task::DieRoll => "DieRoll",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        let n = name.to_ascii_lowercase().replace(['-', '_'], "");
+        [Task::Reach, Task::DoorOpen, Task::CupPush, Task::DieRoll]
+            .into_iter()
+            .find(|t| t.name().to_ascii_lowercase() == n || n == t.scene())
+    }
+
+    fn scene(self) -> &'static str {
+        match self {
+            Task::Reach | Task::CupPush => "cup",
+            Task::DoorOpen => "door",
+            Task::DieRoll => "die",
+        }
+    }
+}
+
+/// What the agent sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObsMode {
+    /// Simulator state (hand xyz and the task's object state): sim only.
+    State,
+    /// The task camera's RGB image.
+    Image,
+    /// The gel's tactile image.
+    Tactile,
+    /// Goal-conditioned dict: `observation`, `achieved_goal`, `desired_goal` (state), plus
+    /// `image_observation` and `image_desired_goal` (camera or gel images, by task).
+    Goal,
+}
+
+impl ObsMode {
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name.to_ascii_lowercase().as_str() {
+            "state" => Some(ObsMode::State),
+            "image" => Some(ObsMode::Image),
+            "tactile" => Some(ObsMode::Tactile),
+            "goal" | "dict" => Some(ObsMode::Goal),
+            _ => None,
+        }
+    }
+}
+
+/// How the task rewards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RewardType {
+    /// 0 on success, -1 otherwise (Gymnasium-Robotics' convention, what HER expects).
+    Sparse,
+    /// Minus the distance to the goal in the task's state space (sim only: it reads oracle
+    /// state).
+    Dense,
+}
+
+/// How to build a [`TaskEnv`]. `EnvConfig::new(task)` has the task's defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnvConfig {
+    pub task: Task,
+    pub obs_mode: ObsMode,
+    /// Image size (width, height) for camera observations; tactile images use the gel's size.
+    pub image_size: (u32, u32),
+    pub reward: RewardType,
+    pub max_episode_steps: usize,
+    /// Draw the scene's ranges (door handle, damping, cup mass, die placement) on every hard
+    /// reset from the env's seed; otherwise nominal scenes.
+    pub randomize_scene: bool,
+}
+
+impl EnvConfig {
+    pub fn new(task: Task) -> Self {
+        let (obs_mode, image_size, max_episode_steps) = match task {
+            Task::Reach => (ObsMode::State, (48, 48), 50),
+            Task::DoorOpen => (ObsMode::Image, (48, 48), 100),
+            Task::CupPush => (ObsMode::Image, (64, 48), 50),
+            Task::DieRoll => (ObsMode::Tactile, (64, 48), 20),
+        };
+        Self {
+            task,
+            obs_mode,
+            image_size,
+            reward: RewardType::Sparse,
+            max_episode_steps,
+            randomize_scene: false,
+        }
+    }
+
+    pub fn obs_mode(mut self, mode: ObsMode) -> Self {
+        self.obs_mode = mode;
+        self
+    }
+
+    pub fn image_size(mut self, width: u32, height: u32) -> Self {
+        self.image_size = (width, height);
+        self
+    }
+
+    pub fn reward(mut self, reward: RewardType) -> Self {
+        self.reward = reward;
+        self
+    }
+
+    pub fn max_episode_steps(mut self, steps: usize) -> Self {
+        self.max_episode_steps = steps;
+        self
+    }
+}
+
+/// What a task knows beyond the shared machinery: its goals, its state and its success.
+trait TaskLogic: Send + Sync {
+    /// Simulator state seen in `State` mode (and as `observation` in goal dicts).
+    fn state(&self, robot: &SimRobot) -> Vec<f32>;
+    /// Bounds of the state vector (for the space).
+    fn state_bounds(&self) -> (f32, f32) {
+        (-2.0, 2.0)
+    }
+    /// Where the task is now, in goal space.
+    fn achieved(&self, robot: &SimRobot) -> Vec<f32>;
+    /// Starts an episode: puts the world where it should start (`hard`), then draws a goal.
+    fn reset(
+        &self,
+        robot: &mut SimRobot,
+        rng: &mut ChaCha8Rng,
+        hard: bool,
+    ) -> Result<Vec<f32>, RobotError>;
+    /// Sets the world to show `goal` (for its picture); the caller restores the world after.
+    fn pose_goal(&self, robot: &mut SimRobot, goal: &[f32]) -> Result<(), RobotError>;
+    /// Distance in goal space.
+    fn distance(&self, achieved: &[f32], desired: &[f32]) -> f64;
+    fn success(&self, achieved: &[f32], desired: &[f32]) -> bool;
+    /// Evaluation metrics for `info`.
+    fn metrics(&self, robot: &SimRobot, goal: &[f32], info: &mut Info);
+    /// The hand step the task allows (the die protects the gel from hard presses).
+    fn limit_action(&self, _robot: &SimRobot, delta: DVec3) -> DVec3 {
+        delta
+    }
+    /// Ends the episode on success (the reset-free door never does).
+    fn terminates(&self) -> bool {
+        true
+    }
+}
+
+fn logic(task: Task) -> Box<dyn TaskLogic> {
+    match task {
+        Task::Reach => Box::new(reach::Reach),
+        Task::DoorOpen => Box::new(door::DoorOpen),
+        Task::CupPush => Box::new(cup::CupPush),
+        Task::DieRoll => Box::new(die::DieRoll),
+    }
+}
+
+/// A task on a simulated arm, as an [`Env`].
+pub struct TaskEnv {
+    config: EnvConfig,
+    spec: EnvSpec,
+    logic: Box<dyn TaskLogic>,
+    robot: SafetyLayer<SimRobot>,
+    rng: ChaCha8Rng,
+    goal: Option<Vec<f32>>,
+    goal_image: Option<Vec<u8>>,
+    steps: usize,
+    reward_fn: Option<RewardFn>,
+}
+
+impl TaskEnv {
+    pub fn new(config: EnvConfig) -> Result<Self, EnvError> {
+        let (w, h) = config.image_size;
+        if w == 0 || h == 0 || w > 1024 || h > 1024 {
+            return Err(EnvError::Setup(format!(
+                "image size {w}x{h}: each side must be 1 to 1024"
+            )));
+        }
+        if config.max_episode_steps == 0 {
+            return Err(EnvError::Setup(
+                "max_episode_steps must be at least 1".into(),
+            ));
+        }
+        let robot = SimRobot::from_scene(config.task.scene(), Randomization::Nominal)
+            .map_err(|e| EnvError::Setup(e.to_string()))?;
+        let logic = logic(config.task);
+        let spec = Self::make_spec(&config, &*logic, &robot);
+        Ok(Self {
+            spec,
+            logic,
+            robot: SafetyLayer::new(robot),
+            rng: ChaCha8Rng::seed_from_u64(0),
+            goal: None,
+            goal_image: None,
+            steps: 0,
+            reward_fn: None,
+            config,
+        })
+    }
+
+    fn make_spec(config: &EnvConfig, logic: &dyn TaskLogic, robot: &SimRobot) -> EnvSpec {
+        let state_len = logic.state(robot).len();
+        let goal_len = logic.achieved(robot).len();
+        let (lo, hi) = logic.state_bounds();
+        let image = Self::image_space(config);
+        let observation_space = match config.obs_mode {
+            ObsMode::State => Space::Box(BoxSpace::f32(&[state_len], lo, hi)),
+            ObsMode::Image | ObsMode::Tactile => Space::Box(image),
+            ObsMode::Goal => Space::Dict(vec![
+                ("achieved_goal".into(), BoxSpace::f32(&[goal_len], lo, hi)),
+                ("desired_goal".into(), BoxSpace::f32(&[goal_len], lo, hi)),
+                ("image_desired_goal".into(), image.clone()),
+                ("image_observation".into(), image),
+                ("observation".into(), BoxSpace::f32(&[state_len], lo, hi)),
+            ]),
+        };
+        EnvSpec {
+            id: format!("byfeel/{}-v0", config.task.name()),
+            observation_space,
+            action_space: BoxSpace::f32(&[3], -1.0, 1.0),
+            max_episode_steps: config.max_episode_steps,
+            step_seconds: robot.spec().control_dt,
+            goal_conditioned: config.obs_mode == ObsMode::Goal,
+        }
+    }
+
+    /// The image an observation carries: the gel's for tactile mode and the die, else the
+    /// task camera's.
+    fn image_space(config: &EnvConfig) -> BoxSpace {
+        if Self::uses_gel(config) {
+            let t = byfeel_render::TactileConfig::default();
+            BoxSpace::image(t.height, t.width)
+        } else {
+            BoxSpace::image(config.image_size.1, config.image_size.0)
+        }
+    }
+
+    fn uses_gel(config: &EnvConfig) -> bool {
+        config.obs_mode == ObsMode::Tactile
+            || (config.task == Task::DieRoll && config.obs_mode == ObsMode::Goal)
+    }
+
+    pub fn config(&self) -> &EnvConfig {
+        &self.config
+    }
+
+    /// The robot (through its safety layer).
+    pub fn robot(&self) -> &SafetyLayer<SimRobot> {
+        &self.robot
+    }
+
+    /// The robot, mutable: for tests and scripted set-ups (teleporting objects is a simulator
+    /// privilege; agents act through `step`).
+    #[doc(hidden)]
+    pub fn robot_mut_for_tests(&mut self) -> &mut SafetyLayer<SimRobot> {
+        &mut self.robot
+    }
+
+    /// The current goal in goal space, once reset.
+    pub fn goal(&self) -> Option<&[f32]> {
+        self.goal.as_deref()
+    }
+
+    /// The current goal as a picture (camera or gel, as the observation), once reset.
+    pub fn goal_image(&self) -> Option<&[u8]> {
+        self.goal_image.as_deref()
+    }
+
+    /// Sets the goal (in goal space) instead of drawing one: for evaluation on fixed goals.
+    pub fn set_goal(&mut self, goal: &[f32]) -> Result<(), EnvError> {
+        let len = self.logic.achieved(self.robot.inner()).len();
+        if goal.len() != len || goal.iter().any(|g| !g.is_finite()) {
+            return Err(EnvError::Setup(format!(
+                "a goal has {len} finite numbers, got {goal:?}"
+            )));
+        }
+        self.goal_image = Some(self.picture_of_goal(goal)?);
+        self.goal = Some(goal.to_vec());
+        Ok(())
+    }
+
+    fn sensor_image(&mut self) -> Result<Vec<u8>, EnvError> {
+        let sim = self.robot.inner_mut();
+        if Self::uses_gel(&self.config) {
+            return Ok(sim.render_tactile().map_err(setup)?.rgb);
+        }
+        let cam = sim.world().config.cameras.first().map(|c| c.name.clone());
+        let cam = cam.ok_or_else(|| EnvError::Setup("the scene has no camera".into()))?;
+        let (w, h) = self.config.image_size;
+        let camera = sim.camera(&cam).map_err(setup)?.with_size(w, h);
+        let geometry = byfeel_render::SceneGeometry::from_world(sim.world());
+        let renderer = byfeel_render::shared_renderer().map_err(setup)?;
+        let mut r = renderer.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(r.render_cameras(&[(&geometry, &camera)])
+            .map_err(setup)?
+            .remove(0)
+            .rgb)
+    }
+
+    /// Renders what `goal` looks like, leaving the world as it was.
+    fn picture_of_goal(&mut self, goal: &[f32]) -> Result<Vec<u8>, EnvError> {
+        if matches!(self.config.obs_mode, ObsMode::State) {
+            return Ok(Vec::new());
+        }
+        let saved = self.robot.inner().snapshot();
+        let posed = self.logic.pose_goal(self.robot.inner_mut(), goal);
+        let image = posed
+            .map_err(EnvError::from)
+            .and_then(|_| self.sensor_image());
+        self.robot.inner_mut().restore(&saved);
+        image
+    }
+
+    fn observe(&mut self) -> Result<Observation, EnvError> {
+        let sim = self.robot.inner();
+        let shape = |img: Vec<u8>, space: &BoxSpace| Array {
+            shape: space.shape.clone(),
+            data: ArrayData::U8(img),
+        };
+        Ok(match self.config.obs_mode {
+            ObsMode::State => Observation::Array(Array::f32(self.logic.state(sim))),
+            ObsMode::Image | ObsMode::Tactile => {
+                let img = self.sensor_image()?;
+                Observation::Array(shape(img, &Self::image_space(&self.config)))
+            }
+            ObsMode::Goal => {
+                let state = self.logic.state(sim);
+                let achieved = self.logic.achieved(sim);
+                let img = self.sensor_image()?;
+                let space = Self::image_space(&self.config);
+                let goal = self.goal.clone().unwrap_or_else(|| achieved.clone());
+                let goal_img = self.goal_image.clone().unwrap_or_else(|| img.clone());
+                Observation::Dict(vec![
+                    ("achieved_goal".into(), Array::f32(achieved)),
+                    ("desired_goal".into(), Array::f32(goal)),
+                    ("image_desired_goal".into(), shape(goal_img, &space)),
+                    ("image_observation".into(), shape(img, &space)),
+                    ("observation".into(), Array::f32(state)),
+                ])
+            }
+        })
+    }
+
+    fn info(&self) -> Info {
+        let sim = self.robot.inner();
+        let mut info = Info::new();
+        let achieved = self.logic.achieved(sim);
+        if let Some(goal) = &self.goal {
+            let success = self.logic.success(&achieved, goal);
+            info.insert("is_success".into(), InfoValue::Bool(success));
+            info.insert(
+                "oracle_goal_distance".into(),
+                InfoValue::Float(self.logic.distance(&achieved, goal)),
+            );
+            self.logic.metrics(sim, goal, &mut info);
+        }
+        info.insert("step".into(), InfoValue::Int(self.steps as i64));
+        info
+    }
+}
+
+fn setup(e: byfeel_render::RenderError) -> EnvError {
+    EnvError::Setup(e.to_string())
+}
+
+impl Env for TaskEnv {
+    fn spec(&self) -> &EnvSpec {
+        &self.spec
+    }
+
+    fn reset(
+        &mut self,
+        seed: Option<u64>,
+        options: &ResetOptions,
+    ) -> Result<(Observation, Info), EnvError> {
+        if let Some(s) = seed {
+            self.rng = ChaCha8Rng::seed_from_u64(s);
+        }
+        let first = self.goal.is_none();
+        let hard = first || options.hard_reset || self.logic.terminates();
+        if hard && self.config.randomize_scene {
+            let scene_seed = rand::Rng::random::<u64>(&mut self.rng);
+            let sim =
+                SimRobot::from_scene(self.config.task.scene(), Randomization::Seeded(scene_seed))
+                    .map_err(|e| EnvError::Setup(e.to_string()))?;
+            self.robot = SafetyLayer::new(sim);
+        }
+        if hard {
+            self.robot.home()?;
+        }
+        let goal = self
+            .logic
+            .reset(self.robot.inner_mut(), &mut self.rng, hard)?;
+        self.goal_image = Some(self.picture_of_goal(&goal)?);
+        self.goal = Some(goal);
+        self.steps = 0;
+        let obs = self.observe()?;
+        Ok((obs, self.info()))
+    }
+
+    fn step(&mut self, action: &[f32]) -> Result<Transition, EnvError> {
+        let Some(goal) = self.goal.clone() else {
+            return Err(EnvError::NotReset);
+        };
+        self.spec
+            .action_space
+            .check("action", action)
+            .map_err(EnvError::BadAction)?;
+        let max = self.robot.spec().max_ee_step;
+        let delta = DVec3::new(action[0] as f64, action[1] as f64, action[2] as f64) * max;
+        let delta = self.logic.limit_action(self.robot.inner(), delta);
+        self.robot
+            .command(Command::ee_delta(delta.x, delta.y, delta.z))?;
+        self.robot.step()?;
+        self.steps += 1;
+        let observation = self.observe()?;
+        let info = self.info();
+        let achieved = self.logic.achieved(self.robot.inner());
+        let success = self.logic.success(&achieved, &goal);
+        let reward = match &self.reward_fn {
+            Some(f) => f(&observation, &info),
+            None => self.compute_reward(&achieved, &goal),
+        };
+        Ok(Transition {
+            observation,
+            reward,
+            terminated: success && self.logic.terminates(),
+            truncated: self.steps >= self.config.max_episode_steps,
+            info,
+        })
+    }
+
+    fn compute_reward(&self, achieved: &[f32], desired: &[f32]) -> f64 {
+        match self.config.reward {
+            RewardType::Sparse => {
+                if self.logic.success(achieved, desired) {
+                    0.0
+                } else {
+                    -1.0
+                }
+            }
+            RewardType::Dense => -self.logic.distance(achieved, desired),
+        }
+    }
+
+    fn render(&mut self) -> Result<Image, EnvError> {
+        let sim = self.robot.inner_mut();
+        let name = sim.world().config.cameras.first().map(|c| c.name.clone());
+        let name = name.ok_or_else(|| EnvError::Setup("the scene has no camera".into()))?;
+        let camera = sim.camera(&name).map_err(setup)?.with_size(320, 240);
+        let geometry = byfeel_render::SceneGeometry::from_world(sim.world());
+        let renderer = byfeel_render::shared_renderer().map_err(setup)?;
+        let mut r = renderer.lock().unwrap_or_else(|p| p.into_inner());
+        let img = r
+            .render_cameras(&[(&geometry, &camera)])
+            .map_err(setup)?
+            .remove(0);
+        Ok(Image {
+            width: img.width,
+            height: img.height,
+            rgb: img.rgb,
+        })
+    }
+
+    fn set_reward_fn(&mut self, reward: Option<RewardFn>) {
+        self.reward_fn = reward;
+    }
+}
+
+/// The oracle state of the task's robot, for evaluation.
+impl Oracle for TaskEnv {
+    fn oracle(&self) -> crate::OracleState {
+        self.robot.oracle()
+    }
+}
+
+/// Euclidean distance of two equal-length vectors.
+fn l2(a: &[f32], b: &[f32]) -> f64 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| ((x - y) as f64).powi(2))
+        .sum::<f64>()
+        .sqrt()
+}
+
+fn hand(robot: &SimRobot) -> DVec3 {
+    robot.state().ee_position
+}
