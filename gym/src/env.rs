@@ -77,8 +77,8 @@ pub type RewardFn = Box<dyn Fn(&Observation, &Info) -> f64 + Send + Sync>;
 /// ```
 pub trait Env: Send {
     fn spec(&self) -> &EnvSpec;
-    /// Starts an episode (or, reset-free, proposes a new goal). `seed` reseeds the env's
-    /// random numbers.
+    /// Starts an episode (or, reset-free, only proposes a new goal). A `seed` reseeds the env's
+    /// random numbers and restarts the world from scratch, so a seed always reproduces.
     fn reset(
         &mut self,
         seed: Option<u64>,

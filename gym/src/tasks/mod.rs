@@ -60,7 +60,7 @@ impl Task {
 /// What the agent sees.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ObsMode {
-    /// Simulator state (hand xyz and the task's object state): sim only.
+    /// Simulator state (hand xyz and the task's object state) followed by the goal: sim only.
     State,
     /// The task camera's RGB image.
     Image,
@@ -238,7 +238,8 @@ impl TaskEnv {
         let (lo, hi) = logic.state_bounds();
         let image = Self::image_space(config);
         let observation_space = match config.obs_mode {
-            ObsMode::State => Space::Box(BoxSpace::f32(&[state_len], lo, hi)),
+            // The state and, after it, the goal: the goal must be seen to be reached.
+            ObsMode::State => Space::Box(BoxSpace::f32(&[state_len + goal_len], lo, hi)),
             ObsMode::Image | ObsMode::Tactile => Space::Box(image),
             ObsMode::Goal => Space::Dict(vec![
                 ("achieved_goal".into(), BoxSpace::f32(&[goal_len], lo, hi)),
@@ -352,7 +353,15 @@ impl TaskEnv {
             data: ArrayData::U8(img),
         };
         Ok(match self.config.obs_mode {
-            ObsMode::State => Observation::Array(Array::f32(self.logic.state(sim))),
+            ObsMode::State => {
+                let mut v = self.logic.state(sim);
+                let goal = self
+                    .goal
+                    .clone()
+                    .unwrap_or_else(|| self.logic.achieved(sim));
+                v.extend(goal);
+                Observation::Array(Array::f32(v))
+            }
             ObsMode::Image | ObsMode::Tactile => {
                 let img = self.sensor_image()?;
                 Observation::Array(shape(img, &Self::image_space(&self.config)))
@@ -410,17 +419,20 @@ impl Env for TaskEnv {
         if let Some(s) = seed {
             self.rng = ChaCha8Rng::seed_from_u64(s);
         }
-        let first = self.goal.is_none();
-        let hard = first || options.hard_reset || self.logic.terminates();
-        if hard && self.config.randomize_scene {
-            let scene_seed = rand::Rng::random::<u64>(&mut self.rng);
-            let sim =
-                SimRobot::from_scene(self.config.task.scene(), Randomization::Seeded(scene_seed))
-                    .map_err(|e| EnvError::Setup(e.to_string()))?;
-            self.robot = SafetyLayer::new(sim);
-        }
+        // A seeded reset starts from scratch, so that a seed always reproduces an episode;
+        // unseeded resets of the reset-free door only propose a new goal.
+        let hard =
+            self.goal.is_none() || seed.is_some() || options.hard_reset || self.logic.terminates();
         if hard {
-            self.robot.home()?;
+            // A fresh world: solver caches and the clock start over, bit for bit.
+            let randomization = if self.config.randomize_scene {
+                Randomization::Seeded(rand::Rng::random::<u64>(&mut self.rng))
+            } else {
+                Randomization::Nominal
+            };
+            let sim = SimRobot::from_scene(self.config.task.scene(), randomization)
+                .map_err(|e| EnvError::Setup(e.to_string()))?;
+            self.robot = SafetyLayer::new(sim);
         }
         let goal = self
             .logic
