@@ -22,6 +22,7 @@ fn every_subcommand_has_help() {
         vec!["bench", "physics", "--help"],
         vec!["bench", "render", "--help"],
         vec!["bench", "tactile", "--help"],
+        vec!["bench", "env", "--help"],
         vec!["render", "--help"],
         vec!["view", "--help"],
     ] {

@@ -151,6 +151,35 @@ fn render_benchmarks_print_json() {
     assert!(v["adapter"].as_str().unwrap().len() > 3);
 }
 
+#[test]
+fn env_benchmark_prints_json() {
+    let out = run_ok(byfeel().args([
+        "bench",
+        "env",
+        "--task",
+        "door",
+        "--obs",
+        "image",
+        "--num-envs",
+        "1,2",
+        "--seconds",
+        "0.3",
+        "--json",
+    ]));
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let rows = v["results"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert!(
+        rows.iter()
+            .all(|r| r["steps_per_s"].as_f64().unwrap() > 0.0)
+    );
+    let bad = byfeel()
+        .args(["bench", "env", "--task", "fly"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--task fly"));
+}
+
 /// The viewer opens a real window on a virtual X display, draws, and its last frame is a
 /// picture of the scene, not a blank.
 #[test]

@@ -15,6 +15,8 @@ pub enum BenchCommand {
     Render(super::bench_render::RenderBenchArgs),
     /// Gel tactile frames per second at 64x48 and TACTO's 120x160.
     Tactile(super::bench_render::TactileBenchArgs),
+    /// Environment steps per second through the gym API, 1 and many environments.
+    Env(super::bench_env::EnvBenchArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -37,6 +39,7 @@ pub fn run(what: BenchCommand) -> Result<(), Error> {
         BenchCommand::Physics(args) => physics(args),
         BenchCommand::Render(args) => super::bench_render::render(args),
         BenchCommand::Tactile(args) => super::bench_render::tactile(args),
+        BenchCommand::Env(args) => super::bench_env::run(args),
     }
 }
 

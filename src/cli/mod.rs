@@ -1,6 +1,7 @@
 //! Subcommands of the `byfeel` tool.
 
 mod bench;
+mod bench_env;
 mod bench_render;
 mod render;
 mod sim;
