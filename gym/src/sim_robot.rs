@@ -220,7 +220,8 @@ impl SimRobot {
     }
 }
 
-fn sim_error(e: SimError) -> RobotError {
+/// A simulator refusal as the robot's error (a refused placement reads as "unreachable").
+pub(crate) fn sim_error(e: SimError) -> RobotError {
     match e {
         SimError::WrongLength { expected, got } => RobotError::WrongLength { expected, got },
         SimError::NonFinite { joint, value } => RobotError::NonFinite {

@@ -1,6 +1,7 @@
 //! CupPush (Visual Foresight): push the cup to where the goal image shows it.
 
 use super::{Info, InfoValue, TaskLogic, hand, l2};
+use crate::sim_robot::sim_error;
 use crate::{RobotError, SimRobot};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -14,10 +15,7 @@ const MIN_PUSH: f64 = 0.05;
 const SUCCESS_DISTANCE: f64 = 0.03;
 
 fn place(robot: &mut SimRobot, x: f64, y: f64) -> Result<(), RobotError> {
-    robot
-        .world_mut()
-        .place_cup(x, y)
-        .map_err(|e| RobotError::Unreachable(e.to_string()))
+    robot.world_mut().place_cup(x, y).map_err(sim_error)
 }
 
 impl TaskLogic for CupPush {

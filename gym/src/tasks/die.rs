@@ -2,6 +2,7 @@
 //! only through the gel. The goal is given as the gel image of the goal face.
 
 use super::{Info, InfoValue, TaskLogic, hand};
+use crate::sim_robot::sim_error;
 use crate::{RobotError, SimRobot};
 use byfeel_sim::D20;
 use glam::DVec3;
@@ -15,10 +16,6 @@ const MAX_PRESS_N: f64 = 4.0;
 
 fn face_up(robot: &SimRobot) -> u8 {
     robot.world().die_readout().map_or(1, |r| r.face_up)
-}
-
-fn placement(e: byfeel_sim::SimError) -> RobotError {
-    RobotError::Unreachable(e.to_string())
 }
 
 impl TaskLogic for DieRoll {
@@ -63,7 +60,7 @@ impl TaskLogic for DieRoll {
             robot
                 .world_mut()
                 .place_die(x, y, face, yaw)
-                .map_err(placement)?;
+                .map_err(sim_error)?;
         }
         let now = face_up(robot);
         let goal = loop {
@@ -93,7 +90,7 @@ impl TaskLogic for DieRoll {
         robot
             .world_mut()
             .place_die(at.x, at.y, face, 0.0)
-            .map_err(placement)?;
+            .map_err(sim_error)?;
         robot.teleport_hand(DVec3::new(at.x, at.y, top - 0.001))
     }
 

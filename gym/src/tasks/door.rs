@@ -2,6 +2,7 @@
 //! images, reset-free: `reset()` proposes a new goal and leaves the arm and door where they are.
 
 use super::{Info, InfoValue, TaskLogic, hand, l2};
+use crate::sim_robot::sim_error;
 use crate::{Robot, RobotError, SimRobot};
 use glam::DVec3;
 use rand::Rng;
@@ -31,23 +32,15 @@ impl TaskLogic for DoorOpen {
         &self,
         robot: &mut SimRobot,
         rng: &mut ChaCha8Rng,
-        hard: bool,
+        _hard: bool,
     ) -> Result<Vec<f32>, RobotError> {
-        if hard {
-            robot
-                .world_mut()
-                .set_door_angle(0.0)
-                .map_err(|e| RobotError::Unreachable(e.to_string()))?;
-        }
+        // A hard reset has rebuilt the world with the door shut; otherwise it stays as it is.
         let world = robot.world();
         let max = world.door.as_ref().map_or(1.0, |d| d.max_angle);
         let angle = rng.random_range(0.0..=max);
         // The hand as it would be holding the door there: hooked behind the handle.
         let saved = world.snapshot();
-        robot
-            .world_mut()
-            .set_door_angle(angle)
-            .map_err(|e| RobotError::Unreachable(e.to_string()))?;
+        robot.world_mut().set_door_angle(angle).map_err(sim_error)?;
         let handle = robot
             .world()
             .door_handle_position()
@@ -62,7 +55,7 @@ impl TaskLogic for DoorOpen {
         robot
             .world_mut()
             .set_door_angle(goal[0] as f64)
-            .map_err(|e| RobotError::Unreachable(e.to_string()))?;
+            .map_err(sim_error)?;
         robot.teleport_hand(DVec3::new(goal[1] as f64, goal[2] as f64, goal[3] as f64))
     }
 
