@@ -257,6 +257,12 @@ impl World {
             &world.home_joints,
             &vec![0.0; world.arm.dof()],
         );
+        if let Some(door) = &world.door {
+            // Places the door's links where its hinge says, so that a picture taken before the
+            // first step shows the door where the physics will have it.
+            door.teleport(&mut world.physics, 0.0);
+        }
+        world.sync_colliders();
         Ok(world)
     }
 
