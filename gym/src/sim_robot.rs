@@ -74,13 +74,29 @@ impl SimRobot {
             })
     }
 
+    /// The scene's first camera: the one its task watches.
+    pub fn task_camera(&self) -> Result<Camera, RenderError> {
+        let c = self
+            .world
+            .config
+            .cameras
+            .first()
+            .ok_or_else(|| RenderError::BadRequest("this scene defines no camera".into()))?;
+        Ok(Camera::from_config(c))
+    }
+
     /// The scene camera `name` now, with its depth image.
     pub fn render_camera(&mut self, name: &str) -> Result<CameraImage, RenderError> {
         let camera = self.camera(name)?;
+        self.render_view(&camera)
+    }
+
+    /// The scene now, seen by any camera (a scene camera at another size, a viewer's).
+    pub fn render_view(&mut self, camera: &Camera) -> Result<CameraImage, RenderError> {
         let geometry = SceneGeometry::from_world(&self.world);
         let renderer = self.renderer()?;
         let mut r = renderer.lock().unwrap_or_else(|p| p.into_inner());
-        Ok(r.render_cameras(&[(&geometry, &camera)])?.remove(0))
+        Ok(r.render_cameras(&[(&geometry, camera)])?.remove(0))
     }
 
     /// The gel's tactile image now, with its indentation map and contact mask.

@@ -84,28 +84,16 @@ pub fn run(args: RenderArgs) -> Result<(), Error> {
         );
     } else {
         let sim = robot.inner_mut();
-        let name = match &args.camera {
-            Some(n) => n.clone(),
-            None => sim
-                .world()
-                .config
-                .cameras
-                .first()
-                .map(|c| c.name.clone())
-                .ok_or("this scene defines no camera")?,
+        let camera = match &args.camera {
+            Some(name) => sim.camera(name)?,
+            None => sim.task_camera()?,
         };
-        let mut camera = sim.camera(&name)?;
-        camera = camera.clone().with_size(
+        let name = camera.name.clone();
+        let (w, h) = (
             args.width.unwrap_or(camera.width),
             args.height.unwrap_or(camera.height),
         );
-        let geometry = byfeel::render::SceneGeometry::from_world(sim.world());
-        let renderer = shared_renderer()?;
-        let image = renderer
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .render_cameras(&[(&geometry, &camera)])?
-            .remove(0);
+        let image = sim.render_view(&camera.with_size(w, h))?;
         image.save_png(&args.out)?;
         println!(
             "wrote {} ({}x{} from camera '{}')",

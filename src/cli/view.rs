@@ -57,8 +57,7 @@ impl ViewerModel for SceneView {
     }
 
     fn task_camera(&self) -> Option<Camera> {
-        let cams = &self.robot.inner().world().config.cameras;
-        cams.first().map(|c| Camera::from_config(c))
+        self.robot.inner().task_camera().ok()
     }
 
     fn gel(&self) -> Option<GelState> {

@@ -319,17 +319,9 @@ impl TaskEnv {
         if Self::uses_gel(&self.config) {
             return Ok(sim.render_tactile().map_err(setup)?.rgb);
         }
-        let cam = sim.world().config.cameras.first().map(|c| c.name.clone());
-        let cam = cam.ok_or_else(|| EnvError::Setup("the scene has no camera".into()))?;
         let (w, h) = self.config.image_size;
-        let camera = sim.camera(&cam).map_err(setup)?.with_size(w, h);
-        let geometry = byfeel_render::SceneGeometry::from_world(sim.world());
-        let renderer = byfeel_render::shared_renderer().map_err(setup)?;
-        let mut r = renderer.lock().unwrap_or_else(|p| p.into_inner());
-        Ok(r.render_cameras(&[(&geometry, &camera)])
-            .map_err(setup)?
-            .remove(0)
-            .rgb)
+        let camera = sim.task_camera().map_err(setup)?.with_size(w, h);
+        Ok(sim.render_view(&camera).map_err(setup)?.rgb)
     }
 
     /// Renders what `goal` looks like, leaving the world as it was.
@@ -491,16 +483,8 @@ impl Env for TaskEnv {
 
     fn render(&mut self) -> Result<Image, EnvError> {
         let sim = self.robot.inner_mut();
-        let name = sim.world().config.cameras.first().map(|c| c.name.clone());
-        let name = name.ok_or_else(|| EnvError::Setup("the scene has no camera".into()))?;
-        let camera = sim.camera(&name).map_err(setup)?.with_size(320, 240);
-        let geometry = byfeel_render::SceneGeometry::from_world(sim.world());
-        let renderer = byfeel_render::shared_renderer().map_err(setup)?;
-        let mut r = renderer.lock().unwrap_or_else(|p| p.into_inner());
-        let img = r
-            .render_cameras(&[(&geometry, &camera)])
-            .map_err(setup)?
-            .remove(0);
+        let camera = sim.task_camera().map_err(setup)?.with_size(320, 240);
+        let img = sim.render_view(&camera).map_err(setup)?;
         Ok(Image {
             width: img.width,
             height: img.height,
