@@ -31,6 +31,7 @@ class Env:
 
 class VecEnv:
     num_envs: int
+    step_seconds: float
     def __init__(
         self,
         num_envs: int,
@@ -43,6 +44,7 @@ class VecEnv:
         randomize_scene: bool = False,
         autoreset: str = "next_step",
     ) -> None: ...
+    def observation_space(self) -> dict[str, dict[str, Any]]: ...
     def reset(self, seed: Optional[int] = None, hard_reset: bool = False) -> tuple[Obs, list[dict[str, Any]]]: ...
     def step(
         self, actions: np.ndarray

@@ -40,14 +40,13 @@ class ByfeelVectorEnv(gymnasium.vector.VectorEnv):
         self._envs = _native.VecEnv(
             num_envs, task, obs_mode, width, height, reward, max_episode_steps, randomize_scene, "next_step"
         )
-        probe = _native.Env(task, obs_mode, width, height, reward, max_episode_steps, randomize_scene)
         self.num_envs = num_envs
         self.render_mode = render_mode
-        self.single_observation_space = observation_space(probe.observation_space())
+        self.single_observation_space = observation_space(self._envs.observation_space())
         self.single_action_space = gymnasium.spaces.Box(-1.0, 1.0, shape=(3,), dtype=np.float32)
         self.observation_space = batch_space(self.single_observation_space, num_envs)
         self.action_space = batch_space(self.single_action_space, num_envs)
-        self.metadata = {**self.metadata, "render_fps": int(round(1.0 / probe.step_seconds))}
+        self.metadata = {**self.metadata, "render_fps": int(round(1.0 / self._envs.step_seconds))}
 
     def reset(self, *, seed: Optional[int] = None, options: Optional[dict[str, Any]] = None):
         options = dict(options or {})

@@ -363,6 +363,16 @@ impl PyVecEnv {
         self.envs.len()
     }
 
+    /// One environment's observation space (as `Env.observation_space`).
+    fn observation_space<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        spaces(py, &self.envs.envs()[0].spec().observation_space)
+    }
+
+    #[getter]
+    fn step_seconds(&self) -> f64 {
+        self.envs.envs()[0].spec().step_seconds
+    }
+
     #[pyo3(signature = (seed=None, hard_reset=false))]
     fn reset<'py>(
         &mut self,
