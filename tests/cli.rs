@@ -23,6 +23,9 @@ fn every_subcommand_has_help() {
         vec!["bench", "render", "--help"],
         vec!["bench", "tactile", "--help"],
         vec!["bench", "env", "--help"],
+        vec!["bench", "store", "--help"],
+        vec!["collect", "--help"],
+        vec!["export", "--help"],
         vec!["render", "--help"],
         vec!["view", "--help"],
     ] {

@@ -2,6 +2,7 @@
 //! [`SafetyLayer`] that guards every backend, the simulated backend [`SimRobot`], and the
 //! evaluation-only [`Oracle`]. Tasks, `Env`, `VecEnv` and the experience store build on these.
 
+pub mod collect;
 mod env;
 mod oracle;
 mod robot;
@@ -9,6 +10,7 @@ mod safety;
 pub mod scripted;
 mod sim_robot;
 pub mod spaces;
+pub mod store;
 mod tasks;
 mod vec_env;
 

@@ -63,6 +63,8 @@ pub struct Door {
     pub handle_center: DVec3,
     pub hinge: DVec3,
     pub max_angle: f64,
+    /// The scene parameters drawn for this door (names as in the scene file).
+    pub drawn: Vec<(&'static str, f64)>,
 }
 
 impl Door {
@@ -152,6 +154,15 @@ impl Door {
             handle_center,
             hinge,
             max_angle,
+            drawn: vec![
+                ("door.hinge_x", hinge.x),
+                ("door.hinge_y", hinge.y),
+                ("door.damping", damping),
+                ("door.friction", friction),
+                ("door.handle.offset", offset),
+                ("door.handle.height", height),
+                ("door.handle.length", length),
+            ],
         }
     }
 
@@ -200,6 +211,8 @@ pub struct Cup {
     pub collider: ColliderHandle,
     pub radius: f64,
     pub height: f64,
+    /// The scene parameters drawn for this cup.
+    pub drawn: Vec<(&'static str, f64)>,
 }
 
 impl Cup {
@@ -241,6 +254,12 @@ impl Cup {
             collider,
             radius: r,
             height: h,
+            drawn: vec![
+                ("cup.x", x),
+                ("cup.y", y),
+                ("cup.mass", mass),
+                ("cup.friction", friction),
+            ],
         }
     }
 
@@ -263,6 +282,8 @@ pub struct Die {
     pub collider: ColliderHandle,
     pub circumradius: f64,
     pub geometry: D20,
+    /// The scene parameters drawn for this die.
+    pub drawn: Vec<(&'static str, f64)>,
 }
 
 impl Die {
@@ -305,6 +326,13 @@ impl Die {
             collider,
             circumradius: r,
             geometry,
+            drawn: vec![
+                ("die.x", x),
+                ("die.y", y),
+                ("die.face_up", face_up as f64),
+                ("die.yaw", yaw),
+                ("die.friction", friction),
+            ],
         }
     }
 

@@ -425,6 +425,23 @@ impl World {
     }
 
     /// Door hinge angle (radians), if the scene has a door.
+    /// The scene parameters drawn when this world was built (door handle, hinge damping, cup
+    /// mass and friction, die placement, …), named, in a fixed order per scene.
+    pub fn scene_parameters(&self) -> Vec<(&'static str, f64)> {
+        let mut out = Vec::new();
+        for drawn in [
+            self.door.as_ref().map(|d| &d.drawn),
+            self.cup.as_ref().map(|c| &c.drawn),
+            self.die.as_ref().map(|d| &d.drawn),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            out.extend(drawn.iter().copied());
+        }
+        out
+    }
+
     pub fn door_angle(&self) -> Option<f64> {
         self.door.as_ref().map(|d| d.angle(&self.physics))
     }

@@ -17,6 +17,9 @@ pub enum BenchCommand {
     Tactile(super::bench_render::TactileBenchArgs),
     /// Environment steps per second through the gym API, 1 and many environments.
     Env(super::bench_env::EnvBenchArgs),
+    /// Experience store: frames written and sampled per second, bytes per frame, memory, and
+    /// what writing costs collection.
+    Store(super::bench_store::StoreBenchArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -40,6 +43,7 @@ pub fn run(what: BenchCommand) -> Result<(), Error> {
         BenchCommand::Render(args) => super::bench_render::render(args),
         BenchCommand::Tactile(args) => super::bench_render::tactile(args),
         BenchCommand::Env(args) => super::bench_env::run(args),
+        BenchCommand::Store(args) => super::bench_store::run(args),
     }
 }
 

@@ -3,6 +3,8 @@
 mod bench;
 mod bench_env;
 mod bench_render;
+mod bench_store;
+mod collect;
 mod render;
 mod sim;
 mod view;
@@ -28,6 +30,10 @@ pub enum Commands {
     /// Open a scene in a window: orbit/zoom with the mouse, WASD/EQ move the hand, Space
     /// pauses, N steps, R resets.
     View(view::ViewArgs),
+    /// Run simulated robots with a policy and append every step to an experience store.
+    Collect(collect::CollectArgs),
+    /// Turn an episode of a store into a movie (animated GIF or PNG).
+    Export(collect::ExportArgs),
     /// Measure how fast parts of byfeel run.
     Bench {
         #[command(subcommand)]
@@ -69,11 +75,23 @@ pub fn parse_size(text: &str) -> Option<(u32, u32)> {
     Some((w.trim().parse().ok()?, h.trim().parse().ok()?))
 }
 
+/// `parse_size` for clap: 1 to 1024 per side.
+pub fn image_size_arg(text: &str) -> Result<(u32, u32), String> {
+    match parse_size(text) {
+        Some((w, h)) if (1..=1024).contains(&w) && (1..=1024).contains(&h) => Ok((w, h)),
+        _ => Err(format!(
+            "{text:?}: give WIDTHxHEIGHT, each 1 to 1024 (e.g. 48x48)"
+        )),
+    }
+}
+
 pub fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Commands::Sim(args) => sim::run(args),
         Commands::Render(args) => render::run(args),
         Commands::View(args) => view::run(args),
+        Commands::Collect(args) => collect::run_collect(args),
+        Commands::Export(args) => collect::run_export(args),
         Commands::Bench { what } => bench::run(what),
     }
 }

@@ -314,14 +314,30 @@ impl TaskEnv {
         Ok(())
     }
 
+    /// The task camera's picture at the configured image size, whatever the observation mode.
+    pub fn camera_image(&mut self) -> Result<Vec<u8>, EnvError> {
+        let sim = self.robot.inner_mut();
+        let (w, h) = self.config.image_size;
+        let camera = sim.task_camera().map_err(setup)?.with_size(w, h);
+        Ok(sim.render_view(&camera).map_err(setup)?.rgb)
+    }
+
+    /// The gel's tactile picture, whatever the observation mode.
+    pub fn tactile_image(&mut self) -> Result<Vec<u8>, EnvError> {
+        Ok(self.robot.inner_mut().render_tactile().map_err(setup)?.rgb)
+    }
+
+    /// True if observations' images are the gel's (else the task camera's).
+    pub fn observes_gel(&self) -> bool {
+        Self::uses_gel(&self.config)
+    }
+
     fn sensor_image(&mut self) -> Result<Vec<u8>, EnvError> {
         let sim = self.robot.inner_mut();
         if Self::uses_gel(&self.config) {
             return Ok(sim.render_tactile().map_err(setup)?.rgb);
         }
-        let (w, h) = self.config.image_size;
-        let camera = sim.task_camera().map_err(setup)?.with_size(w, h);
-        Ok(sim.render_view(&camera).map_err(setup)?.rgb)
+        self.camera_image()
     }
 
     /// Renders what `goal` looks like, leaving the world as it was.

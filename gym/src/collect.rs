@@ -1,0 +1,411 @@
+//! Random-play collection: K simulated robots, each in its own randomised scene, stepping in
+//! parallel while finished episodes are appended to an experience store on another thread.
+//!
+//! Steps follow RLDS's convention: step t holds the observation at t, the action taken then
+//! and the reward that followed; an episode of L actions has L + 1 steps, the last one with
+//! `is_last` set, a zero action and reward 0.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::Instant;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+
+use crate::store::{Column, EpisodeBuffer, Field, Schema, StoreError, StoreOptions, StoreWriter};
+use crate::{
+    Env, EnvConfig, EnvError, ObsMode, Observation, Oracle, OracleState, ResetOptions, Robot, Task,
+    TaskEnv,
+};
+
+/// How actions are chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Policy {
+    /// Uniform in the action box.
+    Random,
+}
+
+/// What to collect, and where.
+#[derive(Debug, Clone)]
+pub struct CollectConfig {
+    pub task: Task,
+    pub episodes: usize,
+    /// Robots stepped in parallel, each with its own randomised scene.
+    pub robots: usize,
+    pub seed: u64,
+    pub out: PathBuf,
+    /// Camera image (width, height).
+    pub image_size: (u32, u32),
+    /// Actions per episode; the task's default if `None`.
+    pub max_episode_steps: Option<usize>,
+    pub policy: Policy,
+    pub store: StoreOptions,
+    /// Append to the store; `false` steps and renders the same but drops the episodes (to
+    /// measure what writing costs).
+    pub write: bool,
+}
+
+impl CollectConfig {
+    pub fn new(task: Task, episodes: usize, robots: usize, out: impl Into<PathBuf>) -> Self {
+        Self {
+            task,
+            episodes,
+            robots,
+            seed: 0,
+            out: out.into(),
+            image_size: (48, 48),
+            max_episode_steps: None,
+            policy: Policy::Random,
+            store: StoreOptions::default(),
+            write: true,
+        }
+    }
+}
+
+/// Where a collection run stands (passed to the progress callback).
+#[derive(Debug, Clone, Default)]
+pub struct CollectProgress {
+    pub episodes: u64,
+    pub steps: u64,
+    pub bytes: u64,
+    pub seconds: f64,
+    /// What reopening the store repaired, if anything.
+    pub repair_note: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CollectError {
+    #[error(transparent)]
+    Env(#[from] EnvError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Config(String),
+}
+
+/// The fields collection records for `task` (camera, tactile, proprioception, action, reward,
+/// RLDS flags, goal, oracle state; per episode the robot, seed and drawn scene).
+pub fn collect_schema(task: Task, image_size: (u32, u32)) -> Result<Schema, CollectError> {
+    let (w, h) = (image_size.0 as usize, image_size.1 as usize);
+    let mut env = TaskEnv::new(episode_config(task, image_size, None))?;
+    env.reset(Some(0), &ResetOptions::default())?;
+    let gel = byfeel_render::TactileConfig::default();
+    let (gh, gw) = (gel.height as usize, gel.width as usize);
+    let goal_len = env.goal().map_or(0, |g| g.len());
+    let goal_image: [usize; 3] = if env.observes_gel() {
+        [gh, gw, 3]
+    } else {
+        [h, w, 3]
+    };
+    let dof = env.robot().spec().joints.len();
+    let proprio: Vec<String> = (0..dof)
+        .map(|i| format!("joint{i}"))
+        .chain(["hand_x", "hand_y", "hand_z"].map(String::from))
+        .collect();
+    let oracle = oracle_columns(task);
+    let scene: Vec<&str> = env
+        .robot()
+        .inner()
+        .world()
+        .scene_parameters()
+        .iter()
+        .map(|(n, _)| *n)
+        .collect();
+    let mut schema = Schema::new()
+        .step(Field::u8("camera", &[h, w, 3]))
+        .step(Field::u8("tactile", &[gh, gw, 3]))
+        .step(
+            Field::f32("proprio", &[proprio.len()])
+                .with_columns(&proprio.iter().map(String::as_str).collect::<Vec<_>>()),
+        )
+        .step(Field::f32("action", &[3]).with_columns(&["dx", "dy", "dz"]))
+        .step(Field::f32("reward", &[]))
+        .step(Field::u8("is_first", &[]))
+        .step(Field::u8("is_last", &[]))
+        .step(Field::u8("is_terminal", &[]))
+        .step(Field::f32("goal", &[goal_len]))
+        .step(Field::u8("goal_image", &goal_image))
+        .step(Field::f32("oracle", &[oracle.len()]).with_columns(&oracle))
+        .episode(Field::u64("robot", &[]))
+        .episode(Field::u64("seed", &[]));
+    if !scene.is_empty() {
+        schema = schema.episode(Field::f32("scene", &[scene.len()]).with_columns(&scene));
+    }
+    Ok(schema)
+}
+
+fn episode_config(task: Task, image_size: (u32, u32), steps: Option<usize>) -> EnvConfig {
+    let mut config = EnvConfig::new(task)
+        .obs_mode(ObsMode::Goal)
+        .image_size(image_size.0, image_size.1);
+    config.randomize_scene = true;
+    if let Some(s) = steps {
+        config.max_episode_steps = s;
+    }
+    config
+}
+
+fn oracle_columns(task: Task) -> Vec<&'static str> {
+    let mut c = vec!["time", "gel_in_contact"];
+    match task {
+        Task::DoorOpen => c.extend(["door_angle", "handle_x", "handle_y", "handle_z"]),
+        Task::Reach | Task::CupPush => c.extend(["cup_x", "cup_y", "cup_z", "cup_tilt"]),
+        Task::DieRoll => c.extend(["die_x", "die_y", "die_z", "die_face_up", "die_face_on_gel"]),
+    }
+    c
+}
+
+fn oracle_row(task: Task, o: &OracleState) -> Vec<f32> {
+    let v3 = |p: Option<glam::DVec3>| p.map_or([0.0; 3], |p| p.as_vec3().to_array());
+    let mut row = vec![o.time as f32, o.gel_in_contact as u8 as f32];
+    match task {
+        Task::DoorOpen => {
+            row.push(o.door_angle.unwrap_or(0.0) as f32);
+            row.extend(v3(o.door_handle));
+        }
+        Task::Reach | Task::CupPush => {
+            row.extend(v3(o.cup_position));
+            row.push(o.cup_tilt.unwrap_or(0.0) as f32);
+        }
+        Task::DieRoll => {
+            row.extend(v3(o.die_position));
+            row.push(o.die_face_up.unwrap_or(0) as f32);
+            row.push(o.die_face_on_gel.unwrap_or(0) as f32);
+        }
+    }
+    row
+}
+
+/// One robot: its env, its own random stream, and the episode it is recording.
+struct Worker {
+    index: u64,
+    env: TaskEnv,
+    rng: ChaCha8Rng,
+    episode: EpisodeBuffer,
+    /// The observation the env returned last (its image is the task's sensor).
+    last: Option<Observation>,
+}
+
+/// What a robot senses at one moment.
+struct Sensed {
+    camera: Vec<u8>,
+    tactile: Vec<u8>,
+    proprio: Vec<f32>,
+    goal: Vec<f32>,
+    goal_image: Vec<u8>,
+    oracle: Vec<f32>,
+}
+
+impl Worker {
+    fn new(index: u64, config: &CollectConfig, schema: &Schema) -> Result<Self, CollectError> {
+        let env = TaskEnv::new(episode_config(
+            config.task,
+            config.image_size,
+            config.max_episode_steps,
+        ))?;
+        Ok(Self {
+            index,
+            env,
+            rng: ChaCha8Rng::seed_from_u64(0),
+            episode: EpisodeBuffer::new(schema),
+            last: None,
+        })
+    }
+
+    /// The observation's image is one sensor; the other is rendered here.
+    fn sense(&mut self, task: Task) -> Result<Sensed, CollectError> {
+        let obs = self.last.as_ref().expect("sensed after a reset");
+        let image = |key: &str| {
+            obs.get(key)
+                .and_then(|a| a.as_u8())
+                .map(<[u8]>::to_vec)
+                .ok_or_else(|| CollectError::Config(format!("the env gave no {key}")))
+        };
+        let seen = image("image_observation")?;
+        let goal_image = image("image_desired_goal")?;
+        let (camera, tactile) = if self.env.observes_gel() {
+            (self.env.camera_image()?, seen)
+        } else {
+            (seen, self.env.tactile_image()?)
+        };
+        let state = self.env.robot().state();
+        let proprio = state
+            .joint_positions
+            .iter()
+            .map(|&q| q as f32)
+            .chain(state.ee_position.as_vec3().to_array())
+            .collect();
+        Ok(Sensed {
+            camera,
+            tactile,
+            proprio,
+            goal: self.env.goal().unwrap_or_default().to_vec(),
+            goal_image,
+            oracle: oracle_row(task, &self.env.oracle()),
+        })
+    }
+
+    fn push(
+        &mut self,
+        s: Sensed,
+        action: [f32; 3],
+        reward: f32,
+        flags: [bool; 3],
+    ) -> Result<(), CollectError> {
+        let flag = |b: bool| Column::U8(vec![b as u8]);
+        self.episode.push_step(&[
+            ("camera", Column::U8(s.camera)),
+            ("tactile", Column::U8(s.tactile)),
+            ("proprio", Column::F32(s.proprio)),
+            ("action", Column::F32(action.to_vec())),
+            ("reward", Column::F32(vec![reward])),
+            ("is_first", flag(flags[0])),
+            ("is_last", flag(flags[1])),
+            ("is_terminal", flag(flags[2])),
+            ("goal", Column::F32(s.goal)),
+            ("goal_image", Column::U8(s.goal_image)),
+            ("oracle", Column::F32(s.oracle)),
+        ])?;
+        Ok(())
+    }
+
+    /// Starts an episode from `seed`: a fresh world whose scene, goal and random actions all
+    /// come from it, so the seed stored with the episode reproduces it.
+    fn begin(&mut self, seed: u64) -> Result<(), CollectError> {
+        self.episode.clear();
+        self.rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5EED_AC71_0000_0000);
+        let (obs, _) = self.env.reset(Some(seed), &ResetOptions::default())?;
+        self.last = Some(obs);
+        self.episode
+            .set_episode("robot", Column::U64(vec![self.index]))?;
+        self.episode.set_episode("seed", Column::U64(vec![seed]))?;
+        let scene = self.env.robot().inner().world().scene_parameters();
+        if !scene.is_empty() {
+            let values = scene.iter().map(|(_, v)| *v as f32).collect();
+            self.episode.set_episode("scene", Column::F32(values))?;
+        }
+        Ok(())
+    }
+
+    /// Takes one random action; returns the episode when this step ended it.
+    fn step(&mut self, task: Task) -> Result<Option<EpisodeBuffer>, CollectError> {
+        let first = self.episode.is_empty();
+        let before = self.sense(task)?;
+        let action: [f32; 3] = std::array::from_fn(|_| self.rng.random_range(-1.0..=1.0));
+        let t = self.env.step(&action)?;
+        self.last = Some(t.observation);
+        self.push(before, action, t.reward as f32, [first, false, false])?;
+        if !(t.terminated || t.truncated) {
+            return Ok(None);
+        }
+        let after = self.sense(task)?;
+        self.push(after, [0.0; 3], 0.0, [false, true, t.terminated])?;
+        let schema = self.episode.schema().clone();
+        Ok(Some(std::mem::replace(
+            &mut self.episode,
+            EpisodeBuffer::new(&schema),
+        )))
+    }
+}
+
+/// Collects `config.episodes` episodes into `config.out` (created, or reopened and appended
+/// to), calling `on_progress` after every committed episode.
+pub fn collect(
+    config: &CollectConfig,
+    mut on_progress: impl FnMut(&CollectProgress) + Send,
+) -> Result<CollectProgress, CollectError> {
+    if config.robots == 0 || config.episodes == 0 {
+        return Err(CollectError::Config(
+            "collect needs at least one robot and one episode".into(),
+        ));
+    }
+    let schema = collect_schema(config.task, config.image_size)?;
+    let robots = config.robots.min(config.episodes);
+    let mut workers = (0..robots as u64)
+        .map(|k| Worker::new(k, config, &schema))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut options = config.store.clone();
+    let attributes = &mut options.attributes;
+    attributes.insert("task".into(), config.task.name().into());
+    attributes.insert("policy".into(), "random".into());
+    attributes.insert(
+        "step_seconds".into(),
+        workers[0].env.spec().step_seconds.into(),
+    );
+    let mut writer = if config.write {
+        Some(StoreWriter::open_or_create(
+            &config.out,
+            schema.clone(),
+            options,
+        )?)
+    } else {
+        None
+    };
+    let mut progress = CollectProgress {
+        repair_note: writer
+            .as_ref()
+            .and_then(|w| w.repair_note().map(String::from)),
+        ..Default::default()
+    };
+    // Seeds continue where an earlier run on this store stopped, so no episode repeats.
+    let first_episode = writer.as_ref().map_or(0, |w| w.num_episodes());
+    let episode_seed = |n: u64| {
+        config
+            .seed
+            .wrapping_mul(1_000_003)
+            .wrapping_add(first_episode + n)
+    };
+    let started = AtomicUsize::new(0);
+    for w in &mut workers {
+        let n = started.fetch_add(1, Ordering::Relaxed) as u64;
+        w.begin(episode_seed(n))?;
+    }
+
+    // The writer compresses and writes on its own thread while the robots step.
+    let (send, receive) = mpsc::sync_channel::<EpisodeBuffer>(2 * robots);
+    let clock = Instant::now();
+    std::thread::scope(|scope| -> Result<CollectProgress, CollectError> {
+        let writing = scope.spawn(move || -> Result<CollectProgress, CollectError> {
+            for episode in receive {
+                if let Some(writer) = writer.as_mut() {
+                    writer.append_episode(&episode)?;
+                    progress.bytes = writer.bytes_written();
+                }
+                progress.episodes += 1;
+                progress.steps += episode.len() as u64;
+                progress.seconds = clock.elapsed().as_secs_f64();
+                on_progress(&progress);
+            }
+            progress.seconds = clock.elapsed().as_secs_f64();
+            Ok(progress)
+        });
+        let mut active: Vec<&mut Worker> = workers.iter_mut().collect();
+        let mut writer_failed = false;
+        while !active.is_empty() && !writer_failed {
+            let finished: Vec<Result<Option<EpisodeBuffer>, CollectError>> =
+                active.par_iter_mut().map(|w| w.step(config.task)).collect();
+            let mut still = Vec::with_capacity(active.len());
+            for (w, f) in active.into_iter().zip(finished) {
+                match f? {
+                    None => still.push(w),
+                    Some(episode) => {
+                        if send.send(episode).is_err() {
+                            writer_failed = true; // its error is reported below
+                            break;
+                        }
+                        let n = started.fetch_add(1, Ordering::Relaxed);
+                        if n < config.episodes {
+                            w.begin(episode_seed(n as u64))?;
+                            still.push(w);
+                        }
+                    }
+                }
+            }
+            active = still;
+        }
+        drop(send);
+        writing.join().expect("the store writer panicked")
+    })
+}

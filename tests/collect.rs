@@ -1,0 +1,309 @@
+//! `byfeel collect` and `byfeel export` as a user runs them, including a collection killed with
+//! SIGKILL in the middle of writing an episode.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use byfeel::gym::store::{StoreReader, StoreWriter};
+
+fn temp(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("byfeel-collect-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn byfeel() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_byfeel"));
+    c.env("XDG_RUNTIME_DIR", std::env::temp_dir());
+    c
+}
+
+/// Every committed episode reads whole and is shaped like an episode: first step first, last
+/// step last, steps numbered by the store's own clock.
+fn assert_episodes_intact(reader: &StoreReader) {
+    assert!(reader.num_episodes() > 0);
+    for e in 0..reader.num_episodes() {
+        let fields = reader.episode(e).unwrap();
+        let get = |n: &str| &fields.iter().find(|(k, _)| k == n).unwrap().1;
+        let first = get("is_first").as_u8().unwrap();
+        let last = get("is_last").as_u8().unwrap();
+        let len = first.len();
+        assert!(len >= 2, "episode {e} has {len} steps");
+        assert_eq!(first[0], 1, "episode {e} does not start with is_first");
+        assert_eq!(last[len - 1], 1, "episode {e} does not end with is_last");
+        assert_eq!(first.iter().map(|&x| x as usize).sum::<usize>(), 1);
+        assert_eq!(last.iter().map(|&x| x as usize).sum::<usize>(), 1);
+        let camera = get("camera").as_u8().unwrap();
+        assert_eq!(camera.len(), len * 48 * 48 * 3);
+        assert!(
+            camera.iter().any(|&p| p > 0),
+            "episode {e} has black frames"
+        );
+        let oracle = get("oracle").as_f32().unwrap();
+        let time: Vec<f32> = oracle.chunks(oracle.len() / len).map(|r| r[0]).collect();
+        assert!(
+            time.windows(2).all(|w| w[1] > w[0]),
+            "episode {e}'s clock does not run"
+        );
+    }
+}
+
+#[test]
+fn k_robots_collect_varied_episodes_and_export_a_movie() {
+    let dir = temp("k");
+    let out = byfeel()
+        .args([
+            "collect",
+            "--task",
+            "cup-push",
+            "--episodes",
+            "6",
+            "--robots",
+            "3",
+            "--max-steps",
+            "8",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let reader = StoreReader::open(&dir).unwrap();
+    assert_eq!(reader.num_episodes(), 6);
+    assert_eq!(
+        reader.num_steps(),
+        6 * 9,
+        "8 actions and a last step per episode"
+    );
+    assert_episodes_intact(&reader);
+    // Three robots, two episodes each.
+    let robots = reader.episode_field("robot").unwrap().as_u64().unwrap();
+    for k in 0..3 {
+        assert_eq!(robots.iter().filter(|&&r| r == k).count(), 2, "{robots:?}");
+    }
+    // Every episode its own scene: cup mass and friction drawn anew.
+    let scene = reader.schema().episode_field("scene").unwrap();
+    let mass = scene.columns.iter().position(|c| c == "cup.mass").unwrap();
+    let values = reader.episode_field("scene").unwrap().as_f32().unwrap();
+    let masses: Vec<f32> = values.chunks(scene.row_len()).map(|r| r[mass]).collect();
+    let mut distinct = masses.clone();
+    distinct.sort_by(f32::total_cmp);
+    distinct.dedup();
+    assert_eq!(distinct.len(), 6, "scenes repeat: {masses:?}");
+
+    // Run again: appended, with new seeds.
+    let again = byfeel()
+        .args([
+            "collect",
+            "--task",
+            "cup-push",
+            "--episodes",
+            "2",
+            "--robots",
+            "2",
+            "--max-steps",
+            "8",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(again.status.success());
+    let reader = StoreReader::open(&dir).unwrap();
+    assert_eq!(reader.num_episodes(), 8);
+    let seeds = reader
+        .episode_field("seed")
+        .unwrap()
+        .as_u64()
+        .unwrap()
+        .to_vec();
+    let mut distinct = seeds.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 8, "seeds repeat: {seeds:?}");
+
+    // A different task into the same store is refused, and the store is unchanged.
+    let wrong = byfeel()
+        .args([
+            "collect",
+            "--task",
+            "door-open",
+            "--episodes",
+            "1",
+            "--robots",
+            "1",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(!wrong.status.success());
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("other fields"));
+    assert_eq!(StoreReader::open(&dir).unwrap().num_episodes(), 8);
+
+    for ext in ["gif", "png"] {
+        let movie = dir.with_extension(ext);
+        let out = byfeel()
+            .args(["export"])
+            .arg(&dir)
+            .args(["--episode", "-1", "--out"])
+            .arg(&movie)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let bytes = std::fs::read(&movie).unwrap();
+        assert!(bytes.len() > 1000);
+        let magic: &[u8] = if ext == "gif" { b"GIF89a" } else { b"\x89PNG" };
+        assert!(bytes.starts_with(magic));
+    }
+    if ext_is_apng(&dir.with_extension("png")) {
+        // fine: acTL chunk present
+    } else {
+        panic!("the PNG is not animated");
+    }
+    let bad = byfeel()
+        .arg("export")
+        .arg(&dir)
+        .args(["--episode", "99", "--out", "/tmp/x.gif"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("holds 8 episodes"));
+}
+
+fn ext_is_apng(path: &std::path::Path) -> bool {
+    let bytes = std::fs::read(path).unwrap();
+    bytes.windows(4).any(|w| w == b"acTL")
+}
+
+fn wait_for(path: &std::path::Path, limit: Duration) {
+    let t = Instant::now();
+    while !path.exists() {
+        assert!(t.elapsed() < limit, "{} never appeared", path.display());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_collection_killed_mid_write_loses_no_committed_episode() {
+    let dir = temp("crash");
+    let flag = dir.with_extension("paused");
+    let _ = std::fs::remove_file(&flag);
+    // Pause inside the commit of episode 4 (its data written, its commit record not), then
+    // kill -9 there.
+    let mut child = byfeel()
+        .args([
+            "collect",
+            "--task",
+            "die-roll",
+            "--episodes",
+            "20",
+            "--robots",
+            "2",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&dir)
+        .env(
+            "BYFEEL_STORE_TEST_PAUSE_IN_COMMIT",
+            format!("4:{}", flag.display()),
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for(&flag, Duration::from_secs(120));
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+
+    let reader = StoreReader::open(&dir).unwrap();
+    assert_eq!(reader.num_episodes(), 4, "exactly the committed episodes");
+    assert!(
+        reader.uncommitted_steps() > 0,
+        "the interrupted episode's data was on disk"
+    );
+    assert_episodes_intact(&reader);
+    let before: Vec<_> = (0..4).map(|e| reader.episode(e).unwrap()).collect();
+
+    // The next writer repairs the tail and says so; committed episodes are untouched.
+    {
+        let w = StoreWriter::open(&dir).unwrap();
+        let note = w.repair_note().expect("the repair is reported");
+        assert!(
+            note.contains("dropped") && note.contains("4 committed episodes"),
+            "{note}"
+        );
+    }
+    let out = byfeel()
+        .args([
+            "collect",
+            "--task",
+            "die-roll",
+            "--episodes",
+            "3",
+            "--robots",
+            "2",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let reader = StoreReader::open(&dir).unwrap();
+    assert_eq!(reader.num_episodes(), 7);
+    assert_eq!(reader.uncommitted_steps(), 0);
+    assert_episodes_intact(&reader);
+    for (e, old) in before.iter().enumerate() {
+        assert_eq!(
+            &reader.episode(e as u64).unwrap(),
+            old,
+            "episode {e} changed"
+        );
+    }
+
+    // And killed at arbitrary moments, without the pause: always openable, always whole.
+    for delay_ms in [150u64, 400, 900] {
+        let mut child = byfeel()
+            .args([
+                "collect",
+                "--task",
+                "die-roll",
+                "--episodes",
+                "200",
+                "--robots",
+                "2",
+                "--quiet",
+                "--out",
+            ])
+            .arg(&dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let reader = StoreReader::open(&dir).unwrap();
+        assert!(reader.num_episodes() >= 7);
+        assert_episodes_intact(&reader);
+        for (e, old) in before.iter().enumerate() {
+            assert_eq!(&reader.episode(e as u64).unwrap(), old);
+        }
+    }
+}
