@@ -17,8 +17,9 @@ Keyword arguments: ``obs_mode`` ("state", "image", "tactile", "goal"), ``width``
 from byfeel._native import __version__
 from byfeel.envs import ByfeelEnv, TASKS
 from byfeel.vector import ByfeelVectorEnv
+from byfeel.store import Store, collect
 
-__all__ = ["ByfeelEnv", "ByfeelVectorEnv", "TASKS", "__version__", "register_envs"]
+__all__ = ["ByfeelEnv", "ByfeelVectorEnv", "Store", "TASKS", "__version__", "collect", "register_envs"]
 
 
 def register_envs() -> None:

@@ -13,6 +13,8 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
+mod store;
+
 fn env_error(e: EnvError) -> PyErr {
     match e {
         EnvError::BadAction(m) => PyValueError::new_err(format!("invalid action: {m}")),
@@ -424,6 +426,8 @@ impl PyVecEnv {
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyEnv>()?;
     m.add_class::<PyVecEnv>()?;
+    m.add_class::<store::PyStore>()?;
+    m.add_function(wrap_pyfunction!(store::collect, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -1,0 +1,89 @@
+"""The experience store from Python: byfeel.Store and zarr-python read what Rust wrote."""
+
+import numpy as np
+import pytest
+
+import byfeel
+
+
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("store") / "door.zarr"
+    added = byfeel.collect("door-open", path, episodes=4, robots=2, max_episode_steps=6)
+    assert added == (4, 4 * 7)
+    return path
+
+
+def test_store_gives_episodes_as_numpy(store_path):
+    store = byfeel.Store(store_path)
+    assert len(store) == 4 and store.num_steps == 28
+    ep = store[1]
+    assert ep["camera"].shape == (7, 48, 48, 3) and ep["camera"].dtype == np.uint8
+    assert ep["tactile"].shape == (7, 48, 64, 3)
+    assert ep["action"].shape == (7, 3) and ep["action"].dtype == np.float32
+    assert ep["reward"].shape == (7,)
+    assert ep["is_first"][0] == 1 and ep["is_last"][-1] == 1
+    assert np.all(np.abs(ep["action"][:-1]) <= 1) and np.all(ep["action"][-1] == 0)
+    assert ep["robot"].shape == () and ep["seed"].dtype == np.uint64
+    fields = store.fields
+    assert fields["oracle"]["columns"][:3] == ["time", "gel_in_contact", "door_angle"]
+    assert fields["scene"]["kind"] == "episode"
+    assert "door.damping" in fields["scene"]["columns"]
+    np.testing.assert_array_equal(store[-1]["camera"], store[3]["camera"])
+    np.testing.assert_array_equal(store.read("camera", 7, 14), ep["camera"])
+    with pytest.raises(IndexError):
+        store[4]
+    with pytest.raises(KeyError):
+        store.read("nope", 0, 1)
+
+
+def test_zarr_python_reads_what_rust_wrote(store_path):
+    zarr = pytest.importorskip("zarr")
+    store = byfeel.Store(store_path)
+    root = zarr.open_group(str(store_path), mode="r")
+    assert root.attrs["task"] == "DoorOpen"
+    assert root.attrs["byfeel"]["format"] == 1
+    ends = root["episode_ends"][:]
+    np.testing.assert_array_equal(ends, store.episode_ends)
+    assert root["camera"].shape == (28, 48, 48, 3)
+    assert root["camera"].dtype == np.uint8
+    for e in range(len(store)):
+        ep = store[e]
+        start = 0 if e == 0 else int(ends[e - 1])
+        for name in ["camera", "tactile", "proprio", "action", "reward", "oracle", "goal_image"]:
+            np.testing.assert_array_equal(root[name][start : ends[e]], ep[name], err_msg=name)
+        np.testing.assert_array_equal(root["scene"][e], ep["scene"])
+    assert root["oracle"].attrs["columns"][2] == "door_angle"
+
+
+def test_weighted_sampling_from_python(store_path):
+    store = byfeel.Store(store_path)
+    w = np.zeros(store.num_steps)
+    w[[3, 10]] = [1.0, 3.0]
+    batch = store.sample(4000, ["camera", "action"], weights=w, seed=0)
+    assert batch["camera"].shape == (4000, 48, 48, 3)
+    assert set(np.unique(batch["index"])) == {3, 10}
+    share = np.mean(batch["index"] == 10)
+    assert 0.72 < share < 0.78, share
+    np.testing.assert_array_equal(batch["episode"], np.where(batch["index"] == 3, 0, 1))
+    cams = store.read("camera", 0, store.num_steps)
+    np.testing.assert_array_equal(batch["camera"], cams[batch["index"]])
+    again = store.sample(16, ["action"], seed=5)
+    np.testing.assert_array_equal(again["index"], store.sample(16, ["action"], seed=5)["index"])
+    with pytest.raises(ValueError, match="entries"):
+        store.sample(8, ["camera"], weights=np.ones(3))
+    with pytest.raises(ValueError, match="finite"):
+        store.sample(8, ["camera"], weights=np.full(store.num_steps, np.nan))
+
+
+def test_refresh_sees_appended_episodes(store_path, tmp_path):
+    path = tmp_path / "grow.zarr"
+    byfeel.collect("die-roll", path, episodes=1, robots=1, max_episode_steps=3)
+    store = byfeel.Store(path)
+    assert len(store) == 1
+    byfeel.collect("die-roll", path, episodes=2, robots=2, max_episode_steps=3)
+    assert store.refresh() == 2 and len(store) == 3
+    with pytest.raises(OSError, match="no byfeel store"):
+        byfeel.Store(tmp_path)
+    with pytest.raises(ValueError, match="task"):
+        byfeel.collect("juggle", tmp_path / "x.zarr")
