@@ -82,14 +82,16 @@ fn k_robots_collect_varied_episodes_and_export_a_movie() {
     );
     assert_episodes_intact(&reader);
     // Three robots, two episodes each.
-    let robots = reader.episode_field("robot").unwrap().as_u64().unwrap();
+    let robots = reader.episode_field("robot").unwrap();
+    let robots = robots.as_u64().unwrap();
     for k in 0..3 {
         assert_eq!(robots.iter().filter(|&&r| r == k).count(), 2, "{robots:?}");
     }
     // Every episode its own scene: cup mass and friction drawn anew.
     let scene = reader.schema().episode_field("scene").unwrap();
     let mass = scene.columns.iter().position(|c| c == "cup.mass").unwrap();
-    let values = reader.episode_field("scene").unwrap().as_f32().unwrap();
+    let values = reader.episode_field("scene").unwrap();
+    let values = values.as_f32().unwrap();
     let masses: Vec<f32> = values.chunks(scene.row_len()).map(|r| r[mass]).collect();
     let mut distinct = masses.clone();
     distinct.sort_by(f32::total_cmp);

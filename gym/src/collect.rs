@@ -6,13 +6,12 @@
 //! `is_last` set, a zero action and reward 0.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Instant;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rayon::prelude::*;
 
 use crate::store::{Column, EpisodeBuffer, Field, Schema, StoreError, StoreOptions, StoreWriter};
 use crate::{
@@ -86,7 +85,7 @@ pub enum CollectError {
 }
 
 /// The fields collection records for `task` (camera, tactile, proprioception, action, reward,
-/// RLDS flags, goal, oracle state; per episode the robot, seed and drawn scene).
+/// RLDS flags, goal, oracle state; per episode the robot, seed, goal picture and drawn scene).
 pub fn collect_schema(task: Task, image_size: (u32, u32)) -> Result<Schema, CollectError> {
     let (w, h) = (image_size.0 as usize, image_size.1 as usize);
     let mut env = TaskEnv::new(episode_config(task, image_size, None))?;
@@ -126,10 +125,10 @@ pub fn collect_schema(task: Task, image_size: (u32, u32)) -> Result<Schema, Coll
         .step(Field::u8("is_last", &[]))
         .step(Field::u8("is_terminal", &[]))
         .step(Field::f32("goal", &[goal_len]))
-        .step(Field::u8("goal_image", &goal_image))
         .step(Field::f32("oracle", &[oracle.len()]).with_columns(&oracle))
         .episode(Field::u64("robot", &[]))
-        .episode(Field::u64("seed", &[]));
+        .episode(Field::u64("seed", &[]))
+        .episode(Field::u8("goal_image", &goal_image));
     if !scene.is_empty() {
         schema = schema.episode(Field::f32("scene", &[scene.len()]).with_columns(&scene));
     }
@@ -194,7 +193,6 @@ struct Sensed {
     tactile: Vec<u8>,
     proprio: Vec<f32>,
     goal: Vec<f32>,
-    goal_image: Vec<u8>,
     oracle: Vec<f32>,
 }
 
@@ -224,7 +222,6 @@ impl Worker {
                 .ok_or_else(|| CollectError::Config(format!("the env gave no {key}")))
         };
         let seen = image("image_observation")?;
-        let goal_image = image("image_desired_goal")?;
         let (camera, tactile) = if self.env.observes_gel() {
             (self.env.camera_image()?, seen)
         } else {
@@ -242,7 +239,6 @@ impl Worker {
             tactile,
             proprio,
             goal: self.env.goal().unwrap_or_default().to_vec(),
-            goal_image,
             oracle: oracle_row(task, &self.env.oracle()),
         })
     }
@@ -265,7 +261,6 @@ impl Worker {
             ("is_last", flag(flags[1])),
             ("is_terminal", flag(flags[2])),
             ("goal", Column::F32(s.goal)),
-            ("goal_image", Column::U8(s.goal_image)),
             ("oracle", Column::F32(s.oracle)),
         ])?;
         Ok(())
@@ -277,6 +272,14 @@ impl Worker {
         self.episode.clear();
         self.rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5EED_AC71_0000_0000);
         let (obs, _) = self.env.reset(Some(seed), &ResetOptions::default())?;
+        // The goal holds for the whole episode: its picture is kept once.
+        let goal_image = obs
+            .get("image_desired_goal")
+            .and_then(|a| a.as_u8())
+            .map(<[u8]>::to_vec)
+            .ok_or_else(|| CollectError::Config("the env gave no goal image".into()))?;
+        self.episode
+            .set_episode("goal_image", Column::U8(goal_image))?;
         self.last = Some(obs);
         self.episode
             .set_episode("robot", Column::U64(vec![self.index]))?;
@@ -366,6 +369,7 @@ pub fn collect(
     // The writer compresses and writes on its own thread while the robots step.
     let (send, receive) = mpsc::sync_channel::<EpisodeBuffer>(2 * robots);
     let clock = Instant::now();
+    let stop = AtomicBool::new(false);
     std::thread::scope(|scope| -> Result<CollectProgress, CollectError> {
         let writing = scope.spawn(move || -> Result<CollectProgress, CollectError> {
             for episode in receive {
@@ -381,31 +385,45 @@ pub fn collect(
             progress.seconds = clock.elapsed().as_secs_f64();
             Ok(progress)
         });
-        let mut active: Vec<&mut Worker> = workers.iter_mut().collect();
-        let mut writer_failed = false;
-        while !active.is_empty() && !writer_failed {
-            let finished: Vec<Result<Option<EpisodeBuffer>, CollectError>> =
-                active.par_iter_mut().map(|w| w.step(config.task)).collect();
-            let mut still = Vec::with_capacity(active.len());
-            for (w, f) in active.into_iter().zip(finished) {
-                match f? {
-                    None => still.push(w),
-                    Some(episode) => {
+        // Each robot runs on its own thread, never waiting for the others: a robot delayed
+        // (by the writer, by a longer episode) holds up no one else.
+        let robots: Vec<_> = workers
+            .iter_mut()
+            .map(|w| {
+                let (send, started, stop) = (send.clone(), &started, &stop);
+                let episode_seed = &episode_seed;
+                scope.spawn(move || -> Result<(), CollectError> {
+                    while !stop.load(Ordering::Relaxed) {
+                        let Some(episode) = w.step(config.task).inspect_err(|_| {
+                            stop.store(true, Ordering::Relaxed);
+                        })?
+                        else {
+                            continue;
+                        };
                         if send.send(episode).is_err() {
-                            writer_failed = true; // its error is reported below
-                            break;
+                            return Ok(()); // the writer failed: its error is reported
                         }
                         let n = started.fetch_add(1, Ordering::Relaxed);
-                        if n < config.episodes {
-                            w.begin(episode_seed(n as u64))?;
-                            still.push(w);
+                        if n >= config.episodes {
+                            return Ok(());
                         }
+                        w.begin(episode_seed(n as u64))?;
                     }
-                }
-            }
-            active = still;
-        }
+                    Ok(())
+                })
+            })
+            .collect();
         drop(send);
-        writing.join().expect("the store writer panicked")
+        let mut failed = None;
+        for robot in robots {
+            if let Err(e) = robot.join().expect("a robot thread panicked") {
+                failed.get_or_insert(e);
+            }
+        }
+        let written = writing.join().expect("the store writer panicked");
+        match failed {
+            Some(e) => Err(e),
+            None => written,
+        }
     })
 }

@@ -25,6 +25,7 @@ def test_store_gives_episodes_as_numpy(store_path):
     assert ep["is_first"][0] == 1 and ep["is_last"][-1] == 1
     assert np.all(np.abs(ep["action"][:-1]) <= 1) and np.all(ep["action"][-1] == 0)
     assert ep["robot"].shape == () and ep["seed"].dtype == np.uint64
+    assert ep["goal_image"].shape == (48, 48, 3)
     fields = store.fields
     assert fields["oracle"]["columns"][:3] == ["time", "gel_in_contact", "door_angle"]
     assert fields["scene"]["kind"] == "episode"
@@ -50,9 +51,10 @@ def test_zarr_python_reads_what_rust_wrote(store_path):
     for e in range(len(store)):
         ep = store[e]
         start = 0 if e == 0 else int(ends[e - 1])
-        for name in ["camera", "tactile", "proprio", "action", "reward", "oracle", "goal_image"]:
+        for name in ["camera", "tactile", "proprio", "action", "reward", "oracle", "goal"]:
             np.testing.assert_array_equal(root[name][start : ends[e]], ep[name], err_msg=name)
-        np.testing.assert_array_equal(root["scene"][e], ep["scene"])
+        for name in ["scene", "goal_image", "seed"]:
+            np.testing.assert_array_equal(root[name][e], ep[name], err_msg=name)
     assert root["oracle"].attrs["columns"][2] == "door_angle"
 
 

@@ -27,6 +27,10 @@ pub struct StoreBenchArgs {
     /// Reader cache in MiB (keep it well under the store's decoded size).
     #[arg(long, default_value_t = 64)]
     pub cache_mib: usize,
+    /// Chunk size the big store aims at, KiB of uncompressed data (the store's default if
+    /// unset).
+    #[arg(long)]
+    pub chunk_kib: Option<usize>,
     /// Episodes for the collection-slowdown runs.
     #[arg(long, default_value_t = 8)]
     pub collect_episodes: usize,
@@ -89,22 +93,25 @@ pub fn run(args: StoreBenchArgs) -> Result<(), Error> {
     };
 
     // 1. Collection with and without writing: what the store costs the robots.
-    say("collecting (writing discarded, then written)…");
-    let mut config = CollectConfig::new(
-        Task::DoorOpen,
-        args.collect_episodes,
-        args.robots,
-        temp.join("collected.zarr"),
-    );
-    config.write = false;
-    let dry = collect(&config, |_| {})?;
-    config.write = true;
-    let wet = collect(&config, |_| {})?;
-    let dry_rate = dry.steps as f64 / dry.seconds;
-    let wet_rate = wet.steps as f64 / wet.seconds;
+    say("collecting: writing discarded and written, alternately, 3 times each…");
+    let mut dry_rates = Vec::new();
+    let mut wet_rates = Vec::new();
+    for round in 0..3 {
+        let out = temp.join(format!("collected-{round}.zarr"));
+        let mut config =
+            CollectConfig::new(Task::DoorOpen, args.collect_episodes, args.robots, &out);
+        config.seed = round;
+        config.write = false;
+        let dry = collect(&config, |_| {})?;
+        config.write = true;
+        let wet = collect(&config, |_| {})?;
+        dry_rates.push(dry.steps as f64 / dry.seconds);
+        wet_rates.push(wet.steps as f64 / wet.seconds);
+    }
+    let (dry_rate, wet_rate) = (median(dry_rates.clone()), median(wet_rates.clone()));
 
     // 2. Writing a big store from the collected frames.
-    let source = StoreReader::open(temp.join("collected.zarr"))?;
+    let source = StoreReader::open(temp.join("collected-0.zarr"))?;
     let schema = source.schema().clone();
     let episodes: Vec<EpisodeBuffer> = (0..source.num_episodes())
         .map(|e| EpisodeBuffer::from_columns(&schema, &source.episode(e)?))
@@ -117,7 +124,12 @@ pub fn run(args: StoreBenchArgs) -> Result<(), Error> {
         .sum();
     say(&format!("writing {} steps…", args.steps));
     let big = temp.join("big.zarr");
-    let mut writer = StoreWriter::create(&big, schema.clone(), StoreOptions::default())?;
+    let mut options = StoreOptions::default();
+    if let Some(k) = args.chunk_kib {
+        options.chunk_bytes = k << 10;
+    }
+    let chunk_bytes = options.chunk_bytes;
+    let mut writer = StoreWriter::create(&big, schema.clone(), options)?;
     let t0 = Instant::now();
     let mut i = 0;
     while writer.num_steps() < args.steps {
@@ -146,7 +158,10 @@ pub fn run(args: StoreBenchArgs) -> Result<(), Error> {
         .collect();
     let weighted = StepSampler::weighted(&weights)?;
     let mut time = |sampler: &StepSampler| -> Result<f64, Error> {
-        reader.sample(&fields, args.batch, sampler, &mut rng)?; // warm-up
+        for _ in 0..3 {
+            // Warm-up: shard files opened, their indexes read.
+            reader.sample(&fields, args.batch, sampler, &mut rng)?;
+        }
         let mut ts = Vec::new();
         for _ in 0..15 {
             let t = Instant::now();
@@ -168,6 +183,8 @@ pub fn run(args: StoreBenchArgs) -> Result<(), Error> {
             "task": "DoorOpen", "robots": args.robots, "episodes": args.collect_episodes,
             "steps_per_s_without_writing": dry_rate,
             "steps_per_s_writing": wet_rate,
+            "runs_without_writing": dry_rates,
+            "runs_writing": wet_rates,
             "slowdown": 1.0 - wet_rate / dry_rate,
         },
         "write": {
@@ -177,6 +194,7 @@ pub fn run(args: StoreBenchArgs) -> Result<(), Error> {
             "frame_bytes_raw": frame_bytes,
             "bytes_per_step_on_disk": disk as f64 / written as f64,
             "compression": raw / disk as f64,
+            "chunk_bytes": chunk_bytes,
         },
         "sample": {
             "batch": args.batch,

@@ -9,7 +9,8 @@
 //! | `episode_ends` | `[E]` uint64 | where each episode ends: episode e is steps `episode_ends[e-1]..episode_ends[e]` |
 //!
 //! Chunks run along time and are compressed with zstd (with a checksum, so a damaged chunk is
-//! reported, never returned). The group's `byfeel` attribute names every field, its dtype,
+//! reported, never returned). Image fields are sharded: one compressed step per inner chunk,
+//! many steps per shard file, so random batches decode only the frames they draw. The group's `byfeel` attribute names every field, its dtype,
 //! per-step shape and column names.
 //!
 //! **Commit protocol.** [`StoreWriter::append_episode`] writes an episode's chunks, then each
@@ -48,13 +49,14 @@ mod cache;
 mod reader;
 mod sampler;
 mod schema;
+mod shard_reader;
 mod writer;
 
 pub use buffer::EpisodeBuffer;
 pub use reader::{Batch, ReaderOptions, StoreReader};
 pub use sampler::StepSampler;
 pub use schema::{Column, Field, FieldDtype, Schema};
-pub use writer::{StoreOptions, StoreWriter};
+pub use writer::{SHARD_ROW_BYTES, StoreOptions, StoreWriter};
 
 use std::path::PathBuf;
 

@@ -7,10 +7,14 @@ use std::sync::{Arc, Mutex};
 
 use rand::Rng;
 use rayon::prelude::*;
-use zarrs::array::Array;
-use zarrs::filesystem::FilesystemStore;
+use zarrs::array::{
+    Array, ArrayBytes, ArrayShardedExt, ArrayShardedReadableExt, ArrayShardedReadableExtCache,
+    CodecOptions,
+};
+use zarrs::filesystem::{FilesystemStore, FilesystemStoreOptions};
 
 use super::cache::{Cached, ChunkCache};
+use super::shard_reader::ShardReader;
 use super::writer::{read_ends, read_schema};
 use super::{Column, EPISODE_ENDS, FieldDtype, Schema, StepSampler, StoreError, zarr_err};
 
@@ -47,14 +51,75 @@ impl Batch {
     }
 }
 
+/// A sharded field's fast path: shards that are complete never change, so their files stay
+/// open and their indexes are kept.
+struct Sharded {
+    array: Array<Storage>,
+    index: ArrayShardedReadableExtCache,
+    shard_rows: u64,
+    /// byfeel's own shard layout, read without zarrs (see `shard_reader`).
+    fast: Option<ShardReader>,
+}
+
+/// True if the array is sharded with inner codecs `bytes` (little-endian) then `zstd`.
+fn inner_is_plain_zstd(array: &Array<Storage>) -> bool {
+    let Ok(meta) = serde_json::to_value(array.metadata()) else {
+        return false;
+    };
+    let codecs = &meta["codecs"];
+    let inner = &codecs[0]["configuration"]["codecs"];
+    let names: Vec<&str> = inner
+        .as_array()
+        .map(|v| v.iter().filter_map(|c| c["name"].as_str()).collect())
+        .unwrap_or_default();
+    let endian = inner[0]["configuration"]["endian"]
+        .as_str()
+        .unwrap_or("little");
+    let config = &codecs[0]["configuration"];
+    let index: Vec<&str> = config["index_codecs"]
+        .as_array()
+        .map(|v| v.iter().filter_map(|c| c["name"].as_str()).collect())
+        .unwrap_or_default();
+    codecs.as_array().is_some_and(|c| c.len() == 1)
+        && codecs[0]["name"] == "sharding_indexed"
+        && names == ["bytes", "zstd"]
+        && endian == "little"
+        && index == ["bytes", "crc32c"]
+        && config["index_location"].as_str().unwrap_or("end") == "end"
+        && meta["chunk_key_encoding"]["name"] == "default"
+}
+
+/// Shard indexes kept before the index cache starts over (about 1 KiB each).
+const MAX_SHARD_INDEXES: usize = 4096;
+
+/// Shard files a reader keeps open: a quarter of the process's open-file limit, at most 4096.
+fn open_files_to_keep() -> usize {
+    let limit = std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Max open files"))
+                .and_then(|l| l.split_whitespace().nth(3)?.parse::<usize>().ok())
+        })
+        .unwrap_or(1024);
+    (limit / 4).clamp(16, 4096)
+}
+
 /// A read-only view of a store; takes no lock, so it may share the store with its writer.
 pub struct StoreReader {
     root: PathBuf,
+    /// Opens every file afresh: the writer replaces files that are still growing.
     storage: Arc<Storage>,
+    /// Keeps files open: only for shards that are complete.
+    handles: Arc<Storage>,
     schema: Schema,
     steps: Vec<Array<Storage>>,
+    sharded: Vec<Option<Sharded>>,
+    /// Rows per cached unit: a chunk's rows, or 1 for sharded fields.
     rows_per_chunk: Vec<u64>,
-    episode_rows: Vec<Column>,
+    /// Small episode fields, all rows in memory; large ones (pictures) are read on demand.
+    episode_rows: Vec<Option<Column>>,
+    episode_arrays: Vec<Array<Storage>>,
     ends: Vec<u64>,
     uncommitted: u64,
     cache: Mutex<ChunkCache>,
@@ -74,13 +139,20 @@ impl StoreReader {
             });
         }
         let storage = Arc::new(FilesystemStore::new(&root).map_err(zarr_err)?);
+        let mut keep_open = FilesystemStoreOptions::default();
+        keep_open.file_handle_cache_size(open_files_to_keep());
+        let handles =
+            Arc::new(FilesystemStore::new_with_options(&root, keep_open).map_err(zarr_err)?);
         let schema = read_schema(&root, storage.clone())?;
         let mut reader = Self {
             root,
             storage,
+            handles,
             rows_per_chunk: Vec::new(),
             steps: Vec::new(),
+            sharded: Vec::new(),
             episode_rows: Vec::new(),
+            episode_arrays: Vec::new(),
             ends: Vec::new(),
             uncommitted: 0,
             cache: Mutex::new(ChunkCache::new(options.cache_bytes)),
@@ -98,6 +170,7 @@ impl StoreReader {
         let e = ends.len() as u64;
         let mut steps = Vec::with_capacity(self.schema.steps.len());
         let mut rows_per_chunk = Vec::new();
+        let mut sharded = Vec::new();
         let mut uncommitted = 0;
         for f in &self.schema.steps {
             let array = self.open_array(&f.name)?;
@@ -109,15 +182,51 @@ impl StoreReader {
                 )));
             }
             uncommitted = uncommitted.max(len - t);
-            rows_per_chunk.push(
-                array
-                    .chunk_shape(&vec![0; array.dimensionality()])
-                    .map_err(zarr_err)?[0]
-                    .get(),
-            );
+            let chunk_rows = array
+                .chunk_shape(&vec![0; array.dimensionality()])
+                .map_err(zarr_err)?[0]
+                .get();
+            if array.is_sharded() && array.subchunk_shape().is_some_and(|s| s[0].get() == 1) {
+                let fast = Array::open(self.handles.clone(), &format!("/{}", f.name))
+                    .map_err(|e| self.corrupt(format!("array {}: {e}", f.name)))?;
+                let reader = inner_is_plain_zstd(&fast).then(|| {
+                    let (root, dims) = (self.root.clone(), array.dimensionality());
+                    let sep = if serde_json::to_value(array.metadata()).ok().and_then(|m| {
+                        m["chunk_key_encoding"]["configuration"]["separator"]
+                            .as_str()
+                            .map(String::from)
+                    }) == Some(".".into())
+                    {
+                        "."
+                    } else {
+                        "/"
+                    };
+                    let name = f.name.clone();
+                    let path = move |s: u64| {
+                        let mut key = format!("c{sep}{s}");
+                        for _ in 1..dims {
+                            key.push_str(sep);
+                            key.push('0');
+                        }
+                        root.join(&name).join(key)
+                    };
+                    ShardReader::new(path, chunk_rows, f.row_bytes(), open_files_to_keep())
+                });
+                sharded.push(Some(Sharded {
+                    index: ArrayShardedReadableExtCache::new(&fast),
+                    fast: reader,
+                    array: fast,
+                    shard_rows: chunk_rows,
+                }));
+                rows_per_chunk.push(1);
+            } else {
+                sharded.push(None);
+                rows_per_chunk.push(chunk_rows);
+            }
             steps.push(array);
         }
         let mut episode_rows = Vec::new();
+        let mut episode_arrays = Vec::new();
         for f in &self.schema.episodes {
             let array = self.open_array(&f.name)?;
             if array.shape()[0] < e {
@@ -127,12 +236,19 @@ impl StoreReader {
                     array.shape()[0]
                 )));
             }
-            episode_rows.push(read_rows(&array, f.dtype, 0..e).map_err(|err| self.corrupt(err))?);
+            episode_rows.push(if f.row_bytes() < super::SHARD_ROW_BYTES {
+                Some(read_rows(&array, f.dtype, 0..e).map_err(|err| self.corrupt(err))?)
+            } else {
+                None
+            });
+            episode_arrays.push(array);
         }
         let new = e.saturating_sub(self.ends.len() as u64);
         self.steps = steps;
+        self.sharded = sharded;
         self.rows_per_chunk = rows_per_chunk;
         self.episode_rows = episode_rows;
+        self.episode_arrays = episode_arrays;
         self.ends = ends;
         self.uncommitted = uncommitted;
         Ok(new)
@@ -201,21 +317,35 @@ impl StoreReader {
         for f in &self.schema.steps {
             out.push((f.name.clone(), self.read_steps(&f.name, range.clone())?));
         }
-        for (f, rows) in self.schema.episodes.iter().zip(&self.episode_rows) {
+        for (i, f) in self.schema.episodes.iter().enumerate() {
             let n = f.row_len();
-            out.push((f.name.clone(), rows.slice(e as usize * n, n)));
+            let row = match &self.episode_rows[i] {
+                Some(rows) => rows.slice(e as usize * n, n),
+                None => read_rows(&self.episode_arrays[i], f.dtype, e..e + 1)
+                    .map_err(|err| self.corrupt(err))?,
+            };
+            out.push((f.name.clone(), row));
         }
         Ok(out)
     }
 
     /// Every committed row of an episode field.
-    pub fn episode_field(&self, name: &str) -> Result<&Column, StoreError> {
-        self.schema
+    pub fn episode_field(&self, name: &str) -> Result<Column, StoreError> {
+        let i = self
+            .schema
             .episodes
             .iter()
             .position(|f| f.name == name)
-            .map(|i| &self.episode_rows[i])
-            .ok_or_else(|| StoreError::BadRequest(format!("no episode field {name:?}")))
+            .ok_or_else(|| StoreError::BadRequest(format!("no episode field {name:?}")))?;
+        match &self.episode_rows[i] {
+            Some(rows) => Ok(rows.clone()),
+            None => read_rows(
+                &self.episode_arrays[i],
+                self.schema.episodes[i].dtype,
+                0..self.num_episodes(),
+            )
+            .map_err(|err| self.corrupt(err)),
+        }
     }
 
     /// Consecutive steps of one field, straight from disk (not cached).
@@ -258,6 +388,14 @@ impl StoreReader {
             )));
         }
         let field = &self.schema.steps[fi];
+        if let Some(Sharded {
+            fast: Some(fast),
+            shard_rows,
+            ..
+        }) = &self.sharded[fi]
+        {
+            return self.gather_fast(fi, fast, *shard_rows, indices, t);
+        }
         let row = field.row_len();
         let rows = self.rows_per_chunk[fi];
         let mut out = zeros(field.dtype, indices.len() * row);
@@ -288,6 +426,35 @@ impl StoreReader {
         Ok(out)
     }
 
+    /// Steps of complete shards are decoded straight into the batch, in parallel; steps of
+    /// the last, growing shard go through the cache.
+    fn gather_fast(
+        &self,
+        fi: usize,
+        fast: &ShardReader,
+        shard_rows: u64,
+        indices: &[u64],
+        t: u64,
+    ) -> Result<Column, StoreError> {
+        let field = &self.schema.steps[fi];
+        let bytes = field.row_bytes();
+        let complete = t / shard_rows * shard_rows;
+        let mut raw = vec![0u8; indices.len() * bytes];
+        raw.par_chunks_mut(bytes)
+            .zip(indices.par_iter())
+            .try_for_each(|(out, &i)| {
+                if i < complete {
+                    fast.read(i, out)
+                        .map_err(|e| self.corrupt(format!("{} step {i}: {e}", field.name)))
+                } else {
+                    let column = self.chunk(fi, i, t)?;
+                    out.copy_from_slice(&column.to_bytes());
+                    Ok(())
+                }
+            })?;
+        Ok(Column::from_bytes_owned(field.dtype, raw))
+    }
+
     fn chunk(&self, fi: usize, c: u64, t: u64) -> Result<Arc<Column>, StoreError> {
         let rows = self.rows_per_chunk[fi];
         let valid = rows.min(t - c * rows);
@@ -298,24 +465,68 @@ impl StoreReader {
         }
         let array = &self.steps[fi];
         let mut indices = vec![0u64; array.dimensionality()];
-        indices[0] = c;
-        let column = Arc::new(
-            match self.schema.steps[fi].dtype {
-                FieldDtype::U8 => array.retrieve_chunk::<Vec<u8>>(&indices).map(Column::U8),
-                FieldDtype::F32 => array.retrieve_chunk::<Vec<f32>>(&indices).map(Column::F32),
-                FieldDtype::U64 => array.retrieve_chunk::<Vec<u64>>(&indices).map(Column::U64),
-            }
-            .map_err(|e| self.corrupt(format!("{} chunk {c}: {e}", self.schema.steps[fi].name)))?,
-        );
-        self.cache.lock().unwrap().insert(
-            fi,
-            c,
-            Cached {
+        // Chunks are decoded in parallel already: one thread each.
+        let one = CodecOptions::default().with_concurrent_target(1);
+        let dtype = self.schema.steps[fi].dtype;
+        let name = &self.schema.steps[fi].name;
+        let keep = |column: &Arc<Column>, unit: u64, valid_rows: u64| {
+            let cached = Cached {
                 column: column.clone(),
-                valid_rows: valid,
-            },
-        );
-        Ok(column)
+                valid_rows,
+            };
+            self.cache.lock().unwrap().insert(fi, unit, cached);
+        };
+        let Some(sharded) = &self.sharded[fi] else {
+            indices[0] = c;
+            let column = Arc::new(
+                decode(dtype, array.retrieve_chunk_opt(&indices, &one))
+                    .map_err(|e| self.corrupt(format!("{name} chunk {c}: {e}")))?,
+            );
+            keep(&column, c, valid);
+            return Ok(column);
+        };
+        // Sharded: c is a step.
+        let shard = c / sharded.shard_rows;
+        let start = shard * sharded.shard_rows;
+        if start + sharded.shard_rows <= t {
+            // A complete shard never changes: read just this step through its kept index.
+            if sharded.index.len() > MAX_SHARD_INDEXES {
+                sharded.index.clear();
+            }
+            indices[0] = c;
+            let field = &self.schema.steps[fi];
+            let column = if let Some(fast) = &sharded.fast {
+                let mut raw = vec![0u8; field.row_bytes()];
+                fast.read(c, &mut raw)
+                    .map(|_| Column::from_bytes(dtype, &raw))
+            } else {
+                decode(
+                    dtype,
+                    sharded
+                        .array
+                        .retrieve_subchunk_opt(&sharded.index, &indices, &one),
+                )
+            };
+            let column =
+                Arc::new(column.map_err(|e| self.corrupt(format!("{name} step {c}: {e}")))?);
+            keep(&column, c, 1);
+            return Ok(column);
+        }
+        // The last shard may be replaced while we read: read it whole, in one go, and keep its
+        // committed steps.
+        indices[0] = shard;
+        let whole = decode(dtype, array.retrieve_chunk_opt(&indices, &one))
+            .map_err(|e| self.corrupt(format!("{name} shard {shard}: {e}")))?;
+        let row = self.schema.steps[fi].row_len();
+        let mut wanted = None;
+        for step in start..t.min(start + sharded.shard_rows) {
+            let column = Arc::new(whole.slice((step - start) as usize * row, row));
+            keep(&column, step, 1);
+            if step == c {
+                wanted = Some(column);
+            }
+        }
+        Ok(wanted.expect("c is a committed step of this shard"))
     }
 
     /// Bytes of decoded chunks held in memory now.
@@ -376,6 +587,16 @@ fn read_rows(
             .map(Column::U64),
     }
     .map_err(|e| format!("{}: {e}", array.path()))
+}
+
+/// A zarrs retrieval as a column of the field's element type.
+fn decode(
+    dtype: FieldDtype,
+    bytes: Result<ArrayBytes<'static>, zarrs::array::ArrayError>,
+) -> Result<Column, String> {
+    let bytes = bytes.map_err(|e| e.to_string())?;
+    let raw = bytes.into_fixed().map_err(|e| e.to_string())?;
+    Ok(Column::from_bytes(dtype, &raw))
 }
 
 fn zeros(dtype: FieldDtype, len: usize) -> Column {

@@ -212,6 +212,14 @@ impl Column {
         }
     }
 
+    /// Like [`from_bytes`](Self::from_bytes), without copying bytes.
+    pub fn from_bytes_owned(dtype: FieldDtype, bytes: Vec<u8>) -> Self {
+        match dtype {
+            FieldDtype::U8 => Column::U8(bytes),
+            _ => Self::from_bytes(dtype, &bytes),
+        }
+    }
+
     pub fn from_bytes(dtype: FieldDtype, bytes: &[u8]) -> Self {
         match dtype {
             FieldDtype::U8 => Column::U8(bytes.to_vec()),

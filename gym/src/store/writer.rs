@@ -18,11 +18,15 @@ use super::{
 type Storage = AtomicFilesystemStore;
 
 /// How a new store lays out its chunks.
+///
+/// Small per-step fields (actions, rewards, proprioception) are chunked along time, many steps
+/// to a chunk. Image-sized fields (a step of at least [`SHARD_ROW_BYTES`]) are sharded: each
+/// step is compressed on its own inside a shard file of many steps, so a training batch reads
+/// and decodes just the frames it draws, while the number of files stays small.
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
-    /// Uncompressed bytes a chunk aims at; steps per chunk is this over a step's bytes,
-    /// rounded down to a power of two. Smaller chunks make random reads cheaper and compress a
-    /// little worse.
+    /// Uncompressed bytes a chunk (or shard) aims at; steps per chunk is this over a step's
+    /// bytes, rounded down to a power of two.
     pub chunk_bytes: usize,
     /// zstd level (1 fastest … 22 smallest).
     pub zstd_level: i32,
@@ -33,7 +37,7 @@ pub struct StoreOptions {
 impl Default for StoreOptions {
     fn default() -> Self {
         Self {
-            chunk_bytes: 64 << 10,
+            chunk_bytes: 1 << 20,
             zstd_level: 3,
             attributes: Default::default(),
         }
@@ -84,9 +88,8 @@ impl StoreWriter {
             serde_json::json!({ "format": FORMAT_VERSION, "schema": schema }),
         );
         let build = |field: &Field, kind: &str| -> Result<Array<Storage>, StoreError> {
-            let rows = (options.chunk_bytes / field.row_bytes()).max(1);
-            let rows = (1u64 << rows.ilog2()).min(1 << 16);
-            new_array(&storage, field, kind, rows, options.zstd_level)
+            let layout = Layout::for_field(field, kind, &options);
+            new_array(&storage, field, kind, layout, options.zstd_level)
         };
         let steps = schema
             .steps
@@ -99,7 +102,13 @@ impl StoreWriter {
             .map(|f| build(f, "episode"))
             .collect::<Result<Vec<_>, _>>()?;
         let ends_field = Field::u64(EPISODE_ENDS, &[]);
-        let ends = new_array(&storage, &ends_field, "index", 4096, options.zstd_level)?;
+        let ends = new_array(
+            &storage,
+            &ends_field,
+            "index",
+            Layout::Chunked(4096),
+            options.zstd_level,
+        )?;
         // The group last: a directory without it is not a store yet.
         let mut group = GroupBuilder::new()
             .build(storage.clone(), "/")
@@ -404,16 +413,41 @@ pub(crate) fn read_ends<S: ?Sized + zarrs::storage::ReadableStorageTraits + 'sta
     Ok(values)
 }
 
+/// Steps of at least this many bytes are stored one compressed step per inner chunk.
+pub const SHARD_ROW_BYTES: usize = 1024;
+
+/// How one array is cut along time.
+#[derive(Debug, Clone, Copy)]
+enum Layout {
+    /// Rows per chunk.
+    Chunked(u64),
+    /// Rows per shard, one row per inner chunk.
+    Sharded(u64),
+}
+
+impl Layout {
+    fn for_field(field: &Field, kind: &str, options: &StoreOptions) -> Self {
+        let rows = (options.chunk_bytes / field.row_bytes()).max(1);
+        let rows = (1u64 << rows.ilog2()).min(1 << 16);
+        if kind == "step" && field.row_bytes() >= SHARD_ROW_BYTES && rows > 1 {
+            Layout::Sharded(rows)
+        } else {
+            Layout::Chunked(rows)
+        }
+    }
+}
+
 fn new_array(
     storage: &Arc<Storage>,
     field: &Field,
     kind: &str,
-    rows_per_chunk: u64,
+    layout: Layout,
     level: i32,
 ) -> Result<Array<Storage>, StoreError> {
     let mut shape = vec![0u64];
     shape.extend(field.shape.iter().map(|&d| d as u64));
-    let mut chunk = vec![rows_per_chunk];
+    let (Layout::Chunked(rows) | Layout::Sharded(rows)) = layout;
+    let mut chunk = vec![rows];
     chunk.extend(field.shape.iter().map(|&d| d as u64));
     let mut builder = match field.dtype {
         FieldDtype::U8 => ArrayBuilder::new(shape, chunk, data_type::uint8(), 0u8),
@@ -425,6 +459,11 @@ fn new_array(
     builder
         .bytes_to_bytes_codecs(vec![Arc::new(ZstdCodec::new(level, true))])
         .dimension_names(Some(dims));
+    if let Layout::Sharded(_) = layout {
+        let mut inner = vec![1u64];
+        inner.extend(field.shape.iter().map(|&d| d as u64));
+        builder.subchunk_shape(inner);
+    }
     let mut attributes = serde_json::Map::new();
     attributes.insert("kind".into(), kind.into());
     if !field.columns.is_empty() {
