@@ -329,3 +329,60 @@ fn a_reader_only_sees_committed_steps_while_a_writer_appends() {
     let total = writer.join().unwrap();
     assert_eq!(reader.num_steps(), total);
 }
+
+#[test]
+fn sampled_frames_equal_the_frames_written() {
+    // Frames big enough to be sharded, four to a shard: most batches mix complete shards (read
+    // by byfeel's own shard reader) and the last, growing one (read through zarrs).
+    let dir = temp("sharded");
+    let schema = Schema::new()
+        .step(Field::u8("frame", &[32, 32, 3]))
+        .step(Field::u64("t", &[]));
+    let options = StoreOptions {
+        chunk_bytes: 4 * 32 * 32 * 3,
+        ..Default::default()
+    };
+    let mut w = StoreWriter::create(&dir, schema.clone(), options).unwrap();
+    let frame = |t: u64| -> Vec<u8> { (0..3072u64).map(|k| ((k * 7 + t * 13) % 251) as u8).collect() };
+    let mut t = 0;
+    let mut reader: Option<StoreReader> = None;
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    for (e, len) in [5u64, 3, 9, 1, 6].into_iter().enumerate() {
+        let mut ep = EpisodeBuffer::new(&schema);
+        for i in t..t + len {
+            ep.push_step(&[("frame", Column::U8(frame(i))), ("t", Column::U64(vec![i]))])
+                .unwrap();
+        }
+        w.append_episode(&ep).unwrap();
+        t += len;
+        let r = reader.get_or_insert_with(|| StoreReader::open(&dir).unwrap());
+        r.refresh().unwrap();
+        assert_eq!(r.num_episodes(), e as u64 + 1);
+        let sampler = StepSampler::uniform(t);
+        let batch = r.sample(&["frame", "t"], 50, &sampler, &mut rng).unwrap();
+        let frames = batch.get("frame").unwrap().as_u8().unwrap();
+        for (k, &i) in batch.indices.iter().enumerate() {
+            assert_eq!(&frames[k * 3072..(k + 1) * 3072], frame(i).as_slice(), "step {i}");
+        }
+    }
+    let r = reader.unwrap();
+    let all = r.read_steps("frame", 0..t).unwrap();
+    let gathered = r.gather("frame", &(0..t).rev().collect::<Vec<_>>()).unwrap();
+    let n = t as usize;
+    for i in 0..n {
+        let want = &all.as_u8().unwrap()[i * 3072..(i + 1) * 3072];
+        let got = &gathered.as_u8().unwrap()[(n - 1 - i) * 3072..(n - i) * 3072];
+        assert_eq!(want, got, "step {i}");
+    }
+
+    // A damaged shard index is reported, not trusted.
+    drop(w);
+    let shard = dir.join("frame/c/0/0/0/0");
+    let mut bytes = std::fs::read(&shard).unwrap();
+    let last = bytes.len() - 10;
+    bytes[last] ^= 0x55;
+    std::fs::write(&shard, bytes).unwrap();
+    let r = StoreReader::open(&dir).unwrap();
+    let err = r.gather("frame", &[1]).err().expect("damage must be detected");
+    assert!(err.to_string().contains("frame"), "{err}");
+}
