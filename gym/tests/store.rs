@@ -343,7 +343,11 @@ fn sampled_frames_equal_the_frames_written() {
         ..Default::default()
     };
     let mut w = StoreWriter::create(&dir, schema.clone(), options).unwrap();
-    let frame = |t: u64| -> Vec<u8> { (0..3072u64).map(|k| ((k * 7 + t * 13) % 251) as u8).collect() };
+    let frame = |t: u64| -> Vec<u8> {
+        (0..3072u64)
+            .map(|k| ((k * 7 + t * 13) % 251) as u8)
+            .collect()
+    };
     let mut t = 0;
     let mut reader: Option<StoreReader> = None;
     let mut rng = ChaCha8Rng::seed_from_u64(3);
@@ -362,12 +366,18 @@ fn sampled_frames_equal_the_frames_written() {
         let batch = r.sample(&["frame", "t"], 50, &sampler, &mut rng).unwrap();
         let frames = batch.get("frame").unwrap().as_u8().unwrap();
         for (k, &i) in batch.indices.iter().enumerate() {
-            assert_eq!(&frames[k * 3072..(k + 1) * 3072], frame(i).as_slice(), "step {i}");
+            assert_eq!(
+                &frames[k * 3072..(k + 1) * 3072],
+                frame(i).as_slice(),
+                "step {i}"
+            );
         }
     }
     let r = reader.unwrap();
     let all = r.read_steps("frame", 0..t).unwrap();
-    let gathered = r.gather("frame", &(0..t).rev().collect::<Vec<_>>()).unwrap();
+    let gathered = r
+        .gather("frame", &(0..t).rev().collect::<Vec<_>>())
+        .unwrap();
     let n = t as usize;
     for i in 0..n {
         let want = &all.as_u8().unwrap()[i * 3072..(i + 1) * 3072];
@@ -383,6 +393,9 @@ fn sampled_frames_equal_the_frames_written() {
     bytes[last] ^= 0x55;
     std::fs::write(&shard, bytes).unwrap();
     let r = StoreReader::open(&dir).unwrap();
-    let err = r.gather("frame", &[1]).err().expect("damage must be detected");
+    let err = r
+        .gather("frame", &[1])
+        .err()
+        .expect("damage must be detected");
     assert!(err.to_string().contains("frame"), "{err}");
 }

@@ -140,6 +140,9 @@ pub fn run(args: StoreBenchArgs) -> Result<(), Error> {
     let written = writer.num_steps();
     drop(writer);
     let disk = dir_bytes(&big);
+    // Camera and gel images as stored, per step: what "bytes per frame" means here.
+    let frame_disk =
+        (dir_bytes(&big.join("camera")) + dir_bytes(&big.join("tactile"))) as f64 / written as f64;
 
     // 3. Sampling batches through a cache much smaller than the store.
     say("sampling…");
@@ -193,6 +196,7 @@ pub fn run(args: StoreBenchArgs) -> Result<(), Error> {
             "step_bytes_raw": step_bytes,
             "frame_bytes_raw": frame_bytes,
             "bytes_per_step_on_disk": disk as f64 / written as f64,
+            "bytes_per_frame_on_disk": frame_disk,
             "compression": raw / disk as f64,
             "chunk_bytes": chunk_bytes,
         },
@@ -226,12 +230,14 @@ pub fn run(args: StoreBenchArgs) -> Result<(), Error> {
         100.0 * (1.0 - wet_rate / dry_rate)
     );
     println!(
-        "write: {} steps at {:.0} frames/s; {:.0} bytes per step on disk ({} raw: {:.1}×)",
+        "write: {} steps at {:.0} frames/s; {:.0} bytes per step on disk ({} raw: {:.1}×), of which camera + gel {:.0} ({} raw)",
         written,
         written as f64 / write_s,
         disk as f64 / written as f64,
         step_bytes,
-        raw / disk as f64
+        raw / disk as f64,
+        frame_disk,
+        frame_bytes
     );
     println!(
         "sample {} steps ({}): uniform {:.1} ms ({:.0} frames/s), weighted {:.1} ms",

@@ -140,11 +140,9 @@ impl EpisodeBuffer {
     /// The episode fields, each set or zero.
     pub(crate) fn episode_row(&self, i: usize) -> Column {
         let f = &self.schema.episodes[i];
-        self.episode[i].clone().unwrap_or_else(|| match f.dtype {
-            super::FieldDtype::U8 => Column::U8(vec![0; f.row_len()]),
-            super::FieldDtype::F32 => Column::F32(vec![0.0; f.row_len()]),
-            super::FieldDtype::U64 => Column::U64(vec![0; f.row_len()]),
-        })
+        self.episode[i]
+            .clone()
+            .unwrap_or_else(|| Column::zeros(f.dtype, f.row_len()))
     }
 }
 

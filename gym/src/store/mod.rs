@@ -20,6 +20,10 @@
 //! (a crash), and the next writer to open the store truncates them and says so
 //! ([`StoreWriter::repair_note`]); readers ignore them.
 //!
+//! A long reset-free run need not wait for its end: append it in segments (each an entry of
+//! `episode_ends`), marking where the run really started in a step field of your own (as
+//! collection's RLDS `is_first` does).
+//!
 //! **One writer.** A writer holds an exclusive lock on `DIR/.writer.lock` (released by the OS
 //! when the process dies, even by kill -9); a second writer gets [`StoreError::Locked`]. Any
 //! number of readers may read while a writer appends; [`StoreReader::refresh`] sees new episodes.
@@ -53,8 +57,8 @@ mod shard_reader;
 mod writer;
 
 pub use buffer::EpisodeBuffer;
-pub use reader::{Batch, ReaderOptions, StoreReader};
-pub use sampler::StepSampler;
+pub use reader::{ReaderOptions, StoreReader};
+pub use sampler::{Batch, StepSampler};
 pub use schema::{Column, Field, FieldDtype, Schema};
 pub use writer::{SHARD_ROW_BYTES, StoreOptions, StoreWriter};
 

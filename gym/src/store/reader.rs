@@ -14,9 +14,9 @@ use zarrs::array::{
 use zarrs::filesystem::{FilesystemStore, FilesystemStoreOptions};
 
 use super::cache::{Cached, ChunkCache};
-use super::shard_reader::ShardReader;
+use super::shard_reader::{ShardReader, open_files_to_keep};
 use super::writer::{read_ends, read_schema};
-use super::{Column, EPISODE_ENDS, FieldDtype, Schema, StepSampler, StoreError, zarr_err};
+use super::{Batch, Column, EPISODE_ENDS, FieldDtype, Schema, StepSampler, StoreError, zarr_err};
 
 type Storage = FilesystemStore;
 
@@ -35,22 +35,6 @@ impl Default for ReaderOptions {
     }
 }
 
-/// Steps drawn for training: `fields` hold `indices.len()` rows each, in draw order.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Batch {
-    /// Step indices in the store.
-    pub indices: Vec<u64>,
-    /// The episode each step belongs to.
-    pub episodes: Vec<u64>,
-    pub fields: Vec<(String, Column)>,
-}
-
-impl Batch {
-    pub fn get(&self, name: &str) -> Option<&Column> {
-        self.fields.iter().find(|(n, _)| n == name).map(|(_, c)| c)
-    }
-}
-
 /// A sharded field's fast path: shards that are complete never change, so their files stay
 /// open and their indexes are kept.
 struct Sharded {
@@ -61,49 +45,8 @@ struct Sharded {
     fast: Option<ShardReader>,
 }
 
-/// True if the array is sharded with inner codecs `bytes` (little-endian) then `zstd`.
-fn inner_is_plain_zstd(array: &Array<Storage>) -> bool {
-    let Ok(meta) = serde_json::to_value(array.metadata()) else {
-        return false;
-    };
-    let codecs = &meta["codecs"];
-    let inner = &codecs[0]["configuration"]["codecs"];
-    let names: Vec<&str> = inner
-        .as_array()
-        .map(|v| v.iter().filter_map(|c| c["name"].as_str()).collect())
-        .unwrap_or_default();
-    let endian = inner[0]["configuration"]["endian"]
-        .as_str()
-        .unwrap_or("little");
-    let config = &codecs[0]["configuration"];
-    let index: Vec<&str> = config["index_codecs"]
-        .as_array()
-        .map(|v| v.iter().filter_map(|c| c["name"].as_str()).collect())
-        .unwrap_or_default();
-    codecs.as_array().is_some_and(|c| c.len() == 1)
-        && codecs[0]["name"] == "sharding_indexed"
-        && names == ["bytes", "zstd"]
-        && endian == "little"
-        && index == ["bytes", "crc32c"]
-        && config["index_location"].as_str().unwrap_or("end") == "end"
-        && meta["chunk_key_encoding"]["name"] == "default"
-}
-
 /// Shard indexes kept before the index cache starts over (about 1 KiB each).
 const MAX_SHARD_INDEXES: usize = 4096;
-
-/// Shard files a reader keeps open: a quarter of the process's open-file limit, at most 4096.
-fn open_files_to_keep() -> usize {
-    let limit = std::fs::read_to_string("/proc/self/limits")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("Max open files"))
-                .and_then(|l| l.split_whitespace().nth(3)?.parse::<usize>().ok())
-        })
-        .unwrap_or(1024);
-    (limit / 4).clamp(16, 4096)
-}
 
 /// A read-only view of a store; takes no lock, so it may share the store with its writer.
 pub struct StoreReader {
@@ -189,29 +132,7 @@ impl StoreReader {
             if array.is_sharded() && array.subchunk_shape().is_some_and(|s| s[0].get() == 1) {
                 let fast = Array::open(self.handles.clone(), &format!("/{}", f.name))
                     .map_err(|e| self.corrupt(format!("array {}: {e}", f.name)))?;
-                let reader = inner_is_plain_zstd(&fast).then(|| {
-                    let (root, dims) = (self.root.clone(), array.dimensionality());
-                    let sep = if serde_json::to_value(array.metadata()).ok().and_then(|m| {
-                        m["chunk_key_encoding"]["configuration"]["separator"]
-                            .as_str()
-                            .map(String::from)
-                    }) == Some(".".into())
-                    {
-                        "."
-                    } else {
-                        "/"
-                    };
-                    let name = f.name.clone();
-                    let path = move |s: u64| {
-                        let mut key = format!("c{sep}{s}");
-                        for _ in 1..dims {
-                            key.push_str(sep);
-                            key.push('0');
-                        }
-                        root.join(&name).join(key)
-                    };
-                    ShardReader::new(path, chunk_rows, f.row_bytes(), open_files_to_keep())
-                });
+                let reader = ShardReader::open(self.handles.clone(), &fast, f.row_bytes());
                 sharded.push(Some(Sharded {
                     index: ArrayShardedReadableExtCache::new(&fast),
                     fast: reader,
@@ -398,7 +319,7 @@ impl StoreReader {
         }
         let row = field.row_len();
         let rows = self.rows_per_chunk[fi];
-        let mut out = zeros(field.dtype, indices.len() * row);
+        let mut out = Column::zeros(field.dtype, indices.len() * row);
         // Positions grouped by chunk, so each chunk is decoded once per batch.
         let mut order: Vec<usize> = (0..indices.len()).collect();
         order.sort_unstable_by_key(|&p| indices[p]);
@@ -419,7 +340,7 @@ impl StoreReader {
             for ((c, positions), chunk) in batch.iter().zip(&chunks) {
                 for &p in positions {
                     let r = (indices[p] - c * rows) as usize;
-                    copy_row(&mut out, p * row, chunk, r * row, row);
+                    out.copy_rows(p * row, chunk, r * row, row);
                 }
             }
         }
@@ -597,21 +518,4 @@ fn decode(
     let bytes = bytes.map_err(|e| e.to_string())?;
     let raw = bytes.into_fixed().map_err(|e| e.to_string())?;
     Ok(Column::from_bytes(dtype, &raw))
-}
-
-fn zeros(dtype: FieldDtype, len: usize) -> Column {
-    match dtype {
-        FieldDtype::U8 => Column::U8(vec![0; len]),
-        FieldDtype::F32 => Column::F32(vec![0.0; len]),
-        FieldDtype::U64 => Column::U64(vec![0; len]),
-    }
-}
-
-fn copy_row(dst: &mut Column, at: usize, src: &Column, from: usize, len: usize) {
-    match (dst, src) {
-        (Column::U8(d), Column::U8(s)) => d[at..at + len].copy_from_slice(&s[from..from + len]),
-        (Column::F32(d), Column::F32(s)) => d[at..at + len].copy_from_slice(&s[from..from + len]),
-        (Column::U64(d), Column::U64(s)) => d[at..at + len].copy_from_slice(&s[from..from + len]),
-        _ => unreachable!("a field's chunks have its dtype"),
-    }
 }

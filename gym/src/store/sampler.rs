@@ -3,7 +3,7 @@
 
 use rand::Rng;
 
-use super::StoreError;
+use super::{Column, StoreError};
 
 /// Draws step indices in `0..len`.
 #[derive(Debug, Clone)]
@@ -69,5 +69,21 @@ impl StepSampler {
                 i.min(cumulative.len() - 1) as u64
             }
         }
+    }
+}
+
+/// Steps drawn for training: `fields` hold `indices.len()` rows each, in draw order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Batch {
+    /// Step indices in the store.
+    pub indices: Vec<u64>,
+    /// The episode each step belongs to.
+    pub episodes: Vec<u64>,
+    pub fields: Vec<(String, Column)>,
+}
+
+impl Batch {
+    pub fn get(&self, name: &str) -> Option<&Column> {
+        self.fields.iter().find(|(n, _)| n == name).map(|(_, c)| c)
     }
 }

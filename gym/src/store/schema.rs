@@ -247,6 +247,29 @@ impl Column {
         }
     }
 
+    /// `len` zeros.
+    pub fn zeros(dtype: FieldDtype, len: usize) -> Self {
+        match dtype {
+            FieldDtype::U8 => Column::U8(vec![0; len]),
+            FieldDtype::F32 => Column::F32(vec![0.0; len]),
+            FieldDtype::U64 => Column::U64(vec![0; len]),
+        }
+    }
+
+    /// Copies `len` values of `src` from `from` over this column's from `at` (same dtype).
+    pub(crate) fn copy_rows(&mut self, at: usize, src: &Column, from: usize, len: usize) {
+        match (self, src) {
+            (Column::U8(d), Column::U8(s)) => d[at..at + len].copy_from_slice(&s[from..from + len]),
+            (Column::F32(d), Column::F32(s)) => {
+                d[at..at + len].copy_from_slice(&s[from..from + len])
+            }
+            (Column::U64(d), Column::U64(s)) => {
+                d[at..at + len].copy_from_slice(&s[from..from + len])
+            }
+            _ => unreachable!("a field's chunks have its dtype"),
+        }
+    }
+
     pub(crate) fn empty(dtype: FieldDtype) -> Self {
         match dtype {
             FieldDtype::U8 => Column::U8(Vec::new()),

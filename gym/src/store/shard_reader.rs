@@ -14,6 +14,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use lru::LruCache;
+use zarrs::array::Array;
+use zarrs::filesystem::FilesystemStore;
 
 /// An open shard and its decoded index: (offset, length) per step.
 struct Shard {
@@ -22,8 +24,8 @@ struct Shard {
 }
 
 pub(crate) struct ShardReader {
-    /// Path of shard `s`, given its number.
-    path: Box<dyn Fn(u64) -> PathBuf + Send + Sync>,
+    storage: Arc<FilesystemStore>,
+    array: Array<FilesystemStore>,
     shard_rows: u64,
     row_bytes: usize,
     open: Mutex<LruCache<u64, Arc<Shard>>>,
@@ -37,27 +39,40 @@ thread_local! {
 }
 
 impl ShardReader {
-    pub fn new(
-        path: impl Fn(u64) -> PathBuf + Send + Sync + 'static,
-        shard_rows: u64,
+    /// A reader for `array` if it has byfeel's shard layout, else `None` (zarrs reads it).
+    pub fn open(
+        storage: Arc<FilesystemStore>,
+        array: &Array<FilesystemStore>,
         row_bytes: usize,
-        keep_open: usize,
-    ) -> Self {
-        Self {
-            path: Box::new(path),
+    ) -> Option<Self> {
+        if !has_plain_layout(array) {
+            return None;
+        }
+        let dims = array.dimensionality();
+        let shard_rows = array.chunk_shape(&vec![0; dims]).ok()?[0].get();
+        let array = Array::open(storage.clone(), array.path().as_str()).ok()?;
+        Some(Self {
+            storage,
+            array,
             shard_rows,
             row_bytes,
             open: Mutex::new(LruCache::new(
-                std::num::NonZeroUsize::new(keep_open.max(1)).unwrap(),
+                std::num::NonZeroUsize::new(open_files_to_keep()).unwrap(),
             )),
-        }
+        })
+    }
+
+    fn path(&self, shard: u64) -> PathBuf {
+        let mut indices = vec![0; self.array.dimensionality()];
+        indices[0] = shard;
+        self.storage.key_to_fspath(&self.array.chunk_key(&indices))
     }
 
     fn shard(&self, s: u64) -> Result<Arc<Shard>, String> {
         if let Some(shard) = self.open.lock().unwrap().get(&s) {
             return Ok(shard.clone());
         }
-        let path = (self.path)(s);
+        let path = self.path(s);
         let file = File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         let n = self.shard_rows as usize;
         let index_bytes = 16 * n + 4;
@@ -131,4 +146,46 @@ impl ShardReader {
             })
         })
     }
+}
+
+/// True if the array is sharded as byfeel writes it: inner codecs `bytes` (little-endian) then
+/// `zstd`, index `bytes` + `crc32c` at the end, default chunk keys.
+fn has_plain_layout(array: &Array<FilesystemStore>) -> bool {
+    let Ok(meta) = serde_json::to_value(array.metadata()) else {
+        return false;
+    };
+    let codecs = &meta["codecs"];
+    let inner = &codecs[0]["configuration"]["codecs"];
+    let names: Vec<&str> = inner
+        .as_array()
+        .map(|v| v.iter().filter_map(|c| c["name"].as_str()).collect())
+        .unwrap_or_default();
+    let endian = inner[0]["configuration"]["endian"]
+        .as_str()
+        .unwrap_or("little");
+    let config = &codecs[0]["configuration"];
+    let index: Vec<&str> = config["index_codecs"]
+        .as_array()
+        .map(|v| v.iter().filter_map(|c| c["name"].as_str()).collect())
+        .unwrap_or_default();
+    codecs.as_array().is_some_and(|c| c.len() == 1)
+        && codecs[0]["name"] == "sharding_indexed"
+        && names == ["bytes", "zstd"]
+        && endian == "little"
+        && index == ["bytes", "crc32c"]
+        && config["index_location"].as_str().unwrap_or("end") == "end"
+        && meta["chunk_key_encoding"]["name"] == "default"
+}
+
+/// Shard files a reader keeps open: a quarter of the process's open-file limit, at most 4096.
+pub(crate) fn open_files_to_keep() -> usize {
+    let limit = std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Max open files"))
+                .and_then(|l| l.split_whitespace().nth(3)?.parse::<usize>().ok())
+        })
+        .unwrap_or(1024);
+    (limit / 4).clamp(16, 4096)
 }
