@@ -18,6 +18,22 @@ fn byfeel() -> Command {
     c
 }
 
+/// Runs `byfeel collect ARGS --quiet --out DIR` and asserts it succeeded.
+fn collect_ok(args: &[&str], dir: &std::path::Path) {
+    let out = byfeel()
+        .arg("collect")
+        .args(args)
+        .args(["--quiet", "--out"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Every committed episode reads whole and is shaped like an episode: first step first, last
 /// step last, steps numbered by the store's own clock.
 fn assert_episodes_intact(reader: &StoreReader) {
@@ -51,9 +67,8 @@ fn assert_episodes_intact(reader: &StoreReader) {
 #[test]
 fn k_robots_collect_varied_episodes_and_export_a_movie() {
     let dir = temp("k");
-    let out = byfeel()
-        .args([
-            "collect",
+    collect_ok(
+        &[
             "--task",
             "cup-push",
             "--episodes",
@@ -62,16 +77,8 @@ fn k_robots_collect_varied_episodes_and_export_a_movie() {
             "3",
             "--max-steps",
             "8",
-            "--quiet",
-            "--out",
-        ])
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
+        &dir,
     );
     let reader = StoreReader::open(&dir).unwrap();
     assert_eq!(reader.num_episodes(), 6);
@@ -99,9 +106,8 @@ fn k_robots_collect_varied_episodes_and_export_a_movie() {
     assert_eq!(distinct.len(), 6, "scenes repeat: {masses:?}");
 
     // Run again: appended, with new seeds.
-    let again = byfeel()
-        .args([
-            "collect",
+    collect_ok(
+        &[
             "--task",
             "cup-push",
             "--episodes",
@@ -110,13 +116,9 @@ fn k_robots_collect_varied_episodes_and_export_a_movie() {
             "2",
             "--max-steps",
             "8",
-            "--quiet",
-            "--out",
-        ])
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(again.status.success());
+        ],
+        &dir,
+    );
     let reader = StoreReader::open(&dir).unwrap();
     assert_eq!(reader.num_episodes(), 8);
     let seeds = reader
@@ -247,25 +249,9 @@ fn a_collection_killed_mid_write_loses_no_committed_episode() {
             "{note}"
         );
     }
-    let out = byfeel()
-        .args([
-            "collect",
-            "--task",
-            "die-roll",
-            "--episodes",
-            "3",
-            "--robots",
-            "2",
-            "--quiet",
-            "--out",
-        ])
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    collect_ok(
+        &["--task", "die-roll", "--episodes", "3", "--robots", "2"],
+        &dir,
     );
     let reader = StoreReader::open(&dir).unwrap();
     assert_eq!(reader.num_episodes(), 7);
