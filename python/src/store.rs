@@ -112,8 +112,8 @@ impl PyStore {
         let fields = py
             .detach(|| reader.episode(e as u64))
             .map_err(store_error)?;
-        let len = (reader.episode_range(e as u64).map_err(store_error)?).end
-            - reader.episode_range(e as u64).map_err(store_error)?.start;
+        let range = reader.episode_range(e as u64).map_err(store_error)?;
+        let len = range.end - range.start;
         let d = PyDict::new(py);
         for (name, c) in fields {
             let shape = if let Some(f) = reader.schema().step_field(&name) {

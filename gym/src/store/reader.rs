@@ -158,7 +158,20 @@ impl StoreReader {
                 )));
             }
             episode_rows.push(if f.row_bytes() < super::SHARD_ROW_BYTES {
-                Some(read_rows(&array, f.dtype, 0..e).map_err(|err| self.corrupt(err))?)
+                // Committed rows never change: read only the new ones.
+                let i = episode_rows.len();
+                let known = (self.ends.len() as u64).min(e);
+                let mut rows = match self.episode_rows.get(i) {
+                    Some(Some(old)) => old.slice(0, known as usize * f.row_len()),
+                    _ => Column::zeros(f.dtype, 0),
+                };
+                let start = if rows.is_empty() { 0 } else { known };
+                if start < e {
+                    let new =
+                        read_rows(&array, f.dtype, start..e).map_err(|err| self.corrupt(err))?;
+                    rows.extend(&new);
+                }
+                Some(rows)
             } else {
                 None
             });
