@@ -399,3 +399,41 @@ fn sampled_frames_equal_the_frames_written() {
         .expect("damage must be detected");
     assert!(err.to_string().contains("frame"), "{err}");
 }
+
+#[test]
+fn windows_stay_inside_episodes_and_cover_them_evenly() {
+    let dir = temp("windows");
+    let mut w = StoreWriter::create(&dir, schema(), small_chunks()).unwrap();
+    let mut t = 0;
+    // Episodes of 2, 6 and 4 steps: windows of 3 fit 0, 4 and 2 times.
+    for (e, len) in [2usize, 6, 4].into_iter().enumerate() {
+        w.append_episode(&episode(&schema(), t, len, e as f32))
+            .unwrap();
+        t += len as u64;
+    }
+    let reader = StoreReader::open(&dir).unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(4);
+    let batch = reader.sample_windows(&["t"], 6000, 3, &mut rng).unwrap();
+    let ts = batch.get("t").unwrap().as_u64().unwrap();
+    let mut counts = std::collections::BTreeMap::new();
+    for (k, &start) in batch.indices.iter().enumerate() {
+        assert_eq!(&ts[k * 3..k * 3 + 3], &[start, start + 1, start + 2]);
+        let e = batch.episodes[k];
+        let range = reader.episode_range(e).unwrap();
+        assert!(
+            range.start <= start && start + 3 <= range.end,
+            "window {start} leaves episode {e}"
+        );
+        *counts.entry(start).or_insert(0usize) += 1;
+    }
+    // The six possible windows (starts 2..=5 and 8..=9), each about 1000 times.
+    assert_eq!(
+        counts.keys().copied().collect::<Vec<_>>(),
+        vec![2, 3, 4, 5, 8, 9]
+    );
+    assert!(
+        counts.values().all(|&c| (850..1150).contains(&c)),
+        "{counts:?}"
+    );
+    assert!(reader.sample_windows(&["t"], 1, 7, &mut rng).is_err());
+}

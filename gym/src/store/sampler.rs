@@ -87,3 +87,78 @@ impl Batch {
         self.fields.iter().find(|(n, _)| n == name).map(|(_, c)| c)
     }
 }
+
+/// Windows of consecutive steps, each inside one episode (what a frame predictor trains on).
+impl super::StoreReader {
+    /// Draws `n` windows of `len` consecutive steps, uniformly over every window that fits in
+    /// an episode, and gathers `fields` for them: each field holds `n × len` rows, window by
+    /// window. `Batch::indices` are the windows' first steps.
+    pub fn sample_windows(
+        &self,
+        fields: &[&str],
+        n: usize,
+        len: usize,
+        rng: &mut impl Rng,
+    ) -> Result<Batch, StoreError> {
+        let all: Vec<u64> = (0..self.num_episodes()).collect();
+        self.sample_windows_from(&all, fields, n, len, rng)
+    }
+
+    /// [`sample_windows`](Self::sample_windows) from the given episodes only (a training or a
+    /// held-out split).
+    pub fn sample_windows_from(
+        &self,
+        episodes: &[u64],
+        fields: &[&str],
+        n: usize,
+        len: usize,
+        rng: &mut impl Rng,
+    ) -> Result<Batch, StoreError> {
+        if len == 0 {
+            return Err(StoreError::BadRequest(
+                "a window needs at least one step".into(),
+            ));
+        }
+        let ends = self.episode_ends();
+        if let Some(bad) = episodes.iter().find(|&&e| e >= ends.len() as u64) {
+            return Err(StoreError::BadRequest(format!(
+                "episode {bad} does not exist: the store holds {}",
+                ends.len()
+            )));
+        }
+        let mut fits = vec![0.0; ends.len()];
+        for &e in episodes {
+            let e = e as usize;
+            let start = if e == 0 { 0 } else { ends[e - 1] };
+            fits[e] = (ends[e] - start).saturating_sub(len as u64 - 1) as f64;
+        }
+        if fits.iter().all(|&f| f == 0.0) {
+            return Err(StoreError::BadRequest(format!(
+                "none of the {} episodes to draw from has {len} steps",
+                episodes.len()
+            )));
+        }
+        // An episode in proportion to its windows, then a window in it: every window equally.
+        let episodes = StepSampler::weighted(&fits)?;
+        let mut starts = Vec::with_capacity(n);
+        let mut steps = Vec::with_capacity(n * len);
+        let mut episode_of = Vec::with_capacity(n);
+        for _ in 0..n {
+            let e = episodes.draw(rng) as usize;
+            let first = if e == 0 { 0 } else { ends[e - 1] };
+            let start = first + rng.random_range(0..fits[e] as u64);
+            starts.push(start);
+            episode_of.push(e as u64);
+            steps.extend(start..start + len as u64);
+        }
+        let fields = fields
+            .iter()
+            .map(|name| Ok((name.to_string(), self.gather(name, &steps)?)))
+            .collect::<Result<_, StoreError>>()?;
+        Ok(Batch {
+            indices: starts,
+            episodes: episode_of,
+            fields,
+        })
+    }
+}

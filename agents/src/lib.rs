@@ -1,0 +1,41 @@
+//! byfeel's learning agents, in burn. They drive the arm only through the `Robot` trait.
+//!
+//! - [`predictor`]: an action-conditioned frame predictor trained on the experience store.
+//! - [`cem`]: the cross-entropy-method planner that searches action sequences through it.
+
+pub mod cem;
+pub mod predictor;
+
+use burn::prelude::*;
+
+pub use cem::{Cem, CemConfig, Plan};
+
+/// What can go wrong in an agent.
+#[derive(Debug, thiserror::Error)]
+pub enum AgentError {
+    #[error(transparent)]
+    Store(#[from] byfeel_gym::store::StoreError),
+    #[error("{0}")]
+    Io(String),
+    #[error("{0}")]
+    Config(String),
+}
+
+/// The device agents run on: burn's pure-Rust CPU backend (flex), unless `BURN_DEVICE` names
+/// another or the `gpu` feature adds one.
+pub fn default_device() -> Device {
+    Device::default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tensor_adds_on_the_default_device() {
+        let device = default_device();
+        let a = Tensor::<1>::from_floats([1.0, 2.0], &device);
+        let b = a.clone() + a;
+        assert_eq!(b.into_data().try_to_vec::<f32>().unwrap(), vec![2.0, 4.0]);
+    }
+}

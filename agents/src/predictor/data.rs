@@ -1,0 +1,84 @@
+//! Training sequences from the experience store: `context` frames, the actions taken from the
+//! last of them on, and the frames that followed.
+
+use burn::prelude::*;
+use byfeel_gym::store::{StoreError, StoreReader};
+use rand::Rng;
+
+/// One batch: `context` `[B, K, 3, H, W]`, `actions` `[B, T, A]`, `targets` `[B, T, 3, H, W]`,
+/// images in [0, 1].
+#[derive(Debug, Clone)]
+pub struct Sequences {
+    pub context: Tensor<5>,
+    pub actions: Tensor<3>,
+    pub targets: Tensor<5>,
+}
+
+/// Which episodes train and which are held out: every `holdout`-th episode (the last of each
+/// group) is kept for validation, so both splits span the whole collection.
+#[derive(Debug, Clone)]
+pub struct Split {
+    pub train: Vec<u64>,
+    pub valid: Vec<u64>,
+}
+
+impl Split {
+    pub fn every(num_episodes: u64, holdout: u64) -> Self {
+        let (valid, train) =
+            (0..num_episodes).partition(|e| holdout > 0 && e % holdout == holdout - 1);
+        Self { train, valid }
+    }
+}
+
+/// Draws training sequences of one image field (`tactile` or `camera`).
+pub struct SequenceSource<'a> {
+    pub reader: &'a StoreReader,
+    pub field: String,
+    pub context: usize,
+    pub horizon: usize,
+}
+
+impl SequenceSource<'_> {
+    /// (height, width) of the field's images.
+    pub fn image_size(&self) -> Result<(usize, usize), StoreError> {
+        let f = self
+            .reader
+            .schema()
+            .step_field(&self.field)
+            .filter(|f| f.shape.len() == 3 && f.shape[2] == 3)
+            .ok_or_else(|| {
+                StoreError::BadRequest(format!("the store has no RGB image field {:?}", self.field))
+            })?;
+        Ok((f.shape[0], f.shape[1]))
+    }
+
+    /// `n` sequences from `episodes`.
+    pub fn batch(
+        &self,
+        episodes: &[u64],
+        n: usize,
+        rng: &mut impl Rng,
+        device: &Device,
+    ) -> Result<Sequences, StoreError> {
+        let (h, w) = self.image_size()?;
+        let (k, t) = (self.context, self.horizon);
+        let len = k + t;
+        let batch =
+            self.reader
+                .sample_windows_from(episodes, &[&self.field, "action"], n, len, rng)?;
+        let images = batch.get(&self.field).unwrap().as_u8().unwrap();
+        let floats: Vec<f32> = images.iter().map(|&p| p as f32 / 255.0).collect();
+        let frames = Tensor::<5>::from_data(TensorData::new(floats, [n, len, h, w, 3]), device)
+            .permute([0, 1, 4, 2, 3]);
+        let actions = batch.get("action").unwrap().as_f32().unwrap();
+        let a = actions.len() / (n * len);
+        let actions =
+            Tensor::<3>::from_data(TensorData::new(actions.to_vec(), [n, len, a]), device);
+        Ok(Sequences {
+            context: frames.clone().narrow(1, 0, k),
+            // The action at step j leads from frame j to frame j + 1.
+            actions: actions.narrow(1, k - 1, t),
+            targets: frames.narrow(1, k, t),
+        })
+    }
+}

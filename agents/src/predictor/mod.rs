@@ -1,0 +1,10 @@
+//! The predictive agent's model: learn what the sensor will see next from random play
+//! ("Manipulation by Feel", "Visual Foresight").
+
+pub mod data;
+pub mod model;
+pub mod train;
+
+pub use data::{SequenceSource, Sequences, Split};
+pub use model::{FramePredictor, PredictorConfig};
+pub use train::{RunSpec, TrainConfig, TrainProgress, load, train, validate};

@@ -1,0 +1,265 @@
+//! Training the frame predictor on a store's random play: Adam on the mean squared error of
+//! every predicted frame, validation on held-out episodes, checkpoints that resume.
+//!
+//! A run directory holds `run.json` (what was trained on, and how), `model.bpk` (burnpack
+//! weights), `optimizer.bin`, `progress.json` (the last completed step) and `log.jsonl` (one
+//! line per validation).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::prelude::*;
+use burn::store::ModuleRecord;
+use byfeel_gym::store::StoreReader;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use super::data::{SequenceSource, Split};
+use super::model::{FramePredictor, PredictorConfig};
+use crate::AgentError;
+
+/// How to train; the defaults follow "Manipulation by Feel" where it says (horizon 15) and
+/// are small enough for a CPU elsewhere.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    pub steps: usize,
+    pub batch: usize,
+    pub learning_rate: f64,
+    /// Frames predicted per sequence.
+    pub horizon: usize,
+    /// Validate (and checkpoint) every this many steps.
+    pub valid_every: usize,
+    pub valid_batches: usize,
+    /// Every `holdout`-th episode is held out for validation.
+    pub holdout: u64,
+    pub seed: u64,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self {
+            steps: 2000,
+            batch: 16,
+            learning_rate: 1e-3,
+            horizon: 15,
+            valid_every: 100,
+            valid_batches: 4,
+            holdout: 10,
+            seed: 0,
+        }
+    }
+}
+
+/// Everything a run was made from (its `run.json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSpec {
+    pub store: PathBuf,
+    pub field: String,
+    pub model: PredictorConfig,
+    pub train: TrainConfig,
+}
+
+/// Where training stands.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct TrainProgress {
+    pub step: usize,
+    pub steps: usize,
+    pub train_loss: f32,
+    pub valid_loss: Option<f32>,
+    pub steps_per_s: f64,
+}
+
+fn io(path: &Path, e: impl std::fmt::Display) -> AgentError {
+    AgentError::Io(format!("{}: {e}", path.display()))
+}
+
+/// Mean validation error per predicted step (and its mean), over fixed held-out batches.
+pub fn validate(
+    model: &FramePredictor,
+    source: &SequenceSource,
+    split: &Split,
+    batches: usize,
+    batch: usize,
+    device: &Device,
+) -> Result<Vec<f32>, AgentError> {
+    let mut rng = ChaCha8Rng::seed_from_u64(0xDA7A);
+    let episodes = if split.valid.is_empty() {
+        &split.train
+    } else {
+        &split.valid
+    };
+    let mut per_step = vec![0.0f32; source.horizon];
+    for _ in 0..batches {
+        let s = source.batch(episodes, batch, &mut rng, device)?;
+        let predicted = model.forward(s.context, s.actions);
+        let err = (predicted - s.targets)
+            .square()
+            .mean_dims(&[0, 2, 3, 4])
+            .into_data()
+            .try_to_vec::<f32>()
+            .map_err(|e| AgentError::Config(format!("{e:?}")))?;
+        for (p, e) in per_step.iter_mut().zip(err) {
+            *p += e / batches as f32;
+        }
+    }
+    Ok(per_step)
+}
+
+/// Trains (or resumes, if `run` holds a run of the same spec) and returns the last progress.
+pub fn train(
+    reader: &StoreReader,
+    spec: &RunSpec,
+    run: &Path,
+    mut on_progress: impl FnMut(&TrainProgress),
+) -> Result<TrainProgress, AgentError> {
+    spec.model.check().map_err(AgentError::Config)?;
+    let t = &spec.train;
+    if t.steps == 0 || t.batch == 0 || t.horizon == 0 || t.valid_every == 0 {
+        return Err(AgentError::Config(
+            "steps, batch, horizon and valid_every must be positive".into(),
+        ));
+    }
+    let source = SequenceSource {
+        reader,
+        field: spec.field.clone(),
+        context: spec.model.context,
+        horizon: t.horizon,
+    };
+    let (h, w) = source.image_size()?;
+    if (h, w) != (spec.model.height, spec.model.width) {
+        return Err(AgentError::Config(format!(
+            "the store's {} images are {h}×{w}, the model's {}×{}",
+            spec.field, spec.model.height, spec.model.width
+        )));
+    }
+    let split = Split::every(reader.num_episodes(), t.holdout);
+    std::fs::create_dir_all(run).map_err(|e| io(run, e))?;
+    let device = crate::default_device().autodiff();
+    let mut model = spec.model.init(&device);
+    let mut optimizer = AdamConfig::new().init();
+    let mut step = 0;
+
+    let spec_path = run.join("run.json");
+    if spec_path.exists() {
+        let old: RunSpec = serde_json::from_str(
+            &std::fs::read_to_string(&spec_path).map_err(|e| io(&spec_path, e))?,
+        )
+        .map_err(|e| io(&spec_path, e))?;
+        if old.model != spec.model || old.field != spec.field {
+            return Err(AgentError::Config(format!(
+                "{} holds a run of another model or field; choose a new run directory",
+                run.display()
+            )));
+        }
+        let progress: TrainProgress = serde_json::from_str(
+            &std::fs::read_to_string(run.join("progress.json")).map_err(|e| io(run, e))?,
+        )
+        .map_err(|e| io(run, e))?;
+        let record = ModuleRecord::load(run.join("model.bpk")).map_err(|e| io(run, e))?;
+        model = model.load_record(record);
+        let bytes = std::fs::read(run.join("optimizer.bin")).map_err(|e| io(run, e))?;
+        optimizer = optimizer
+            .from_bytes(burn::tensor::Bytes::from_bytes_vec(bytes))
+            .map_err(|e| io(run, e))?;
+        step = progress.step;
+    }
+    std::fs::write(&spec_path, serde_json::to_string_pretty(spec).unwrap())
+        .map_err(|e| io(&spec_path, e))?;
+
+    let mut log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(run.join("log.jsonl"))
+        .map_err(|e| io(run, e))?;
+    let mut progress = TrainProgress {
+        step,
+        steps: t.steps,
+        ..Default::default()
+    };
+    let clock = Instant::now();
+    let first = step;
+    while step < t.steps {
+        // Seeded by step, so a resumed run draws the batches the uninterrupted one would.
+        let mut rng = ChaCha8Rng::seed_from_u64(t.seed.wrapping_mul(1_000_003) ^ step as u64);
+        let s = source.batch(&split.train, t.batch, &mut rng, &device)?;
+        let loss = (model.forward(s.context, s.actions) - s.targets)
+            .square()
+            .mean();
+        progress.train_loss = loss.clone().into_scalar::<f32>();
+        if !progress.train_loss.is_finite() {
+            return Err(AgentError::Config(format!(
+                "the loss became {} at step {step}; try a lower learning rate",
+                progress.train_loss
+            )));
+        }
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        model = optimizer.step(t.learning_rate, model, grads);
+        step += 1;
+        progress.step = step;
+        progress.steps_per_s = (step - first) as f64 / clock.elapsed().as_secs_f64();
+        progress.valid_loss = None;
+        if step % t.valid_every == 0 || step == t.steps {
+            let inference = model.valid();
+            let per_step = validate(
+                &inference,
+                &source,
+                &split,
+                t.valid_batches,
+                t.batch,
+                &device.clone().inner(),
+            )?;
+            let mean = per_step.iter().sum::<f32>() / per_step.len() as f32;
+            progress.valid_loss = Some(mean);
+            writeln!(
+                log,
+                "{}",
+                serde_json::json!({"step": step, "train_loss": progress.train_loss,
+                    "valid_loss": mean, "valid_per_step": per_step})
+            )
+            .map_err(|e| io(run, e))?;
+            checkpoint(run, &model, &optimizer, &progress)?;
+        }
+        on_progress(&progress);
+    }
+    Ok(progress)
+}
+
+/// Writes the model, the optimizer and the step, each to a temporary file renamed into place,
+/// the step last: a run killed mid-checkpoint resumes from the previous one.
+fn checkpoint(
+    run: &Path,
+    model: &FramePredictor,
+    optimizer: &burn::optim::ModuleOptimizer,
+    progress: &TrainProgress,
+) -> Result<(), AgentError> {
+    let replace = |name: &str, bytes: &[u8]| -> Result<(), AgentError> {
+        let temp = run.join(format!(".{name}.tmp"));
+        std::fs::write(&temp, bytes).map_err(|e| io(&temp, e))?;
+        std::fs::rename(&temp, run.join(name)).map_err(|e| io(run, e))
+    };
+    let weights = model
+        .clone()
+        .into_record()
+        .into_bytes()
+        .map_err(|e| io(run, e))?;
+    replace("model.bpk", &weights)?;
+    let state = optimizer.into_bytes().map_err(|e| io(run, e))?;
+    replace("optimizer.bin", &state)?;
+    replace(
+        "progress.json",
+        serde_json::to_string(progress).unwrap().as_bytes(),
+    )
+}
+
+/// Loads a trained model from a run directory, on `device`.
+pub fn load(run: &Path, device: &Device) -> Result<(RunSpec, FramePredictor), AgentError> {
+    let spec_path = run.join("run.json");
+    let spec: RunSpec =
+        serde_json::from_str(&std::fs::read_to_string(&spec_path).map_err(|e| io(&spec_path, e))?)
+            .map_err(|e| io(&spec_path, e))?;
+    let record = ModuleRecord::load(run.join("model.bpk")).map_err(|e| io(run, e))?;
+    Ok((spec.clone(), spec.model.init(device).load_record(record)))
+}

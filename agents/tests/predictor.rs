@@ -1,0 +1,104 @@
+//! The frame predictor on real random play: it learns (held-out error falls well below an
+//! untrained model's) and a run resumes where it stopped.
+
+use byfeel_agents::predictor::*;
+use byfeel_gym::Task;
+use byfeel_gym::collect::{CollectConfig, collect};
+use byfeel_gym::store::StoreReader;
+
+fn temp(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("byfeel-agents-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn small() -> PredictorConfig {
+    PredictorConfig {
+        context: 2,
+        ..PredictorConfig::tactile()
+    }
+}
+
+#[test]
+fn predictions_have_the_shape_of_the_frames_they_predict() {
+    let device = byfeel_agents::default_device();
+    let model = small().init(&device);
+    let context = burn::tensor::Tensor::<5>::ones([2, 2, 3, 48, 64], &device).mul_scalar(0.5);
+    let actions = burn::tensor::Tensor::<3>::zeros([2, 7, 3], &device);
+    let out = model.forward(context, actions);
+    assert_eq!(out.dims(), [2, 7, 3, 48, 64]);
+    let v = out.into_data().try_to_vec::<f32>().unwrap();
+    assert!(v.iter().all(|x| (0.0..=1.0).contains(x)));
+    assert!(
+        PredictorConfig {
+            height: 50,
+            ..small()
+        }
+        .check()
+        .is_err()
+    );
+}
+
+#[test]
+fn a_trained_predictor_beats_an_untrained_one_and_resumes() {
+    let store = temp("store");
+    let mut c = CollectConfig::new(Task::DieRoll, 12, 2, &store);
+    c.seed = 5;
+    collect(&c, |_| {}).unwrap();
+    let reader = StoreReader::open(&store).unwrap();
+    let spec = RunSpec {
+        store: store.clone(),
+        field: "tactile".into(),
+        model: small(),
+        train: TrainConfig {
+            steps: 40,
+            batch: 4,
+            horizon: 5,
+            valid_every: 20,
+            valid_batches: 2,
+            holdout: 4,
+            learning_rate: 2e-3,
+            seed: 1,
+        },
+    };
+    let run = temp("run");
+    // Untrained: the model as initialised.
+    let device = byfeel_agents::default_device();
+    let source = SequenceSource {
+        reader: &reader,
+        field: "tactile".into(),
+        context: 2,
+        horizon: 5,
+    };
+    let split = Split::every(reader.num_episodes(), 4);
+    assert_eq!(split.valid, vec![3, 7, 11]);
+    let untrained = validate(&small().init(&device), &source, &split, 2, 4, &device).unwrap();
+
+    // Half the steps, then resume for the rest.
+    let mut half = spec.clone();
+    half.train.steps = 20;
+    let p = train(&reader, &half, &run, |_| {}).unwrap();
+    assert_eq!(p.step, 20);
+    let mut seen = Vec::new();
+    let done = train(&reader, &spec, &run, |p| seen.push(p.step)).unwrap();
+    assert_eq!(seen.first(), Some(&21), "resumed where it stopped");
+    assert_eq!(done.step, 40);
+    let log = std::fs::read_to_string(run.join("log.jsonl")).unwrap();
+    assert_eq!(log.lines().count(), 2);
+
+    let (_, trained) = load(&run, &device).unwrap();
+    let after = validate(&trained, &source, &split, 2, 4, &device).unwrap();
+    let (u, a) = (
+        untrained.iter().sum::<f32>() / 5.0,
+        after.iter().sum::<f32>() / 5.0,
+    );
+    assert!(
+        a < 0.5 * u,
+        "held-out error {a} is not well below untrained {u}"
+    );
+
+    // Another model in the same run directory is refused.
+    let mut other = spec.clone();
+    other.model.channels = [8, 16];
+    assert!(train(&reader, &other, &run, |_| {}).is_err());
+}
