@@ -8,7 +8,9 @@
 //! - [`render`]: wgpu scene cameras, the gel tactile sensor and the viewer window, on a GPU or
 //!   on the CPU (Vulkan lavapipe);
 //! - [`gym`]: the [`gym::Robot`] hardware trait, its [`gym::SafetyLayer`], and
-//!   [`gym::SimRobot`] (whose cameras and gel are drawn by [`render`]).
+//!   [`gym::SimRobot`] (whose cameras and gel are drawn by [`render`]), tasks, the experience
+//!   store;
+//! - [`agents`]: burn models and planners (the predictive agent).
 //!
 //! ```no_run
 //! use byfeel::gym::{Command, Oracle, Robot, SafetyLayer, SimRobot};
@@ -20,6 +22,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub use byfeel_agents as agents;
 pub use byfeel_gym as gym;
 pub use byfeel_render as render;
 pub use byfeel_sim as sim;

@@ -4,11 +4,13 @@
 //! - [`cem`]: the cross-entropy-method planner that searches action sequences through it.
 
 pub mod cem;
+pub mod predictive;
 pub mod predictor;
 
 use burn::prelude::*;
 
 pub use cem::{Cem, CemConfig, Plan};
+pub use predictive::PredictiveAgent;
 
 /// What can go wrong in an agent.
 #[derive(Debug, thiserror::Error)]

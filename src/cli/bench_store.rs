@@ -15,6 +15,7 @@ use byfeel::gym::store::{
 use rand::SeedableRng;
 
 use super::Error;
+use super::collect::dir_bytes;
 
 #[derive(clap::Args, Debug)]
 pub struct StoreBenchArgs {
@@ -54,22 +55,6 @@ fn peak_rss_mib() -> f64 {
                 .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
         })
         .map_or(f64::NAN, |kb| kb / 1024.0)
-}
-
-fn dir_bytes(path: &std::path::Path) -> u64 {
-    let mut total = 0;
-    let mut stack = vec![path.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let m = e.metadata().map(|m| (m.is_dir(), m.len()));
-            match m {
-                Ok((true, _)) => stack.push(e.path()),
-                Ok((false, n)) => total += n,
-                Err(_) => {}
-            }
-        }
-    }
-    total
 }
 
 fn median(mut xs: Vec<f64>) -> f64 {

@@ -77,7 +77,7 @@ pub fn run_collect(args: CollectArgs) -> Result<(), Error> {
         }
         bar.set_position(p.episodes);
         bar.set_message(format!(
-            "{:.0} frames/s · {:.1} MB written",
+            "{:.0} frames/s · {:.1} MB written (with rewrites)",
             p.steps as f64 / p.seconds.max(1e-9),
             p.bytes as f64 / 1e6
         ));
@@ -90,18 +90,35 @@ pub fn run_collect(args: CollectArgs) -> Result<(), Error> {
     }
     let reader = StoreReader::open(&args.out)?;
     println!(
-        "{}: +{} episodes, +{} steps in {:.1} s ({:.0} frames/s, {} robots); {:.0} bytes per step on disk; the store now holds {} episodes, {} steps",
+        "{}: +{} episodes, +{} steps in {:.1} s ({:.0} frames/s, {} robots); the store now holds {} episodes, {} steps in {:.1} MB ({:.0} bytes per step)",
         args.out.display(),
         done.episodes,
         done.steps,
         done.seconds,
         done.steps as f64 / done.seconds.max(1e-9),
         args.robots.min(args.episodes),
-        done.bytes as f64 / done.steps.max(1) as f64,
         reader.num_episodes(),
-        reader.num_steps()
+        reader.num_steps(),
+        dir_bytes(&args.out) as f64 / 1e6,
+        dir_bytes(&args.out) as f64 / reader.num_steps().max(1) as f64
     );
     Ok(())
+}
+
+/// Bytes of the files under `path`.
+pub fn dir_bytes(path: &std::path::Path) -> u64 {
+    let mut total = 0;
+    let mut stack = vec![path.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            match e.metadata() {
+                Ok(m) if m.is_dir() => stack.push(e.path()),
+                Ok(m) => total += m.len(),
+                Err(_) => {}
+            }
+        }
+    }
+    total
 }
 
 #[derive(clap::Args, Debug)]

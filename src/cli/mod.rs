@@ -7,6 +7,7 @@ mod bench_store;
 mod collect;
 mod render;
 mod sim;
+mod train;
 mod view;
 
 use byfeel::gym::Command;
@@ -34,6 +35,11 @@ pub enum Commands {
     Collect(collect::CollectArgs),
     /// Turn an episode of a store into a movie (animated GIF or PNG).
     Export(collect::ExportArgs),
+    /// Train an agent's model on an experience store.
+    Train {
+        #[command(subcommand)]
+        what: train::TrainCommand,
+    },
     /// Measure how fast parts of byfeel run.
     Bench {
         #[command(subcommand)]
@@ -92,6 +98,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Commands::View(args) => view::run(args),
         Commands::Collect(args) => collect::run_collect(args),
         Commands::Export(args) => collect::run_export(args),
+        Commands::Train { what } => train::run(what),
         Commands::Bench { what } => bench::run(what),
     }
 }

@@ -1,0 +1,100 @@
+//! The predictive agent: a trained frame predictor and CEM, choosing the actions whose
+//! predicted frames come closest to a goal image. It sees only sensor images and sends only
+//! actions, so it runs the same on any robot backend.
+
+use std::path::Path;
+
+use burn::prelude::*;
+
+use crate::cem::{Cem, CemConfig, Plan};
+use crate::predictor::{FramePredictor, RunSpec, load};
+use crate::AgentError;
+
+/// A loaded model and its planner.
+pub struct PredictiveAgent {
+    pub spec: RunSpec,
+    model: FramePredictor,
+    cem: Cem,
+    device: Device,
+    /// Weight of the last predicted frame in the cost (the papers' ×10).
+    pub last_weight: f32,
+}
+
+impl PredictiveAgent {
+    /// Loads the model of a training run.
+    pub fn load(run: &Path, cem: CemConfig, seed: u64) -> Result<Self, AgentError> {
+        let device = crate::default_device();
+        let (spec, model) = load(run, &device)?;
+        if cem.action_dim != spec.model.action_dim {
+            return Err(AgentError::Config(format!(
+                "the planner's actions have {} numbers, the model's {}",
+                cem.action_dim, spec.model.action_dim
+            )));
+        }
+        Ok(Self {
+            spec,
+            model,
+            cem: Cem::new(cem, seed).map_err(AgentError::Config)?,
+            device,
+            last_weight: 10.0,
+        })
+    }
+
+    /// Frames the model needs before it can plan.
+    pub fn context_len(&self) -> usize {
+        self.spec.model.context
+    }
+
+    fn images(&self, frames: &[&[u8]]) -> Result<Tensor<5>, AgentError> {
+        let (h, w) = (self.spec.model.height, self.spec.model.width);
+        if let Some(bad) = frames.iter().find(|f| f.len() != h * w * 3) {
+            return Err(AgentError::Config(format!(
+                "an image has {} bytes; the model takes {h}×{w}×3",
+                bad.len()
+            )));
+        }
+        let floats: Vec<f32> = frames
+            .iter()
+            .flat_map(|f| f.iter().map(|&p| p as f32 / 255.0))
+            .collect();
+        Ok(
+            Tensor::<5>::from_data(TensorData::new(floats, [1, frames.len(), h, w, 3]), &self.device)
+                .permute([0, 1, 4, 2, 3]),
+        )
+    }
+
+    /// Plans from the last `context_len()` frames (oldest first, each H×W×3 bytes) toward
+    /// `goal`. Execute `plan.first(3)` and plan again next step.
+    pub fn plan(&mut self, context: &[&[u8]], goal: &[u8]) -> Result<Plan, AgentError> {
+        let k = self.context_len();
+        if context.len() != k {
+            return Err(AgentError::Config(format!(
+                "the model plans from {k} frames, got {}",
+                context.len()
+            )));
+        }
+        let context = self.images(context)?;
+        let goal = self.images(&[goal])?;
+        let (model, device, last_weight) = (&self.model, &self.device, self.last_weight);
+        let horizon = self.cem.config.horizon();
+        let dim = self.cem.config.action_dim;
+        self.cem.plan(|sequences, samples| {
+            let [_, k, c, h, w] = context.dims();
+            let actions = Tensor::<3>::from_data(
+                TensorData::new(sequences.to_vec(), [samples, horizon, dim]),
+                device,
+            );
+            let predicted = model.forward(context.clone().expand([samples, k, c, h, w]), actions);
+            // Per-step mean squared error to the goal: [samples, horizon].
+            let err = (predicted - goal.clone().expand([samples, horizon, c, h, w]))
+                .square()
+                .mean_dims(&[2, 3, 4])
+                .reshape([samples, horizon]);
+            let last = err.clone().narrow(1, horizon - 1, 1).mul_scalar(last_weight - 1.0);
+            let cost = err.sum_dim(1) + last;
+            cost.into_data()
+                .try_to_vec::<f32>()
+                .map_err(|e| AgentError::Config(format!("{e:?}")))
+        })
+    }
+}

@@ -1,0 +1,115 @@
+//! `byfeel train predictive`: fit the frame predictor to a store's random play.
+
+use std::path::PathBuf;
+
+use byfeel::agents::predictor::{PredictorConfig, RunSpec, TrainConfig, train};
+use byfeel::gym::Task;
+use byfeel::gym::store::StoreReader;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::Error;
+
+#[derive(clap::Subcommand, Debug)]
+pub enum TrainCommand {
+    /// The predictive agent's frame predictor ("Manipulation by Feel", "Visual Foresight").
+    Predictive(PredictiveArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct PredictiveArgs {
+    /// die-roll learns the gel's images; cup-push and door-open the camera's.
+    #[arg(long)]
+    pub task: String,
+    /// The experience store (from `byfeel collect`).
+    #[arg(long)]
+    pub data: PathBuf,
+    /// The run directory: created, or resumed if it holds this run.
+    #[arg(long)]
+    pub out: PathBuf,
+    #[arg(long, default_value_t = TrainConfig::default().steps)]
+    pub steps: usize,
+    #[arg(long, default_value_t = TrainConfig::default().batch)]
+    pub batch: usize,
+    /// Frames predicted per sequence.
+    #[arg(long, default_value_t = TrainConfig::default().horizon)]
+    pub horizon: usize,
+    /// Context frames (default: 3 for the die, 2 otherwise, as in the paper).
+    #[arg(long)]
+    pub context: Option<usize>,
+    #[arg(long, default_value_t = TrainConfig::default().learning_rate)]
+    pub lr: f64,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+pub fn run(what: TrainCommand) -> Result<(), Error> {
+    let TrainCommand::Predictive(args) = what;
+    let task = Task::from_name(&args.task)
+        .ok_or_else(|| format!("--task {}: use die-roll, cup-push or door-open", args.task))?;
+    let field = if task == Task::DieRoll { "tactile" } else { "camera" };
+    let reader = StoreReader::open(&args.data)?;
+    let shape = reader
+        .schema()
+        .step_field(field)
+        .map(|f| f.shape.clone())
+        .ok_or_else(|| format!("{}: no {field} images in this store", args.data.display()))?;
+    let model = PredictorConfig {
+        context: args
+            .context
+            .unwrap_or(if task == Task::DieRoll { 3 } else { 2 }),
+        height: shape[0],
+        width: shape[1],
+        ..PredictorConfig::tactile()
+    };
+    let spec = RunSpec {
+        store: args.data.clone(),
+        field: field.into(),
+        model,
+        train: TrainConfig {
+            steps: args.steps,
+            batch: args.batch,
+            horizon: args.horizon,
+            learning_rate: args.lr,
+            seed: args.seed,
+            ..Default::default()
+        },
+    };
+    let bar = if args.quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(args.steps as u64)
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} steps · {msg} (eta {eta})",
+        )
+        .expect("a valid template"),
+    );
+    let mut valid = None;
+    let done = train(&reader, &spec, &args.out, |p| {
+        if let Some(v) = p.valid_loss {
+            valid = Some(v);
+        }
+        bar.set_position(p.step as u64);
+        bar.set_message(format!(
+            "loss {:.5} · held-out {} · {:.1} steps/s",
+            p.train_loss,
+            valid.map_or("-".into(), |v| format!("{v:.5}")),
+            p.steps_per_s
+        ));
+    })?;
+    bar.finish_and_clear();
+    println!(
+        "{}: {} steps, training loss {:.5}, held-out loss {} ({} episodes of {} held out), {:.1} steps/s",
+        args.out.display(),
+        done.step,
+        done.train_loss,
+        valid.map_or("-".into(), |v| format!("{v:.5}")),
+        reader.num_episodes() / spec.train.holdout,
+        reader.num_episodes(),
+        done.steps_per_s
+    );
+    Ok(())
+}
