@@ -3,7 +3,7 @@
 
 use super::{Info, InfoValue, TaskLogic, hand};
 use crate::sim_robot::sim_error;
-use crate::{RobotError, SimRobot};
+use crate::{Robot, RobotError, SimRobot};
 use byfeel_sim::D20;
 use glam::DVec3;
 use rand::Rng;
@@ -13,6 +13,17 @@ pub(super) struct DieRoll;
 
 /// Pressing harder than this stops downward motion: it protects the gel.
 const MAX_PRESS_N: f64 = 4.0;
+
+/// Height of the top face of the die resting on the table.
+fn die_top(robot: &SimRobot) -> f64 {
+    let world = robot.world();
+    let r = world.die.as_ref().map_or(0.014, |d| d.circumradius);
+    world.table.top + 2.0 * r * D20::INRADIUS_RATIO
+}
+
+/// The die is small: a unit action moves the gel this far (m) per step, not the arm's 2 cm.
+const STEP_XY: f64 = 0.004;
+const STEP_Z: f64 = 0.002;
 
 fn face_up(robot: &SimRobot) -> u8 {
     robot.world().die_readout().map_or(1, |r| r.face_up)
@@ -61,6 +72,13 @@ impl TaskLogic for DieRoll {
                 .world_mut()
                 .place_die(x, y, face, yaw)
                 .map_err(sim_error)?;
+            // As in "Manipulation by Feel", an episode starts with the gel resting on the die
+            // (a few millimetres off its top), so that every action is felt.
+            let (dx, dy) = (
+                rng.random_range(-0.003..=0.003),
+                rng.random_range(-0.003..=0.003),
+            );
+            robot.teleport_hand(DVec3::new(x + dx, y + dy, die_top(robot) + 0.0005))?;
         }
         let now = face_up(robot);
         let goal = loop {
@@ -80,13 +98,12 @@ impl TaskLogic for DieRoll {
             .iter()
             .position(|g| *g > 0.5)
             .map_or(1, |i| i as u8 + 1);
-        let world = robot.world();
-        let r = world.die.as_ref().map_or(0.014, |d| d.circumradius);
-        let at = world
+        let at = robot
+            .world()
             .die_pose()
             .map(|f| f.translation)
             .unwrap_or(DVec3::new(0.6, 0.0, 0.0));
-        let top = world.table.top + 2.0 * r * D20::INRADIUS_RATIO;
+        let top = die_top(robot);
         robot
             .world_mut()
             .place_die(at.x, at.y, face, 0.0)
@@ -119,7 +136,13 @@ impl TaskLogic for DieRoll {
         );
     }
 
-    fn limit_action(&self, robot: &SimRobot, mut delta: DVec3) -> DVec3 {
+    fn limit_action(&self, robot: &SimRobot, delta: DVec3) -> DVec3 {
+        let max = robot.spec().max_ee_step;
+        let mut delta = DVec3::new(
+            delta.x / max * STEP_XY,
+            delta.y / max * STEP_XY,
+            delta.z / max * STEP_Z,
+        );
         if robot.world().gel_normal_force() > MAX_PRESS_N {
             delta.z = delta.z.max(0.0);
         }

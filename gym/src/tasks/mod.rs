@@ -6,7 +6,7 @@
 //! | `Reach` | cup | hand xyz (state) | a hand position | within 3 cm |
 //! | `DoorOpen` | door | 48×48 door camera | door angle + hand position, shown as an image | angle within 0.02 rad and hand within 3 cm (Skew-Fit's thresholds) |
 //! | `CupPush` | cup | 64×48 table camera | a cup position, shown as an image | cup within 3 cm |
-//! | `DieRoll` | die | 64×48 gel image | a die face, shown as its gel image | that face up |
+//! | `DieRoll` | die, the gel resting on it; 4 mm (xy) and 2 mm (z) per unit action | 64×48 gel image | a die face, shown as its gel image | that face up |
 
 mod cup;
 mod die;
