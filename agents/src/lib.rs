@@ -4,6 +4,7 @@
 //! - [`cem`]: the cross-entropy-method planner that searches action sequences through it.
 
 pub mod cem;
+pub mod eval;
 pub mod predictive;
 pub mod predictor;
 

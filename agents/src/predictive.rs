@@ -6,9 +6,9 @@ use std::path::Path;
 
 use burn::prelude::*;
 
+use crate::AgentError;
 use crate::cem::{Cem, CemConfig, Plan};
 use crate::predictor::{FramePredictor, RunSpec, load};
-use crate::AgentError;
 
 /// A loaded model and its planner.
 pub struct PredictiveAgent {
@@ -57,10 +57,11 @@ impl PredictiveAgent {
             .iter()
             .flat_map(|f| f.iter().map(|&p| p as f32 / 255.0))
             .collect();
-        Ok(
-            Tensor::<5>::from_data(TensorData::new(floats, [1, frames.len(), h, w, 3]), &self.device)
-                .permute([0, 1, 4, 2, 3]),
+        Ok(Tensor::<5>::from_data(
+            TensorData::new(floats, [1, frames.len(), h, w, 3]),
+            &self.device,
         )
+        .permute([0, 1, 4, 2, 3]))
     }
 
     /// Plans from the last `context_len()` frames (oldest first, each H×W×3 bytes) toward
@@ -90,7 +91,10 @@ impl PredictiveAgent {
                 .square()
                 .mean_dims(&[2, 3, 4])
                 .reshape([samples, horizon]);
-            let last = err.clone().narrow(1, horizon - 1, 1).mul_scalar(last_weight - 1.0);
+            let last = err
+                .clone()
+                .narrow(1, horizon - 1, 1)
+                .mul_scalar(last_weight - 1.0);
             let cost = err.sum_dim(1) + last;
             cost.into_data()
                 .try_to_vec::<f32>()

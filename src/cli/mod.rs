@@ -5,6 +5,7 @@ mod bench_env;
 mod bench_render;
 mod bench_store;
 mod collect;
+mod eval;
 mod render;
 mod sim;
 mod train;
@@ -40,6 +41,8 @@ pub enum Commands {
         #[command(subcommand)]
         what: train::TrainCommand,
     },
+    /// Evaluate a trained agent and its baselines on the same goals, with a report.
+    Eval(eval::EvalArgs),
     /// Measure how fast parts of byfeel run.
     Bench {
         #[command(subcommand)]
@@ -99,6 +102,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Commands::Collect(args) => collect::run_collect(args),
         Commands::Export(args) => collect::run_export(args),
         Commands::Train { what } => train::run(what),
+        Commands::Eval(args) => eval::run(args),
         Commands::Bench { what } => bench::run(what),
     }
 }

@@ -48,7 +48,11 @@ pub fn run(what: TrainCommand) -> Result<(), Error> {
     let TrainCommand::Predictive(args) = what;
     let task = Task::from_name(&args.task)
         .ok_or_else(|| format!("--task {}: use die-roll, cup-push or door-open", args.task))?;
-    let field = if task == Task::DieRoll { "tactile" } else { "camera" };
+    let field = if task == Task::DieRoll {
+        "tactile"
+    } else {
+        "camera"
+    };
     let reader = StoreReader::open(&args.data)?;
     let shape = reader
         .schema()

@@ -1,0 +1,255 @@
+//! Evaluating a controller on a task, the same way for the agent and its baselines: success
+//! rate with a 95 % interval, mean final distance, and an image strip per episode.
+
+use std::path::Path;
+
+use byfeel_gym::{Env, EnvConfig, InfoValue, ObsMode, ResetOptions, Task, TaskEnv};
+use byfeel_render::image::{hstack, save_rgb_png};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+
+use crate::{AgentError, PredictiveAgent};
+
+/// Who chooses the actions.
+pub enum Controller {
+    /// The predictive agent: CEM through the learned model.
+    Predictive(Box<PredictiveAgent>),
+    /// Uniform random actions.
+    Random(ChaCha8Rng),
+    /// The hand-designed baseline of "Manipulation by Feel": move toward the centroid of the
+    /// thresholded difference between the current and the goal image.
+    Centroid,
+}
+
+impl Controller {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Controller::Predictive(_) => "predictive",
+            Controller::Random(_) => "random",
+            Controller::Centroid => "centroid",
+        }
+    }
+
+    fn context_len(&self) -> usize {
+        match self {
+            Controller::Predictive(a) => a.context_len(),
+            _ => 1,
+        }
+    }
+
+    /// The action for now, and (for the agent) the frames it expects.
+    fn act(
+        &mut self,
+        context: &[&[u8]],
+        goal: &[u8],
+        (h, w): (usize, usize),
+    ) -> Result<Vec<f32>, AgentError> {
+        Ok(match self {
+            Controller::Predictive(agent) => agent.plan(context, goal)?.first(3).to_vec(),
+            Controller::Random(rng) => (0..3).map(|_| rng.random_range(-1.0..=1.0)).collect(),
+            Controller::Centroid => centroid_action(context[context.len() - 1], goal, h, w),
+        })
+    }
+}
+
+/// Moves the gel toward the centroid of where the image differs from the goal, pressing
+/// lightly. Measured on the gel: with the hand 4 mm further along +x than an object, the
+/// object shows about 10 rows lower; 4 mm along +y, about 11 columns further right. So a
+/// feature at +rows lies toward -x of the gel, and one at +columns toward -y.
+fn centroid_action(current: &[u8], goal: &[u8], h: usize, w: usize) -> Vec<f32> {
+    let diff: Vec<f32> = current
+        .chunks_exact(3)
+        .zip(goal.chunks_exact(3))
+        .map(|(a, b)| {
+            (0..3)
+                .map(|c| (a[c] as f32 - b[c] as f32).abs())
+                .sum::<f32>()
+        })
+        .collect();
+    let mean = diff.iter().sum::<f32>() / diff.len() as f32;
+    let threshold = mean
+        + 2.0 * (diff.iter().map(|d| (d - mean).powi(2)).sum::<f32>() / diff.len() as f32).sqrt();
+    let (mut sr, mut sc, mut n) = (0.0, 0.0, 0.0);
+    for (i, &d) in diff.iter().enumerate() {
+        if d > threshold.max(30.0) {
+            sr += (i / w) as f32;
+            sc += (i % w) as f32;
+            n += 1.0;
+        }
+    }
+    if n == 0.0 {
+        return vec![0.0, 0.0, -0.5]; // nothing differs yet: press to feel
+    }
+    let row = (sr / n - h as f32 / 2.0) / (h as f32 / 2.0);
+    let col = (sc / n - w as f32 / 2.0) / (w as f32 / 2.0);
+    vec![(-row).clamp(-1.0, 1.0), (-col).clamp(-1.0, 1.0), -0.2]
+}
+
+/// How to evaluate.
+#[derive(Debug, Clone)]
+pub struct EvalConfig {
+    pub task: Task,
+    pub episodes: usize,
+    /// Episode i uses seed `seed + i` (the same goals for every controller).
+    pub seed: u64,
+    /// Image strips saved for the first this-many episodes.
+    pub strips: usize,
+}
+
+/// One episode's outcome.
+#[derive(Debug, Clone, Serialize)]
+pub struct EpisodeOutcome {
+    pub seed: u64,
+    pub success: bool,
+    pub final_distance: f64,
+    pub steps: usize,
+}
+
+/// A controller's results.
+#[derive(Debug, Clone, Serialize)]
+pub struct EvalReport {
+    pub controller: String,
+    pub task: String,
+    pub episodes: Vec<EpisodeOutcome>,
+    pub success_rate: f64,
+    /// Wilson score interval, 95 %.
+    pub success_ci95: (f64, f64),
+    pub mean_final_distance: f64,
+}
+
+/// Wilson's 95 % interval for `k` successes in `n` trials.
+pub fn wilson(k: usize, n: usize) -> (f64, f64) {
+    if n == 0 {
+        return (0.0, 1.0);
+    }
+    let (z, n, p) = (1.96f64, n as f64, k as f64 / n as f64);
+    let centre = (p + z * z / (2.0 * n)) / (1.0 + z * z / n);
+    let half = z * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt() / (1.0 + z * z / n);
+    ((centre - half).max(0.0), (centre + half).min(1.0))
+}
+
+fn image_of(obs: &byfeel_gym::Observation) -> Result<Vec<u8>, AgentError> {
+    match obs {
+        byfeel_gym::Observation::Array(a) => a.as_u8().map(<[u8]>::to_vec),
+        _ => None,
+    }
+    .ok_or_else(|| AgentError::Config("the task gave no image observation".into()))
+}
+
+/// Runs `config.episodes` episodes; strips go to `out` (PNG), if given.
+pub fn evaluate(
+    controller: &mut Controller,
+    config: &EvalConfig,
+    out: Option<&Path>,
+    mut on_episode: impl FnMut(usize, &EpisodeOutcome),
+) -> Result<EvalReport, AgentError> {
+    let env_config = match config.task {
+        Task::DieRoll => EnvConfig::new(Task::DieRoll).obs_mode(ObsMode::Tactile),
+        task => EnvConfig::new(task)
+            .obs_mode(ObsMode::Image)
+            .image_size(64, 48),
+    };
+    let mut env = TaskEnv::new(env_config).map_err(|e| AgentError::Config(e.to_string()))?;
+    let (h, w) = (48, 64);
+    let k = controller.context_len();
+    let mut outcomes = Vec::with_capacity(config.episodes);
+    for i in 0..config.episodes {
+        let seed = config.seed + i as u64;
+        let (obs, _) = env
+            .reset(Some(seed), &ResetOptions::default())
+            .map_err(|e| AgentError::Config(e.to_string()))?;
+        let goal = env.goal_image().unwrap_or_default().to_vec();
+        let first = image_of(&obs)?;
+        let mut frames = vec![first; k];
+        let (mut success, mut distance, mut steps) = (false, f64::NAN, 0);
+        loop {
+            let context: Vec<&[u8]> = frames[frames.len() - k..]
+                .iter()
+                .map(|f| f.as_slice())
+                .collect();
+            let action = controller.act(&context, &goal, (h, w))?;
+            let t = env
+                .step(&action)
+                .map_err(|e| AgentError::Config(e.to_string()))?;
+            steps += 1;
+            frames.push(image_of(&t.observation)?);
+            if let Some(InfoValue::Bool(s)) = t.info.get("is_success") {
+                success = *s;
+            }
+            if let Some(InfoValue::Float(d)) = t.info.get("oracle_goal_distance") {
+                distance = *d;
+            }
+            if t.terminated || t.truncated {
+                break;
+            }
+        }
+        if let Some(dir) = out.filter(|_| i < config.strips) {
+            // goal | the frames seen, left to right.
+            let mut row: Vec<(u32, u32, &[u8])> = vec![(w as u32, h as u32, goal.as_slice())];
+            row.extend(
+                frames[k - 1..]
+                    .iter()
+                    .map(|f| (w as u32, h as u32, f.as_slice())),
+            );
+            let (sw, sh, rgb) = hstack(&row, 2);
+            let path = dir.join(format!("{}-episode-{i:03}.png", controller.name()));
+            save_rgb_png(&path, sw, sh, &rgb).map_err(|e| AgentError::Io(e.to_string()))?;
+        }
+        let outcome = EpisodeOutcome {
+            seed,
+            success,
+            final_distance: distance,
+            steps,
+        };
+        on_episode(i, &outcome);
+        outcomes.push(outcome);
+    }
+    let k_success = outcomes.iter().filter(|o| o.success).count();
+    let n = outcomes.len();
+    Ok(EvalReport {
+        controller: controller.name().into(),
+        task: config.task.name().into(),
+        success_rate: k_success as f64 / n.max(1) as f64,
+        success_ci95: wilson(k_success, n),
+        mean_final_distance: outcomes.iter().map(|o| o.final_distance).sum::<f64>()
+            / n.max(1) as f64,
+        episodes: outcomes,
+    })
+}
+
+/// A fresh random controller.
+pub fn random(seed: u64) -> Controller {
+    Controller::Random(ChaCha8Rng::seed_from_u64(seed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wilson_interval_matches_known_values() {
+        let (lo, hi) = wilson(5, 50);
+        assert!(
+            (lo - 0.0435).abs() < 0.002 && (hi - 0.2136).abs() < 0.002,
+            "{lo} {hi}"
+        );
+        assert_eq!(wilson(0, 0), (0.0, 1.0));
+    }
+
+    #[test]
+    fn the_centroid_controller_moves_toward_the_difference() {
+        let (h, w) = (48, 64);
+        let goal = vec![100u8; h * w * 3];
+        let mut current = goal.clone();
+        // A difference in the lower right corner lies toward -x and -y of the gel.
+        for r in 40..46 {
+            for c in 55..62 {
+                current[(r * w + c) * 3] = 250;
+            }
+        }
+        let a = centroid_action(&current, &goal, h, w);
+        assert!(a[0] < -0.5 && a[1] < -0.5, "{a:?}");
+        assert_eq!(centroid_action(&goal, &goal, h, w)[..2], [0.0, 0.0]);
+    }
+}
