@@ -18,6 +18,9 @@ pub struct PredictiveAgent {
     device: Device,
     /// Weight of the last predicted frame in the cost (the papers' ×10).
     pub last_weight: f32,
+    /// Score every predicted frame (1, the papers') or only every n-th: on a CPU, scoring
+    /// the frames where the held actions change (n = repeat) plans about 2.5× faster.
+    pub score_every: usize,
 }
 
 impl PredictiveAgent {
@@ -37,6 +40,7 @@ impl PredictiveAgent {
             cem: Cem::new(cem, seed).map_err(AgentError::Config)?,
             device,
             last_weight: 10.0,
+            score_every: 1,
         })
     }
 
@@ -77,6 +81,7 @@ impl PredictiveAgent {
         let context = self.images(context)?;
         let goal = self.images(&[goal])?;
         let (model, device, last_weight) = (&self.model, &self.device, self.last_weight);
+        let every = self.score_every;
         let horizon = self.cem.config.horizon();
         let dim = self.cem.config.action_dim;
         self.cem.plan(|sequences, samples| {
@@ -85,15 +90,20 @@ impl PredictiveAgent {
                 TensorData::new(sequences.to_vec(), [samples, horizon, dim]),
                 device,
             );
-            let predicted = model.forward(context.clone().expand([samples, k, c, h, w]), actions);
-            // Per-step mean squared error to the goal: [samples, horizon].
-            let err = (predicted - goal.clone().expand([samples, horizon, c, h, w]))
+            let predicted = model.forward_every(
+                context.clone().expand([samples, k, c, h, w]),
+                actions,
+                every,
+            );
+            let scored = predicted.dims()[1];
+            // Per-step mean squared error to the goal: [samples, scored steps].
+            let err = (predicted - goal.clone().expand([samples, scored, c, h, w]))
                 .square()
                 .mean_dims(&[2, 3, 4])
-                .reshape([samples, horizon]);
+                .reshape([samples, scored]);
             let last = err
                 .clone()
-                .narrow(1, horizon - 1, 1)
+                .narrow(1, scored - 1, 1)
                 .mul_scalar(last_weight - 1.0);
             let cost = err.sum_dim(1) + last;
             cost.into_data()

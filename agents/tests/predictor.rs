@@ -102,3 +102,42 @@ fn a_trained_predictor_beats_an_untrained_one_and_resumes() {
     other.model.channels = [8, 16];
     assert!(train(&reader, &other, &run, |_| {}).is_err());
 }
+
+#[test]
+fn sparse_decoding_gives_the_same_frames_where_it_decodes() {
+    let device = byfeel_agents::default_device();
+    let model = small().init(&device);
+    let context = burn::tensor::Tensor::<5>::random(
+        [2, 2, 3, 48, 64],
+        burn::tensor::Distribution::Uniform(0.0, 1.0),
+        &device,
+    );
+    let actions = burn::tensor::Tensor::<3>::random(
+        [2, 7, 3],
+        burn::tensor::Distribution::Uniform(-1.0, 1.0),
+        &device,
+    );
+    let all = model.forward(context.clone(), actions.clone());
+    let some = model.forward_every(context, actions, 3);
+    assert_eq!(some.dims(), [2, 3, 3, 48, 64]); // steps 3, 6 and the last, 7
+    for (j, step) in [2usize, 5, 6].into_iter().enumerate() {
+        let a = all
+            .clone()
+            .narrow(1, step, 1)
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
+        let b = some
+            .clone()
+            .narrow(1, j, 1)
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
+        let diff = a
+            .iter()
+            .zip(&b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0f32, f32::max);
+        assert!(diff < 1e-5, "step {step}: {diff}");
+    }
+}

@@ -25,6 +25,10 @@ pub struct EvalArgs {
     /// CEM samples per iteration (the papers' 200).
     #[arg(long, default_value_t = 200)]
     pub samples: usize,
+    /// Score every n-th predicted frame (1 = every frame, as the papers; 3 = where held
+    /// actions change, faster on a CPU).
+    #[arg(long, default_value_t = 1)]
+    pub score_every: usize,
     /// Image strips saved per controller.
     #[arg(long, default_value_t = 10)]
     pub strips: usize,

@@ -109,6 +109,14 @@ impl FramePredictor {
     /// Predicts one frame per action: `context` is `[B, K, 3, H, W]`, `actions` `[B, T, A]`;
     /// returns `[B, T, 3, H, W]`.
     pub fn forward(&self, context: Tensor<5>, actions: Tensor<3>) -> Tensor<5> {
+        self.forward_every(context, actions, 1)
+    }
+
+    /// Like [`forward`](Self::forward), but decodes only every `every`-th frame (and the
+    /// last): `[B, ceil(T / every), 3, H, W]`. Decoding is most of the cost, and a planner
+    /// whose actions are held for `every` steps can score the frames where they change.
+    pub fn forward_every(&self, context: Tensor<5>, actions: Tensor<3>, every: usize) -> Tensor<5> {
+        let every = every.max(1);
         let [b, k, _, h, w] = context.dims();
         let [_, t, a] = actions.dims();
         let last = context.clone().narrow(1, k - 1, 1).reshape([b, 3, h, w]);
@@ -127,6 +135,9 @@ impl FramePredictor {
                     .forward(Tensor::cat(vec![state.clone(), action], 1)),
             );
             state = state + self.step2.forward(update);
+            if (step + 1) % every != 0 && step + 1 != t {
+                continue;
+            }
             let up = relu(self.decode1.forward(relu(state.clone())));
             let out = self.decode2.forward(Tensor::cat(vec![up, skip.clone()], 1));
             let rgb = sigmoid(out.clone().narrow(1, 0, 3));
