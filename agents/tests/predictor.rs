@@ -97,6 +97,31 @@ fn a_trained_predictor_beats_an_untrained_one_and_resumes() {
         "held-out error {a} is not well below untrained {u}"
     );
 
+    // The agent plans through the trained model toward a goal picture from the store.
+    let frames = reader.read_steps("tactile", 0..3).unwrap();
+    let frames = frames.as_u8().unwrap();
+    let n = 48 * 64 * 3;
+    let cem = byfeel_agents::CemConfig {
+        samples: 24,
+        elites: 4,
+        iterations: 2,
+        actions: 2,
+        ..Default::default()
+    };
+    let mut agent = byfeel_agents::PredictiveAgent::load(&run, cem, 0).unwrap();
+    let context = [&frames[..n], &frames[n..2 * n]];
+    let plan = agent.plan(&context, &frames[2 * n..]).unwrap();
+    assert_eq!(plan.actions.len(), 2 * 3 * 3);
+    assert!(plan.cost.is_finite() && plan.actions.iter().all(|a| a.abs() <= 1.0));
+    assert!(
+        agent.plan(&context[..1], &frames[2 * n..]).is_err(),
+        "too little context"
+    );
+    assert!(
+        agent.plan(&context, &frames[..10]).is_err(),
+        "a goal of the wrong size"
+    );
+
     // Another model in the same run directory is refused.
     let mut other = spec.clone();
     other.model.channels = [8, 16];

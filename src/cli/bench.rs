@@ -20,6 +20,8 @@ pub enum BenchCommand {
     /// Experience store: frames written and sampled per second, bytes per frame, memory, and
     /// what writing costs collection.
     Store(super::bench_store::StoreBenchArgs),
+    /// The predictive agent: frame-predictor training steps/s and CEM planning time.
+    Predictor(super::bench_predictor::PredictorBenchArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -44,6 +46,7 @@ pub fn run(what: BenchCommand) -> Result<(), Error> {
         BenchCommand::Tactile(args) => super::bench_render::tactile(args),
         BenchCommand::Env(args) => super::bench_env::run(args),
         BenchCommand::Store(args) => super::bench_store::run(args),
+        BenchCommand::Predictor(args) => super::bench_predictor::run(args),
     }
 }
 
