@@ -43,3 +43,43 @@ fn pressing_and_sliding_rolls_die_to_another_face() {
         "the die lies on the table"
     );
 }
+
+/// Every face of the die feels different under the gel (its raised marks), so a goal face can
+/// be recognised by touch alone.
+#[test]
+fn every_face_feels_different() {
+    use byfeel_gym::{Env, EnvConfig, ObsMode, ResetOptions, Task, TaskEnv};
+    let mut env = TaskEnv::new(EnvConfig::new(Task::DieRoll).obs_mode(ObsMode::Tactile)).unwrap();
+    env.reset(Some(0), &ResetOptions::default()).unwrap();
+    let pictures: Vec<Vec<f32>> = (0..20)
+        .map(|f| {
+            let mut goal = vec![0.0; 20];
+            goal[f] = 1.0;
+            env.set_goal(&goal).unwrap();
+            env.goal_image()
+                .unwrap()
+                .iter()
+                .map(|&p| p as f32)
+                .collect()
+        })
+        .collect();
+    let mut closest = f32::INFINITY;
+    for i in 0..20 {
+        for j in i + 1..20 {
+            let mse = pictures[i]
+                .iter()
+                .zip(&pictures[j])
+                .map(|(a, b)| (a - b).powi(2))
+                .sum::<f32>()
+                / pictures[i].len() as f32;
+            closest = closest.min(mse);
+            assert!(
+                mse > 2.0,
+                "faces {} and {} feel alike (MSE {mse})",
+                i + 1,
+                j + 1
+            );
+        }
+    }
+    eprintln!("closest pair of faces: MSE {closest}");
+}

@@ -22,6 +22,8 @@ pub enum Part {
     DoorHandle,
     Cup,
     Die,
+    /// The raised marks that tell the die's faces apart by touch.
+    DieMark,
     Other,
 }
 
@@ -37,6 +39,7 @@ impl Part {
             Part::DoorHandle => [0.85, 0.75, 0.15, 1.0],
             Part::Cup => [0.10, 0.35, 0.85, 1.0],
             Part::Die => [0.90, 0.90, 0.85, 1.0],
+            Part::DieMark => [0.15, 0.15, 0.15, 1.0],
             Part::Other => [0.4, 0.6, 0.4, 1.0],
         }
     }
@@ -99,7 +102,53 @@ impl SceneGeometry {
             });
             geometry.add_shape(c.shape(), c.position(), part);
         }
+        if let Some(die) = &world.die {
+            geometry.add_die_marks(&die.geometry, die.circumradius, &die.pose(physics));
+        }
         geometry
+    }
+
+    /// Raised square dots on each face of the die, a different pattern per number, so that
+    /// the gel can tell the faces apart (a real d20's numbers are embossed). They are drawn,
+    /// and so felt by the gel, but take no part in the physics: 0.4 mm is far below the
+    /// solver's contact scale.
+    fn add_die_marks(&mut self, d20: &byfeel_sim::D20, radius: f64, pose: &byfeel_sim::Frame) {
+        const HEIGHT: f64 = 0.0004;
+        let half = 0.07 * radius;
+        let base =
+            Mat4::from_rotation_translation(pose.rotation.as_quat(), pose.translation.as_vec3());
+        for (f, face) in d20.faces.iter().enumerate() {
+            let [a, b, c] = face.map(|i| d20.vertices[i] * radius);
+            let n = d20.normals[f];
+            let centre = (a + b + c) / 3.0;
+            // Five places on the face: toward each corner, and toward two edge midpoints.
+            let spots = [
+                centre + (a - centre) * 0.5,
+                centre + (b - centre) * 0.5,
+                centre + (c - centre) * 0.5,
+                centre + ((a + b) / 2.0 - centre) * 0.55,
+                centre + ((b + c) / 2.0 - centre) * 0.55,
+            ];
+            let number = d20.numbers[f];
+            let along = (a - centre).normalize();
+            let rotation =
+                glam::DQuat::from_mat3(&glam::DMat3::from_cols(along, n.cross(along), n));
+            for (bit, spot) in spots.iter().enumerate() {
+                if number & (1 << bit) == 0 {
+                    continue;
+                }
+                let local = Mat4::from_scale_rotation_translation(
+                    Vec3::new(half as f32, half as f32, HEIGHT as f32),
+                    rotation.as_quat(),
+                    spot.as_vec3(),
+                );
+                self.items.push(Item {
+                    mesh: MeshKey::UnitCube,
+                    model: base * local,
+                    part: Part::DieMark,
+                });
+            }
+        }
     }
 
     /// Adds one shape at `pose`. Shapes the renderer cannot draw are skipped (and said so once).
