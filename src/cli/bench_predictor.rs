@@ -10,6 +10,7 @@ use byfeel::agents::predictor::PredictorConfig;
 use byfeel::agents::{Cem, CemConfig};
 
 use super::Error;
+use super::bench::median_of as median;
 
 #[derive(clap::Args, Debug)]
 pub struct PredictorBenchArgs {
@@ -25,11 +26,6 @@ pub struct PredictorBenchArgs {
     pub plans: usize,
     #[arg(long)]
     pub json: bool,
-}
-
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    xs[xs.len() / 2]
 }
 
 pub fn run(args: PredictorBenchArgs) -> Result<(), Error> {

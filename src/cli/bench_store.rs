@@ -15,6 +15,7 @@ use byfeel::gym::store::{
 use rand::SeedableRng;
 
 use super::Error;
+use super::bench::median_of as median;
 use super::collect::dir_bytes;
 
 #[derive(clap::Args, Debug)]
@@ -55,11 +56,6 @@ fn peak_rss_mib() -> f64 {
                 .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
         })
         .map_or(f64::NAN, |kb| kb / 1024.0)
-}
-
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    xs[xs.len() / 2]
 }
 
 pub fn run(args: StoreBenchArgs) -> Result<(), Error> {
