@@ -191,9 +191,13 @@ pub fn run_export(args: ExportArgs) -> Result<(), Error> {
     let frames: Vec<Frame> = (0..steps)
         .map(|t| compose(&images, &columns, t, args.scale as usize))
         .collect();
-    let fps = args
-        .fps
-        .unwrap_or_else(|| reader_step_seconds(&args.store).map_or(10.0, |s| 1.0 / s));
+    let fps = args.fps.unwrap_or_else(|| {
+        reader
+            .attributes()
+            .get("step_seconds")
+            .and_then(|s| s.as_f64())
+            .map_or(10.0, |s| 1.0 / s)
+    });
     if !(fps.is_finite() && fps > 0.0) {
         return Err("--fps must be positive".into());
     }
@@ -216,12 +220,6 @@ pub fn run_export(args: ExportArgs) -> Result<(), Error> {
             .join(" | ")
     );
     Ok(())
-}
-
-fn reader_step_seconds(store: &std::path::Path) -> Option<f64> {
-    let text = std::fs::read_to_string(store.join("zarr.json")).ok()?;
-    let json: serde_json::Value = serde_json::from_str(&text).ok()?;
-    json["attributes"]["step_seconds"].as_f64()
 }
 
 /// The images of step `t`, each scaled to the tallest one's height, side by side.

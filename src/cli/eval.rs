@@ -35,9 +35,12 @@ pub struct EvalArgs {
 }
 
 fn task_of(store: &std::path::Path) -> Result<Task, Error> {
-    let text = std::fs::read_to_string(store.join("zarr.json"))?;
-    let json: serde_json::Value = serde_json::from_str(&text)?;
-    let name = json["attributes"]["task"].as_str().unwrap_or_default();
+    let reader = byfeel::gym::store::StoreReader::open(store)?;
+    let name = reader
+        .attributes()
+        .get("task")
+        .and_then(|t| t.as_str())
+        .unwrap_or_default();
     Task::from_name(name)
         .ok_or_else(|| format!("{}: unknown task {name:?}", store.display()).into())
 }

@@ -18,7 +18,7 @@ impl EpisodeBuffer {
             steps: schema
                 .steps
                 .iter()
-                .map(|f| Column::empty(f.dtype))
+                .map(|f| Column::zeros(f.dtype, 0))
                 .collect(),
             episode: vec![None; schema.episodes.len()],
             schema: schema.clone(),

@@ -56,6 +56,7 @@ pub struct StoreReader {
     /// Keeps files open: only for shards that are complete.
     handles: Arc<Storage>,
     schema: Schema,
+    attributes: serde_json::Map<String, serde_json::Value>,
     steps: Vec<Array<Storage>>,
     sharded: Vec<Option<Sharded>>,
     /// Rows per cached unit: a chunk's rows, or 1 for sharded fields.
@@ -86,7 +87,7 @@ impl StoreReader {
         keep_open.file_handle_cache_size(open_files_to_keep());
         let handles =
             Arc::new(FilesystemStore::new_with_options(&root, keep_open).map_err(zarr_err)?);
-        let schema = read_schema(&root, storage.clone())?;
+        let (schema, attributes) = read_schema(&root, storage.clone())?;
         let mut reader = Self {
             root,
             storage,
@@ -100,6 +101,7 @@ impl StoreReader {
             uncommitted: 0,
             cache: Mutex::new(ChunkCache::new(options.cache_bytes)),
             schema,
+            attributes,
         };
         reader.refresh()?;
         Ok(reader)
@@ -206,6 +208,11 @@ impl StoreReader {
 
     pub fn schema(&self) -> &Schema {
         &self.schema
+    }
+
+    /// The group's attributes: what wrote the store (`task`, `step_seconds`, …) and `byfeel`.
+    pub fn attributes(&self) -> &serde_json::Map<String, serde_json::Value> {
+        &self.attributes
     }
 
     pub fn num_steps(&self) -> u64 {

@@ -270,14 +270,6 @@ impl Column {
         }
     }
 
-    pub(crate) fn empty(dtype: FieldDtype) -> Self {
-        match dtype {
-            FieldDtype::U8 => Column::U8(Vec::new()),
-            FieldDtype::F32 => Column::F32(Vec::new()),
-            FieldDtype::U64 => Column::U64(Vec::new()),
-        }
-    }
-
     /// Appends `other` (same dtype, checked by the caller).
     pub(crate) fn extend(&mut self, other: &Column) {
         match (self, other) {

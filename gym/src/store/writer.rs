@@ -142,7 +142,7 @@ impl StoreWriter {
         }
         let lock = lock(&root)?;
         let storage = Arc::new(Storage::new(&root).map_err(zarr_err)?);
-        let schema = read_schema(&root, storage.clone())?;
+        let (schema, _) = read_schema(&root, storage.clone())?;
         let open = |name: &str| {
             Array::open(storage.clone(), &format!("/{name}")).map_err(|e| StoreError::Corrupt {
                 path: root.clone(),
@@ -364,10 +364,11 @@ fn lock(root: &Path) -> Result<File, StoreError> {
     Ok(file)
 }
 
+/// The store's schema and its group attributes.
 pub(crate) fn read_schema<S: ?Sized + zarrs::storage::ReadableStorageTraits + 'static>(
     root: &Path,
     storage: Arc<S>,
-) -> Result<Schema, StoreError> {
+) -> Result<(Schema, serde_json::Map<String, serde_json::Value>), StoreError> {
     let not_store = |why: String| StoreError::NotAStore {
         path: root.to_path_buf(),
         why,
@@ -386,7 +387,7 @@ pub(crate) fn read_schema<S: ?Sized + zarrs::storage::ReadableStorageTraits + 's
     let schema: Schema = serde_json::from_value(byfeel["schema"].clone())
         .map_err(|e| not_store(format!("bad schema attribute: {e}")))?;
     schema.check().map_err(|e| not_store(e.to_string()))?;
-    Ok(schema)
+    Ok((schema, group.attributes().clone()))
 }
 
 /// The committed `episode_ends`, checked to rise.
