@@ -68,7 +68,8 @@ pub fn run(what: TrainCommand) -> Result<(), Error> {
         ..PredictorConfig::tactile()
     };
     let spec = RunSpec {
-        store: args.data.clone(),
+        // Absolute, so that `byfeel eval RUN` finds the store from any directory.
+        store: std::fs::canonicalize(&args.data)?,
         field: field.into(),
         model,
         train: TrainConfig {
