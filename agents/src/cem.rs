@@ -42,6 +42,18 @@ impl Default for CemConfig {
 }
 
 impl CemConfig {
+    /// The papers' settings for a task: 6 held actions for the die, 5 elsewhere.
+    pub fn for_task(task: byfeel_gym::Task) -> Self {
+        Self {
+            actions: if task == byfeel_gym::Task::DieRoll {
+                6
+            } else {
+                5
+            },
+            ..Self::default()
+        }
+    }
+
     /// Control steps a sequence covers.
     pub fn horizon(&self) -> usize {
         self.actions * self.repeat

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use byfeel_gym::{Env, EnvConfig, InfoValue, ObsMode, ResetOptions, Task, TaskEnv};
-use byfeel_render::image::{hstack, save_rgb_png};
+use byfeel_render::image::{hstack, save_rgb_png, vstack};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
@@ -38,17 +38,33 @@ impl Controller {
         }
     }
 
-    /// The action for now, and (for the agent) the frames it expects.
+    /// The action for now and, for the agent when `foresee` is set, the frames it expects
+    /// its whole plan to bring.
     fn act(
         &mut self,
         context: &[&[u8]],
         goal: &[u8],
         (h, w): (usize, usize),
-    ) -> Result<Vec<f32>, AgentError> {
+        foresee: bool,
+    ) -> Result<(Vec<f32>, Vec<Vec<u8>>), AgentError> {
         Ok(match self {
-            Controller::Predictive(agent) => agent.plan(context, goal)?.first(3).to_vec(),
-            Controller::Random(rng) => (0..3).map(|_| rng.random_range(-1.0..=1.0)).collect(),
-            Controller::Centroid => centroid_action(context[context.len() - 1], goal, h, w),
+            Controller::Predictive(agent) => {
+                let plan = agent.plan(context, goal)?;
+                let foreseen = if foresee {
+                    agent.predict(context, &plan.actions)?
+                } else {
+                    Vec::new()
+                };
+                (plan.first(3).to_vec(), foreseen)
+            }
+            Controller::Random(rng) => (
+                (0..3).map(|_| rng.random_range(-1.0..=1.0)).collect(),
+                Vec::new(),
+            ),
+            Controller::Centroid => (
+                centroid_action(context[context.len() - 1], goal, h, w),
+                Vec::new(),
+            ),
         })
     }
 }
@@ -129,12 +145,46 @@ pub fn wilson(k: usize, n: usize) -> (f64, f64) {
     ((centre - half).max(0.0), (centre + half).min(1.0))
 }
 
-fn image_of(obs: &byfeel_gym::Observation) -> Result<Vec<u8>, AgentError> {
+/// The image in an image observation (tactile or camera).
+pub fn image_of(obs: &byfeel_gym::Observation) -> Result<Vec<u8>, AgentError> {
     match obs {
         byfeel_gym::Observation::Array(a) => a.as_u8().map(<[u8]>::to_vec),
         _ => None,
     }
     .ok_or_else(|| AgentError::Config("the task gave no image observation".into()))
+}
+
+/// An episode's strip: goal | first frame (the context) | what happened, left to right; for
+/// the agent, a row above of goal | first frame | what its first plan predicted.
+fn save_strip(
+    path: &Path,
+    goal: &[u8],
+    seen: &[Vec<u8>],
+    foreseen: &[Vec<u8>],
+    (h, w): (usize, usize),
+) -> Result<(), AgentError> {
+    let image = |f: &[u8]| -> (u32, u32, Vec<u8>) { (w as u32, h as u32, f.to_vec()) };
+    let row = |frames: &[Vec<u8>]| {
+        let mut all = vec![image(goal), image(&seen[0])];
+        all.extend(frames.iter().map(|f| image(f)));
+        let refs: Vec<(u32, u32, &[u8])> =
+            all.iter().map(|(w, h, f)| (*w, *h, f.as_slice())).collect();
+        hstack(&refs, 2)
+    };
+    let happened = row(&seen[1..]);
+    let (sw, sh, rgb) = if foreseen.is_empty() {
+        happened
+    } else {
+        let planned = row(foreseen);
+        vstack(
+            &[
+                (planned.0, planned.1, planned.2.as_slice()),
+                (happened.0, happened.1, happened.2.as_slice()),
+            ],
+            4,
+        )
+    };
+    save_rgb_png(path, sw, sh, &rgb).map_err(|e| AgentError::Io(e.to_string()))
 }
 
 /// Runs `config.episodes` episodes; strips go to `out` (PNG), if given.
@@ -162,13 +212,18 @@ pub fn evaluate(
         let goal = env.goal_image().unwrap_or_default().to_vec();
         let first = image_of(&obs)?;
         let mut frames = vec![first; k];
+        let mut foreseen = Vec::new();
         let (mut success, mut distance, mut steps) = (false, f64::NAN, 0);
         loop {
             let context: Vec<&[u8]> = frames[frames.len() - k..]
                 .iter()
                 .map(|f| f.as_slice())
                 .collect();
-            let action = controller.act(&context, &goal, (h, w))?;
+            let strip = steps == 0 && out.is_some() && i < config.strips;
+            let (action, f) = controller.act(&context, &goal, (h, w), strip)?;
+            if strip {
+                foreseen = f;
+            }
             let t = env
                 .step(&action)
                 .map_err(|e| AgentError::Config(e.to_string()))?;
@@ -185,16 +240,8 @@ pub fn evaluate(
             }
         }
         if let Some(dir) = out.filter(|_| i < config.strips) {
-            // goal | the frames seen, left to right.
-            let mut row: Vec<(u32, u32, &[u8])> = vec![(w as u32, h as u32, goal.as_slice())];
-            row.extend(
-                frames[k - 1..]
-                    .iter()
-                    .map(|f| (w as u32, h as u32, f.as_slice())),
-            );
-            let (sw, sh, rgb) = hstack(&row, 2);
             let path = dir.join(format!("{}-episode-{i:03}.png", controller.name()));
-            save_rgb_png(&path, sw, sh, &rgb).map_err(|e| AgentError::Io(e.to_string()))?;
+            save_strip(&path, &goal, &frames[k - 1..], &foreseen, (h, w))?;
         }
         let outcome = EpisodeOutcome {
             seed,

@@ -68,6 +68,29 @@ impl PredictiveAgent {
         .permute([0, 1, 4, 2, 3]))
     }
 
+    /// The frames the model expects after `actions` (`[T × action_dim]`, oldest first) from
+    /// `context`: one H×W×3 image per action, to look at against what happened.
+    pub fn predict(&self, context: &[&[u8]], actions: &[f32]) -> Result<Vec<Vec<u8>>, AgentError> {
+        let k = self.context_len();
+        let dim = self.spec.model.action_dim;
+        if context.len() != k || actions.is_empty() || actions.len() % dim != 0 {
+            return Err(AgentError::Config(format!(
+                "predict takes {k} context frames and a whole number of {dim}-number actions, \
+                 got {} frames and {} numbers",
+                context.len(),
+                actions.len()
+            )));
+        }
+        if let Some(bad) = actions.iter().find(|a| !a.is_finite()) {
+            return Err(AgentError::Config(format!("an action is {bad}")));
+        }
+        let t = actions.len() / dim;
+        let actions =
+            Tensor::<3>::from_data(TensorData::new(actions.to_vec(), [1, t, dim]), &self.device);
+        let predicted = self.model.forward(self.images(context)?, actions);
+        to_frames(predicted)
+    }
+
     /// Plans from the last `context_len()` frames (oldest first, each H×W×3 bytes) toward
     /// `goal`. Execute `plan.first(3)` and plan again next step.
     pub fn plan(&mut self, context: &[&[u8]], goal: &[u8]) -> Result<Plan, AgentError> {
@@ -111,4 +134,24 @@ impl PredictiveAgent {
                 .map_err(|e| AgentError::Config(format!("{e:?}")))
         })
     }
+}
+
+/// `[B, T, 3, H, W]` in [0, 1] to T·B images of H×W×3 bytes.
+pub(crate) fn to_frames(frames: Tensor<5>) -> Result<Vec<Vec<u8>>, AgentError> {
+    let [b, t, c, h, w] = frames.dims();
+    let bytes: Vec<u8> = frames
+        .permute([0, 1, 3, 4, 2])
+        .clamp(0.0, 1.0)
+        .mul_scalar(255.0)
+        .into_data()
+        .try_to_vec::<f32>()
+        .map_err(|e| AgentError::Config(format!("{e:?}")))?
+        .into_iter()
+        .map(|v| v.round() as u8)
+        .collect();
+    Ok(bytes
+        .chunks_exact(h * w * c)
+        .take(b * t)
+        .map(<[u8]>::to_vec)
+        .collect())
 }

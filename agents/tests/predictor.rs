@@ -47,6 +47,7 @@ fn a_trained_predictor_beats_an_untrained_one_and_resumes() {
     collect(&c, |_| {}).unwrap();
     let reader = StoreReader::open(&store).unwrap();
     let spec = RunSpec {
+        task: "die-roll".into(),
         store: store.clone(),
         field: "tactile".into(),
         model: small(),
@@ -120,6 +121,39 @@ fn a_trained_predictor_beats_an_untrained_one_and_resumes() {
     assert!(
         agent.plan(&context, &frames[..10]).is_err(),
         "a goal of the wrong size"
+    );
+
+    // What the plan is expected to bring: one frame per planned step.
+    let foreseen = agent.predict(&context, &plan.actions).unwrap();
+    assert_eq!(foreseen.len(), 6);
+    assert!(foreseen.iter().all(|f| f.len() == n));
+    assert!(agent.predict(&context, &[0.0, f32::NAN, 0.0]).is_err());
+    assert!(
+        agent.predict(&context, &[0.0, 0.0]).is_err(),
+        "half an action"
+    );
+
+    // The held-out report: the error per horizon step, for the model and for repeating the
+    // last frame, and examples to look at.
+    let (err, examples) = held_out(&trained, &spec, &reader, 2, 4, 2, &device).unwrap();
+    assert_eq!(
+        (err.model.len(), err.copy_last.len(), err.sequences),
+        (5, 5, 8)
+    );
+    assert!(
+        err.model
+            .iter()
+            .chain(&err.copy_last)
+            .all(|e| e.is_finite() && *e >= 0.0)
+    );
+    assert_eq!(examples.len(), 2);
+    assert_eq!(
+        (
+            examples[0].context.len(),
+            examples[0].predicted.len(),
+            examples[0].actual.len()
+        ),
+        (2, 5, 5)
     );
 
     // Another model in the same run directory is refused.

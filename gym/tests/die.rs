@@ -83,3 +83,26 @@ fn every_face_feels_different() {
     }
     eprintln!("closest pair of faces: MSE {closest}");
 }
+
+/// A DieRoll goal is one roll away: a face sharing an edge with the face up at the start.
+#[test]
+fn the_goal_face_is_one_roll_away() {
+    use byfeel_gym::{Env, EnvConfig, InfoValue, ObsMode, ResetOptions, Task, TaskEnv};
+    let mut env = TaskEnv::new(EnvConfig::new(Task::DieRoll).obs_mode(ObsMode::Tactile)).unwrap();
+    let d20 = D20::new();
+    let mut goals = std::collections::BTreeSet::new();
+    for seed in 0..12 {
+        let (_, info) = env.reset(Some(seed), &ResetOptions::default()).unwrap();
+        let face = |key: &str| match info.get(key) {
+            Some(InfoValue::Int(f)) => *f as u8,
+            other => panic!("{key}: {other:?}"),
+        };
+        let (up, goal) = (face("oracle_die_face"), face("oracle_die_goal_face"));
+        assert!(
+            d20.neighbours(up).unwrap().contains(&goal),
+            "seed {seed}: goal {goal} is not next to {up}"
+        );
+        goals.insert(goal);
+    }
+    assert!(goals.len() > 3, "goals vary with the seed: {goals:?}");
+}

@@ -80,3 +80,28 @@ def collect(
     height: int = 48,
     max_episode_steps: Optional[int] = None,
 ) -> tuple[int, int]: ...
+
+class Predictive:
+    @staticmethod
+    def load(run: str, samples: int = 200, score_every: int = 1, seed: int = 0) -> "Predictive": ...
+    @staticmethod
+    def train(
+        data: str,
+        out: str,
+        task: Optional[str] = None,
+        steps: int = 2000,
+        batch: int = 16,
+        horizon: int = 15,
+        context: Optional[int] = None,
+        lr: float = 1e-3,
+        seed: int = 0,
+        progress: bool = True,
+    ) -> tuple[int, float, Optional[float]]: ...
+    def plan(self, context: np.ndarray, goal: np.ndarray) -> np.ndarray: ...
+    def predict(self, context: np.ndarray, actions: np.ndarray) -> np.ndarray: ...
+    @property
+    def context_len(self) -> int: ...
+    @property
+    def image_shape(self) -> tuple[int, int, int]: ...
+    @property
+    def task(self) -> str: ...

@@ -13,6 +13,7 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
+mod agents;
 mod store;
 
 fn env_error(e: EnvError) -> PyErr {
@@ -427,6 +428,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyEnv>()?;
     m.add_class::<PyVecEnv>()?;
     m.add_class::<store::PyStore>()?;
+    m.add_class::<agents::PyPredictive>()?;
     m.add_function(wrap_pyfunction!(store::collect, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -48,3 +48,22 @@ pub fn hstack(images: &[(u32, u32, &[u8])], gap: u32) -> (u32, u32, Vec<u8>) {
     }
     (width, height, out)
 }
+
+/// Places images one above the other (left-aligned, `gap` pixels of dark grey between): rows
+/// of strips, such as predicted frames over the frames that happened.
+pub fn vstack(images: &[(u32, u32, &[u8])], gap: u32) -> (u32, u32, Vec<u8>) {
+    let width = images.iter().map(|i| i.0).max().unwrap_or(0);
+    let height =
+        images.iter().map(|i| i.1).sum::<u32>() + gap * images.len().saturating_sub(1) as u32;
+    let mut out = vec![40u8; (width * height * 3) as usize];
+    let mut y0 = 0;
+    for &(w, h, rgb) in images {
+        for y in 0..h {
+            let src = &rgb[(y * w * 3) as usize..((y + 1) * w * 3) as usize];
+            let d = (((y0 + y) * width) * 3) as usize;
+            out[d..d + src.len()].copy_from_slice(src);
+        }
+        y0 += h + gap;
+    }
+    (width, height, out)
+}

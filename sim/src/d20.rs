@@ -102,6 +102,18 @@ impl D20 {
         self.numbers.iter().position(|&n| n == number)
     }
 
+    /// The numbers of the three faces sharing an edge with face `number`: where one roll
+    /// over an edge takes the die.
+    pub fn neighbours(&self, number: u8) -> Option<[u8; 3]> {
+        let f = self.faces[self.face_index(number)?];
+        let shared = |g: &[usize; 3]| g.iter().filter(|v| f.contains(v)).count() == 2;
+        let found: Vec<u8> = (0..20)
+            .filter(|&g| shared(&self.faces[g]))
+            .map(|g| self.numbers[g])
+            .collect();
+        found.try_into().ok()
+    }
+
     /// The number of the face whose outward normal, rotated by `orientation`, points most
     /// nearly along `direction` (world frame).
     pub fn face_toward(&self, orientation: DQuat, direction: DVec3) -> u8 {
@@ -126,6 +138,23 @@ impl D20 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_face_has_three_neighbours_one_roll_away() {
+        let d = D20::new();
+        for n in 1..=20u8 {
+            let near = d.neighbours(n).unwrap();
+            for m in near {
+                assert!(d.neighbours(m).unwrap().contains(&n), "{n} and {m}");
+                assert_ne!(m + n, 21, "the opposite face is never a neighbour");
+                // Neighbouring normals meet at the icosahedron's dihedral angle (138.19°).
+                let (a, b) = (d.face_index(n).unwrap(), d.face_index(m).unwrap());
+                let turn = d.normals[a].dot(d.normals[b]).acos().to_degrees();
+                assert!((turn - 41.81).abs() < 0.01, "{turn}");
+            }
+        }
+        assert_eq!(d.neighbours(0), None);
+    }
 
     #[test]
     fn numbered_like_a_real_d20() {

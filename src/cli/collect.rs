@@ -9,6 +9,7 @@ use byfeel::gym::store::{Column, StoreReader};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::Error;
+use super::movie::{self, Frame};
 
 #[derive(clap::Args, Debug)]
 pub struct CollectArgs {
@@ -139,26 +140,8 @@ pub struct ExportArgs {
     pub fps: Option<f64>,
 }
 
-/// One movie frame: the camera and the gel side by side.
-struct Frame {
-    width: usize,
-    height: usize,
-    rgb: Vec<u8>,
-}
-
 pub fn run_export(args: ExportArgs) -> Result<(), Error> {
-    let ext = args
-        .out
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    if ext == "mp4" {
-        return Err("mp4 is not written: no pure-Rust H.264/AV1 encoder is both practical and light to build (less-avc writes lossless I-frames only; rav1e adds minutes of compile time). Write --out ep.gif or ep.png (animated PNG) instead.".into());
-    }
-    if ext != "gif" && ext != "png" {
-        return Err(format!("--out {}: use a .gif or .png file", args.out.display()).into());
-    }
+    movie::check_path(&args.out)?;
     if !(1..=16).contains(&args.scale) {
         return Err("--scale must be 1 to 16".into());
     }
@@ -201,13 +184,7 @@ pub fn run_export(args: ExportArgs) -> Result<(), Error> {
     if !(fps.is_finite() && fps > 0.0) {
         return Err("--fps must be positive".into());
     }
-    let file = std::fs::File::create(&args.out)?;
-    let mut w = std::io::BufWriter::new(file);
-    if ext == "gif" {
-        write_gif(&mut w, &frames, fps)?;
-    } else {
-        write_apng(&mut w, &frames, fps)?;
-    }
+    movie::write(&args.out, &frames, fps)?;
     println!(
         "{}: episode {e}, {steps} frames at {fps:.1} fps ({} × {} pixels: {})",
         args.out.display(),
@@ -224,52 +201,13 @@ pub fn run_export(args: ExportArgs) -> Result<(), Error> {
 
 /// The images of step `t`, each scaled to the tallest one's height, side by side.
 fn compose(images: &[(&str, [usize; 3])], columns: &[Column], t: usize, scale: usize) -> Frame {
-    let height = images.iter().map(|(_, s)| s[0]).max().unwrap() * scale;
-    let widths: Vec<usize> = images.iter().map(|(_, s)| s[1] * height / s[0]).collect();
-    let width = widths.iter().sum::<usize>();
-    let mut rgb = vec![0u8; width * height * 3];
-    let mut x0 = 0;
-    for (((_, shape), column), &w) in images.iter().zip(columns).zip(&widths) {
-        let [h, iw, _] = *shape;
-        let data = &column.as_u8().expect("images are bytes")[t * h * iw * 3..(t + 1) * h * iw * 3];
-        for y in 0..height {
-            let sy = y * h / height;
-            for x in 0..w {
-                let sx = x * iw / w;
-                let src = (sy * iw + sx) * 3;
-                let dst = (y * width + x0 + x) * 3;
-                rgb[dst..dst + 3].copy_from_slice(&data[src..src + 3]);
-            }
-        }
-        x0 += w;
-    }
-    Frame { width, height, rgb }
-}
-
-fn write_gif(w: &mut impl std::io::Write, frames: &[Frame], fps: f64) -> Result<(), Error> {
-    let (width, height) = (frames[0].width as u16, frames[0].height as u16);
-    let mut encoder = gif::Encoder::new(w, width, height, &[])?;
-    encoder.set_repeat(gif::Repeat::Infinite)?;
-    let delay = (100.0 / fps).round().clamp(2.0, 65535.0) as u16;
-    for f in frames {
-        let mut frame = gif::Frame::from_rgb_speed(width, height, &f.rgb, 10);
-        frame.delay = delay;
-        encoder.write_frame(&frame)?;
-    }
-    Ok(())
-}
-
-fn write_apng(w: &mut impl std::io::Write, frames: &[Frame], fps: f64) -> Result<(), Error> {
-    let mut encoder = png::Encoder::new(w, frames[0].width as u32, frames[0].height as u32);
-    encoder.set_color(png::ColorType::Rgb);
-    encoder.set_depth(png::BitDepth::Eight);
-    encoder.set_animated(frames.len() as u32, 0)?;
-    let ms = (1000.0 / fps).round().clamp(1.0, 65535.0) as u16;
-    encoder.set_frame_delay(ms, 1000)?;
-    let mut writer = encoder.write_header()?;
-    for f in frames {
-        writer.write_image_data(&f.rgb)?;
-    }
-    writer.finish()?;
-    Ok(())
+    let parts: Vec<([usize; 2], &[u8])> = images
+        .iter()
+        .zip(columns)
+        .map(|((_, [h, w, _]), column)| {
+            let bytes = column.as_u8().expect("images are bytes");
+            ([*h, *w], &bytes[t * h * w * 3..(t + 1) * h * w * 3])
+        })
+        .collect();
+    Frame::side_by_side(&parts, scale)
 }

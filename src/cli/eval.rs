@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use byfeel::agents::eval::{Controller, EvalConfig, EvalReport, evaluate, random};
 use byfeel::agents::{CemConfig, PredictiveAgent};
-use byfeel::gym::Task;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::Error;
@@ -32,17 +31,65 @@ pub struct EvalArgs {
     /// Image strips saved per controller.
     #[arg(long, default_value_t = 10)]
     pub strips: usize,
+    /// Held-out sequences the prediction error is averaged over (0 skips it).
+    #[arg(long, default_value_t = 128)]
+    pub held_out: usize,
 }
 
-fn task_of(store: &std::path::Path) -> Result<Task, Error> {
-    let reader = byfeel::gym::store::StoreReader::open(store)?;
-    let name = reader
-        .attributes()
-        .get("task")
-        .and_then(|t| t.as_str())
-        .unwrap_or_default();
-    Task::from_name(name)
-        .ok_or_else(|| format!("{}: unknown task {name:?}", store.display()).into())
+/// Held-out prediction error per horizon step, and `prediction.png`: predicted over actual
+/// frames for a few held-out sequences.
+fn prediction_section(args: &EvalArgs, out: &std::path::Path) -> Result<String, Error> {
+    use byfeel::render::image::{hstack, save_rgb_png, vstack};
+    let device = byfeel::agents::default_device();
+    let (spec, model) = byfeel::agents::predictor::load(&args.run, &device)?;
+    let reader = byfeel::gym::store::StoreReader::open(&spec.store)?;
+    let batch = 16;
+    let batches = args.held_out.div_ceil(batch);
+    let (err, examples) =
+        byfeel::agents::predictor::held_out(&model, &spec, &reader, batches, batch, 4, &device)?;
+    let (h, w) = (spec.model.height as u32, spec.model.width as u32);
+    let mut rows = Vec::new();
+    for e in &examples {
+        for frames in [&e.predicted, &e.actual] {
+            let all: Vec<(u32, u32, &[u8])> = e
+                .context
+                .iter()
+                .chain(frames.iter())
+                .map(|f| (w, h, f.as_slice()))
+                .collect();
+            rows.push(hstack(&all, 2));
+        }
+    }
+    let refs: Vec<(u32, u32, &[u8])> = rows.iter().map(|r| (r.0, r.1, r.2.as_slice())).collect();
+    let (sw, sh, rgb) = vstack(&refs, 3);
+    save_rgb_png(&out.join("prediction.png"), sw, sh, &rgb)?;
+    std::fs::write(
+        out.join("prediction.json"),
+        serde_json::to_string_pretty(&err)?,
+    )?;
+    let mut md = format!(
+        "## Prediction on held-out episodes
+
+Mean squared error per predicted step over {} \
+         sequences of episodes the model never trained on (images in [0, 1]), against repeating \
+         the last context frame.
+
+| step | model | repeat last frame | ratio |\n|---|---|---|---|\n",
+        err.sequences
+    );
+    for (i, (m, c)) in err.model.iter().zip(&err.copy_last).enumerate() {
+        writeln!(
+            md,
+            "| {} | {m:.5} | {c:.5} | {:.2} |",
+            i + 1,
+            m / c.max(1e-12)
+        )?;
+    }
+    md.push_str(
+        "\n![predicted over actual](prediction.png)\n\nEach pair of rows: the context frames \
+         then the model's prediction (above) and what happened (below), for held-out sequences.\n\n",
+    );
+    Ok(md)
 }
 
 pub fn run(args: EvalArgs) -> Result<(), Error> {
@@ -51,7 +98,7 @@ pub fn run(args: EvalArgs) -> Result<(), Error> {
     }
     let spec: byfeel::agents::predictor::RunSpec =
         serde_json::from_str(&std::fs::read_to_string(args.run.join("run.json"))?)?;
-    let task = task_of(&spec.store)?;
+    let task = spec.task()?;
     let out = args.run.join("eval");
     std::fs::create_dir_all(&out)?;
     let config = EvalConfig {
@@ -62,8 +109,12 @@ pub fn run(args: EvalArgs) -> Result<(), Error> {
     };
     let cem = CemConfig {
         samples: args.samples,
-        actions: if task == Task::DieRoll { 6 } else { 5 },
-        ..Default::default()
+        ..CemConfig::for_task(task)
+    };
+    let prediction = if args.held_out > 0 {
+        prediction_section(&args, &out)?
+    } else {
+        String::new()
     };
     let mut reports: Vec<EvalReport> = Vec::new();
     for name in &args.controllers {
@@ -129,7 +180,10 @@ pub fn run(args: EvalArgs) -> Result<(), Error> {
             r.mean_final_distance
         )?;
     }
-    md.push_str("\nEach strip: the goal, then every frame the controller saw, left to right.\n\n");
+    md.push_str(
+        "\nEach strip: the goal, the first frame, then every frame that followed, left to right; \
+         for the agent, the row above shows what its first plan predicted.\n\n",
+    );
     for r in &reports {
         for i in 0..args.strips.min(args.episodes) {
             writeln!(
@@ -139,6 +193,8 @@ pub fn run(args: EvalArgs) -> Result<(), Error> {
             )?;
         }
     }
+    md.push('\n');
+    md.push_str(&prediction);
     std::fs::write(out.join("report.md"), md)?;
     println!("report: {}", out.join("report.md").display());
     Ok(())

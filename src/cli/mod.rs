@@ -6,7 +6,9 @@ mod bench_predictor;
 mod bench_render;
 mod bench_store;
 mod collect;
+mod demo;
 mod eval;
+mod movie;
 mod render;
 mod sim;
 mod train;
@@ -44,6 +46,8 @@ pub enum Commands {
     },
     /// Evaluate a trained agent and its baselines on the same goals, with a report.
     Eval(eval::EvalArgs),
+    /// Watch a shipped agent at work, saved as a movie (`byfeel demo die-roll`).
+    Demo(demo::DemoArgs),
     /// Measure how fast parts of byfeel run.
     Bench {
         #[command(subcommand)]
@@ -104,6 +108,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Commands::Export(args) => collect::run_export(args),
         Commands::Train { what } => train::run(what),
         Commands::Eval(args) => eval::run(args),
+        Commands::Demo(args) => demo::run(args),
         Commands::Bench { what } => bench::run(what),
     }
 }

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use byfeel::agents::predictor::{PredictorConfig, RunSpec, TrainConfig, train};
+use byfeel::agents::predictor::{RunSpec, TrainConfig, train};
 use byfeel::gym::Task;
 use byfeel::gym::store::StoreReader;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -48,39 +48,16 @@ pub fn run(what: TrainCommand) -> Result<(), Error> {
     let TrainCommand::Predictive(args) = what;
     let task = Task::from_name(&args.task)
         .ok_or_else(|| format!("--task {}: use die-roll, cup-push or door-open", args.task))?;
-    let field = if task == Task::DieRoll {
-        "tactile"
-    } else {
-        "camera"
-    };
     let reader = StoreReader::open(&args.data)?;
-    let shape = reader
-        .schema()
-        .step_field(field)
-        .map(|f| f.shape.clone())
-        .ok_or_else(|| format!("{}: no {field} images in this store", args.data.display()))?;
-    let model = PredictorConfig {
-        context: args
-            .context
-            .unwrap_or(if task == Task::DieRoll { 3 } else { 2 }),
-        height: shape[0],
-        width: shape[1],
-        ..PredictorConfig::tactile()
+    let train_config = TrainConfig {
+        steps: args.steps,
+        batch: args.batch,
+        horizon: args.horizon,
+        learning_rate: args.lr,
+        seed: args.seed,
+        ..Default::default()
     };
-    let spec = RunSpec {
-        // Absolute, so that `byfeel eval RUN` finds the store from any directory.
-        store: std::fs::canonicalize(&args.data)?,
-        field: field.into(),
-        model,
-        train: TrainConfig {
-            steps: args.steps,
-            batch: args.batch,
-            horizon: args.horizon,
-            learning_rate: args.lr,
-            seed: args.seed,
-            ..Default::default()
-        },
-    };
+    let spec = RunSpec::for_task(task, &args.data, &reader, args.context, train_config)?;
     let bar = if args.quiet {
         ProgressBar::hidden()
     } else {

@@ -2,9 +2,11 @@
 //! ("Manipulation by Feel", "Visual Foresight").
 
 pub mod data;
+pub mod heldout;
 pub mod model;
 pub mod train;
 
 pub use data::{SequenceSource, Sequences, Split};
+pub use heldout::{Example, HeldOutError, held_out};
 pub use model::{FramePredictor, PredictorConfig};
 pub use train::{RunSpec, TrainConfig, TrainProgress, load, train, validate};

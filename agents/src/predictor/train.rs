@@ -12,6 +12,7 @@ use std::time::Instant;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
 use burn::store::ModuleRecord;
+use byfeel_gym::Task;
 use byfeel_gym::store::StoreReader;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -56,10 +57,79 @@ impl Default for TrainConfig {
 /// Everything a run was made from (its `run.json`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunSpec {
+    /// The task's name (`die-roll`, `cup-push`, …); runs written before it was kept have "".
+    #[serde(default)]
+    pub task: String,
     pub store: PathBuf,
     pub field: String,
     pub model: PredictorConfig,
     pub train: TrainConfig,
+}
+
+impl RunSpec {
+    /// A run for `task` on a store: the die learns the gel's images with 3 context frames,
+    /// other tasks the camera's with 2 (as in the papers), at the store's image size.
+    pub fn for_task(
+        task: Task,
+        store: &Path,
+        reader: &StoreReader,
+        context: Option<usize>,
+        train: TrainConfig,
+    ) -> Result<Self, AgentError> {
+        let field = if task == Task::DieRoll {
+            "tactile"
+        } else {
+            "camera"
+        };
+        let shape = reader
+            .schema()
+            .step_field(field)
+            .map(|f| f.shape.clone())
+            .ok_or_else(|| {
+                AgentError::Config(format!(
+                    "{}: no {field} images in this store",
+                    store.display()
+                ))
+            })?;
+        if let Some(stored) = reader.attributes().get("task").and_then(|t| t.as_str())
+            && stored != task.name()
+        {
+            return Err(AgentError::Config(format!(
+                "{} holds {stored} episodes, not {}",
+                store.display(),
+                task.name()
+            )));
+        }
+        Ok(Self {
+            task: task.name().into(),
+            // Absolute, so that the run finds its store from any directory.
+            store: std::fs::canonicalize(store).map_err(|e| io(store, e))?,
+            field: field.into(),
+            model: PredictorConfig {
+                context: context.unwrap_or(if task == Task::DieRoll { 3 } else { 2 }),
+                height: shape[0],
+                width: shape[1],
+                ..PredictorConfig::tactile()
+            },
+            train,
+        })
+    }
+
+    /// The run's task: as recorded, else as its store says.
+    pub fn task(&self) -> Result<Task, AgentError> {
+        let name = if self.task.is_empty() {
+            StoreReader::open(&self.store)?
+                .attributes()
+                .get("task")
+                .and_then(|t| t.as_str())
+                .unwrap_or_default()
+                .to_string()
+        } else {
+            self.task.clone()
+        };
+        Task::from_name(&name)
+            .ok_or_else(|| AgentError::Config(format!("run.json: unknown task {name:?}")))
+    }
 }
 
 /// Where training stands.
