@@ -15,8 +15,11 @@ use crate::{AgentError, PredictiveAgent};
 pub enum Controller {
     /// The predictive agent: CEM through the learned model.
     Predictive(Box<PredictiveAgent>),
-    /// Uniform random actions.
-    Random(ChaCha8Rng),
+    /// Uniform random actions, inside the same bounds as the agent's search.
+    Random {
+        rng: ChaCha8Rng,
+        bounds: Vec<(f32, f32)>,
+    },
     /// The hand-designed baseline of "Manipulation by Feel": move toward the centroid of the
     /// thresholded difference between the current and the goal image.
     Centroid,
@@ -26,7 +29,7 @@ impl Controller {
     pub fn name(&self) -> &'static str {
         match self {
             Controller::Predictive(_) => "predictive",
-            Controller::Random(_) => "random",
+            Controller::Random { .. } => "random",
             Controller::Centroid => "centroid",
         }
     }
@@ -57,8 +60,13 @@ impl Controller {
                 };
                 (plan.first(3).to_vec(), foreseen)
             }
-            Controller::Random(rng) => (
-                (0..3).map(|_| rng.random_range(-1.0..=1.0)).collect(),
+            Controller::Random { rng, bounds } => (
+                (0..3)
+                    .map(|j| {
+                        let (lo, hi) = bounds.get(j).copied().unwrap_or((-1.0, 1.0));
+                        rng.random_range(lo..=hi)
+                    })
+                    .collect(),
                 Vec::new(),
             ),
             Controller::Centroid => (
@@ -265,9 +273,13 @@ pub fn evaluate(
     })
 }
 
-/// A fresh random controller.
-pub fn random(seed: u64) -> Controller {
-    Controller::Random(ChaCha8Rng::seed_from_u64(seed))
+/// A fresh random controller, sampling inside `cem`'s bounds (so it lifts the gel off the
+/// die no more than the agent may).
+pub fn random(seed: u64, cem: &crate::CemConfig) -> Controller {
+    Controller::Random {
+        rng: ChaCha8Rng::seed_from_u64(seed),
+        bounds: cem.bounds.clone(),
+    }
 }
 
 #[cfg(test)]

@@ -19,6 +19,8 @@ toward a goal image (200 samples, 10 elites, 3 iterations, actions held 3 steps)
         actions = agent.plan(np.stack(frames[-agent.context_len:]), goal)
         obs, reward, terminated, truncated, info = env.step(actions[0])
         frames.append(obs)
+        if terminated or truncated:
+            break
 
 The model runs on burn's CPU backend; a plan step takes seconds there (``score_every=3``
 scores only the frames where held actions change, about 2x faster).

@@ -124,7 +124,7 @@ pub fn run(args: EvalArgs) -> Result<(), Error> {
                 cem.clone(),
                 args.seed,
             )?)),
-            "random" => random(args.seed),
+            "random" => random(args.seed, &cem),
             "centroid" => Controller::Centroid,
             other => {
                 return Err(format!(
