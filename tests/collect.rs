@@ -295,3 +295,47 @@ fn a_collection_killed_mid_write_loses_no_committed_episode() {
         }
     }
 }
+
+/// `--policy pressing` plays at random but never lifts the hand; the store says which policy
+/// made it, and an unknown policy is refused before anything is written.
+#[test]
+fn pressing_play_never_lifts_the_hand() {
+    let dir = temp("pressing");
+    collect_ok(
+        &[
+            "--task",
+            "die-roll",
+            "--policy",
+            "pressing",
+            "--episodes",
+            "3",
+            "--robots",
+            "1",
+        ],
+        &dir,
+    );
+    let reader = StoreReader::open(&dir).unwrap();
+    assert_eq!(
+        reader.attributes().get("policy").and_then(|p| p.as_str()),
+        Some("pressing")
+    );
+    let actions = reader.read_steps("action", 0..reader.num_steps()).unwrap();
+    let actions = actions.as_f32().unwrap();
+    let z: Vec<f32> = actions.iter().skip(2).step_by(3).copied().collect();
+    assert!(z.iter().all(|z| *z <= 0.0), "{z:?}");
+    assert!(z.iter().any(|z| *z < -0.2), "{z:?}");
+    let xy_up = actions.chunks(3).any(|a| a[0] > 0.2 || a[1] > 0.2);
+    assert!(xy_up, "x and y still range over [-1, 1]");
+
+    let refused = temp("bad-policy");
+    let out = byfeel()
+        .args([
+            "collect", "--task", "die-roll", "--policy", "clever", "--quiet", "--out",
+        ])
+        .arg(&refused)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("use random or pressing"));
+    assert!(!refused.exists(), "nothing written");
+}

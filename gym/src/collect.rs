@@ -24,6 +24,24 @@ use crate::{
 pub enum Policy {
     /// Uniform in the action box.
     Random,
+    /// Uniform, but never lifting the hand (Δz in [-1, 0]): random play that keeps the gel on
+    /// what it touches, the box the die's planner searches.
+    Pressing,
+}
+
+impl Policy {
+    pub fn name(self) -> &'static str {
+        match self {
+            Policy::Random => "random",
+            Policy::Pressing => "pressing",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Policy::Random, Policy::Pressing]
+            .into_iter()
+            .find(|p| p.name() == name)
+    }
 }
 
 /// What to collect, and where.
@@ -185,6 +203,7 @@ struct Worker {
     episode: EpisodeBuffer,
     /// The observation the env returned last (its image is the task's sensor).
     last: Option<Observation>,
+    policy: Policy,
 }
 
 /// What a robot senses at one moment.
@@ -209,6 +228,7 @@ impl Worker {
             rng: ChaCha8Rng::seed_from_u64(0),
             episode: EpisodeBuffer::new(schema),
             last: None,
+            policy: config.policy,
         })
     }
 
@@ -296,7 +316,13 @@ impl Worker {
     fn step(&mut self, task: Task) -> Result<Option<EpisodeBuffer>, CollectError> {
         let first = self.episode.is_empty();
         let before = self.sense(task)?;
-        let action: [f32; 3] = std::array::from_fn(|_| self.rng.random_range(-1.0..=1.0));
+        let top = if self.policy == Policy::Pressing {
+            0.0
+        } else {
+            1.0
+        };
+        let action: [f32; 3] =
+            std::array::from_fn(|j| self.rng.random_range(-1.0..=if j == 2 { top } else { 1.0 }));
         let t = self.env.step(&action)?;
         self.last = Some(t.observation);
         self.push(before, action, t.reward as f32, [first, false, false])?;
@@ -332,7 +358,7 @@ pub fn collect(
     let mut options = config.store.clone();
     let attributes = &mut options.attributes;
     attributes.insert("task".into(), config.task.name().into());
-    attributes.insert("policy".into(), "random".into());
+    attributes.insert("policy".into(), config.policy.name().into());
     attributes.insert(
         "step_seconds".into(),
         workers[0].env.spec().step_seconds.into(),

@@ -16,7 +16,8 @@ pub struct CollectArgs {
     /// Task: door-open, cup-push, die-roll (or reach).
     #[arg(long)]
     pub task: String,
-    /// How actions are chosen (only `random` for now).
+    /// How actions are chosen: `random` (uniform in [-1, 1]³) or `pressing` (the same, but
+    /// never lifting the hand: Δz in [-1, 0]).
     #[arg(long, default_value = "random")]
     pub policy: String,
     /// Episodes to add to the store.
@@ -48,14 +49,14 @@ pub fn run_collect(args: CollectArgs) -> Result<(), Error> {
             args.task
         )
     })?;
-    if args.policy != "random" {
-        return Err(format!("--policy {}: only `random` is available", args.policy).into());
-    }
+    let policy = byfeel::gym::collect::Policy::from_name(&args.policy)
+        .ok_or_else(|| format!("--policy {}: use random or pressing", args.policy))?;
     if args.episodes == 0 || args.robots == 0 {
         return Err("--episodes and --robots must be at least 1".into());
     }
     let mut config = CollectConfig::new(task, args.episodes, args.robots, &args.out);
     config.seed = args.seed;
+    config.policy = policy;
     config.image_size = args.image_size;
     config.max_episode_steps = args.max_steps;
 

@@ -142,10 +142,15 @@ pub fn run(args: EvalArgs) -> Result<(), Error> {
         );
         bar.set_prefix(name.clone());
         let mut wins = 0;
+        // Each episode's outcome as it ends, so a long evaluation can be followed (and a
+        // killed one still says what it saw).
+        let mut episodes = std::fs::File::create(out.join(format!("{name}-episodes.jsonl")))?;
         let report = evaluate(&mut controller, &config, Some(&out), |i, o| {
             wins += o.success as usize;
             bar.set_position(i as u64 + 1);
             bar.set_message(format!("{wins} successes"));
+            let line = serde_json::to_string(o).unwrap_or_default();
+            let _ = std::io::Write::write_all(&mut episodes, format!("{line}\n").as_bytes());
         })?;
         bar.finish_and_clear();
         println!(
