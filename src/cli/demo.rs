@@ -14,9 +14,9 @@ use super::movie::{self, Frame};
 /// The shipped model, as a path from the repository root.
 const DIE_MODEL: &str = "assets/models/die-roll";
 
-/// Episode seed 1000003 of `byfeel eval`'s held-out goals: one the shipped model solves
-/// (start face 18, goal face 12). Other seeds show other goals, and some failures.
-const DIE_SEED: u64 = 1_000_003;
+/// The episode seed when neither `--seed` nor the model's `demo.json` gives one: the first of
+/// `byfeel eval`'s held-out goals.
+const DIE_SEED: u64 = 1_000_000;
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
 pub enum DemoName {
@@ -33,9 +33,13 @@ pub struct DemoArgs {
     /// The movie: .gif or .png (animated PNG).
     #[arg(long, default_value = "die-roll.gif")]
     pub out: PathBuf,
-    /// The episode's seed: it sets the die's start and the goal face.
-    #[arg(long, default_value_t = DIE_SEED)]
-    pub seed: u64,
+    /// The episode's seed: it sets the die's start and the goal face (default: the model's
+    /// `demo.json` `{"seed": N}`, an episode its makers picked to show, else 1000000).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// CEM samples per iteration (the paper's 200).
+    #[arg(long, default_value_t = 200)]
+    pub samples: usize,
     /// Score every n-th predicted frame (3 plans ~2× faster on a CPU; 1 as the paper).
     #[arg(long, default_value_t = 3)]
     pub score_every: usize,
@@ -57,18 +61,38 @@ fn model_dir(given: Option<&Path>) -> Result<PathBuf, Error> {
         })
 }
 
+/// The seed a model directory's `demo.json` names, else the default.
+fn demo_seed(run: &Path) -> Result<u64, Error> {
+    let path = run.join("demo.json");
+    if !path.exists() {
+        return Ok(DIE_SEED);
+    }
+    let value: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path)?)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    value["seed"]
+        .as_u64()
+        .ok_or_else(|| format!("{}: give {{\"seed\": N}}", path.display()).into())
+}
+
 pub fn run(args: DemoArgs) -> Result<(), Error> {
     let DemoName::DieRoll = args.what;
     movie::check_path(&args.out)?;
     let run = model_dir(args.model.as_deref())?;
-    let cem = CemConfig::for_task(Task::DieRoll);
-    let mut agent = PredictiveAgent::load(&run, cem, args.seed)?;
+    let seed = match args.seed {
+        Some(seed) => seed,
+        None => demo_seed(&run)?,
+    };
+    let cem = CemConfig {
+        samples: args.samples,
+        ..CemConfig::for_task(Task::DieRoll)
+    };
+    let mut agent = PredictiveAgent::load(&run, cem, seed)?;
     agent.score_every = args.score_every.max(1);
     let config = EnvConfig::new(Task::DieRoll)
         .obs_mode(ObsMode::Tactile)
         .image_size(192, 144);
     let mut env = TaskEnv::new(config)?;
-    let (obs, info) = env.reset(Some(args.seed), &ResetOptions::default())?;
+    let (obs, info) = env.reset(Some(seed), &ResetOptions::default())?;
     let face = |info: &byfeel::gym::Info, key: &str| match info.get(key) {
         Some(InfoValue::Int(f)) => *f,
         _ => 0,
