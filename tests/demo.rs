@@ -41,3 +41,48 @@ fn the_shipped_die_model_plays_an_episode_into_a_movie() {
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/run"));
 }
+
+/// `byfeel eval` on the shipped model: every controller on the same seeds, a report with the
+/// table and links, a strip per episode (the agent's with its predicted row above) and each
+/// episode's outcome as it ended.
+#[test]
+fn eval_writes_a_report_with_strips_for_every_controller() {
+    let run = std::env::temp_dir().join(format!("byfeel-eval-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&run);
+    std::fs::create_dir_all(&run).unwrap();
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/models/die-roll");
+    for file in ["run.json", "model.bpk"] {
+        std::fs::copy(shipped.join(file), run.join(file)).unwrap();
+    }
+    let out = byfeel()
+        .arg("eval")
+        .arg(&run)
+        .args(["--episodes", "1", "--samples", "20", "--score-every", "3"])
+        .args(["--strips", "1", "--held-out", "0"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = std::fs::read_to_string(run.join("eval/report.md")).unwrap();
+    for name in ["predictive", "random", "centroid"] {
+        assert!(report.contains(&format!("| {name} |")), "{report}");
+        assert!(
+            report.contains(&format!("({name}-episode-000.png)")),
+            "{report}"
+        );
+        let lines = std::fs::read_to_string(run.join(format!("eval/{name}-episodes.jsonl")));
+        assert_eq!(lines.unwrap().lines().count(), 1);
+    }
+    // The agent's strip has two rows (predicted over what happened); a baseline's one.
+    let height = |name: &str| {
+        let png = std::fs::read(run.join(format!("eval/{name}-episode-000.png"))).unwrap();
+        u32::from_be_bytes([png[20], png[21], png[22], png[23]])
+    };
+    assert_eq!(height("random"), 48);
+    assert_eq!(height("predictive"), 2 * 48 + 4);
+    std::fs::remove_dir_all(&run).ok();
+}

@@ -171,13 +171,13 @@ fn save_strip(
     foreseen: &[Vec<u8>],
     (h, w): (usize, usize),
 ) -> Result<(), AgentError> {
-    let image = |f: &[u8]| -> (u32, u32, Vec<u8>) { (w as u32, h as u32, f.to_vec()) };
     let row = |frames: &[Vec<u8>]| {
-        let mut all = vec![image(goal), image(&seen[0])];
-        all.extend(frames.iter().map(|f| image(f)));
-        let refs: Vec<(u32, u32, &[u8])> =
-            all.iter().map(|(w, h, f)| (*w, *h, f.as_slice())).collect();
-        hstack(&refs, 2)
+        let all: Vec<(u32, u32, &[u8])> = [goal, seen[0].as_slice()]
+            .into_iter()
+            .chain(frames.iter().map(Vec::as_slice))
+            .map(|f| (w as u32, h as u32, f))
+            .collect();
+        hstack(&all, 2)
     };
     let happened = row(&seen[1..]);
     let (sw, sh, rgb) = if foreseen.is_empty() {
