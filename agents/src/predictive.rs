@@ -28,6 +28,28 @@ impl PredictiveAgent {
     pub fn load(run: &Path, cem: CemConfig, seed: u64) -> Result<Self, AgentError> {
         let device = crate::default_device();
         let (spec, model) = load(run, &device)?;
+        Self::new(spec, model, cem, seed, device)
+    }
+
+    /// Loads a run with the papers' planner for its task ([`CemConfig::for_task`]), sampling
+    /// `samples` sequences per iteration.
+    pub fn load_for_task(run: &Path, samples: usize, seed: u64) -> Result<Self, AgentError> {
+        let device = crate::default_device();
+        let (spec, model) = load(run, &device)?;
+        let cem = CemConfig {
+            samples,
+            ..CemConfig::for_task(spec.task()?)
+        };
+        Self::new(spec, model, cem, seed, device)
+    }
+
+    fn new(
+        spec: RunSpec,
+        model: FramePredictor,
+        cem: CemConfig,
+        seed: u64,
+        device: Device,
+    ) -> Result<Self, AgentError> {
         if cem.action_dim != spec.model.action_dim {
             return Err(AgentError::Config(format!(
                 "the planner's actions have {} numbers, the model's {}",

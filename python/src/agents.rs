@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use byfeel_agents::predictor::{RunSpec, TrainConfig, train};
-use byfeel_agents::{AgentError, CemConfig, PredictiveAgent};
+use byfeel_agents::predictor::{RunSpec, TrainConfig, store_task, train};
+use byfeel_agents::{AgentError, PredictiveAgent};
 use byfeel_gym::Task;
 use byfeel_gym::store::StoreReader;
 use numpy::{PyArray1, PyArrayMethods, PyReadonlyArrayDyn, PyUntypedArrayMethods};
@@ -56,20 +56,11 @@ impl PyPredictive {
     #[staticmethod]
     #[pyo3(signature = (run, samples = 200, score_every = 1, seed = 0))]
     fn load(run: PathBuf, samples: usize, score_every: usize, seed: u64) -> PyResult<Self> {
-        let spec: RunSpec =
-            serde_json::from_str(&std::fs::read_to_string(run.join("run.json")).map_err(|e| {
-                PyOSError::new_err(format!("{}: {e}", run.join("run.json").display()))
-            })?)
-            .map_err(|e| PyValueError::new_err(format!("run.json: {e}")))?;
-        let task = spec.task().map_err(agent_error)?;
-        let cem = CemConfig {
-            samples,
-            ..CemConfig::for_task(task)
-        };
-        let mut agent = PredictiveAgent::load(&run, cem, seed).map_err(agent_error)?;
         if score_every == 0 {
             return Err(PyValueError::new_err("score_every must be at least 1"));
         }
+        let mut agent = PredictiveAgent::load_for_task(&run, samples, seed).map_err(agent_error)?;
+        let task = agent.spec.task().map_err(agent_error)?;
         agent.score_every = score_every;
         Ok(Self { agent, task })
     }
@@ -92,20 +83,14 @@ impl PyPredictive {
         progress: bool,
     ) -> PyResult<(u64, f32, Option<f32>)> {
         let reader = StoreReader::open(&data).map_err(|e| PyOSError::new_err(e.to_string()))?;
-        let name = match task {
-            Some(t) => t,
-            None => reader
-                .attributes()
-                .get("task")
-                .and_then(|t| t.as_str())
-                .unwrap_or_default()
-                .to_string(),
+        let task = match task {
+            Some(name) => Task::from_name(&name).ok_or_else(|| {
+                PyValueError::new_err(format!(
+                    "task {name:?}: use die-roll, cup-push or door-open"
+                ))
+            })?,
+            None => store_task(&reader).map_err(agent_error)?,
         };
-        let task = Task::from_name(&name).ok_or_else(|| {
-            PyValueError::new_err(format!(
-                "task {name:?}: use die-roll, cup-push or door-open"
-            ))
-        })?;
         let config = TrainConfig {
             steps,
             batch,

@@ -9,4 +9,4 @@ pub mod train;
 pub use data::{SequenceSource, Sequences, Split};
 pub use heldout::{Example, HeldOutError, held_out};
 pub use model::{FramePredictor, PredictorConfig};
-pub use train::{RunSpec, TrainConfig, TrainProgress, load, train, validate};
+pub use train::{RunSpec, TrainConfig, TrainProgress, load, store_task, train, validate};

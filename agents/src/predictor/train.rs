@@ -117,19 +117,23 @@ impl RunSpec {
 
     /// The run's task: as recorded, else as its store says.
     pub fn task(&self) -> Result<Task, AgentError> {
-        let name = if self.task.is_empty() {
-            StoreReader::open(&self.store)?
-                .attributes()
-                .get("task")
-                .and_then(|t| t.as_str())
-                .unwrap_or_default()
-                .to_string()
-        } else {
-            self.task.clone()
-        };
-        Task::from_name(&name)
-            .ok_or_else(|| AgentError::Config(format!("run.json: unknown task {name:?}")))
+        if self.task.is_empty() {
+            return store_task(&StoreReader::open(&self.store)?);
+        }
+        Task::from_name(&self.task)
+            .ok_or_else(|| AgentError::Config(format!("run.json: unknown task {:?}", self.task)))
     }
+}
+
+/// The task a store was collected for (its `task` attribute).
+pub fn store_task(reader: &StoreReader) -> Result<Task, AgentError> {
+    let name = reader
+        .attributes()
+        .get("task")
+        .and_then(|t| t.as_str())
+        .unwrap_or_default();
+    Task::from_name(name)
+        .ok_or_else(|| AgentError::Config(format!("the store names no known task ({name:?})")))
 }
 
 /// Where training stands.
