@@ -339,3 +339,42 @@ fn pressing_play_never_lifts_the_hand() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("use random or pressing"));
     assert!(!refused.exists(), "nothing written");
 }
+
+/// `--hold 3` holds each random action for three steps, as the predictive agent's planner
+/// holds its own; the store records the hold.
+#[test]
+fn held_play_repeats_each_action() {
+    let dir = temp("held");
+    collect_ok(
+        &[
+            "--task",
+            "die-roll",
+            "--policy",
+            "pressing",
+            "--hold",
+            "3",
+            "--episodes",
+            "2",
+            "--robots",
+            "1",
+            "--max-steps",
+            "9",
+        ],
+        &dir,
+    );
+    let reader = StoreReader::open(&dir).unwrap();
+    assert_eq!(
+        reader.attributes().get("hold").and_then(|h| h.as_u64()),
+        Some(3)
+    );
+    let actions = reader.read_steps("action", 0..reader.num_steps()).unwrap();
+    let actions: Vec<&[f32]> = actions.as_f32().unwrap().chunks(3).collect();
+    // Each episode: 9 actions, then the final observation's row (no action).
+    assert_eq!(actions.len(), 2 * 10);
+    for episode in actions.chunks(10) {
+        for run in episode[..9].chunks(3) {
+            assert!(run.iter().all(|a| a == &run[0]), "{run:?}");
+        }
+        assert_ne!(episode[0], episode[3], "a new action every three steps");
+    }
+}

@@ -68,7 +68,7 @@ fn eval_writes_a_report_with_strips_for_every_controller() {
         String::from_utf8_lossy(&out.stderr)
     );
     let report = std::fs::read_to_string(run.join("eval/report.md")).unwrap();
-    for name in ["predictive", "random", "centroid"] {
+    for name in ["predictive", "random", "random-held", "centroid"] {
         assert!(report.contains(&format!("| {name} |")), "{report}");
         assert!(
             report.contains(&format!("({name}-episode-000.png)")),

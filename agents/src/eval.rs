@@ -15,10 +15,14 @@ use crate::{AgentError, PredictiveAgent};
 pub enum Controller {
     /// The predictive agent: CEM through the learned model.
     Predictive(Box<PredictiveAgent>),
-    /// Uniform random actions, inside the same bounds as the agent's search.
+    /// Uniform random actions, inside the same bounds as the agent's search, each held for
+    /// `hold` steps (1: a new action every step; 3: held as the agent's plans hold theirs).
     Random {
         rng: ChaCha8Rng,
         bounds: Vec<(f32, f32)>,
+        hold: usize,
+        /// The action being held and the steps it has left.
+        held: (Vec<f32>, usize),
     },
     /// The hand-designed baseline of "Manipulation by Feel": move toward the centroid of the
     /// thresholded difference between the current and the goal image.
@@ -29,8 +33,16 @@ impl Controller {
     pub fn name(&self) -> &'static str {
         match self {
             Controller::Predictive(_) => "predictive",
-            Controller::Random { .. } => "random",
+            Controller::Random { hold: 1, .. } => "random",
+            Controller::Random { .. } => "random-held",
             Controller::Centroid => "centroid",
+        }
+    }
+
+    /// Forgets anything held from the last episode.
+    fn begin_episode(&mut self) {
+        if let Controller::Random { held, .. } = self {
+            held.1 = 0;
         }
     }
 
@@ -60,15 +72,24 @@ impl Controller {
                 };
                 (plan.first(3).to_vec(), foreseen)
             }
-            Controller::Random { rng, bounds } => (
-                (0..3)
-                    .map(|j| {
-                        let (lo, hi) = bounds.get(j).copied().unwrap_or((-1.0, 1.0));
-                        rng.random_range(lo..=hi)
-                    })
-                    .collect(),
-                Vec::new(),
-            ),
+            Controller::Random {
+                rng,
+                bounds,
+                hold,
+                held,
+            } => {
+                if held.1 == 0 {
+                    let action = (0..3)
+                        .map(|j| {
+                            let (lo, hi) = bounds.get(j).copied().unwrap_or((-1.0, 1.0));
+                            rng.random_range(lo..=hi)
+                        })
+                        .collect();
+                    *held = (action, (*hold).max(1));
+                }
+                held.1 -= 1;
+                (held.0.clone(), Vec::new())
+            }
             Controller::Centroid => (
                 centroid_action(context[context.len() - 1], goal, h, w),
                 Vec::new(),
@@ -217,6 +238,7 @@ pub fn evaluate(
         let (obs, _) = env
             .reset(Some(seed), &ResetOptions::default())
             .map_err(|e| AgentError::Config(e.to_string()))?;
+        controller.begin_episode();
         let goal = env.goal_image().unwrap_or_default().to_vec();
         let first = image_of(&obs)?;
         let mut frames = vec![first; k];
@@ -274,11 +296,13 @@ pub fn evaluate(
 }
 
 /// A fresh random controller, sampling inside `cem`'s bounds (so it lifts the gel off the
-/// die no more than the agent may).
-pub fn random(seed: u64, cem: &crate::CemConfig) -> Controller {
+/// die no more than the agent may), holding each action `hold` steps.
+pub fn random(seed: u64, cem: &crate::CemConfig, hold: usize) -> Controller {
     Controller::Random {
         rng: ChaCha8Rng::seed_from_u64(seed),
         bounds: cem.bounds.clone(),
+        hold: hold.max(1),
+        held: (Vec::new(), 0),
     }
 }
 
@@ -294,6 +318,27 @@ mod tests {
             "{lo} {hi}"
         );
         assert_eq!(wilson(0, 0), (0.0, 1.0));
+    }
+
+    #[test]
+    fn held_random_play_keeps_each_action_for_the_plans_hold() {
+        let cem = crate::CemConfig::for_task(byfeel_gym::Task::DieRoll);
+        let mut held = random(7, &cem, cem.repeat);
+        assert_eq!(held.name(), "random-held");
+        let image = vec![0u8; 48 * 64 * 3];
+        let mut act = |c: &mut Controller| c.act(&[&image], &image, (48, 64), false).unwrap().0;
+        let actions: Vec<Vec<f32>> = (0..6).map(|_| act(&mut held)).collect();
+        assert!(actions[..3].iter().all(|a| a == &actions[0]));
+        assert!(actions[3..].iter().all(|a| a == &actions[3]));
+        assert_ne!(actions[0], actions[3]);
+        assert!(actions.iter().all(|a| a[2] <= 0.0), "inside the die's bounds");
+        // A new episode starts a new action.
+        held.begin_episode();
+        let next = act(&mut held);
+        assert_ne!(next, actions[3]);
+        let mut plain = random(7, &cem, 1);
+        assert_eq!(plain.name(), "random");
+        assert_ne!(act(&mut plain), act(&mut plain));
     }
 
     #[test]

@@ -58,6 +58,9 @@ pub struct CollectConfig {
     /// Actions per episode; the task's default if `None`.
     pub max_episode_steps: Option<usize>,
     pub policy: Policy,
+    /// Each random action is held for this many steps (at least 1). The predictive agent's
+    /// planner holds its actions 3 steps; play held the same way pushes as far as a plan does.
+    pub hold: usize,
     pub store: StoreOptions,
     /// Append to the store; `false` steps and renders the same but drops the episodes (to
     /// measure what writing costs).
@@ -75,6 +78,7 @@ impl CollectConfig {
             image_size: (48, 48),
             max_episode_steps: None,
             policy: Policy::Random,
+            hold: 1,
             store: StoreOptions::default(),
             write: true,
         }
@@ -204,6 +208,9 @@ struct Worker {
     /// The observation the env returned last (its image is the task's sensor).
     last: Option<Observation>,
     policy: Policy,
+    hold: usize,
+    /// The action being held, and for how many more steps.
+    held: ([f32; 3], usize),
 }
 
 /// What a robot senses at one moment.
@@ -229,6 +236,8 @@ impl Worker {
             episode: EpisodeBuffer::new(schema),
             last: None,
             policy: config.policy,
+            hold: config.hold.max(1),
+            held: ([0.0; 3], 0),
         })
     }
 
@@ -291,6 +300,7 @@ impl Worker {
     fn begin(&mut self, seed: u64) -> Result<(), CollectError> {
         self.episode.clear();
         self.rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5EED_AC71_0000_0000);
+        self.held = ([0.0; 3], 0);
         let (obs, _) = self.env.reset(Some(seed), &ResetOptions::default())?;
         // The goal holds for the whole episode: its picture is kept once.
         let goal_image = obs
@@ -321,8 +331,15 @@ impl Worker {
         } else {
             1.0
         };
-        let action: [f32; 3] =
-            std::array::from_fn(|j| self.rng.random_range(-1.0..=if j == 2 { top } else { 1.0 }));
+        if self.held.1 == 0 {
+            let action: [f32; 3] = std::array::from_fn(|j| {
+                self.rng
+                    .random_range(-1.0..=if j == 2 { top } else { 1.0 })
+            });
+            self.held = (action, self.hold);
+        }
+        self.held.1 -= 1;
+        let action = self.held.0;
         let t = self.env.step(&action)?;
         self.last = Some(t.observation);
         self.push(before, action, t.reward as f32, [first, false, false])?;
@@ -359,6 +376,7 @@ pub fn collect(
     let attributes = &mut options.attributes;
     attributes.insert("task".into(), config.task.name().into());
     attributes.insert("policy".into(), config.policy.name().into());
+    attributes.insert("hold".into(), config.hold.max(1).into());
     attributes.insert(
         "step_seconds".into(),
         workers[0].env.spec().step_seconds.into(),

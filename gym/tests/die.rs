@@ -13,6 +13,7 @@ fn pressing_and_sliding_rolls_die_to_another_face() {
     let o = arm.oracle();
     let die = o.die_position.unwrap();
     let first = o.die_face_up.unwrap();
+    let start = arm.inner().world().die_pose().unwrap().rotation;
     assert_eq!(o.die_face_on_gel, None, "the gel starts off the die");
     let r = arm.inner().world().die.as_ref().unwrap().circumradius;
     let top = 2.0 * r * D20::INRADIUS_RATIO;
@@ -37,6 +38,15 @@ fn pressing_and_sliding_rolls_die_to_another_face() {
     let now = after.die_face_up.unwrap();
     assert_ne!(now, first, "the die should have rolled off face {first}");
     assert!((1..=20).contains(&now));
+    // One roll, over an edge: the die lies as DieRoll's goal picture shows it (the least
+    // turn bringing the new face up), not at some other turn about the vertical.
+    let d20 = D20::new();
+    assert!(d20.neighbours(first).unwrap().contains(&now), "{first} -> {now}");
+    let lies = arm.inner().world().die_pose().unwrap().rotation;
+    let expected = d20.rolled_up(start, now).unwrap();
+    let off = (lies * expected.inverse()).to_axis_angle().1.to_degrees();
+    eprintln!("rolled {first} -> {now}: {off:.1} degrees from the goal picture's turn");
+    assert!(off.min(360.0 - off) < 10.0, "{off} degrees");
     assert_eq!(after.die_face_on_gel, None, "lifted gel touches nothing");
     assert!(
         after.die_position.unwrap().z < top,
@@ -105,4 +115,31 @@ fn the_goal_face_is_one_roll_away() {
         goals.insert(goal);
     }
     assert!(goals.len() > 3, "goals vary with the seed: {goals:?}");
+}
+
+/// Success is judged when the episode ends: holding the die on the goal face keeps the
+/// episode going to its last step, and counts there; the goal face passing by does not end it.
+#[test]
+fn an_episode_is_judged_at_its_end() {
+    use byfeel_gym::{Env, EnvConfig, InfoValue, ObsMode, ResetOptions, Task, TaskEnv};
+    let mut env = TaskEnv::new(
+        EnvConfig::new(Task::DieRoll)
+            .obs_mode(ObsMode::Tactile)
+            .max_episode_steps(6),
+    )
+    .unwrap();
+    let (_, info) = env.reset(Some(5), &ResetOptions::default()).unwrap();
+    let up = match info.get("oracle_die_face") {
+        Some(InfoValue::Int(f)) => *f as usize,
+        other => panic!("{other:?}"),
+    };
+    let mut goal = vec![0.0; 20];
+    goal[up - 1] = 1.0;
+    env.set_goal(&goal).unwrap();
+    for step in 1..=6 {
+        let t = env.step(&[0.0, 0.0, 0.0]).unwrap();
+        assert_eq!(t.info["is_success"], InfoValue::Bool(true), "step {step}");
+        assert!(!t.terminated, "step {step}: the episode goes on while on the goal");
+        assert_eq!(t.truncated, step == 6, "step {step}");
+    }
 }

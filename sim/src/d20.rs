@@ -128,6 +128,25 @@ impl D20 {
         self.numbers[best]
     }
 
+    /// The die's orientation after the least turn from `orientation` that brings face `number`
+    /// up. For a neighbour of the face up this is the roll over their shared edge (the turn's
+    /// axis is perpendicular to both normals, so it lies along that edge): the pose a push
+    /// leaves the die in, including how the new face is turned in the plane.
+    ///
+    /// ```
+    /// use byfeel_sim::D20;
+    /// use glam::DVec3;
+    /// let d = D20::new();
+    /// let start = d.orientation_with_face_up(1, 0.4).unwrap();
+    /// let next = d.neighbours(1).unwrap()[0];
+    /// let rolled = d.rolled_up(start, next).unwrap();
+    /// assert_eq!(d.face_toward(rolled, DVec3::Z), next);
+    /// ```
+    pub fn rolled_up(&self, orientation: DQuat, number: u8) -> Option<DQuat> {
+        let n = orientation * self.normals[self.face_index(number)?];
+        Some((DQuat::from_rotation_arc(n, DVec3::Z) * orientation).normalize())
+    }
+
     /// An orientation that lays the die with face `number` up, turned by `yaw` about the vertical.
     pub fn orientation_with_face_up(&self, number: u8, yaw: f64) -> Option<DQuat> {
         let n = self.normals[self.face_index(number)?];
@@ -154,6 +173,30 @@ mod tests {
             }
         }
         assert_eq!(d.neighbours(0), None);
+    }
+
+    #[test]
+    fn a_roll_turns_the_die_about_the_shared_edge() {
+        let d = D20::new();
+        let start = d.orientation_with_face_up(7, 1.1).unwrap();
+        for next in d.neighbours(7).unwrap() {
+            let rolled = d.rolled_up(start, next).unwrap();
+            assert_eq!(d.face_toward(rolled, DVec3::Z), next);
+            // The two vertices of the shared edge stay where they were (up to the die's
+            // translation, which a roll adds): the edge is the hinge.
+            let (f, g) = (
+                d.faces[d.face_index(7).unwrap()],
+                d.faces[d.face_index(next).unwrap()],
+            );
+            let hinge: Vec<usize> = f.iter().copied().filter(|v| g.contains(v)).collect();
+            assert_eq!(hinge.len(), 2);
+            let before = start * d.vertices[hinge[1]] - start * d.vertices[hinge[0]];
+            let after = rolled * d.vertices[hinge[1]] - rolled * d.vertices[hinge[0]];
+            assert!((before - after).length() < 1e-9, "{before} {after}");
+            // ... and the turn is the supplement of the dihedral angle.
+            let turn = (rolled * start.inverse()).to_axis_angle().1.to_degrees();
+            assert!((turn - 41.81).abs() < 0.01, "{turn}");
+        }
     }
 
     #[test]

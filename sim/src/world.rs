@@ -351,7 +351,6 @@ impl World {
 
     /// Lays the die at rest at (x, y) with `face_up` (1-20) up, turned `yaw` about z.
     pub fn place_die(&mut self, x: f64, y: f64, face_up: u8, yaw: f64) -> Result<(), SimError> {
-        let top = self.table.top;
         let die = self
             .die
             .as_ref()
@@ -362,9 +361,31 @@ impl World {
             .ok_or_else(|| {
                 SimError::BadPlacement(format!("a d20 has no face {face_up}; faces are 1 to 20"))
             })?;
-        if !(x.is_finite() && y.is_finite() && yaw.is_finite()) {
+        if !yaw.is_finite() {
+            return Err(SimError::BadPlacement(format!("die yaw {yaw} is not finite")));
+        }
+        self.place_die_turned(x, y, rotation)
+    }
+
+    /// Lays the die at rest on the table at (`x`, `y`), turned by `rotation`, which must lay a
+    /// face flat (as [`D20::orientation_with_face_up`](crate::D20::orientation_with_face_up)
+    /// and [`D20::rolled_up`](crate::D20::rolled_up) give).
+    pub fn place_die_turned(&mut self, x: f64, y: f64, rotation: DQuat) -> Result<(), SimError> {
+        let top = self.table.top;
+        let die = self
+            .die
+            .as_ref()
+            .ok_or_else(|| SimError::BadPlacement("this scene has no die".into()))?;
+        if !(x.is_finite() && y.is_finite() && rotation.is_finite()) {
             return Err(SimError::BadPlacement(format!(
-                "die position ({x}, {y}, yaw {yaw}) is not finite"
+                "die position ({x}, {y}) or turn {rotation} is not finite"
+            )));
+        }
+        let up = die.geometry.face_toward(rotation, DVec3::Z);
+        let flat = die.geometry.normals[die.geometry.face_index(up).expect("a face")];
+        if (rotation * flat).z < 1.0 - 1e-6 {
+            return Err(SimError::BadPlacement(format!(
+                "turn {rotation} does not lay a face of the die flat"
             )));
         }
         let z = top + die.circumradius * crate::D20::INRADIUS_RATIO + 1e-4;

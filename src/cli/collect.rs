@@ -20,6 +20,10 @@ pub struct CollectArgs {
     /// never lifting the hand: Δz in [-1, 0]).
     #[arg(long, default_value = "random")]
     pub policy: String,
+    /// Hold each random action for this many steps (the predictive agent's planner holds its
+    /// actions 3 steps).
+    #[arg(long, default_value_t = 1)]
+    pub hold: usize,
     /// Episodes to add to the store.
     #[arg(long, default_value_t = 10)]
     pub episodes: usize,
@@ -51,12 +55,13 @@ pub fn run_collect(args: CollectArgs) -> Result<(), Error> {
     })?;
     let policy = byfeel::gym::collect::Policy::from_name(&args.policy)
         .ok_or_else(|| format!("--policy {}: use random or pressing", args.policy))?;
-    if args.episodes == 0 || args.robots == 0 {
-        return Err("--episodes and --robots must be at least 1".into());
+    if args.episodes == 0 || args.robots == 0 || args.hold == 0 {
+        return Err("--episodes, --robots and --hold must be at least 1".into());
     }
     let mut config = CollectConfig::new(task, args.episodes, args.robots, &args.out);
     config.seed = args.seed;
     config.policy = policy;
+    config.hold = args.hold;
     config.image_size = args.image_size;
     config.max_episode_steps = args.max_steps;
 

@@ -15,8 +15,9 @@ pub struct EvalArgs {
     pub run: PathBuf,
     #[arg(long, default_value_t = 50)]
     pub episodes: usize,
-    /// Controllers to compare.
-    #[arg(long, value_delimiter = ',', default_values_t = ["predictive".to_string(), "random".to_string(), "centroid".to_string()])]
+    /// Controllers to compare: predictive, random (a new action every step), random-held
+    /// (each action held as the agent's plans hold theirs), centroid (hand-designed).
+    #[arg(long, value_delimiter = ',', default_values_t = ["predictive".to_string(), "random".to_string(), "random-held".to_string(), "centroid".to_string()])]
     pub controllers: Vec<String>,
     /// First episode seed (goals differ from the training data's).
     #[arg(long, default_value_t = 1_000_000)]
@@ -124,11 +125,13 @@ pub fn run(args: EvalArgs) -> Result<(), Error> {
                 cem.clone(),
                 args.seed,
             )?)),
-            "random" => random(args.seed, &cem),
+            "random" => random(args.seed, &cem, 1),
+            // Held as long as the agent's plans hold each action.
+            "random-held" => random(args.seed, &cem, cem.repeat),
             "centroid" => Controller::Centroid,
             other => {
                 return Err(format!(
-                    "--controllers: unknown {other:?} (predictive, random, centroid)"
+                    "--controllers: unknown {other:?} (predictive, random, random-held, centroid)"
                 )
                 .into());
             }

@@ -36,6 +36,10 @@ pub struct PredictiveArgs {
     /// Context frames (default: 3 for the die, 2 otherwise, as in the paper).
     #[arg(long)]
     pub context: Option<usize>,
+    /// Copy pixels from the last context frame through a predicted flow field (SV2P's
+    /// pixel-transformation path; measured on the die: no better than without, see agents/README.md).
+    #[arg(long)]
+    pub warp: bool,
     #[arg(long, default_value_t = TrainConfig::default().learning_rate)]
     pub lr: f64,
     #[arg(long, default_value_t = 0)]
@@ -57,7 +61,8 @@ pub fn run(what: TrainCommand) -> Result<(), Error> {
         seed: args.seed,
         ..Default::default()
     };
-    let spec = RunSpec::for_task(task, &args.data, &reader, args.context, train_config)?;
+    let mut spec = RunSpec::for_task(task, &args.data, &reader, args.context, train_config)?;
+    spec.model.warp = args.warp;
     let bar = if args.quiet {
         ProgressBar::hidden()
     } else {

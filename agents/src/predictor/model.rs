@@ -12,6 +12,12 @@
 //!   that image with the last context frame. Most of a gel image (and of a camera image) does
 //!   not change from step to step, and copying those pixels keeps them sharp — the role of
 //!   SV2P's background pathway.
+//! - With `warp` (SV2P's pixel-transformation layers, as a dense flow): the decoder also gives
+//!   a displacement field, and the frame copied from is the last context frame resampled
+//!   along it, so a face sliding under the gel moves sharp instead of fading into the
+//!   generated, blurrier image. The flow is from the last context frame to each predicted
+//!   frame (not from frame to frame), so the planner can still decode only the frames it
+//!   scores.
 //!
 //! No stochastic latent: the planner scores sequences by expected image distance, and random
 //! play from a reset is close enough to deterministic that a variational latent would mostly
@@ -34,6 +40,10 @@ pub struct PredictorConfig {
     pub action_dim: usize,
     /// Channels of the first encoder layer and of the recurrent state.
     pub channels: [usize; 2],
+    /// Copy from the last context frame through a predicted flow field (see the module docs);
+    /// runs saved before this option existed have none.
+    #[serde(default)]
+    pub warp: bool,
 }
 
 impl PredictorConfig {
@@ -45,6 +55,7 @@ impl PredictorConfig {
             width: 64,
             action_dim: 3,
             channels: [16, 32],
+            warp: false,
         }
     }
 
@@ -62,6 +73,11 @@ impl PredictorConfig {
             ));
         }
         Ok(())
+    }
+
+    /// RGB, the compositing mask, and with `warp` the flow's two components.
+    fn decoded_channels(&self) -> usize {
+        if self.warp { 6 } else { 4 }
     }
 
     pub fn init(&self, device: &Device) -> FramePredictor {
@@ -86,7 +102,7 @@ impl PredictorConfig {
                 .with_stride([2, 2])
                 .with_padding([1, 1])
                 .init(device),
-            decode2: ConvTranspose2dConfig::new([2 * c1, 4], [4, 4])
+            decode2: ConvTranspose2dConfig::new([2 * c1, self.decoded_channels()], [4, 4])
                 .with_stride([2, 2])
                 .with_padding([1, 1])
                 .init(device),
@@ -141,10 +157,84 @@ impl FramePredictor {
             let up = relu(self.decode1.forward(relu(state.clone())));
             let out = self.decode2.forward(Tensor::cat(vec![up, skip.clone()], 1));
             let rgb = sigmoid(out.clone().narrow(1, 0, 3));
-            let mask = sigmoid(out.narrow(1, 3, 1)).expand([b, 3, h, w]);
-            let frame = mask.clone() * rgb + mask.neg().add_scalar(1.0) * last.clone();
+            let mask = sigmoid(out.clone().narrow(1, 3, 1)).expand([b, 3, h, w]);
+            let copied = if out.dims()[1] == 6 {
+                warp(last.clone(), out.narrow(1, 4, 2))
+            } else {
+                last.clone()
+            };
+            let frame = mask.clone() * rgb + mask.neg().add_scalar(1.0) * copied;
             frames.push(frame);
         }
         Tensor::stack(frames, 1)
+    }
+}
+
+/// Resamples `image` (`[B, 3, H, W]`) along `flow` (`[B, 2, H, W]`, unbounded): each output
+/// pixel is read from its own place shifted by `tanh(flow)` in units of the half-image, so at
+/// most the whole image's width; bilinear, with the border repeated outside.
+fn warp(image: Tensor<4>, flow: Tensor<4>) -> Tensor<4> {
+    use burn::tensor::activation::tanh;
+    use burn::tensor::ops::{GridSampleOptions, GridSamplePaddingMode, InterpolateMode};
+    let [b, _, h, w] = image.dims();
+    let device = image.device();
+    // The identity grid in grid_sample's [-1, 1] coordinates (x along the width).
+    let line = |n: usize| {
+        let v: Vec<f32> = (0..n)
+            .map(|i| 2.0 * i as f32 / (n as f32 - 1.0) - 1.0)
+            .collect();
+        Tensor::<1>::from_data(TensorData::new(v, [n]), &device)
+    };
+    let xs = line(w).reshape([1, 1, w, 1]).expand([b, h, w, 1]);
+    let ys = line(h).reshape([1, h, 1, 1]).expand([b, h, w, 1]);
+    let grid = Tensor::cat(vec![xs, ys], 3) + tanh(flow).permute([0, 2, 3, 1]);
+    image.grid_sample_2d(
+        grid,
+        GridSampleOptions::new(InterpolateMode::Bilinear)
+            .with_padding_mode(GridSamplePaddingMode::Border)
+            .with_align_corners(true),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ramp(h: usize, w: usize, device: &Device) -> Tensor<4> {
+        let v: Vec<f32> = (0..3 * h * w).map(|i| (i % w) as f32 / w as f32).collect();
+        Tensor::<1>::from_data(TensorData::new(v, [3 * h * w]), device).reshape([1, 3, h, w])
+    }
+
+    #[test]
+    fn a_flow_moves_the_copied_frame() {
+        let device = Device::default();
+        let (h, w) = (8, 16);
+        let image = ramp(h, w, &device);
+        let still = warp(image.clone(), Tensor::zeros([1, 2, h, w], &device));
+        let error: f32 = (still - image.clone()).abs().max().into_scalar();
+        assert!(error < 1e-5, "zero flow copies the frame: {error}");
+        // A flow of one pixel along x: each pixel shows its right-hand neighbour.
+        let one = (2.0f32 / (w as f32 - 1.0)).atanh();
+        let flow = Tensor::cat(
+            vec![
+                Tensor::full([1, 1, h, w], one, &device),
+                Tensor::zeros([1, 1, h, w], &device),
+            ],
+            1,
+        );
+        let moved = warp(image.clone(), flow);
+        let shifted = image.clone().narrow(3, 1, w - 1);
+        let error: f32 = (moved.narrow(3, 0, w - 1) - shifted)
+            .abs()
+            .max()
+            .into_scalar();
+        assert!(error < 1e-4, "shifted by one pixel: {error}");
+    }
+
+    #[test]
+    fn runs_saved_before_warping_load_without_it() {
+        let old = r#"{"context":3,"height":48,"width":64,"action_dim":3,"channels":[16,32]}"#;
+        let config: PredictorConfig = serde_json::from_str(old).unwrap();
+        assert!(!config.warp);
     }
 }

@@ -98,21 +98,28 @@ impl TaskLogic for DieRoll {
         Ok(v)
     }
 
-    /// The goal face up under the gel, pressed 1 mm in.
+    /// The goal face up under the gel, pressed 1 mm in, with the die turned the least way
+    /// that brings that face up: for a neighbour, the roll over the shared edge. The picture
+    /// shows the face as a push would leave it, turned in the plane as it will be felt. (A
+    /// fixed turn instead, the same for every start, shows the face at an angle the die
+    /// never reaches, and no plan can match the picture.)
     fn pose_goal(&self, robot: &mut SimRobot, goal: &[f32]) -> Result<(), RobotError> {
         let face = goal
             .iter()
             .position(|g| *g > 0.5)
             .map_or(1, |i| i as u8 + 1);
-        let at = robot
+        let pose = robot
             .world()
             .die_pose()
-            .map(|f| f.translation)
-            .unwrap_or(DVec3::new(0.6, 0.0, 0.0));
+            .ok_or_else(|| RobotError::Unreachable("this scene has no die".into()))?;
+        let turned = D20::new()
+            .rolled_up(pose.rotation, face)
+            .ok_or_else(|| RobotError::Unreachable(format!("a d20 has no face {face}")))?;
+        let at = pose.translation;
         let top = die_top(robot);
         robot
             .world_mut()
-            .place_die(at.x, at.y, face, 0.0)
+            .place_die_turned(at.x, at.y, turned)
             .map_err(sim_error)?;
         robot.teleport_hand(DVec3::new(at.x, at.y, top - PRESS))
     }
@@ -140,6 +147,13 @@ impl TaskLogic for DieRoll {
             "gel_force".into(),
             InfoValue::Float(robot.world().gel_normal_force()),
         );
+    }
+
+    /// Success is the goal face up when the episode ends, not passing over it on the way: a
+    /// controller has rolled the die to a face only if it leaves it there. (Ending the episode
+    /// on the first touch of the goal credits random play with every face it rolls across.)
+    fn terminates(&self) -> bool {
+        false
     }
 
     fn limit_action(&self, robot: &SimRobot, delta: DVec3) -> DVec3 {
