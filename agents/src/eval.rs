@@ -331,7 +331,10 @@ mod tests {
         assert!(actions[..3].iter().all(|a| a == &actions[0]));
         assert!(actions[3..].iter().all(|a| a == &actions[3]));
         assert_ne!(actions[0], actions[3]);
-        assert!(actions.iter().all(|a| a[2] <= 0.0), "inside the die's bounds");
+        assert!(
+            actions.iter().all(|a| a[2] <= 0.0),
+            "inside the die's bounds"
+        );
         // A new episode starts a new action.
         held.begin_episode();
         let next = act(&mut held);

@@ -5,9 +5,12 @@
 use std::path::Path;
 
 use burn::prelude::*;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
 
 use crate::AgentError;
 use crate::cem::{Cem, CemConfig, Plan};
+use crate::predictor::latent::standard_normal;
 use crate::predictor::{FramePredictor, RunSpec, load};
 
 /// A loaded model and its planner.
@@ -15,6 +18,8 @@ pub struct PredictiveAgent {
     pub spec: RunSpec,
     model: FramePredictor,
     cem: Cem,
+    /// Draws the stochastic latent of each candidate (models with one).
+    noise: ChaCha8Rng,
     device: Device,
     /// Weight of the last predicted frame in the cost (the papers' ×10).
     pub last_weight: f32,
@@ -60,6 +65,7 @@ impl PredictiveAgent {
             spec,
             model,
             cem: Cem::new(cem, seed).map_err(AgentError::Config)?,
+            noise: ChaCha8Rng::seed_from_u64(seed ^ 0x1A7E_0000),
             device,
             last_weight: 10.0,
             score_every: 1,
@@ -126,6 +132,7 @@ impl PredictiveAgent {
         let context = self.images(context)?;
         let goal = self.images(&[goal])?;
         let (model, device, last_weight) = (&self.model, &self.device, self.last_weight);
+        let noise = &mut self.noise;
         let every = self.score_every;
         let horizon = self.cem.config.horizon();
         let dim = self.cem.config.action_dim;
@@ -135,9 +142,13 @@ impl PredictiveAgent {
                 TensorData::new(sequences.to_vec(), [samples, horizon, dim]),
                 device,
             );
-            let predicted = model.forward_every(
+            // With a stochastic latent, each candidate is scored on one future drawn from the
+            // prior rather than on the average of them all.
+            let z = standard_normal(noise, [samples, model.latent_len()], device);
+            let predicted = model.forward_with(
                 context.clone().expand([samples, k, c, h, w]),
                 actions,
+                z,
                 every,
             );
             let scored = predicted.dims()[1];

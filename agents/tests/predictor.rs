@@ -60,6 +60,7 @@ fn a_trained_predictor_beats_an_untrained_one_and_resumes() {
             holdout: 4,
             learning_rate: 2e-3,
             seed: 1,
+            ..TrainConfig::default()
         },
     };
     let run = temp("run");

@@ -333,8 +333,7 @@ impl Worker {
         };
         if self.held.1 == 0 {
             let action: [f32; 3] = std::array::from_fn(|j| {
-                self.rng
-                    .random_range(-1.0..=if j == 2 { top } else { 1.0 })
+                self.rng.random_range(-1.0..=if j == 2 { top } else { 1.0 })
             });
             self.held = (action, self.hold);
         }

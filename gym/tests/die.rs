@@ -41,7 +41,10 @@ fn pressing_and_sliding_rolls_die_to_another_face() {
     // One roll, over an edge: the die lies as DieRoll's goal picture shows it (the least
     // turn bringing the new face up), not at some other turn about the vertical.
     let d20 = D20::new();
-    assert!(d20.neighbours(first).unwrap().contains(&now), "{first} -> {now}");
+    assert!(
+        d20.neighbours(first).unwrap().contains(&now),
+        "{first} -> {now}"
+    );
     let lies = arm.inner().world().die_pose().unwrap().rotation;
     let expected = d20.rolled_up(start, now).unwrap();
     let off = (lies * expected.inverse()).to_axis_angle().1.to_degrees();
@@ -139,7 +142,10 @@ fn an_episode_is_judged_at_its_end() {
     for step in 1..=6 {
         let t = env.step(&[0.0, 0.0, 0.0]).unwrap();
         assert_eq!(t.info["is_success"], InfoValue::Bool(true), "step {step}");
-        assert!(!t.terminated, "step {step}: the episode goes on while on the goal");
+        assert!(
+            !t.terminated,
+            "step {step}: the episode goes on while on the goal"
+        );
         assert_eq!(t.truncated, step == 6, "step {step}");
     }
 }

@@ -62,13 +62,26 @@ class Predictive:
         seed: int = 0,
         progress: bool = True,
         samples: int = 200,
+        latent: int = 0,
     ) -> "Predictive":
         """Trains the frame predictor on the store ``data`` into the run directory ``out``
         (resuming it if it holds the same run), then loads it. The die learns the gel's
         images (3 context frames), other tasks the camera's (2); every 10th episode is held
-        out for validation, logged to ``out/log.jsonl``."""
+        out for validation, logged to ``out/log.jsonl``. ``latent`` > 0 adds SV2P's stochastic
+        latent of that many numbers: the planner then scores each candidate on one sampled
+        future rather than on the blurred average of all of them."""
         _native.Predictive.train(
-            os.fspath(data), os.fspath(out), task, steps, batch, horizon, context, lr, seed, progress
+            os.fspath(data),
+            os.fspath(out),
+            task,
+            steps,
+            batch,
+            horizon,
+            context,
+            lr,
+            seed,
+            progress,
+            latent,
         )
         return cls.load(out, samples=samples, seed=seed)
 

@@ -67,7 +67,7 @@ impl PyPredictive {
 
     #[staticmethod]
     #[pyo3(signature = (data, out, task = None, steps = 2000, batch = 16, horizon = 15,
-                        context = None, lr = 1e-3, seed = 0, progress = true))]
+                        context = None, lr = 1e-3, seed = 0, progress = true, latent = 0))]
     #[allow(clippy::too_many_arguments)]
     fn train(
         py: Python<'_>,
@@ -81,6 +81,7 @@ impl PyPredictive {
         lr: f64,
         seed: u64,
         progress: bool,
+        latent: usize,
     ) -> PyResult<(u64, f32, Option<f32>)> {
         let reader = StoreReader::open(&data).map_err(|e| PyOSError::new_err(e.to_string()))?;
         let task = match task {
@@ -99,7 +100,9 @@ impl PyPredictive {
             seed,
             ..Default::default()
         };
-        let spec = RunSpec::for_task(task, &data, &reader, context, config).map_err(agent_error)?;
+        let mut spec =
+            RunSpec::for_task(task, &data, &reader, context, config).map_err(agent_error)?;
+        spec.model.latent = latent;
         let bar = if progress {
             indicatif::ProgressBar::new(steps as u64)
         } else {

@@ -54,3 +54,13 @@ def test_bad_input_is_refused_with_the_reason(run, tmp_path):
         agent.predict(context, np.full((2, 3), np.nan, np.float32))
     with pytest.raises(OSError):
         Predictive.load(tmp_path / "nothing-here")
+
+
+def test_a_model_with_a_stochastic_latent_trains_and_plans(run, tmp_path):
+    store = json.loads((run / "run.json").read_text())["store"]
+    agent = Predictive.train(
+        store, tmp_path / "latent", steps=3, batch=2, horizon=4, progress=False, samples=16, latent=4
+    )
+    assert json.loads((tmp_path / "latent" / "run.json").read_text())["model"]["latent"] == 4
+    frames = byfeel.Store(store)[0]["tactile"]
+    assert agent.plan(frames[:3], frames[-1]).shape == (18, 3)

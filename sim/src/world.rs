@@ -362,7 +362,9 @@ impl World {
                 SimError::BadPlacement(format!("a d20 has no face {face_up}; faces are 1 to 20"))
             })?;
         if !yaw.is_finite() {
-            return Err(SimError::BadPlacement(format!("die yaw {yaw} is not finite")));
+            return Err(SimError::BadPlacement(format!(
+                "die yaw {yaw} is not finite"
+            )));
         }
         self.place_die_turned(x, y, rotation)
     }

@@ -40,6 +40,13 @@ pub struct PredictiveArgs {
     /// pixel-transformation path; measured on the die: no better than without, see agents/README.md).
     #[arg(long)]
     pub warp: bool,
+    /// Numbers in SV2P's stochastic latent (0: a deterministic model). The planner then scores
+    /// each candidate on one sampled future instead of their average.
+    #[arg(long, default_value_t = 0)]
+    pub latent: usize,
+    /// What one nat of the latent's KL divergence costs, in mean squared pixel error.
+    #[arg(long, default_value_t = TrainConfig::default().kl_weight)]
+    pub kl_weight: f64,
     #[arg(long, default_value_t = TrainConfig::default().learning_rate)]
     pub lr: f64,
     #[arg(long, default_value_t = 0)]
@@ -59,10 +66,12 @@ pub fn run(what: TrainCommand) -> Result<(), Error> {
         horizon: args.horizon,
         learning_rate: args.lr,
         seed: args.seed,
+        kl_weight: args.kl_weight,
         ..Default::default()
     };
     let mut spec = RunSpec::for_task(task, &args.data, &reader, args.context, train_config)?;
     spec.model.warp = args.warp;
+    spec.model.latent = args.latent;
     let bar = if args.quiet {
         ProgressBar::hidden()
     } else {

@@ -3,6 +3,7 @@
 
 pub mod data;
 pub mod heldout;
+pub mod latent;
 pub mod model;
 pub mod train;
 

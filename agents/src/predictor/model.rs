@@ -19,15 +19,17 @@
 //!   frame (not from frame to frame), so the planner can still decode only the frames it
 //!   scores.
 //!
-//! No stochastic latent: the planner scores sequences by expected image distance, and random
-//! play from a reset is close enough to deterministic that a variational latent would mostly
-//! add cost here.
+//! - With `latent` > 0 (SV2P's stochastic latent, see [`super::latent`]): a random vector per
+//!   sequence, tiled over the grid beside each action, picks one of the futures the context
+//!   and actions allow. Without it (`latent` 0) the model predicts their average.
 
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
 use burn::prelude::*;
 use burn::tensor::activation::{relu, sigmoid};
 use serde::{Deserialize, Serialize};
+
+use super::latent::{Posterior, kl_to_standard_normal};
 
 /// The predictor's shape.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -44,6 +46,9 @@ pub struct PredictorConfig {
     /// runs saved before this option existed have none.
     #[serde(default)]
     pub warp: bool,
+    /// Numbers in the stochastic latent (0: a deterministic model, as runs saved before it).
+    #[serde(default)]
+    pub latent: usize,
 }
 
 impl PredictorConfig {
@@ -56,6 +61,7 @@ impl PredictorConfig {
             action_dim: 3,
             channels: [16, 32],
             warp: false,
+            latent: 0,
         }
     }
 
@@ -92,7 +98,7 @@ impl PredictorConfig {
                 .with_stride([2, 2])
                 .with_padding(pad(1))
                 .init(device),
-            step1: Conv2dConfig::new([c2 + self.action_dim, c2], [3, 3])
+            step1: Conv2dConfig::new([c2 + self.action_dim + self.latent, c2], [3, 3])
                 .with_padding(pad(1))
                 .init(device),
             step2: Conv2dConfig::new([c2, c2], [3, 3])
@@ -106,6 +112,15 @@ impl PredictorConfig {
                 .with_stride([2, 2])
                 .with_padding([1, 1])
                 .init(device),
+            posterior: (self.latent > 0).then(|| {
+                Posterior::new(
+                    self.latent,
+                    self.channels,
+                    (self.height, self.width),
+                    device,
+                )
+            }),
+            latent: self.latent,
         }
     }
 }
@@ -119,6 +134,9 @@ pub struct FramePredictor {
     step2: Conv2d,
     decode1: ConvTranspose2d,
     decode2: ConvTranspose2d,
+    /// q(z | frames), with a stochastic latent.
+    posterior: Option<Posterior>,
+    latent: usize,
 }
 
 impl FramePredictor {
@@ -131,21 +149,67 @@ impl FramePredictor {
     /// Like [`forward`](Self::forward), but decodes only every `every`-th frame (and the
     /// last): `[B, ceil(T / every), 3, H, W]`. Decoding is most of the cost, and a planner
     /// whose actions are held for `every` steps can score the frames where they change.
+    ///
+    /// A model with a stochastic latent predicts here with the prior's mean, `z` = 0.
     pub fn forward_every(&self, context: Tensor<5>, actions: Tensor<3>, every: usize) -> Tensor<5> {
+        let z = Tensor::zeros([context.dims()[0], self.latent], &context.device());
+        self.forward_with(context, actions, z, every)
+    }
+
+    /// Numbers in the stochastic latent (0 for a deterministic model).
+    pub fn latent_len(&self) -> usize {
+        self.latent
+    }
+
+    /// The training pass: with a stochastic latent, `z` is drawn from the posterior given the
+    /// frames that really followed (`targets`, `[B, T, 3, H, W]`), using the standard normal
+    /// `noise` (`[B, latent]`); returns the predictions and the KL divergence of the
+    /// posterior from the prior (0 without a latent).
+    pub fn forward_train(
+        &self,
+        context: Tensor<5>,
+        actions: Tensor<3>,
+        targets: Tensor<5>,
+        noise: Tensor<2>,
+    ) -> (Tensor<5>, Tensor<1>) {
+        let Some(posterior) = &self.posterior else {
+            let device = context.device();
+            return (self.forward(context, actions), Tensor::zeros([1], &device));
+        };
+        let (mean, log_var) = posterior.forward(Tensor::cat(vec![context.clone(), targets], 1));
+        let z = mean.clone() + log_var.clone().mul_scalar(0.5).exp() * noise;
+        let predicted = self.forward_with(context, actions, z, 1);
+        (predicted, kl_to_standard_normal(mean, log_var))
+    }
+
+    /// Predicts with latent `z` (`[B, latent]`; `[B, 0]` without one), decoding every
+    /// `every`-th frame and the last.
+    pub fn forward_with(
+        &self,
+        context: Tensor<5>,
+        actions: Tensor<3>,
+        z: Tensor<2>,
+        every: usize,
+    ) -> Tensor<5> {
         let every = every.max(1);
         let [b, k, _, h, w] = context.dims();
         let [_, t, a] = actions.dims();
+        let l = self.latent;
         let last = context.clone().narrow(1, k - 1, 1).reshape([b, 3, h, w]);
         let skip = relu(self.encode1.forward(context.reshape([b, k * 3, h, w])));
         let mut state = relu(self.encode2.forward(skip.clone()));
         let [_, _, sh, sw] = state.dims();
         let mut frames = Vec::with_capacity(t);
         for step in 0..t {
-            let action = actions
+            let mut action = actions
                 .clone()
                 .narrow(1, step, 1)
                 .reshape([b, a, 1, 1])
                 .expand([b, a, sh, sw]);
+            if l > 0 {
+                let z = z.clone().reshape([b, l, 1, 1]).expand([b, l, sh, sw]);
+                action = Tensor::cat(vec![action, z], 1);
+            }
             let update = relu(
                 self.step1
                     .forward(Tensor::cat(vec![state.clone(), action], 1)),

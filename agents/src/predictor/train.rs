@@ -19,6 +19,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::data::{SequenceSource, Split};
+use super::latent::standard_normal;
 use super::model::{FramePredictor, PredictorConfig};
 use crate::AgentError;
 
@@ -37,6 +38,14 @@ pub struct TrainConfig {
     /// Every `holdout`-th episode is held out for validation.
     pub holdout: u64,
     pub seed: u64,
+    /// With a stochastic latent: what one nat of KL divergence costs, in units of the mean
+    /// squared pixel error.
+    #[serde(default = "default_kl_weight")]
+    pub kl_weight: f64,
+}
+
+fn default_kl_weight() -> f64 {
+    1e-4
 }
 
 impl Default for TrainConfig {
@@ -50,6 +59,7 @@ impl Default for TrainConfig {
             valid_batches: 4,
             holdout: 10,
             seed: 0,
+            kl_weight: default_kl_weight(),
         }
     }
 }
@@ -259,10 +269,12 @@ pub fn train(
         // Seeded by step, so a resumed run draws the batches the uninterrupted one would.
         let mut rng = ChaCha8Rng::seed_from_u64(t.seed.wrapping_mul(1_000_003) ^ step as u64);
         let s = source.batch(&split.train, t.batch, &mut rng, &device)?;
-        let loss = (model.forward(s.context, s.actions) - s.targets)
-            .square()
-            .mean();
-        progress.train_loss = loss.clone().into_scalar::<f32>();
+        let noise = standard_normal(&mut rng, [t.batch, model.latent_len()], &device);
+        let (predicted, kl) = model.forward_train(s.context, s.actions, s.targets.clone(), noise);
+        let mse = (predicted - s.targets).square().mean();
+        // The reported loss is the pixel error alone, comparable across models.
+        progress.train_loss = mse.clone().into_scalar::<f32>();
+        let loss = mse + kl.mul_scalar(t.kl_weight);
         if !progress.train_loss.is_finite() {
             return Err(AgentError::Config(format!(
                 "the loss became {} at step {step}; try a lower learning rate",
