@@ -79,6 +79,8 @@ def collect(
     width: int = 48,
     height: int = 48,
     max_episode_steps: Optional[int] = None,
+    policy: str = "random",
+    hold: int = 1,
 ) -> tuple[int, int]: ...
 
 class Predictive:

@@ -119,8 +119,13 @@ def collect(
     width: int = 48,
     height: int = 48,
     max_episode_steps: Optional[int] = None,
+    policy: str = "random",
+    hold: int = 1,
 ) -> tuple:
     """Random play on ``robots`` simulated robots in parallel, each episode in its own
     randomised scene, appended to the store at ``out`` (created, or reopened). Returns
-    ``(episodes, steps)`` added."""
-    return _native.collect(task, str(out), episodes, robots, seed, width, height, max_episode_steps)
+    ``(episodes, steps)`` added. ``policy="pressing"`` never lifts the hand (the die's
+    planner searches the same box); ``hold`` repeats each random action that many steps."""
+    return _native.collect(
+        task, str(out), episodes, robots, seed, width, height, max_episode_steps, policy, hold
+    )

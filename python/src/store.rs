@@ -2,7 +2,7 @@
 //! The Python class in `byfeel/store.py` wraps these.
 
 use byfeel_gym::Task;
-use byfeel_gym::collect::{CollectConfig, CollectError, collect as run_collect};
+use byfeel_gym::collect::{CollectConfig, CollectError, Policy, collect as run_collect};
 use byfeel_gym::store::{Column, ReaderOptions, StepSampler, StoreError, StoreReader};
 use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray1};
 use pyo3::exceptions::{PyIndexError, PyKeyError, PyOSError, PyRuntimeError, PyValueError};
@@ -191,7 +191,7 @@ impl PyStore {
 
 /// Random-play collection into a store (see `byfeel collect`).
 #[pyfunction]
-#[pyo3(signature = (task, out, episodes = 10, robots = 4, seed = 0, width = 48, height = 48, max_episode_steps = None))]
+#[pyo3(signature = (task, out, episodes = 10, robots = 4, seed = 0, width = 48, height = 48, max_episode_steps = None, policy = "random", hold = 1))]
 #[allow(clippy::too_many_arguments)]
 pub fn collect(
     py: Python<'_>,
@@ -203,6 +203,8 @@ pub fn collect(
     width: u32,
     height: u32,
     max_episode_steps: Option<usize>,
+    policy: &str,
+    hold: usize,
 ) -> PyResult<(u64, u64)> {
     let task = Task::from_name(task).ok_or_else(|| {
         PyValueError::new_err(format!(
@@ -212,8 +214,16 @@ pub fn collect(
     if !(1..=1024).contains(&width) || !(1..=1024).contains(&height) {
         return Err(PyValueError::new_err("width and height must be 1 to 1024"));
     }
+    let policy = Policy::from_name(policy).ok_or_else(|| {
+        PyValueError::new_err(format!("policy {policy:?}: use random or pressing"))
+    })?;
+    if hold == 0 {
+        return Err(PyValueError::new_err("hold must be at least 1"));
+    }
     let mut config = CollectConfig::new(task, episodes, robots, out);
     config.seed = seed;
+    config.policy = policy;
+    config.hold = hold;
     config.image_size = (width, height);
     config.max_episode_steps = max_episode_steps;
     let done = py

@@ -89,3 +89,17 @@ def test_refresh_sees_appended_episodes(store_path, tmp_path):
         byfeel.Store(tmp_path)
     with pytest.raises(ValueError, match="task"):
         byfeel.collect("juggle", tmp_path / "x.zarr")
+
+
+def test_pressing_play_held_three_steps(tmp_path):
+    path = tmp_path / "held.zarr"
+    byfeel.collect("die-roll", path, episodes=1, robots=1, max_episode_steps=6, policy="pressing", hold=3)
+    actions = byfeel.Store(path)[0]["action"][:-1]
+    assert np.all(actions[:, 2] <= 0), "pressing never lifts the hand"
+    assert np.all(actions[:3] == actions[0]) and np.all(actions[3:] == actions[3])
+    assert not np.all(actions[0] == actions[3])
+    with pytest.raises(ValueError, match="policy"):
+        byfeel.collect("die-roll", tmp_path / "y.zarr", policy="clever")
+    with pytest.raises(ValueError, match="hold"):
+        byfeel.collect("die-roll", tmp_path / "z.zarr", hold=0)
+    assert not (tmp_path / "y.zarr").exists() and not (tmp_path / "z.zarr").exists()

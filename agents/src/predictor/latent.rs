@@ -9,8 +9,8 @@
 //! divergence from a standard normal; planning draws `z` from that normal, one per candidate,
 //! so each candidate is scored on one sharp, possible future instead of their blur.
 
-use burn::nn::conv::{Conv2d, Conv2dConfig};
-use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
+use burn::nn::conv::Conv2d;
+use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 use rand::Rng;
@@ -34,16 +34,10 @@ impl Posterior {
         (height, width): (usize, usize),
         device: &Device,
     ) -> Self {
-        let pad = |p| PaddingConfig2d::Explicit(p, p, p, p);
+        let (encode1, encode2) = super::model::quarter_encoder(3, [c1, c2], device);
         Self {
-            encode1: Conv2dConfig::new([3, c1], [5, 5])
-                .with_stride([2, 2])
-                .with_padding(pad(2))
-                .init(device),
-            encode2: Conv2dConfig::new([c1, c2], [3, 3])
-                .with_stride([2, 2])
-                .with_padding(pad(1))
-                .init(device),
+            encode1,
+            encode2,
             head: LinearConfig::new(c2 * (height / 4) * (width / 4), 2 * latent).init(device),
         }
     }

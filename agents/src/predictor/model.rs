@@ -89,15 +89,10 @@ impl PredictorConfig {
     pub fn init(&self, device: &Device) -> FramePredictor {
         let [c1, c2] = self.channels;
         let pad = |p| PaddingConfig2d::Explicit(p, p, p, p);
+        let (encode1, encode2) = quarter_encoder(3 * self.context, self.channels, device);
         FramePredictor {
-            encode1: Conv2dConfig::new([3 * self.context, c1], [5, 5])
-                .with_stride([2, 2])
-                .with_padding(pad(2))
-                .init(device),
-            encode2: Conv2dConfig::new([c1, c2], [3, 3])
-                .with_stride([2, 2])
-                .with_padding(pad(1))
-                .init(device),
+            encode1,
+            encode2,
             step1: Conv2dConfig::new([c2 + self.action_dim + self.latent, c2], [3, 3])
                 .with_padding(pad(1))
                 .init(device),
@@ -123,6 +118,26 @@ impl PredictorConfig {
             latent: self.latent,
         }
     }
+}
+
+/// Two strided convolutions (5×5 then 3×3, stride 2 each) from `inputs` channels to a map at
+/// a quarter of the resolution: the predictor's encoder, and its posterior's.
+pub(super) fn quarter_encoder(
+    inputs: usize,
+    [c1, c2]: [usize; 2],
+    device: &Device,
+) -> (Conv2d, Conv2d) {
+    let pad = |p| PaddingConfig2d::Explicit(p, p, p, p);
+    (
+        Conv2dConfig::new([inputs, c1], [5, 5])
+            .with_stride([2, 2])
+            .with_padding(pad(2))
+            .init(device),
+        Conv2dConfig::new([c1, c2], [3, 3])
+            .with_stride([2, 2])
+            .with_padding(pad(1))
+            .init(device),
+    )
 }
 
 /// See the module docs. Images are `[batch, time, 3, height, width]` in [0, 1].
