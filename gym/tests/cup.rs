@@ -83,3 +83,32 @@ fn hard_hit_near_the_rim_tips_cup_over() {
         "a hard hit at the rim should knock the cup over (tilt {tilt:.3} rad)"
     );
 }
+
+/// Camera-driven agents (Visual Foresight) only work if the task camera sees the cup: at the
+/// start of every episode the cup, and the cup where the goal puts it, must each show. Two
+/// earlier cameras failed this (one behind the arm, one above it, where the forearm covered the
+/// cup: as few as 0 pixels changed between the start picture and the goal picture).
+#[test]
+fn the_task_camera_sees_the_cup_at_the_start_and_at_the_goal() {
+    use byfeel_gym::{Env, EnvConfig, Observation, ResetOptions, Task, TaskEnv};
+    let mut env = TaskEnv::new(EnvConfig::new(Task::CupPush)).unwrap();
+    let mut fewest = usize::MAX;
+    for seed in 0..24 {
+        let (obs, _) = env.reset(Some(seed), &ResetOptions::default()).unwrap();
+        let Observation::Array(now) = obs else {
+            panic!("CupPush observes a camera image")
+        };
+        let now = now.as_u8().unwrap().to_vec();
+        let goal = env.goal_image().unwrap();
+        // Pixels that change clearly (the cup is blue on a grey table) between the two pictures.
+        let changed = now
+            .chunks(3)
+            .zip(goal.chunks(3))
+            .filter(|(a, b)| a.iter().zip(*b).any(|(x, y)| x.abs_diff(*y) > 40))
+            .count();
+        fewest = fewest.min(changed);
+    }
+    // A fully seen cup covers ~100 pixels at 64 x 48; the start and goal cups together ~200.
+    eprintln!("fewest changed pixels between start and goal pictures: {fewest}");
+    assert!(fewest >= 40, "the camera lost the cup: {fewest} pixels");
+}

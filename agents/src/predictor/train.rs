@@ -37,6 +37,8 @@ pub struct TrainConfig {
     pub valid_batches: usize,
     /// Every `holdout`-th episode is held out for validation.
     pub holdout: u64,
+    /// Seeds the initial weights, the batches drawn and the latent's noise: the same seed on
+    /// the same store trains the same model.
     pub seed: u64,
     /// With a stochastic latent: what one nat of KL divergence costs, in units of the mean
     /// squared pixel error.
@@ -222,6 +224,9 @@ pub fn train(
     let split = Split::every(reader.num_episodes(), t.holdout);
     std::fs::create_dir_all(run).map_err(|e| io(run, e))?;
     let device = crate::default_device().autodiff();
+    // burn draws initial weights from the backend's generator, seeded from the OS unless told:
+    // seeding it makes a run's seed reproduce the run (on one thread; the generator is global).
+    device.seed(t.seed);
     let mut model = spec.model.init(&device);
     let mut optimizer = AdamConfig::new().init();
     let mut step = 0;
