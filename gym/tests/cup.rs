@@ -112,3 +112,71 @@ fn the_task_camera_sees_the_cup_at_the_start_and_at_the_goal() {
     eprintln!("fewest changed pixels between start and goal pictures: {fewest}");
     assert!(fewest >= 40, "the camera lost the cup: {fewest} pixels");
 }
+
+/// The goal picture can be matched by doing the task: a scripted push that brings the cup to
+/// the goal also brings the camera's picture close to the goal picture (which shows the finger
+/// where such a push ends). With the arm drawn where the episode started instead, the picture
+/// followed the hand, not the cup, and a planner matching it learned to keep still.
+#[test]
+fn pushing_the_cup_to_its_goal_matches_the_goal_picture() {
+    use byfeel_gym::{Env, EnvConfig, ResetOptions, Task, TaskEnv};
+    let mse = |a: &[u8], b: &[u8]| {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| (*x as f64 - *y as f64).powi(2))
+            .sum::<f64>()
+            / a.len() as f64
+    };
+    let mut env = TaskEnv::new(EnvConfig::new(Task::CupPush)).unwrap();
+    let mut ratios = Vec::new();
+    for seed in 0..4 {
+        env.reset(Some(seed), &ResetOptions::default()).unwrap();
+        let goal_picture = env.goal_image().unwrap().to_vec();
+        let goal = env.goal().unwrap().to_vec();
+        let cup = |e: &TaskEnv| e.robot().inner().world().cup_pose().unwrap().translation;
+        let hand = |e: &TaskEnv| e.robot().inner().world().ee_frame().translation;
+        let toward_goal = |e: &TaskEnv| {
+            let c = cup(e);
+            let d = DVec3::new(goal[0] as f64 - c.x, goal[1] as f64 - c.y, 0.0);
+            (d.length(), d / d.length().max(1e-9))
+        };
+        // Start the finger 2 cm behind the cup, on the side away from the goal.
+        let (_, u) = toward_goal(&env);
+        let behind = cup(&env) - u * 0.075;
+        env.robot_mut_for_tests()
+            .inner_mut()
+            .teleport_hand(DVec3::new(behind.x, behind.y, 0.03))
+            .unwrap();
+        let before = mse(&env.camera_image().unwrap(), &goal_picture);
+        // Push along the goal line, 1 cm a step; where the cup has slid off the line, first
+        // step back behind it (lined up again) before pushing on.
+        for _ in 0..60 {
+            let (left, u) = toward_goal(&env);
+            if left < 0.01 {
+                break;
+            }
+            let (c, h) = (cup(&env), hand(&env));
+            let off = h - c;
+            let lateral = (off - u * off.dot(u)).truncate().length();
+            let aim = if lateral > 0.006 || off.dot(u) > -0.05 {
+                c - u * 0.075
+            } else {
+                h + u * left.min(0.01)
+            };
+            let step = (aim - h) / 0.02;
+            let step = step.truncate().clamp_length_max(0.5);
+            if env.step(&[step.x as f32, step.y as f32, 0.0]).unwrap().terminated {
+                break;
+            }
+        }
+        let (left, _) = toward_goal(&env);
+        let after = mse(&env.camera_image().unwrap(), &goal_picture);
+        eprintln!("seed {seed}: cup {left:.3} m from the goal; picture error {before:.0} -> {after:.0}");
+        assert!(left < 0.03, "the scripted push missed the goal by {left:.3} m");
+        ratios.push(after / before);
+    }
+    assert!(
+        ratios.iter().all(|r| *r < 0.6),
+        "reaching the goal should bring the picture close to the goal picture: {ratios:?}"
+    );
+}
