@@ -130,6 +130,11 @@ impl Cem {
         })
     }
 
+    /// Restarts the random stream from `seed`.
+    pub fn reseed(&mut self, seed: u64) {
+        self.rng = ChaCha8Rng::seed_from_u64(seed);
+    }
+
     /// Searches for the sequence of least cost. `cost` gets every sample of an iteration as
     /// one batch — `samples × horizon × action_dim` numbers, each block action repeated — and
     /// returns one cost per sample (a model evaluates them together).

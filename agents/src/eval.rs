@@ -39,10 +39,16 @@ impl Controller {
         }
     }
 
-    /// Forgets anything held from the last episode.
-    fn begin_episode(&mut self) {
-        if let Controller::Random { held, .. } = self {
-            held.1 = 0;
+    /// Forgets anything held from the last episode and draws this episode's randomness from
+    /// its seed, so that an episode plays out the same alone (`byfeel demo`) as in a run.
+    fn begin_episode(&mut self, seed: u64) {
+        match self {
+            Controller::Random { held, rng, .. } => {
+                held.1 = 0;
+                *rng = ChaCha8Rng::seed_from_u64(seed);
+            }
+            Controller::Predictive(agent) => agent.reseed(seed),
+            Controller::Centroid => {}
         }
     }
 
@@ -238,7 +244,7 @@ pub fn evaluate(
         let (obs, _) = env
             .reset(Some(seed), &ResetOptions::default())
             .map_err(|e| AgentError::Config(e.to_string()))?;
-        controller.begin_episode();
+        controller.begin_episode(seed);
         let goal = env.goal_image().unwrap_or_default().to_vec();
         let first = image_of(&obs)?;
         let mut frames = vec![first; k];
@@ -326,7 +332,7 @@ mod tests {
         let mut held = random(7, &cem, cem.repeat);
         assert_eq!(held.name(), "random-held");
         let image = vec![0u8; 48 * 64 * 3];
-        let mut act = |c: &mut Controller| c.act(&[&image], &image, (48, 64), false).unwrap().0;
+        let act = |c: &mut Controller| c.act(&[&image], &image, (48, 64), false).unwrap().0;
         let actions: Vec<Vec<f32>> = (0..6).map(|_| act(&mut held)).collect();
         assert!(actions[..3].iter().all(|a| a == &actions[0]));
         assert!(actions[3..].iter().all(|a| a == &actions[3]));
@@ -336,7 +342,7 @@ mod tests {
             "inside the die's bounds"
         );
         // A new episode starts a new action.
-        held.begin_episode();
+        held.begin_episode(8);
         let next = act(&mut held);
         assert_ne!(next, actions[3]);
         let mut plain = random(7, &cem, 1);

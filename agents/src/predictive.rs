@@ -72,6 +72,12 @@ impl PredictiveAgent {
         })
     }
 
+    /// Restarts the planner's random streams (CEM's samples, the latent's draws) from `seed`.
+    pub fn reseed(&mut self, seed: u64) {
+        self.cem.reseed(seed);
+        self.noise = ChaCha8Rng::seed_from_u64(seed ^ 0x1A7E_0000);
+    }
+
     /// Frames the model needs before it can plan.
     pub fn context_len(&self) -> usize {
         self.spec.model.context
