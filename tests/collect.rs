@@ -336,7 +336,7 @@ fn pressing_play_never_lifts_the_hand() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("use random or pressing"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("use random, pressing or play"));
     assert!(!refused.exists(), "nothing written");
 }
 
@@ -377,4 +377,58 @@ fn held_play_repeats_each_action() {
         }
         assert_ne!(episode[0], episode[3], "a new action every three steps");
     }
+}
+
+/// `--policy play` on the die pushes it in random directions and returns over its top face
+/// between pushes: the die rolls, the hand never lifts, and far more steps find the gel centred
+/// on the die (as in every goal picture) than held pressing play does. Play is for the die
+/// only: asked for another task it is refused and nothing is written.
+#[test]
+fn die_play_rolls_the_die_and_returns_over_it() {
+    // Steps with the gel within 1.5 mm of the die's centre, and episodes in which the die rolled.
+    let measure = |policy: &str| {
+        let dir = temp(&format!("play-{policy}"));
+        collect_ok(
+            &[
+                "--task", "die-roll", "--policy", policy, "--hold", "3", "--episodes", "8",
+                "--robots", "2",
+            ],
+            &dir,
+        );
+        let reader = StoreReader::open(&dir).unwrap();
+        let steps = 0..reader.num_steps();
+        let proprio = reader.read_steps("proprio", steps.clone()).unwrap();
+        let oracle = reader.read_steps("oracle", steps.clone()).unwrap();
+        let actions = reader.read_steps("action", steps).unwrap();
+        let (proprio, oracle) = (proprio.as_f32().unwrap(), oracle.as_f32().unwrap());
+        assert!(actions.as_f32().unwrap().iter().skip(2).step_by(3).all(|z| *z <= 0.0));
+        // proprio: 7 joints, then hand xyz; oracle: time, contact, die xyz, face up, face on gel.
+        let centred = proprio
+            .chunks(10)
+            .zip(oracle.chunks(7))
+            .filter(|(p, o)| (p[7] - o[2]).hypot(p[8] - o[3]) < 0.0015)
+            .count() as f64
+            / (proprio.len() / 10) as f64;
+        let faces: Vec<f32> = oracle.chunks(7).map(|o| o[5]).collect();
+        let rolled = faces.chunks(21).filter(|e| e.iter().any(|f| *f != e[0])).count();
+        (centred, rolled)
+    };
+    let (play_centred, play_rolled) = measure("play");
+    let (pressing_centred, _) = measure("pressing");
+    eprintln!("gel centred on the die: play {play_centred:.2}, pressing {pressing_centred:.2}; play rolled the die in {play_rolled} of 8 episodes");
+    assert!(play_rolled >= 5, "play rolled the die in {play_rolled} of 8 episodes");
+    assert!(
+        play_centred > 2.0 * pressing_centred && play_centred > 0.15,
+        "play {play_centred:.2} vs pressing {pressing_centred:.2}"
+    );
+
+    let refused = temp("play-cup");
+    let out = byfeel()
+        .args(["collect", "--task", "cup-push", "--policy", "play", "--quiet", "--out"])
+        .arg(&refused)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the play policy rolls the die"));
+    assert!(!refused.exists(), "nothing written");
 }

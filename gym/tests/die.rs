@@ -149,3 +149,77 @@ fn an_episode_is_judged_at_its_end() {
         assert_eq!(t.truncated, step == 6, "step {step}");
     }
 }
+
+/// DieRoll can be done by touch within its 20 steps, and done, it looks like its goal picture:
+/// a scripted roller that knows the die's pose (the simulator's privilege) pushes the top away
+/// from the goal face's side, slowly (2 mm a step for 8 steps: the die tips over its far
+/// bottom edge and the goal face, which leaned toward the hand, comes up; faster pushes roll
+/// it less cleanly), follows the die back to centre the gel over it, then presses in as deep
+/// as the goal picture. It reaches the goal face in most episodes,
+/// and the gel picture it ends on is much closer to the goal picture than where it failed.
+#[test]
+fn a_scripted_roll_reaches_the_goal_face_and_matches_its_picture() {
+    use byfeel_gym::{Env, EnvConfig, InfoValue, ObsMode, Observation, ResetOptions, Task, TaskEnv};
+    let d20 = D20::new();
+    let mut env = TaskEnv::new(EnvConfig::new(Task::DieRoll).obs_mode(ObsMode::Tactile)).unwrap();
+    let mse = |a: &[u8], b: &[u8]| {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| ((*x as f64 - *y as f64) / 255.0).powi(2))
+            .sum::<f64>()
+            / a.len() as f64
+    };
+    let (mut reached, mut missed) = (Vec::new(), Vec::new());
+    for seed in 0..16 {
+        env.reset(Some(seed), &ResetOptions::default()).unwrap();
+        let goal_picture = env.goal_image().unwrap().to_vec();
+        let goal = env.goal().unwrap().iter().position(|g| *g > 0.5).unwrap() + 1;
+        let world = env.robot().inner().world();
+        let pose = world.die_pose().unwrap();
+        let normal = pose.rotation * d20.normals[d20.face_index(goal as u8).unwrap()];
+        let push = -DVec3::new(normal.x, normal.y, 0.0).normalize();
+        // The goal picture's press: 1 mm into the top face of a die resting on the table.
+        let pressed = 2.0 * world.die.as_ref().unwrap().circumradius * D20::INRADIUS_RATIO - 0.001;
+        let (mut last, mut info) = (Vec::new(), Default::default());
+        for step in 0..20 {
+            let world = env.robot().inner().world();
+            let (die, hand) = (world.die_pose().unwrap().translation, world.ee_frame().translation);
+            let action = if step < 8 {
+                [0.5 * push.x as f32, 0.5 * push.y as f32, 0.0]
+            } else if step < 16 {
+                let to = (DVec3::new(die.x - hand.x, die.y - hand.y, 0.0) / 0.004).clamp_length_max(1.0);
+                [to.x as f32, to.y as f32, 0.0]
+            } else {
+                [0.0, 0.0, ((pressed - hand.z) / 0.002).clamp(-1.0, 1.0) as f32]
+            };
+            let t = env.step(&action).unwrap();
+            let Observation::Array(image) = &t.observation else {
+                panic!("DieRoll observes the gel")
+            };
+            last = image.as_u8().unwrap().to_vec();
+            info = t.info;
+        }
+        let error = mse(&last, &goal_picture);
+        if info["is_success"] == InfoValue::Bool(true) {
+            reached.push(error);
+        } else {
+            missed.push(error);
+        }
+    }
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+    eprintln!(
+        "reached the goal face in {} of 16; picture error {:.4} where reached, {:.4} where missed",
+        reached.len(),
+        mean(&reached),
+        mean(&missed)
+    );
+    // Measured: 10 of 16 here, 25 of 30 on eval's seeds 1000000…; pushing the other way
+    // (toward the goal face's side) reached it in 3 of those 30.
+    assert!(reached.len() >= 8, "reached {} of 16", reached.len());
+    assert!(
+        mean(&reached) < 0.6 * mean(&missed),
+        "the goal face settled under the gel should look like the goal picture: {:.4} vs {:.4}",
+        mean(&reached),
+        mean(&missed)
+    );
+}

@@ -125,7 +125,9 @@ def collect(
     """Random play on ``robots`` simulated robots in parallel, each episode in its own
     randomised scene, appended to the store at ``out`` (created, or reopened). Returns
     ``(episodes, steps)`` added. ``policy="pressing"`` never lifts the hand (the die's
-    planner searches the same box); ``hold`` repeats each random action that many steps."""
+    planner searches the same box); ``policy="play"`` (die-roll only) pushes the die in
+    random directions and returns over its top face between pushes, as the goal pictures
+    show it; ``hold`` repeats each random action that many steps."""
     return _native.collect(
         task, str(out), episodes, robots, seed, width, height, max_episode_steps, policy, hold
     )

@@ -215,7 +215,7 @@ pub fn collect(
         return Err(PyValueError::new_err("width and height must be 1 to 1024"));
     }
     let policy = Policy::from_name(policy).ok_or_else(|| {
-        PyValueError::new_err(format!("policy {policy:?}: use random or pressing"))
+        PyValueError::new_err(format!("policy {policy:?}: use random, pressing or play"))
     })?;
     if hold == 0 {
         return Err(PyValueError::new_err("hold must be at least 1"));

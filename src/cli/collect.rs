@@ -16,8 +16,9 @@ pub struct CollectArgs {
     /// Task: door-open, cup-push, die-roll (or reach).
     #[arg(long)]
     pub task: String,
-    /// How actions are chosen: `random` (uniform in [-1, 1]³) or `pressing` (the same, but
-    /// never lifting the hand: Δz in [-1, 0]).
+    /// How actions are chosen: `random` (uniform in [-1, 1]³), `pressing` (the same, but
+    /// never lifting the hand: Δz in [-1, 0]) or, for die-roll, `play` (random pushes, each
+    /// followed by a return over the die's top face, pressed as in the goal picture).
     #[arg(long, default_value = "random")]
     pub policy: String,
     /// Hold each random action for this many steps (the predictive agent's planner holds its
@@ -54,7 +55,7 @@ pub fn run_collect(args: CollectArgs) -> Result<(), Error> {
         )
     })?;
     let policy = byfeel::gym::collect::Policy::from_name(&args.policy)
-        .ok_or_else(|| format!("--policy {}: use random or pressing", args.policy))?;
+        .ok_or_else(|| format!("--policy {}: use random, pressing or play", args.policy))?;
     if args.episodes == 0 || args.robots == 0 || args.hold == 0 {
         return Err("--episodes, --robots and --hold must be at least 1".into());
     }

@@ -16,18 +16,18 @@ pub(super) struct DieRoll;
 const MAX_PRESS_N: f64 = 4.0;
 
 /// Height of the top face of the die resting on the table.
-fn die_top(robot: &SimRobot) -> f64 {
+pub(crate) fn die_top(robot: &SimRobot) -> f64 {
     let world = robot.world();
     let r = world.die.as_ref().map_or(0.014, |d| d.circumradius);
     world.table.top + 2.0 * r * D20::INRADIUS_RATIO
 }
 
 /// How deep the gel presses into the die's top, at the start and in the goal picture (m).
-const PRESS: f64 = 0.001;
+pub(crate) const PRESS: f64 = 0.001;
 
 /// The die is small: a unit action moves the gel this far (m) per step, not the arm's 2 cm.
-const STEP_XY: f64 = 0.004;
-const STEP_Z: f64 = 0.002;
+pub(crate) const STEP_XY: f64 = 0.004;
+pub(crate) const STEP_Z: f64 = 0.002;
 
 fn face_up(robot: &SimRobot) -> u8 {
     robot.world().die_readout().map_or(1, |r| r.face_up)

@@ -5,11 +5,11 @@
 //! |---|---|---|---|---|
 //! | `Reach` | cup | hand xyz (state) | a hand position | within 3 cm |
 //! | `DoorOpen` | door | 48×48 door camera | door angle + hand position, shown as an image | angle within 0.02 rad and hand within 3 cm (Skew-Fit's thresholds) |
-//! | `CupPush` | cup | 64×48 table camera | a cup position, shown as an image | cup within 3 cm |
+//! | `CupPush` | cup | 64×48 side camera | a cup position, shown as an image of the cup there with the finger where a push to it ends | cup within 3 cm |
 //! | `DieRoll` | die, the gel resting on it; 4 mm (xy) and 2 mm (z) per unit action | 64×48 gel image | a die face, shown as its gel image | that face up |
 
 mod cup;
-mod die;
+pub(crate) mod die;
 mod door;
 mod reach;
 

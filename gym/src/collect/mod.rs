@@ -5,6 +5,8 @@
 //! and the reward that followed; an episode of L actions has L + 1 steps, the last one with
 //! `is_last` set, a zero action and reward 0.
 
+mod play;
+
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -27,6 +29,9 @@ pub enum Policy {
     /// Uniform, but never lifting the hand (Δz in [-1, 0]): random play that keeps the gel on
     /// what it touches, the box the die's planner searches.
     Pressing,
+    /// The die only: pushes in random directions, each followed by a return over the die's top
+    /// face to press it as the goal picture does (see [`play`]).
+    Play,
 }
 
 impl Policy {
@@ -34,11 +39,12 @@ impl Policy {
         match self {
             Policy::Random => "random",
             Policy::Pressing => "pressing",
+            Policy::Play => "play",
         }
     }
 
     pub fn from_name(name: &str) -> Option<Self> {
-        [Policy::Random, Policy::Pressing]
+        [Policy::Random, Policy::Pressing, Policy::Play]
             .into_iter()
             .find(|p| p.name() == name)
     }
@@ -211,6 +217,7 @@ struct Worker {
     hold: usize,
     /// The action being held, and for how many more steps.
     held: ([f32; 3], usize),
+    play: play::DiePlay,
 }
 
 /// What a robot senses at one moment.
@@ -238,6 +245,7 @@ impl Worker {
             policy: config.policy,
             hold: config.hold.max(1),
             held: ([0.0; 3], 0),
+            play: play::DiePlay::default(),
         })
     }
 
@@ -301,6 +309,7 @@ impl Worker {
         self.episode.clear();
         self.rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5EED_AC71_0000_0000);
         self.held = ([0.0; 3], 0);
+        self.play = play::DiePlay::default();
         let (obs, _) = self.env.reset(Some(seed), &ResetOptions::default())?;
         // The goal holds for the whole episode: its picture is kept once.
         let goal_image = obs
@@ -326,19 +335,23 @@ impl Worker {
     fn step(&mut self, task: Task) -> Result<Option<EpisodeBuffer>, CollectError> {
         let first = self.episode.is_empty();
         let before = self.sense(task)?;
-        let top = if self.policy == Policy::Pressing {
-            0.0
+        let action = if self.policy == Policy::Play {
+            self.play.act(self.env.robot().inner(), &mut self.rng)
         } else {
-            1.0
+            let top = if self.policy == Policy::Pressing {
+                0.0
+            } else {
+                1.0
+            };
+            if self.held.1 == 0 {
+                let action: [f32; 3] = std::array::from_fn(|j| {
+                    self.rng.random_range(-1.0..=if j == 2 { top } else { 1.0 })
+                });
+                self.held = (action, self.hold);
+            }
+            self.held.1 -= 1;
+            self.held.0
         };
-        if self.held.1 == 0 {
-            let action: [f32; 3] = std::array::from_fn(|j| {
-                self.rng.random_range(-1.0..=if j == 2 { top } else { 1.0 })
-            });
-            self.held = (action, self.hold);
-        }
-        self.held.1 -= 1;
-        let action = self.held.0;
         let t = self.env.step(&action)?;
         self.last = Some(t.observation);
         self.push(before, action, t.reward as f32, [first, false, false])?;
@@ -365,6 +378,12 @@ pub fn collect(
         return Err(CollectError::Config(
             "collect needs at least one robot and one episode".into(),
         ));
+    }
+    if config.policy == Policy::Play && config.task != Task::DieRoll {
+        return Err(CollectError::Config(format!(
+            "the play policy rolls the die; for {} use random or pressing",
+            config.task.name()
+        )));
     }
     let schema = collect_schema(config.task, config.image_size)?;
     let robots = config.robots.min(config.episodes);
