@@ -3,11 +3,12 @@
 
 use std::time::Instant;
 
-use burn::optim::{AdamConfig, GradientsParams};
+use burn::optim::AdamConfig;
 use burn::prelude::*;
 use burn::tensor::Distribution;
-use byfeel::agents::predictor::PredictorConfig;
-use byfeel::agents::{Cem, CemConfig};
+use byfeel::agents::predictor::{PredictorConfig, Sequences, batch_gradients};
+use byfeel::agents::{CemConfig, PredictiveAgent};
+use rand::Rng;
 
 use super::Error;
 use super::bench::median_of as median;
@@ -21,7 +22,7 @@ pub struct PredictorBenchArgs {
     /// Timed training steps.
     #[arg(long, default_value_t = 10)]
     pub steps: usize,
-    /// Timed plans (CEM: 200 samples, 3 iterations, 6 actions × 3).
+    /// Timed plans (the die's CEM: 200 samples, 3 iterations, 6 actions × 3).
     #[arg(long, default_value_t = 3)]
     pub plans: usize,
     #[arg(long)]
@@ -44,8 +45,12 @@ pub fn run(args: PredictorBenchArgs) -> Result<(), Error> {
         let targets = Tensor::<5>::random([b, t, 3, 48, 64], uniform, &device);
         let actions = Tensor::<3>::random([b, t, 3], Distribution::Uniform(-1.0, 1.0), &device);
         let clock = Instant::now();
-        let loss = (model.forward(context, actions) - targets).square().mean();
-        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        let sequences = Sequences {
+            context,
+            actions,
+            targets,
+        };
+        let (grads, _) = batch_gradients(&model, sequences, Tensor::zeros([b, 0], &device), 0.0);
         model = optimizer.step(1e-3, model, grads);
         let _ = model.clone(); // the step is complete once its parameters exist
         if i >= 2 {
@@ -54,32 +59,27 @@ pub fn run(args: PredictorBenchArgs) -> Result<(), Error> {
     }
     let train_s = median(train_times);
 
-    let inference = model.valid();
-    let cpu = device.inner();
-    let cem_config = CemConfig {
-        actions: 6,
-        ..Default::default()
+    // Plans through the agent itself (encoding once, candidates in parallel chunks), from
+    // random pictures: the cost does not depend on what the images show.
+    let spec = byfeel::agents::predictor::RunSpec {
+        task: "die-roll".into(),
+        store: Default::default(),
+        field: "tactile".into(),
+        model: config.clone(),
+        train: Default::default(),
     };
+    let cem_config = CemConfig::for_task(byfeel::gym::Task::DieRoll);
     let horizon = cem_config.horizon();
-    let mut cem = Cem::new(cem_config.clone(), 0)?;
-    let context = Tensor::<5>::random([1, k, 3, 48, 64], uniform, &cpu);
-    let goal = Tensor::<5>::random([1, 1, 3, 48, 64], uniform, &cpu);
+    let mut agent =
+        PredictiveAgent::new(spec, model.valid(), cem_config.clone(), 0, device.inner())?;
+    let mut rng = rand::rng();
+    let mut image = || -> Vec<u8> { (0..48 * 64 * 3).map(|_| rng.random()).collect() };
+    let (context, goal): (Vec<Vec<u8>>, Vec<u8>) = ((0..k).map(|_| image()).collect(), image());
+    let context: Vec<&[u8]> = context.iter().map(Vec::as_slice).collect();
     let mut plan = |every: usize| -> Result<f64, Error> {
+        agent.score_every = every;
         let clock = Instant::now();
-        cem.plan(|seqs, n| {
-            let actions =
-                Tensor::<3>::from_data(TensorData::new(seqs.to_vec(), [n, horizon, 3]), &cpu);
-            let p =
-                inference.forward_every(context.clone().expand([n, k, 3, 48, 64]), actions, every);
-            let s = p.dims()[1];
-            let err = (p - goal.clone().expand([n, s, 3, 48, 64]))
-                .square()
-                .mean_dims(&[1, 2, 3, 4]);
-            err.reshape([n])
-                .into_data()
-                .try_to_vec::<f32>()
-                .map_err(|e| format!("{e:?}"))
-        })?;
+        agent.plan(&context, &goal)?;
         Ok(clock.elapsed().as_secs_f64())
     };
     plan(1)?;

@@ -9,5 +9,7 @@ pub mod train;
 
 pub use data::{SequenceSource, Sequences, Split};
 pub use heldout::{Example, HeldOutError, held_out};
-pub use model::{FramePredictor, PredictorConfig};
-pub use train::{RunSpec, TrainConfig, TrainProgress, load, store_task, train, validate};
+pub use model::{Encoded, FramePredictor, PredictorConfig};
+pub use train::{
+    RunSpec, TrainConfig, TrainProgress, batch_gradients, load, store_task, train, validate,
+};

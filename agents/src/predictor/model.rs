@@ -206,13 +206,29 @@ impl FramePredictor {
         z: Tensor<2>,
         every: usize,
     ) -> Tensor<5> {
-        let every = every.max(1);
+        self.roll_out(&self.encode(context), actions, z, every)
+    }
+
+    /// What the model keeps of the context frames (`[B, K, 3, H, W]`): the recurrent state's
+    /// start, the encoder's skip features and the last frame. A planner encodes its one
+    /// context once and [`Encoded::repeat`]s it for every candidate.
+    pub fn encode(&self, context: Tensor<5>) -> Encoded {
         let [b, k, _, h, w] = context.dims();
-        let [_, t, a] = actions.dims();
-        let l = self.latent;
         let last = context.clone().narrow(1, k - 1, 1).reshape([b, 3, h, w]);
         let skip = relu(self.encode1.forward(context.reshape([b, k * 3, h, w])));
-        let mut state = relu(self.encode2.forward(skip.clone()));
+        let state = relu(self.encode2.forward(skip.clone()));
+        Encoded { state, skip, last }
+    }
+
+    /// Steps the state through `actions` (`[B, T, A]`) from an encoded context, decoding every
+    /// `every`-th frame and the last: `[B, ceil(T / every), 3, H, W]`.
+    pub fn roll_out(&self, encoded: &Encoded, actions: Tensor<3>, z: Tensor<2>, every: usize) -> Tensor<5> {
+        let every = every.max(1);
+        let Encoded { state, skip, last } = encoded.clone();
+        let mut state = state;
+        let [b, _, h, w] = last.dims();
+        let [_, t, a] = actions.dims();
+        let l = self.latent;
         let [_, _, sh, sw] = state.dims();
         let mut frames = Vec::with_capacity(t);
         for step in 0..t {
@@ -246,6 +262,29 @@ impl FramePredictor {
             frames.push(frame);
         }
         Tensor::stack(frames, 1)
+    }
+}
+
+/// An encoded context (see [`FramePredictor::encode`]).
+#[derive(Debug, Clone)]
+pub struct Encoded {
+    state: Tensor<4>,
+    skip: Tensor<4>,
+    last: Tensor<4>,
+}
+
+impl Encoded {
+    /// A batch-of-one encoding repeated `n` times.
+    pub fn repeat(&self, n: usize) -> Self {
+        let grow = |t: &Tensor<4>| {
+            let [_, c, h, w] = t.dims();
+            t.clone().expand([n, c, h, w])
+        };
+        Self {
+            state: grow(&self.state),
+            skip: grow(&self.skip),
+            last: grow(&self.last),
+        }
     }
 }
 
