@@ -88,9 +88,14 @@ impl TaskLogic for CupPush {
         let (gx, gy) = (goal[0] as f64, goal[1] as f64);
         let radius = robot.world().cup.as_ref().map_or(0.04, |c| c.radius);
         let (dx, dy) = (gx - start[0] as f64, gy - start[1] as f64);
-        let len = dx.hypot(dy).max(1e-9);
-        let back = radius + FINGER_HALF_WIDTH + 0.005;
+        let len = dx.hypot(dy);
         place(robot, gx, gy)?;
+        // A goal where the cup already is needs no push: the hand stays where it is, so the
+        // picture is the observation (and the finger is never drawn inside the cup).
+        if len < 1e-3 {
+            return Ok(());
+        }
+        let back = radius + FINGER_HALF_WIDTH + 0.005;
         robot.teleport_hand(DVec3::new(gx - dx / len * back, gy - dy / len * back, PUSH_Z))
     }
 
