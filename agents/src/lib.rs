@@ -2,11 +2,13 @@
 //!
 //! - [`predictor`]: an action-conditioned frame predictor trained on the experience store.
 //! - [`cem`]: the cross-entropy-method planner that searches action sequences through it.
+//! - [`skewfit`]: Skew-Fit's pieces: the VAE, the skewed weights, goal relabelling.
 
 pub mod cem;
 pub mod eval;
 pub mod predictive;
 pub mod predictor;
+pub mod skewfit;
 
 use burn::prelude::*;
 

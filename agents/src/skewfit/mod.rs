@@ -1,0 +1,17 @@
+//! Skew-Fit ("Skew-Fit: State-Covering Self-Supervised RL", Pong et al. 2020): the robot sets
+//! its own goals from a VAE of the images it has seen, skewed toward the rare ones, and
+//! goal-conditioned SAC learns to reach them in the VAE's latent space.
+//!
+//! The pieces, each in its own module:
+//! - [`vae`]: the reference 48 × 48 VAE, its loss and its importance-sampled density q̂(x).
+//! - [`skew`]: sampling weights ∝ q̂(x)^α over the whole buffer (α = 0 is RIG).
+//! - [`relabel`]: the goal mix of an SAC batch (0.2 rollout, 0.5 proposed, 0.3 hindsight) and
+//!   the latent reward −‖z − z_goal‖.
+
+pub mod relabel;
+pub mod skew;
+pub mod vae;
+
+pub use relabel::{GoalSource, Relabel, future_index, latent_reward};
+pub use skew::{skew_weights, weight_evenness};
+pub use vae::{Vae, VaeConfig, VaeLoss};

@@ -1,0 +1,78 @@
+//! Skew-Fit's promise on a buffer where one kind of image is rare: after a VAE has fitted the
+//! buffer, the skewed weights draw the rare images far more often than they were seen, and
+//! α = 0 (RIG) draws them as often as seen.
+
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::prelude::*;
+use byfeel_agents::predictor::latent::standard_normal;
+use byfeel_agents::skewfit::{VaeConfig, skew_weights, weight_evenness};
+use rand::{Rng, SeedableRng};
+
+const SIDE: usize = 48;
+
+/// A grey image with a bright 12-pixel square whose corner is at (`row`, `col`).
+fn square(row: usize, col: usize) -> Vec<f32> {
+    let mut img = vec![0.2f32; 3 * SIDE * SIDE];
+    for c in 0..3 {
+        for r in row..row + 12 {
+            for k in col..col + 12 {
+                img[c * SIDE * SIDE + r * SIDE + k] = if c == 0 { 0.9 } else { 0.6 };
+            }
+        }
+    }
+    img
+}
+
+fn batch(images: &[Vec<f32>], device: &Device) -> Tensor<4> {
+    let flat: Vec<f32> = images.concat();
+    Tensor::from_data(TensorData::new(flat, [images.len(), 3, SIDE, SIDE]), device)
+}
+
+#[test]
+fn skewed_weights_favour_the_rare_images() {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    // 180 common images (the square top-left, jittered) and 20 rare (bottom-right).
+    let buffer: Vec<Vec<f32>> = (0..200)
+        .map(|i| {
+            let (r, c) = (rng.random_range(0..4), rng.random_range(0..4));
+            if i < 180 { square(4 + r, 4 + c) } else { square(30 + r, 30 + c) }
+        })
+        .collect();
+
+    let device = Device::default().autodiff();
+    device.seed(7);
+    let config = VaeConfig::default();
+    let mut vae = config.init(&device);
+    let mut optimizer = AdamConfig::new().init();
+    let mut first = None;
+    let mut last = 0.0;
+    for _ in 0..300 {
+        let picks: Vec<Vec<f32>> = (0..32)
+            .map(|_| buffer[rng.random_range(0..buffer.len())].clone())
+            .collect();
+        let noise = standard_normal(&mut rng, [32, config.latent], &device);
+        let loss = vae.loss(batch(&picks, &device), noise);
+        let value: f32 = loss.reconstruction.clone().into_scalar();
+        first.get_or_insert(value);
+        last = value;
+        let grads = GradientsParams::from_grads(loss.loss.backward(), &vae);
+        vae = optimizer.step(1e-3, vae, grads);
+    }
+    eprintln!("reconstruction error {} → {last}", first.unwrap());
+    assert!(last < 0.5 * first.unwrap(), "the VAE did not learn");
+
+    let vae = vae.valid();
+    let log_q = vae.log_density(batch(&buffer, &Device::default()), 10, &mut rng);
+    let mean = |s: &[f64]| s.iter().sum::<f64>() / s.len() as f64;
+    let (common, rare) = (mean(&log_q[..180]), mean(&log_q[180..]));
+    eprintln!("log q̂: common {common:.1}, rare {rare:.1}");
+    assert!(common > rare, "the VAE finds the common images likelier");
+
+    let rare_share = |alpha| -> f64 { skew_weights(&log_q, alpha).unwrap()[180..].iter().sum() };
+    let (rig, skewed) = (rare_share(0.0), rare_share(-0.5));
+    eprintln!("share of draws that are rare: α = 0 {rig:.3}, α = −0.5 {skewed:.3}");
+    assert!((rig - 0.1).abs() < 1e-9);
+    assert!(skewed > 0.3, "α = −0.5 draws rare images {skewed}");
+    let evenness = weight_evenness(&skew_weights(&log_q, -0.5).unwrap());
+    eprintln!("evenness at α = −0.5: {evenness:.3}");
+}
