@@ -1,8 +1,10 @@
 //! `byfeel train predictive`: fit the frame predictor to a store's random play.
+//! `byfeel train skewfit`: Skew-Fit on the reset-free door, from images, with self-set goals.
 
 use std::path::PathBuf;
 
 use byfeel::agents::predictor::{RunSpec, TrainConfig, train};
+use byfeel::agents::skewfit::{self, SkewFitConfig};
 use byfeel::gym::Task;
 use byfeel::gym::store::StoreReader;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -13,6 +15,39 @@ use super::Error;
 pub enum TrainCommand {
     /// The predictive agent's frame predictor ("Manipulation by Feel", "Visual Foresight").
     Predictive(PredictiveArgs),
+    /// Skew-Fit: a VAE of the images seen, skewed toward rare ones, proposes goals that SAC
+    /// learns to reach (the door, reset-free).
+    Skewfit(SkewFitArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct SkewFitArgs {
+    /// Only the door for now.
+    #[arg(long, default_value = "door")]
+    pub task: String,
+    /// The run directory (created; logs, scalars.csv and the latest networks go here).
+    #[arg(long)]
+    pub out: PathBuf,
+    #[arg(long, default_value_t = SkewFitConfig::default().env_steps)]
+    pub env_steps: usize,
+    /// The skew α (sampling ∝ q(x)^α): −0.5 for the door, 0 for RIG.
+    #[arg(long, default_value_t = SkewFitConfig::default().alpha, allow_hyphen_values = true)]
+    pub alpha: f64,
+    #[arg(long, default_value_t = SkewFitConfig::default().warmup_steps)]
+    pub warmup_steps: usize,
+    /// SAC updates per epoch (of 500 environment steps).
+    #[arg(long, default_value_t = SkewFitConfig::default().updates_per_epoch)]
+    pub updates_per_epoch: usize,
+    /// SAC batch size.
+    #[arg(long, default_value_t = SkewFitConfig::default().sac.batch)]
+    pub batch: usize,
+    /// Goal images evaluated after each epoch.
+    #[arg(long, default_value_t = SkewFitConfig::default().eval_goals)]
+    pub eval_goals: usize,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -56,7 +91,10 @@ pub struct PredictiveArgs {
 }
 
 pub fn run(what: TrainCommand) -> Result<(), Error> {
-    let TrainCommand::Predictive(args) = what;
+    let args = match what {
+        TrainCommand::Predictive(args) => args,
+        TrainCommand::Skewfit(args) => return skewfit(args),
+    };
     let task = Task::from_name(&args.task)
         .ok_or_else(|| format!("--task {}: use die-roll, cup-push or door-open", args.task))?;
     let reader = StoreReader::open(&args.data)?;
@@ -107,5 +145,50 @@ pub fn run(what: TrainCommand) -> Result<(), Error> {
         reader.num_episodes(),
         done.steps_per_s
     );
+    Ok(())
+}
+
+fn skewfit(args: SkewFitArgs) -> Result<(), Error> {
+    if !matches!(args.task.as_str(), "door" | "door-open") {
+        return Err(format!("--task {}: Skew-Fit runs on the door (door-open)", args.task).into());
+    }
+    let mut config = SkewFitConfig {
+        env_steps: args.env_steps,
+        alpha: args.alpha,
+        warmup_steps: args.warmup_steps,
+        updates_per_epoch: args.updates_per_epoch,
+        eval_goals: args.eval_goals,
+        seed: args.seed,
+        ..Default::default()
+    };
+    config.sac.batch = args.batch;
+    config.sac.seed = args.seed;
+    let bar = if args.quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(args.env_steps as u64)
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} env steps · {msg} (eta {eta})",
+        )
+        .expect("a valid template"),
+    );
+    bar.tick();
+    skewfit::train(&config, &args.out, |e| {
+        bar.set_position(e.env_steps as u64);
+        let eval = e.eval.as_ref().map_or("-".into(), |v| {
+            format!("angle error {:.3} rad, hand {:.3} m", v.angle_error, v.hand_distance)
+        });
+        bar.set_message(format!(
+            "epoch {} · coverage {:.2} · max angle {:.2} · {eval}",
+            e.epoch, e.angle_coverage, e.max_angle
+        ));
+        if args.quiet {
+            println!("{}", serde_json::to_string(e).unwrap_or_default());
+        }
+    })?;
+    bar.finish_and_clear();
+    println!("{}: scalars.csv, log.jsonl, vae.bpk and sac/", args.out.display());
     Ok(())
 }

@@ -7,14 +7,19 @@
 //! - [`skew`]: sampling weights ∝ q̂(x)^α over the whole buffer (α = 0 is RIG).
 //! - [`relabel`]: the goal mix of an SAC batch (0.2 rollout, 0.5 proposed, 0.3 hindsight) and
 //!   the latent reward −‖z − z_goal‖.
+//! - [`replay`]: every image seen, with its latent and skewed weight.
+//! - [`train`]: the loop that ties them together on the reset-free door.
 //! - [`sac`]: goal-conditioned soft actor-critic with twin Q and automatic entropy tuning.
 
 pub mod relabel;
+pub mod replay;
 pub mod sac;
 pub mod skew;
+pub mod train;
 pub mod vae;
 
 pub use relabel::{GoalSource, Relabel, future_index, latent_reward};
 pub use sac::{Sac, SacConfig, SacStats, Transitions};
+pub use train::{EpochLog, EvalResult, SkewFitConfig, evaluate, train};
 pub use skew::{skew_weights, weight_evenness};
 pub use vae::{Vae, VaeConfig, VaeLoss};

@@ -1,0 +1,416 @@
+//! Skew-Fit's training loop, read top to bottom (`train`): each epoch the robot explores toward
+//! goals it proposed itself, the VAE is fitted to a skewed sample of everything seen, every
+//! image's latent and density are refreshed, and SAC learns to reach relabelled goals in the
+//! latent space. Nothing is reset: the arm and the door stay where the last episode left them.
+//!
+//! A run directory holds `skewfit.json` (the configuration), `scalars.csv` and `log.jsonl`
+//! (one row per epoch), and `vae.bpk` plus `sac/` (the latest networks).
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Instant;
+
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::prelude::*;
+use byfeel_gym::{Env, EnvConfig, ObsMode, ResetOptions, Task, TaskEnv};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use super::relabel::{Relabel, latent_reward};
+use super::replay::Replay;
+use super::sac::{Sac, SacConfig, SacStats, Transitions};
+use super::skew::{skew_weights, weight_evenness};
+use super::vae::{IMAGE_SIDE, Vae, VaeConfig};
+use crate::AgentError;
+use crate::predictor::latent::standard_normal;
+
+/// Everything about a run; the defaults are the paper's door settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SkewFitConfig {
+    /// The skew: sampling ∝ q̂(x)^α. −0.5 for the door; 0 is RIG.
+    pub alpha: f64,
+    pub env_steps: usize,
+    /// Steps of uniformly random actions before SAC acts (and learns).
+    pub warmup_steps: usize,
+    pub steps_per_epoch: usize,
+    pub updates_per_epoch: usize,
+    /// VAE batches per epoch before the skew starts, and after.
+    pub vae_batches_early: usize,
+    pub vae_batches_late: usize,
+    pub vae_batch: usize,
+    pub vae_lr: f64,
+    /// The skew starts at this epoch (the VAE's densities mean little before).
+    pub skew_after_epoch: usize,
+    /// Latents drawn per image to estimate its density.
+    pub density_samples: usize,
+    pub vae: VaeConfig,
+    pub sac: SacConfig,
+    pub relabel: Relabel,
+    /// Goal images the policy is evaluated on after each epoch (0: none).
+    pub eval_goals: usize,
+    pub seed: u64,
+}
+
+impl Default for SkewFitConfig {
+    fn default() -> Self {
+        Self {
+            alpha: -0.5,
+            env_steps: 50_000,
+            warmup_steps: 10_000,
+            steps_per_epoch: 500,
+            updates_per_epoch: 1000,
+            vae_batches_early: 1000,
+            vae_batches_late: 200,
+            vae_batch: 128,
+            vae_lr: 1e-3,
+            skew_after_epoch: 10,
+            density_samples: 10,
+            vae: VaeConfig::default(),
+            sac: SacConfig::default(),
+            relabel: Relabel::default(),
+            eval_goals: 10,
+            seed: 0,
+        }
+    }
+}
+
+impl SkewFitConfig {
+    pub fn check(&self) -> Result<(), String> {
+        self.relabel.check()?;
+        if self.steps_per_epoch == 0 || self.env_steps == 0 || self.vae_batch == 0 || self.sac.batch == 0 {
+            return Err("env_steps, steps_per_epoch and the batch sizes must be positive".into());
+        }
+        if !self.alpha.is_finite() || self.alpha > 0.0 {
+            return Err(format!("alpha is {}: use −1 … 0 (0 is RIG)", self.alpha));
+        }
+        Ok(())
+    }
+}
+
+/// One epoch's row of `scalars.csv`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EpochLog {
+    pub epoch: usize,
+    pub env_steps: usize,
+    pub vae_reconstruction: f32,
+    pub vae_kl: f32,
+    pub sac: Option<SacStats>,
+    /// Entropy of the door angles reached so far, over 20 bins, divided by log 20 (1: every
+    /// angle equally often).
+    pub angle_coverage: f64,
+    /// Largest door angle reached so far.
+    pub max_angle: f64,
+    /// Evenness of the skewed weights (1: uniform).
+    pub skew_evenness: f64,
+    pub eval: Option<EvalResult>,
+    pub seconds: f64,
+}
+
+/// The policy on fixed goal images, each from a freshly reset door.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EvalResult {
+    pub angle_error: f64,
+    pub hand_distance: f64,
+    pub success: f64,
+}
+
+const ANGLE_BINS: usize = 20;
+const ANGLE_RANGE: f64 = 1.05;
+
+/// Images (RGB bytes, 48 × 48) as a `[B, 3, 48, 48]` tensor in [0, 1].
+pub fn images_to_tensor(images: &[&[u8]], device: &Device) -> Tensor<4> {
+    let s = IMAGE_SIDE;
+    let mut v = Vec::with_capacity(images.len() * 3 * s * s);
+    for img in images {
+        for c in 0..3 {
+            v.extend((0..s * s).map(|p| img[p * 3 + c] as f32 / 255.0));
+        }
+    }
+    Tensor::from_data(TensorData::new(v, [images.len(), 3, s, s]), device)
+}
+
+fn image(obs: &byfeel_gym::Observation, key: &str) -> Result<Vec<u8>, AgentError> {
+    obs.get(key)
+        .and_then(|a| a.as_u8())
+        .map(|v| v.to_vec())
+        .ok_or_else(|| AgentError::Config(format!("the door env gave no {key}")))
+}
+
+fn door_env() -> Result<TaskEnv, AgentError> {
+    TaskEnv::new(
+        EnvConfig::new(Task::DoorOpen)
+            .obs_mode(ObsMode::Goal)
+            .image_size(IMAGE_SIDE as u32, IMAGE_SIDE as u32),
+    )
+    .map_err(|e| AgentError::Config(e.to_string()))
+}
+
+/// Latents (the VAE's means) of every frame, in batches.
+fn encode_all(vae: &Vae, replay: &Replay, device: &Device) -> Vec<f32> {
+    let mut out = Vec::with_capacity(replay.num_frames() * vae.latent_len());
+    let all: Vec<usize> = (0..replay.num_frames()).collect();
+    for chunk in all.chunks(256) {
+        let imgs: Vec<&[u8]> = chunk.iter().map(|&i| replay.frame(i)).collect();
+        let z = vae.embed(images_to_tensor(&imgs, device));
+        out.extend(z.into_data().try_to_vec::<f32>().expect("f32 latents"));
+    }
+    out
+}
+
+/// Runs Skew-Fit on the door for `config.env_steps`, writing to `run`; `on_epoch` sees each
+/// epoch's log as it is written.
+pub fn train(
+    config: &SkewFitConfig,
+    run: &Path,
+    mut on_epoch: impl FnMut(&EpochLog),
+) -> Result<(Vae, Sac), AgentError> {
+    config.check().map_err(AgentError::Config)?;
+    let io = |e: &dyn std::fmt::Display| AgentError::Io(format!("{}: {e}", run.display()));
+    std::fs::create_dir_all(run).map_err(|e| io(&e))?;
+    std::fs::write(run.join("skewfit.json"), serde_json::to_string_pretty(config).unwrap())
+        .map_err(|e| io(&e))?;
+    let mut csv = std::fs::File::create(run.join("scalars.csv")).map_err(|e| io(&e))?;
+    writeln!(csv, "epoch,env_steps,vae_reconstruction,vae_kl,q_loss,policy_loss,sac_alpha,entropy,angle_coverage,max_angle,skew_evenness,eval_angle_error,eval_hand_distance,eval_success,seconds").map_err(|e| io(&e))?;
+    let mut log = std::fs::File::create(run.join("log.jsonl")).map_err(|e| io(&e))?;
+
+    let device = crate::default_device().autodiff();
+    device.seed(config.seed);
+    let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
+    let mut vae = config.vae.init(&device);
+    let mut vae_opt = AdamConfig::new().init();
+    let latent = config.vae.latent;
+    let mut sac = Sac::new(config.sac.clone(), 2 * latent, 3, &device);
+    let mut env = door_env()?;
+    let (obs, _) = env
+        .reset(Some(config.seed), &ResetOptions::default())
+        .map_err(|e| AgentError::Config(e.to_string()))?;
+    let mut replay = Replay::new(IMAGE_SIDE * IMAGE_SIDE * 3, 3, latent);
+    let mut current = replay.push_frame(&image(&obs, "image_observation")?, false);
+    let mut angles = [0usize; ANGLE_BINS];
+    let mut max_angle: f64 = 0.0;
+    let start = Instant::now();
+    let (mut done, mut epoch, mut episode_step) = (0, 0, 0);
+    let episode_len = env.spec().max_episode_steps;
+    let mut goal_latent = vec![0.0f32; latent];
+
+    while done < config.env_steps {
+        // 1. Explore toward self-proposed goals.
+        for _ in 0..config.steps_per_epoch.min(config.env_steps - done) {
+            if episode_step == 0 {
+                let goal = replay.draw_frame(&mut rng);
+                replay.begin_episode(current, goal);
+                goal_latent = embed_one(&vae, replay.frame(goal), &device);
+            }
+            let action: Vec<f32> = if done < config.warmup_steps {
+                (0..3).map(|_| rng.random_range(-1.0..1.0)).collect()
+            } else {
+                let mut o = embed_one(&vae, replay.frame(current), &device);
+                o.extend_from_slice(&goal_latent);
+                sac.act(&o, Some(rng.random()))
+            };
+            let t = env.step(&action).map_err(|e| AgentError::Config(e.to_string()))?;
+            replay.push_step(&action, &image(&t.observation, "image_observation")?);
+            current = replay.num_frames() - 1;
+            if let Some(a) = t.observation.get("achieved_goal").and_then(|a| a.as_f32()) {
+                let angle = a[0] as f64;
+                max_angle = max_angle.max(angle);
+                let bin = ((angle / ANGLE_RANGE) * ANGLE_BINS as f64).floor();
+                angles[(bin.max(0.0) as usize).min(ANGLE_BINS - 1)] += 1;
+            }
+            done += 1;
+            episode_step += 1;
+            if t.truncated || episode_step >= episode_len {
+                // Reset-free: only a new goal is proposed; the frame stays where it is.
+                env.reset(None, &ResetOptions::default())
+                    .map_err(|e| AgentError::Config(e.to_string()))?;
+                episode_step = 0;
+            }
+        }
+
+        // 2. Fit the VAE, on skewed batches once the skew is on.
+        let skewing = epoch >= config.skew_after_epoch && config.alpha != 0.0;
+        let batches = if epoch < config.skew_after_epoch {
+            config.vae_batches_early
+        } else {
+            config.vae_batches_late
+        };
+        let (mut recon, mut kl) = (0.0f32, 0.0f32);
+        for _ in 0..batches {
+            let picks: Vec<&[u8]> = (0..config.vae_batch)
+                .map(|_| replay.frame(replay.draw_frame(&mut rng)))
+                .collect();
+            let noise = standard_normal(&mut rng, [picks.len(), latent], &device);
+            let loss = vae.loss(images_to_tensor(&picks, &device), noise);
+            recon = loss.reconstruction.clone().into_scalar();
+            kl = loss.kl.clone().into_scalar();
+            let grads = GradientsParams::from_grads(loss.loss.backward(), &vae);
+            vae = vae_opt.step(config.vae_lr, vae, grads);
+        }
+
+        // 3. Refresh every frame's latent, and the skewed weights over the states.
+        let inference = vae.valid();
+        let latents = encode_all(&inference, &replay, &inference.devices()[0]);
+        let mut evenness = 1.0;
+        let weights = if skewing {
+            let states = replay.state_frames();
+            let mut log_q = Vec::with_capacity(states.len());
+            for chunk in states.chunks(128) {
+                let imgs: Vec<&[u8]> = chunk.iter().map(|&i| replay.frame(i)).collect();
+                let t = images_to_tensor(&imgs, &inference.devices()[0]);
+                log_q.extend(inference.log_density(t, config.density_samples, &mut rng));
+            }
+            let w = skew_weights(&log_q, config.alpha).map_err(AgentError::Config)?;
+            evenness = weight_evenness(&w);
+            Some(w)
+        } else {
+            None
+        };
+        replay.refresh(latents, weights.as_deref()).map_err(AgentError::Config)?;
+
+        // 4. SAC on relabelled goals, rewarded in the latent space.
+        let mut stats = None;
+        if done >= config.warmup_steps {
+            for _ in 0..config.updates_per_epoch {
+                stats = Some(sac.update(sac_batch(&replay, config, &mut rng, &device)));
+            }
+        }
+
+        let eval = (config.eval_goals > 0)
+            .then(|| evaluate(&inference, &sac, config.eval_goals, 1_000_000))
+            .transpose()?;
+        let total: usize = angles.iter().sum();
+        let coverage = angles
+            .iter()
+            .filter(|&&n| n > 0)
+            .map(|&n| {
+                let p = n as f64 / total as f64;
+                -p * p.ln()
+            })
+            .sum::<f64>()
+            / (ANGLE_BINS as f64).ln();
+        let entry = EpochLog {
+            epoch,
+            env_steps: done,
+            vae_reconstruction: recon,
+            vae_kl: kl,
+            sac: stats,
+            angle_coverage: coverage,
+            max_angle,
+            skew_evenness: evenness,
+            eval,
+            seconds: start.elapsed().as_secs_f64(),
+        };
+        write_row(&mut csv, &entry).map_err(|e| io(&e))?;
+        writeln!(log, "{}", serde_json::to_string(&entry).unwrap()).map_err(|e| io(&e))?;
+        inference
+            .clone()
+            .into_record()
+            .save(run.join("vae.bpk"))
+            .map_err(|e| io(&e))?;
+        sac.save(&run.join("sac"))?;
+        on_epoch(&entry);
+        epoch += 1;
+    }
+    Ok((vae.valid(), sac))
+}
+
+fn embed_one(vae: &Vae, img: &[u8], device: &Device) -> Vec<f32> {
+    vae.embed(images_to_tensor(&[img], device))
+        .into_data()
+        .try_to_vec::<f32>()
+        .expect("f32 latent")
+}
+
+/// A batch of transitions with goals from the relabelling mix and rewards −‖z′ − z_goal‖.
+fn sac_batch(replay: &Replay, config: &SkewFitConfig, rng: &mut ChaCha8Rng, device: &Device) -> Transitions {
+    let b = config.sac.batch;
+    let d = replay.latent_dim;
+    let sources = config.relabel.sources(b, rng);
+    let (mut obs, mut next, mut actions, mut rewards) = (vec![], vec![], vec![], vec![]);
+    for source in sources {
+        let s = rng.random_range(0..replay.num_steps());
+        let (before, after) = replay.step_frames(s);
+        let goal = replay.latent(replay.goal_frame(s, source, rng));
+        let (z, z_next) = (replay.latent(before), replay.latent(after));
+        obs.extend_from_slice(z);
+        obs.extend_from_slice(goal);
+        next.extend_from_slice(z_next);
+        next.extend_from_slice(goal);
+        actions.extend_from_slice(&replay.actions[s * 3..s * 3 + 3]);
+        rewards.push(latent_reward(z_next, goal));
+    }
+    let t = |v: Vec<f32>, cols| Tensor::<2>::from_data(TensorData::new(v, [b, cols]), device);
+    Transitions {
+        obs: t(obs, 2 * d),
+        actions: t(actions, 3),
+        rewards: t(rewards, 1),
+        next_obs: t(next, 2 * d),
+        // Reset-free: no state is terminal.
+        dones: Tensor::zeros([b, 1], device),
+    }
+}
+
+/// The policy's mean actions toward `goals` goal images, each drawn (and the door reset) from
+/// seeds `first_seed …`: the door's final angle error, hand distance, and success rate.
+pub fn evaluate(vae: &Vae, sac: &Sac, goals: usize, first_seed: u64) -> Result<EvalResult, AgentError> {
+    let device = vae.devices()[0].clone();
+    let mut env = door_env()?;
+    let (mut angle, mut hand, mut success) = (0.0, 0.0, 0.0);
+    for g in 0..goals {
+        let (obs, _) = env
+            .reset(Some(first_seed + g as u64), &ResetOptions::default())
+            .map_err(|e| AgentError::Config(e.to_string()))?;
+        let goal = embed_one(vae, &image(&obs, "image_desired_goal")?, &device);
+        let mut now = image(&obs, "image_observation")?;
+        let mut info = Default::default();
+        for _ in 0..env.spec().max_episode_steps {
+            let mut o = embed_one(vae, &now, &device);
+            o.extend_from_slice(&goal);
+            let t = env.step(&sac.act(&o, None)).map_err(|e| AgentError::Config(e.to_string()))?;
+            now = image(&t.observation, "image_observation")?;
+            info = t.info;
+        }
+        let get = |k: &str| match info.get(k) {
+            Some(byfeel_gym::InfoValue::Float(v)) => *v,
+            _ => f64::NAN,
+        };
+        let (a, h) = (get("oracle_door_angle_error"), get("oracle_hand_distance"));
+        angle += a;
+        hand += h;
+        if a < 0.02 && h < 0.03 {
+            success += 1.0;
+        }
+    }
+    let n = goals.max(1) as f64;
+    Ok(EvalResult {
+        angle_error: angle / n,
+        hand_distance: hand / n,
+        success: success / n,
+    })
+}
+
+fn write_row(csv: &mut std::fs::File, e: &EpochLog) -> std::io::Result<()> {
+    let opt = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v}"));
+    let s = e.sac.as_ref();
+    let ev = e.eval.as_ref();
+    writeln!(
+        csv,
+        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{:.1}",
+        e.epoch,
+        e.env_steps,
+        e.vae_reconstruction,
+        e.vae_kl,
+        opt(s.map(|s| s.q_loss as f64)),
+        opt(s.map(|s| s.policy_loss as f64)),
+        opt(s.map(|s| s.alpha as f64)),
+        opt(s.map(|s| s.entropy as f64)),
+        e.angle_coverage,
+        e.max_angle,
+        e.skew_evenness,
+        opt(ev.map(|v| v.angle_error)),
+        opt(ev.map(|v| v.hand_distance)),
+        opt(ev.map(|v| v.success)),
+        e.seconds
+    )
+}
