@@ -11,8 +11,9 @@ use super::Error;
 
 #[derive(clap::Args, Debug)]
 pub struct EvalArgs {
-    /// A run directory from `byfeel train predictive`.
+    /// A run directory from `byfeel train predictive` or `byfeel train skewfit`.
     pub run: PathBuf,
+    /// Episodes (for Skew-Fit: goal images, each from a shut door).
     #[arg(long, default_value_t = 50)]
     pub episodes: usize,
     /// Controllers to compare: predictive, random (a new action every step), random-held
@@ -96,6 +97,9 @@ Mean squared error per predicted step over {} \
 pub fn run(args: EvalArgs) -> Result<(), Error> {
     if args.episodes == 0 {
         return Err("--episodes must be at least 1".into());
+    }
+    if args.run.join("skewfit.json").exists() {
+        return super::eval_skewfit::run(&args);
     }
     let spec: byfeel::agents::predictor::RunSpec =
         serde_json::from_str(&std::fs::read_to_string(args.run.join("run.json"))?)?;

@@ -8,6 +8,7 @@ mod bench_store;
 mod collect;
 mod demo;
 mod eval;
+mod eval_skewfit;
 mod movie;
 mod render;
 mod sim;

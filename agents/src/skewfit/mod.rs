@@ -11,6 +11,7 @@
 //! - [`train`]: the loop that ties them together on the reset-free door.
 //! - [`sac`]: goal-conditioned soft actor-critic with twin Q and automatic entropy tuning.
 
+pub mod eval;
 pub mod relabel;
 pub mod replay;
 pub mod sac;
@@ -20,6 +21,7 @@ pub mod vae;
 
 pub use relabel::{GoalSource, Relabel, future_index, latent_reward};
 pub use sac::{Sac, SacConfig, SacStats, Transitions};
-pub use train::{EpochLog, EvalResult, SkewFitConfig, evaluate, train};
+pub use eval::{EVAL_SEED, EvalResult, GoalStrip, evaluate};
+pub use train::{EpochLog, SkewFitConfig, load, train};
 pub use skew::{skew_weights, weight_evenness};
 pub use vae::{Vae, VaeConfig, VaeLoss};

@@ -21,6 +21,7 @@ use super::relabel::{Relabel, latent_reward};
 use super::replay::Replay;
 use super::sac::{Sac, SacConfig, SacStats, Transitions};
 use super::skew::{skew_weights, weight_evenness};
+use super::eval::{EVAL_SEED, EvalResult, evaluate};
 use super::vae::{IMAGE_SIDE, Vae, VaeConfig};
 use crate::AgentError;
 use crate::predictor::latent::standard_normal;
@@ -107,14 +108,6 @@ pub struct EpochLog {
     pub seconds: f64,
 }
 
-/// The policy on fixed goal images, each from a freshly reset door.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct EvalResult {
-    pub angle_error: f64,
-    pub hand_distance: f64,
-    pub success: f64,
-}
-
 const ANGLE_BINS: usize = 20;
 const ANGLE_RANGE: f64 = 1.05;
 
@@ -130,14 +123,14 @@ pub fn images_to_tensor(images: &[&[u8]], device: &Device) -> Tensor<4> {
     Tensor::from_data(TensorData::new(v, [images.len(), 3, s, s]), device)
 }
 
-fn image(obs: &byfeel_gym::Observation, key: &str) -> Result<Vec<u8>, AgentError> {
+pub(super) fn image(obs: &byfeel_gym::Observation, key: &str) -> Result<Vec<u8>, AgentError> {
     obs.get(key)
         .and_then(|a| a.as_u8())
         .map(|v| v.to_vec())
         .ok_or_else(|| AgentError::Config(format!("the door env gave no {key}")))
 }
 
-fn door_env() -> Result<TaskEnv, AgentError> {
+pub(super) fn door_env() -> Result<TaskEnv, AgentError> {
     TaskEnv::new(
         EnvConfig::new(Task::DoorOpen)
             .obs_mode(ObsMode::Goal)
@@ -277,7 +270,7 @@ pub fn train(
         }
 
         let eval = (config.eval_goals > 0)
-            .then(|| evaluate(&inference, &sac, config.eval_goals, 1_000_000))
+            .then(|| evaluate(&inference, &sac, config.eval_goals, EVAL_SEED, 0).map(|r| r.0))
             .transpose()?;
         let total: usize = angles.iter().sum();
         let coverage = angles
@@ -315,7 +308,7 @@ pub fn train(
     Ok((vae.valid(), sac))
 }
 
-fn embed_one(vae: &Vae, img: &[u8], device: &Device) -> Vec<f32> {
+pub(super) fn embed_one(vae: &Vae, img: &[u8], device: &Device) -> Vec<f32> {
     vae.embed(images_to_tensor(&[img], device))
         .into_data()
         .try_to_vec::<f32>()
@@ -351,45 +344,6 @@ fn sac_batch(replay: &Replay, config: &SkewFitConfig, rng: &mut ChaCha8Rng, devi
     }
 }
 
-/// The policy's mean actions toward `goals` goal images, each drawn (and the door reset) from
-/// seeds `first_seed …`: the door's final angle error, hand distance, and success rate.
-pub fn evaluate(vae: &Vae, sac: &Sac, goals: usize, first_seed: u64) -> Result<EvalResult, AgentError> {
-    let device = vae.devices()[0].clone();
-    let mut env = door_env()?;
-    let (mut angle, mut hand, mut success) = (0.0, 0.0, 0.0);
-    for g in 0..goals {
-        let (obs, _) = env
-            .reset(Some(first_seed + g as u64), &ResetOptions::default())
-            .map_err(|e| AgentError::Config(e.to_string()))?;
-        let goal = embed_one(vae, &image(&obs, "image_desired_goal")?, &device);
-        let mut now = image(&obs, "image_observation")?;
-        let mut info = Default::default();
-        for _ in 0..env.spec().max_episode_steps {
-            let mut o = embed_one(vae, &now, &device);
-            o.extend_from_slice(&goal);
-            let t = env.step(&sac.act(&o, None)).map_err(|e| AgentError::Config(e.to_string()))?;
-            now = image(&t.observation, "image_observation")?;
-            info = t.info;
-        }
-        let get = |k: &str| match info.get(k) {
-            Some(byfeel_gym::InfoValue::Float(v)) => *v,
-            _ => f64::NAN,
-        };
-        let (a, h) = (get("oracle_door_angle_error"), get("oracle_hand_distance"));
-        angle += a;
-        hand += h;
-        if a < 0.02 && h < 0.03 {
-            success += 1.0;
-        }
-    }
-    let n = goals.max(1) as f64;
-    Ok(EvalResult {
-        angle_error: angle / n,
-        hand_distance: hand / n,
-        success: success / n,
-    })
-}
-
 fn write_row(csv: &mut std::fs::File, e: &EpochLog) -> std::io::Result<()> {
     let opt = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v}"));
     let s = e.sac.as_ref();
@@ -413,4 +367,19 @@ fn write_row(csv: &mut std::fs::File, e: &EpochLog) -> std::io::Result<()> {
         opt(ev.map(|v| v.success)),
         e.seconds
     )
+}
+
+/// Loads a run's configuration and latest networks (SAC on an autodiff device, for resuming
+/// or acting).
+pub fn load(run: &Path) -> Result<(SkewFitConfig, Vae, Sac), AgentError> {
+    let io = |e: &dyn std::fmt::Display| AgentError::Io(format!("{}: {e}", run.display()));
+    let config: SkewFitConfig = serde_json::from_str(
+        &std::fs::read_to_string(run.join("skewfit.json")).map_err(|e| io(&e))?,
+    )
+    .map_err(|e| io(&e))?;
+    let device = crate::default_device();
+    let record = burn::store::ModuleRecord::load(run.join("vae.bpk")).map_err(|e| io(&e))?;
+    let vae = config.vae.init(&device).load_record(record);
+    let sac = Sac::load(&run.join("sac"), &device.autodiff())?;
+    Ok((config, vae, sac))
 }

@@ -1,0 +1,107 @@
+//! Skew-Fit's evaluation, as the paper's: a person shows a goal image (the door at some angle,
+//! the hand hooked behind its handle), the door starts shut, and after one episode of the
+//! policy's mean actions the door's angle error and the hand's distance are measured.
+//! Success: within 0.02 rad and 0.03 m.
+
+use burn::prelude::*;
+use byfeel_gym::{Env, InfoValue, ResetOptions};
+use serde::{Deserialize, Serialize};
+
+use super::sac::Sac;
+use super::train::{door_env, embed_one, image, images_to_tensor};
+use super::vae::Vae;
+use crate::AgentError;
+
+/// Goal seeds start here, far from any training seed.
+pub const EVAL_SEED: u64 = 1_000_000;
+
+/// Means over the goals.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EvalResult {
+    pub angle_error: f64,
+    pub hand_distance: f64,
+    pub success: f64,
+}
+
+/// One goal's pictures: what was asked, where the episode ended, and how the VAE sees the end.
+pub struct GoalStrip {
+    pub goal: Vec<u8>,
+    pub last: Vec<u8>,
+    pub reconstruction: Vec<u8>,
+    pub angle_error: f64,
+    pub hand_distance: f64,
+}
+
+/// The policy's mean actions toward `goals` goal images drawn from seeds `first_seed …`, each
+/// from a freshly reset door; pictures for the first `strips` goals.
+pub fn evaluate(
+    vae: &Vae,
+    sac: &Sac,
+    goals: usize,
+    first_seed: u64,
+    strips: usize,
+) -> Result<(EvalResult, Vec<GoalStrip>), AgentError> {
+    let err = |e: byfeel_gym::EnvError| AgentError::Config(e.to_string());
+    let device = vae.devices()[0].clone();
+    let mut env = door_env()?;
+    let (mut angle, mut hand, mut success) = (0.0, 0.0, 0.0);
+    let mut pictures = Vec::new();
+    for g in 0..goals {
+        let (obs, _) = env
+            .reset(Some(first_seed + g as u64), &ResetOptions::default())
+            .map_err(err)?;
+        let goal_image = image(&obs, "image_desired_goal")?;
+        let goal = embed_one(vae, &goal_image, &device);
+        let mut now = image(&obs, "image_observation")?;
+        let mut info = Default::default();
+        for _ in 0..env.spec().max_episode_steps {
+            let mut o = embed_one(vae, &now, &device);
+            o.extend_from_slice(&goal);
+            let t = env.step(&sac.act(&o, None)).map_err(err)?;
+            now = image(&t.observation, "image_observation")?;
+            info = t.info;
+        }
+        let get = |k: &str| match info.get(k) {
+            Some(InfoValue::Float(v)) => *v,
+            _ => f64::NAN,
+        };
+        let (a, h) = (get("oracle_door_angle_error"), get("oracle_hand_distance"));
+        angle += a;
+        hand += h;
+        if a < 0.02 && h < 0.03 {
+            success += 1.0;
+        }
+        if g < strips {
+            pictures.push(GoalStrip {
+                reconstruction: reconstruct(vae, &now, &device),
+                goal: goal_image,
+                last: now,
+                angle_error: a,
+                hand_distance: h,
+            });
+        }
+    }
+    let n = goals.max(1) as f64;
+    Ok((
+        EvalResult {
+            angle_error: angle / n,
+            hand_distance: hand / n,
+            success: success / n,
+        },
+        pictures,
+    ))
+}
+
+/// The VAE's decoding of an image's mean latent, as RGB bytes.
+fn reconstruct(vae: &Vae, img: &[u8], device: &Device) -> Vec<u8> {
+    let x = vae.decode(vae.embed(images_to_tensor(&[img], device)));
+    let [_, c, h, w] = x.dims();
+    let v = x.into_data().try_to_vec::<f32>().expect("f32 pixels");
+    let mut out = vec![0u8; h * w * c];
+    for ch in 0..c {
+        for p in 0..h * w {
+            out[p * c + ch] = (v[ch * h * w + p].clamp(0.0, 1.0) * 255.0).round() as u8;
+        }
+    }
+    out
+}

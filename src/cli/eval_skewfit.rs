@@ -1,0 +1,57 @@
+//! `byfeel eval RUN` for a Skew-Fit run: the policy toward fixed goal images, from a shut door.
+
+use std::fmt::Write as _;
+
+use byfeel::agents::skewfit;
+use byfeel::render::image::{hstack, save_rgb_png};
+
+use super::Error;
+use super::eval::EvalArgs;
+
+pub fn run(args: &EvalArgs) -> Result<(), Error> {
+    let (_, vae, sac) = skewfit::load(&args.run)?;
+    let out = args.run.join("eval");
+    std::fs::create_dir_all(&out)?;
+    let (result, strips) = skewfit::evaluate(&vae, &sac, args.episodes, args.seed, args.strips)?;
+    let side = skewfit::vae::IMAGE_SIDE as u32;
+    let mut md = format!(
+        "# {} on the door ({} goal images, seeds {}..)\n\n\
+         | final angle error | hand distance | success (0.02 rad and 0.03 m) |\n|---|---|---|\n\
+         | {:.3} rad | {:.3} m | {:.0}% |\n\n\
+         Each strip: the goal image, the last frame, and the VAE's reconstruction of the last frame.\n\n",
+        args.run.display(),
+        args.episodes,
+        args.seed,
+        result.angle_error,
+        result.hand_distance,
+        100.0 * result.success
+    );
+    for (i, s) in strips.iter().enumerate() {
+        let (w, h, rgb) = hstack(
+            &[
+                (side, side, s.goal.as_slice()),
+                (side, side, s.last.as_slice()),
+                (side, side, s.reconstruction.as_slice()),
+            ],
+            2,
+        );
+        let name = format!("goal-{i:03}.png");
+        save_rgb_png(&out.join(&name), w, h, &rgb)?;
+        writeln!(
+            md,
+            "![goal {i}: angle error {:.3} rad, hand {:.3} m]({name})",
+            s.angle_error, s.hand_distance
+        )?;
+    }
+    std::fs::write(out.join("report.json"), serde_json::to_string_pretty(&result)?)?;
+    std::fs::write(out.join("report.md"), md)?;
+    println!(
+        "final angle error {:.3} rad, hand distance {:.3} m, success {:.0}% over {} goals",
+        result.angle_error,
+        result.hand_distance,
+        100.0 * result.success,
+        args.episodes
+    );
+    println!("report: {}", out.join("report.md").display());
+    Ok(())
+}
