@@ -22,6 +22,8 @@ pub enum BenchCommand {
     Store(super::bench_store::StoreBenchArgs),
     /// The predictive agent: frame-predictor training steps/s and CEM planning time.
     Predictor(super::bench_predictor::PredictorBenchArgs),
+    /// The Skew-Fit agent: one SAC update, one VAE update and the density estimate.
+    Skewfit(super::bench_skewfit::SkewFitBenchArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -47,6 +49,7 @@ pub fn run(what: BenchCommand) -> Result<(), Error> {
         BenchCommand::Env(args) => super::bench_env::run(args),
         BenchCommand::Store(args) => super::bench_store::run(args),
         BenchCommand::Predictor(args) => super::bench_predictor::run(args),
+        BenchCommand::Skewfit(args) => super::bench_skewfit::run(args),
     }
 }
 
