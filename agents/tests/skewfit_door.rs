@@ -1,26 +1,14 @@
 //! A Skew-Fit run on the door, shrunk to seconds: it explores, fits the VAE, switches the
 //! skew on, trains SAC and writes what a researcher reads (scalars.csv, log.jsonl, networks).
 
-use byfeel_agents::skewfit::{EpochLog, SkewFitConfig, train};
+mod common;
+
+use byfeel_agents::skewfit::{EpochLog, train};
+use common::shrunk;
 
 #[test]
 fn a_short_door_run_explores_skews_and_logs_every_epoch() {
-    let mut config = SkewFitConfig {
-        env_steps: 300,
-        warmup_steps: 150,
-        steps_per_epoch: 100,
-        updates_per_epoch: 5,
-        vae_batches_early: 20,
-        vae_batches_late: 10,
-        vae_batch: 16,
-        skew_after_epoch: 1,
-        density_samples: 2,
-        eval_goals: 1,
-        seed: 3,
-        ..Default::default()
-    };
-    config.sac.hidden = vec![32, 32];
-    config.sac.batch = 32;
+    let config = shrunk();
     let run = std::env::temp_dir().join(format!("byfeel-skewfit-door-{}", std::process::id()));
     let mut epochs: Vec<EpochLog> = vec![];
     train(&config, &run, |e| epochs.push(e.clone())).unwrap();

@@ -11,6 +11,7 @@
 //! - [`train`]: the loop that ties them together on the reset-free door.
 //! - [`sac`]: goal-conditioned soft actor-critic with twin Q and automatic entropy tuning.
 
+pub mod checkpoint;
 pub mod eval;
 pub mod relabel;
 pub mod replay;

@@ -34,7 +34,8 @@ pub struct Replay {
     /// `[frames, latent]`, the VAE's mean, as of the last refresh.
     pub latents: Vec<f32>,
     pub latent_dim: usize,
-    /// Skewed sampling over frames (uniform before the first refresh).
+    /// The skewed weights over `state_frames()` and their sampler (none: uniform).
+    weights: Option<Vec<f64>>,
     sampler: Option<StepSampler>,
 }
 
@@ -50,6 +51,7 @@ impl Replay {
             goal_only: Vec::new(),
             latents: Vec::new(),
             latent_dim,
+            weights: None,
             sampler: None,
         }
     }
@@ -118,11 +120,12 @@ impl Replay {
                 self.latent_dim
             ));
         }
-        self.latents = latents;
         self.sampler = match weights {
             None => None,
             Some(w) => Some(StepSampler::weighted(w).map_err(|e| e.to_string())?),
         };
+        self.latents = latents;
+        self.weights = weights.map(<[f64]>::to_vec);
         Ok(())
     }
 
@@ -153,6 +156,111 @@ impl Replay {
         let (e, t) = self.steps[s];
         let first = self.episodes[e].first;
         (first + t, first + t + 1)
+    }
+}
+
+const MAGIC: &[u8; 8] = b"BFSKREP1";
+
+impl Replay {
+    /// Everything, as bytes for a checkpoint (little-endian, with a header of lengths).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.frames.len() + 64 + self.latents.len() * 4);
+        out.extend_from_slice(MAGIC);
+        let weights = self.weights.as_deref().unwrap_or(&[]);
+        for n in [
+            self.image_len,
+            self.action_dim,
+            self.latent_dim,
+            self.num_frames(),
+            self.num_steps(),
+            self.episodes.len(),
+            usize::from(self.weights.is_some()),
+            weights.len(),
+        ] {
+            out.extend_from_slice(&(n as u64).to_le_bytes());
+        }
+        out.extend_from_slice(&self.frames);
+        out.extend(self.goal_only.iter().map(|&g| g as u8));
+        out.extend(self.latents.iter().flat_map(|v| v.to_le_bytes()));
+        out.extend(self.actions.iter().flat_map(|v| v.to_le_bytes()));
+        for &(e, t) in &self.steps {
+            out.extend_from_slice(&(e as u64).to_le_bytes());
+            out.extend_from_slice(&(t as u64).to_le_bytes());
+        }
+        for e in &self.episodes {
+            for n in [e.first, e.steps, e.goal] {
+                out.extend_from_slice(&(n as u64).to_le_bytes());
+            }
+        }
+        out.extend(weights.iter().flat_map(|v| v.to_le_bytes()));
+        out
+    }
+
+    /// Reads what [`to_bytes`](Self::to_bytes) wrote; a truncated or altered file is refused
+    /// with what is wrong.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
+        let bad = |what: &str| format!("the replay checkpoint is corrupt: {what}");
+        if bytes.len() < 72 || &bytes[..8] != MAGIC {
+            return Err(bad("no replay header"));
+        }
+        let word = |i: usize| u64::from_le_bytes(bytes[8 + 8 * i..16 + 8 * i].try_into().unwrap()) as usize;
+        let (image_len, action_dim, latent_dim) = (word(0), word(1), word(2));
+        let (frames, steps, episodes, has_weights, n_weights) = (word(3), word(4), word(5), word(6), word(7));
+        let sizes = [
+            frames.checked_mul(image_len),
+            Some(frames),
+            frames.checked_mul(latent_dim).and_then(|n| n.checked_mul(4)),
+            steps.checked_mul(action_dim).and_then(|n| n.checked_mul(4)),
+            steps.checked_mul(16),
+            episodes.checked_mul(24),
+            n_weights.checked_mul(8),
+        ];
+        let Some(expected) = sizes.iter().try_fold(72usize, |acc, s| s.and_then(|s| acc.checked_add(s))) else {
+            return Err(bad("impossible lengths"));
+        };
+        if bytes.len() != expected {
+            return Err(bad(&format!("{} bytes where its header says {expected}", bytes.len())));
+        }
+        let mut at = 72;
+        let mut take = |n: usize| {
+            let part = &bytes[at..at + n];
+            at += n;
+            part
+        };
+        let f32s = |b: &[u8]| -> Vec<f32> { b.chunks(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect() };
+        let u64s = |b: &[u8]| -> Vec<usize> { b.chunks(8).map(|c| u64::from_le_bytes(c.try_into().unwrap()) as usize).collect() };
+        let frame_bytes = take(frames * image_len).to_vec();
+        let goal_only: Vec<bool> = take(frames).iter().map(|&b| b != 0).collect();
+        let latents = f32s(take(frames * latent_dim * 4));
+        let actions = f32s(take(steps * action_dim * 4));
+        let step_list: Vec<(usize, usize)> = u64s(take(steps * 16)).chunks(2).map(|c| (c[0], c[1])).collect();
+        let episode_list: Vec<Episode> = u64s(take(episodes * 24))
+            .chunks(3)
+            .map(|c| Episode { first: c[0], steps: c[1], goal: c[2] })
+            .collect();
+        let weights: Vec<f64> = take(n_weights * 8).chunks(8).map(|c| f64::from_le_bytes(c.try_into().unwrap())).collect();
+        if episode_list.iter().any(|e| e.first + e.steps >= frames.max(1) || e.goal >= frames)
+            || step_list.iter().any(|&(e, t)| e >= episodes || t >= episode_list[e].steps)
+        {
+            return Err(bad("episodes point outside the frames"));
+        }
+        let mut replay = Replay {
+            image_len,
+            action_dim,
+            frames: frame_bytes,
+            actions,
+            steps: step_list,
+            episodes: episode_list,
+            goal_only,
+            latents: Vec::new(),
+            latent_dim,
+            weights: None,
+            sampler: None,
+        };
+        let latents_now = latents;
+        let w = (has_weights == 1).then_some(weights);
+        replay.refresh(latents_now, w.as_deref()).map_err(|e| bad(&e))?;
+        Ok(replay)
     }
 }
 
@@ -205,5 +313,25 @@ mod tests {
         // Skewed weights steer the draws.
         r.refresh(vec![0.0; 3], Some(&[0.0, 1.0])).unwrap();
         assert!((0..100).all(|_| r.draw_frame(&mut rng) == 2));
+    }
+
+    #[test]
+    fn a_replay_round_trips_and_a_damaged_one_is_refused() {
+        let mut r = Replay::new(2, 1, 1);
+        let first = r.push_frame(&[1, 2], false);
+        r.begin_episode(first, first);
+        r.push_step(&[0.5], &[3, 4]);
+        r.push_step(&[-0.25], &[5, 6]);
+        r.refresh(vec![0.1, 0.2, 0.3], Some(&[0.2, 0.3, 0.5])).unwrap();
+        let bytes = r.to_bytes();
+        let back = Replay::from_bytes(&bytes).unwrap();
+        assert_eq!(back.to_bytes(), bytes);
+        assert_eq!(back.frame(2), &[5, 6]);
+        assert_eq!(back.actions, vec![0.5, -0.25]);
+        let short = Replay::from_bytes(&bytes[..bytes.len() - 3]).err().expect("refused");
+        assert!(short.contains("corrupt") && short.contains("header says"), "{short}");
+        let mut wrong = bytes.clone();
+        wrong[0] = b'X';
+        assert!(Replay::from_bytes(&wrong).err().expect("refused").contains("no replay header"));
     }
 }

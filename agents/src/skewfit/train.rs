@@ -21,6 +21,7 @@ use super::relabel::{Relabel, latent_reward};
 use super::replay::Replay;
 use super::sac::{Sac, SacConfig, SacStats, Transitions};
 use super::skew::{skew_weights, weight_evenness};
+use super::checkpoint::{self, LoopState};
 use super::eval::{EVAL_SEED, EvalResult, evaluate};
 use super::vae::{IMAGE_SIDE, Vae, VaeConfig};
 use crate::AgentError;
@@ -50,6 +51,9 @@ pub struct SkewFitConfig {
     pub relabel: Relabel,
     /// Goal images the policy is evaluated on after each epoch (0: none).
     pub eval_goals: usize,
+    /// Epochs between checkpoints (the last epoch always writes one).
+    #[serde(default = "default_checkpoint_every")]
+    pub checkpoint_every: usize,
     pub seed: u64,
 }
 
@@ -71,9 +75,14 @@ impl Default for SkewFitConfig {
             sac: SacConfig::default(),
             relabel: Relabel::default(),
             eval_goals: 10,
+            checkpoint_every: default_checkpoint_every(),
             seed: 0,
         }
     }
+}
+
+fn default_checkpoint_every() -> usize {
+    5
 }
 
 impl SkewFitConfig {
@@ -161,63 +170,88 @@ pub fn train(
     config.check().map_err(AgentError::Config)?;
     let io = |e: &dyn std::fmt::Display| AgentError::Io(format!("{}: {e}", run.display()));
     std::fs::create_dir_all(run).map_err(|e| io(&e))?;
-    std::fs::write(run.join("skewfit.json"), serde_json::to_string_pretty(config).unwrap())
-        .map_err(|e| io(&e))?;
-    let mut csv = std::fs::File::create(run.join("scalars.csv")).map_err(|e| io(&e))?;
-    writeln!(csv, "epoch,env_steps,vae_reconstruction,vae_kl,q_loss,policy_loss,sac_alpha,entropy,angle_coverage,max_angle,skew_evenness,eval_angle_error,eval_hand_distance,eval_success,seconds").map_err(|e| io(&e))?;
-    let mut log = std::fs::File::create(run.join("log.jsonl")).map_err(|e| io(&e))?;
+    let spec_path = run.join("skewfit.json");
+    if spec_path.exists() {
+        let old: SkewFitConfig =
+            serde_json::from_str(&std::fs::read_to_string(&spec_path).map_err(|e| io(&e))?)
+                .map_err(|e| io(&e))?;
+        if (SkewFitConfig { env_steps: config.env_steps, ..old }) != *config {
+            return Err(AgentError::Config(format!(
+                "{} holds a run with other settings (only --env-steps may change on resume); choose a new run directory",
+                run.display()
+            )));
+        }
+    }
+    std::fs::write(&spec_path, serde_json::to_string_pretty(config).unwrap()).map_err(|e| io(&e))?;
 
     let device = crate::default_device().autodiff();
     device.seed(config.seed);
-    let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
-    let mut vae = config.vae.init(&device);
-    let mut vae_opt = AdamConfig::new().init();
     let latent = config.vae.latent;
-    let mut sac = Sac::new(config.sac.clone(), 2 * latent, 3, &device);
-    let mut env = door_env()?;
-    let (obs, _) = env
-        .reset(Some(config.seed), &ResetOptions::default())
-        .map_err(|e| AgentError::Config(e.to_string()))?;
-    let mut replay = Replay::new(IMAGE_SIDE * IMAGE_SIDE * 3, 3, latent);
-    let mut current = replay.push_frame(&image(&obs, "image_observation")?, false);
-    let mut angles = [0usize; ANGLE_BINS];
-    let mut max_angle: f64 = 0.0;
-    let start = Instant::now();
-    let (mut done, mut epoch, mut episode_step) = (0, 0, 0);
+    let fresh_vae = config.vae.init(&device);
+    let fresh_opt = AdamConfig::new().init();
+    let (mut state, mut vae, mut vae_opt, mut sac, mut replay, mut env) =
+        match checkpoint::load(run, config, fresh_vae.clone(), AdamConfig::new().init(), &device)? {
+            Some(r) => (r.state, r.vae, r.vae_opt, r.sac, r.replay, r.env),
+            None => {
+                let mut env = door_env()?;
+                let (obs, _) = env
+                    .reset(Some(config.seed), &ResetOptions::default())
+                    .map_err(|e| AgentError::Config(e.to_string()))?;
+                let mut replay = Replay::new(IMAGE_SIDE * IMAGE_SIDE * 3, 3, latent);
+                replay.push_frame(&image(&obs, "image_observation")?, false);
+                let state = LoopState {
+                    epoch: 0,
+                    env_steps: 0,
+                    episode_step: 0,
+                    angles: vec![0; ANGLE_BINS],
+                    max_angle: 0.0,
+                    goal_latent: vec![0.0; latent],
+                    seconds: 0.0,
+                };
+                let sac = Sac::new(config.sac.clone(), 2 * latent, 3, &device);
+                (state, fresh_vae, fresh_opt, sac, replay, env)
+            }
+        };
+    // Logs keep the epochs the checkpoint covers; a resumed run rewrites the rest.
+    let mut csv = reopen(&run.join("scalars.csv"), 1 + state.epoch, Some(CSV_HEADER))?;
+    let mut log = reopen(&run.join("log.jsonl"), state.epoch, None)?;
+    let start = Instant::now() - std::time::Duration::from_secs_f64(state.seconds);
     let episode_len = env.spec().max_episode_steps;
-    let mut goal_latent = vec![0.0f32; latent];
 
-    while done < config.env_steps {
+    while state.env_steps < config.env_steps {
+        let epoch = state.epoch;
+        // Each epoch draws from its own seed, so a resumed run draws what an unbroken one would.
+        let mut rng = ChaCha8Rng::seed_from_u64(config.seed ^ (epoch as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
         // 1. Explore toward self-proposed goals.
-        for _ in 0..config.steps_per_epoch.min(config.env_steps - done) {
-            if episode_step == 0 {
+        for _ in 0..config.steps_per_epoch.min(config.env_steps - state.env_steps) {
+            let current = replay.num_frames() - 1;
+            if state.episode_step == 0 {
                 let goal = replay.draw_frame(&mut rng);
                 replay.begin_episode(current, goal);
-                goal_latent = embed_one(&vae, replay.frame(goal), &device);
+                state.goal_latent = embed_one(&vae, replay.frame(goal), &device);
             }
-            let action: Vec<f32> = if done < config.warmup_steps {
+            let action: Vec<f32> = if state.env_steps < config.warmup_steps {
                 (0..3).map(|_| rng.random_range(-1.0..1.0)).collect()
             } else {
                 let mut o = embed_one(&vae, replay.frame(current), &device);
-                o.extend_from_slice(&goal_latent);
+                o.extend_from_slice(&state.goal_latent);
                 sac.act(&o, Some(rng.random()))
             };
             let t = env.step(&action).map_err(|e| AgentError::Config(e.to_string()))?;
             replay.push_step(&action, &image(&t.observation, "image_observation")?);
-            current = replay.num_frames() - 1;
             if let Some(a) = t.observation.get("achieved_goal").and_then(|a| a.as_f32()) {
                 let angle = a[0] as f64;
-                max_angle = max_angle.max(angle);
+                state.max_angle = state.max_angle.max(angle);
                 let bin = ((angle / ANGLE_RANGE) * ANGLE_BINS as f64).floor();
-                angles[(bin.max(0.0) as usize).min(ANGLE_BINS - 1)] += 1;
+                state.angles[(bin.max(0.0) as usize).min(ANGLE_BINS - 1)] += 1;
             }
-            done += 1;
-            episode_step += 1;
-            if t.truncated || episode_step >= episode_len {
+            state.env_steps += 1;
+            state.episode_step += 1;
+            if t.truncated || state.episode_step >= episode_len {
                 // Reset-free: only a new goal is proposed; the frame stays where it is.
                 env.reset(None, &ResetOptions::default())
                     .map_err(|e| AgentError::Config(e.to_string()))?;
-                episode_step = 0;
+                state.episode_step = 0;
             }
         }
 
@@ -263,7 +297,7 @@ pub fn train(
 
         // 4. SAC on relabelled goals, rewarded in the latent space.
         let mut stats = None;
-        if done >= config.warmup_steps {
+        if state.env_steps >= config.warmup_steps {
             for _ in 0..config.updates_per_epoch {
                 stats = Some(sac.update(sac_batch(&replay, config, &mut rng, &device)));
             }
@@ -272,8 +306,9 @@ pub fn train(
         let eval = (config.eval_goals > 0)
             .then(|| evaluate(&inference, &sac, config.eval_goals, EVAL_SEED, 0).map(|r| r.0))
             .transpose()?;
-        let total: usize = angles.iter().sum();
-        let coverage = angles
+        let total: usize = state.angles.iter().sum();
+        let coverage = state
+            .angles
             .iter()
             .filter(|&&n| n > 0)
             .map(|&n| {
@@ -284,12 +319,12 @@ pub fn train(
             / (ANGLE_BINS as f64).ln();
         let entry = EpochLog {
             epoch,
-            env_steps: done,
+            env_steps: state.env_steps,
             vae_reconstruction: recon,
             vae_kl: kl,
             sac: stats,
             angle_coverage: coverage,
-            max_angle,
+            max_angle: state.max_angle,
             skew_evenness: evenness,
             eval,
             seconds: start.elapsed().as_secs_f64(),
@@ -302,8 +337,13 @@ pub fn train(
             .save(run.join("vae.bpk"))
             .map_err(|e| io(&e))?;
         sac.save(&run.join("sac"))?;
+        state.epoch += 1;
+        state.seconds = entry.seconds;
+        let last = state.env_steps >= config.env_steps;
+        if last || state.epoch % config.checkpoint_every.max(1) == 0 {
+            checkpoint::save(run, &state, &vae, &vae_opt, &sac, &replay)?;
+        }
         on_epoch(&entry);
-        epoch += 1;
     }
     Ok((vae.valid(), sac))
 }
@@ -342,6 +382,23 @@ fn sac_batch(replay: &Replay, config: &SkewFitConfig, rng: &mut ChaCha8Rng, devi
         // Reset-free: no state is terminal.
         dones: Tensor::zeros([b, 1], device),
     }
+}
+
+const CSV_HEADER: &str = "epoch,env_steps,vae_reconstruction,vae_kl,q_loss,policy_loss,sac_alpha,entropy,angle_coverage,max_angle,skew_evenness,eval_angle_error,eval_hand_distance,eval_success,seconds";
+
+/// Opens a log for appending with only its first `keep` lines (a fresh file starts with
+/// `header`).
+fn reopen(path: &Path, keep: usize, header: Option<&str>) -> Result<std::fs::File, AgentError> {
+    let io = |e: std::io::Error| AgentError::Io(format!("{}: {e}", path.display()));
+    let old = std::fs::read_to_string(path).unwrap_or_default();
+    let mut text: String = old.lines().take(keep).map(|l| format!("{l}\n")).collect();
+    if text.is_empty() {
+        if let Some(h) = header {
+            text = format!("{h}\n");
+        }
+    }
+    std::fs::write(path, text).map_err(io)?;
+    std::fs::OpenOptions::new().append(true).open(path).map_err(io)
 }
 
 fn write_row(csv: &mut std::fs::File, e: &EpochLog) -> std::io::Result<()> {

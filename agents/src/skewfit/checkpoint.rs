@@ -1,0 +1,171 @@
+//! A Skew-Fit run's checkpoint: everything needed to continue exactly where it stopped.
+//!
+//! `checkpoint/` holds the replay (every frame and action), the VAE and its optimizer, SAC
+//! (networks, optimizers, update count) and `state.json` (the loop's counters). The simulator is
+//! not saved: it is deterministic, so a resume replays the stored actions from the run's seed
+//! and checks that it arrives at the stored last frame. A checkpoint is written whole into
+//! `checkpoint.tmp/` and then swapped in, so a run killed while saving keeps the previous one.
+
+use std::path::{Path, PathBuf};
+
+use burn::optim::ModuleOptimizer;
+use burn::prelude::*;
+use burn::store::ModuleRecord;
+use byfeel_gym::{Env, ResetOptions, TaskEnv};
+use serde::{Deserialize, Serialize};
+
+use super::replay::Replay;
+use super::sac::Sac;
+use super::train::{SkewFitConfig, door_env, image};
+use super::vae::Vae;
+use crate::AgentError;
+
+/// The loop's counters at the end of an epoch.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoopState {
+    /// The next epoch to run.
+    pub epoch: usize,
+    pub env_steps: usize,
+    /// Steps into the current episode.
+    pub episode_step: usize,
+    pub angles: Vec<usize>,
+    pub max_angle: f64,
+    pub goal_latent: Vec<f32>,
+    /// Wall-clock seconds the run has taken so far.
+    pub seconds: f64,
+}
+
+fn io(path: &Path, e: impl std::fmt::Display) -> AgentError {
+    AgentError::Io(format!("{}: {e}", path.display()))
+}
+
+pub fn save(
+    run: &Path,
+    state: &LoopState,
+    vae: &Vae,
+    vae_opt: &ModuleOptimizer,
+    sac: &Sac,
+    replay: &Replay,
+) -> Result<(), AgentError> {
+    let tmp = run.join("checkpoint.tmp");
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp).map_err(|e| io(&tmp, e))?;
+    }
+    std::fs::create_dir_all(&tmp).map_err(|e| io(&tmp, e))?;
+    let write = |name: &str, bytes: &[u8]| {
+        let p = tmp.join(name);
+        std::fs::write(&p, bytes).map_err(|e| io(&p, e))
+    };
+    write("replay.bin", &replay.to_bytes())?;
+    let weights = vae.clone().into_record().into_bytes().map_err(|e| io(&tmp, e))?;
+    write("vae.bpk", &weights)?;
+    write("vae_opt.bin", &vae_opt.into_bytes().map_err(|e| io(&tmp, e))?)?;
+    sac.save(&tmp.join("sac"))?;
+    write("state.json", serde_json::to_string_pretty(state).unwrap().as_bytes())?;
+    let (current, old) = (run.join("checkpoint"), run.join("checkpoint.old"));
+    if current.exists() {
+        if old.exists() {
+            std::fs::remove_dir_all(&old).map_err(|e| io(&old, e))?;
+        }
+        std::fs::rename(&current, &old).map_err(|e| io(&current, e))?;
+    }
+    std::fs::rename(&tmp, &current).map_err(|e| io(&tmp, e))?;
+    if old.exists() {
+        std::fs::remove_dir_all(&old).map_err(|e| io(&old, e))?;
+    }
+    Ok(())
+}
+
+/// The checkpoint to resume from, if the run has one (`checkpoint.old` when a save was cut
+/// short between its two renames).
+fn location(run: &Path) -> Option<PathBuf> {
+    ["checkpoint", "checkpoint.old"]
+        .iter()
+        .map(|n| run.join(n))
+        .find(|p| p.join("state.json").exists())
+}
+
+/// What a resumed run continues with.
+pub struct Resumed {
+    pub state: LoopState,
+    pub vae: Vae,
+    pub vae_opt: ModuleOptimizer,
+    pub sac: Sac,
+    pub replay: Replay,
+    pub env: TaskEnv,
+}
+
+/// Loads the run's checkpoint (None if it has none) and brings a fresh simulator to where the
+/// run left it by replaying its actions.
+pub fn load(
+    run: &Path,
+    config: &SkewFitConfig,
+    fresh_vae: Vae,
+    fresh_opt: ModuleOptimizer,
+    device: &Device,
+) -> Result<Option<Resumed>, AgentError> {
+    let Some(dir) = location(run) else {
+        return Ok(None);
+    };
+    let read = |name: &str| {
+        let p = dir.join(name);
+        std::fs::read(&p).map_err(|e| io(&p, e))
+    };
+    let state: LoopState = serde_json::from_slice(&read("state.json")?)
+        .map_err(|e| io(&dir.join("state.json"), e))?;
+    let replay = Replay::from_bytes(&read("replay.bin")?).map_err(|e| io(&dir.join("replay.bin"), e))?;
+    if replay.num_steps() != state.env_steps {
+        return Err(io(
+            &dir,
+            format!("the replay holds {} steps, the state says {}", replay.num_steps(), state.env_steps),
+        ));
+    }
+    let record = ModuleRecord::load(dir.join("vae.bpk")).map_err(|e| io(&dir.join("vae.bpk"), e))?;
+    let vae = fresh_vae.load_record(record);
+    let vae_opt = fresh_opt
+        .from_bytes(burn::tensor::Bytes::from_bytes_vec(read("vae_opt.bin")?))
+        .map_err(|e| io(&dir.join("vae_opt.bin"), e))?;
+    let sac = Sac::load(&dir.join("sac"), device)?;
+
+    // Replays the run's actions from its seed: the simulator is deterministic, so this is where
+    // the run left the arm and the door.
+    let mut env = door_env()?;
+    let err = |e: byfeel_gym::EnvError| AgentError::Config(e.to_string());
+    env.reset(Some(config.seed), &ResetOptions::default()).map_err(err)?;
+    let episode_len = env.spec().max_episode_steps;
+    let mut last = None;
+    for (i, episode) in replay.episodes.iter().enumerate() {
+        if i > 0 {
+            env.reset(None, &ResetOptions::default()).map_err(err)?;
+        }
+        let first_step = replay.steps.partition_point(|&(e, _)| e < i);
+        for s in first_step..first_step + episode.steps {
+            let a = &replay.actions[s * replay.action_dim..(s + 1) * replay.action_dim];
+            last = Some(env.step(a).map_err(err)?.observation);
+        }
+        if episode.steps < episode_len && i + 1 < replay.episodes.len() {
+            return Err(io(&dir, format!("episode {i} ended early, at {} steps", episode.steps)));
+        }
+    }
+    if state.episode_step == 0 && !replay.episodes.is_empty() {
+        env.reset(None, &ResetOptions::default()).map_err(err)?;
+    }
+    if let Some(obs) = last {
+        let now = image(&obs, "image_observation")?;
+        if now != replay.frame(replay.num_frames() - 1) {
+            return Err(io(
+                &dir,
+                "replaying the stored actions did not reach the stored last frame; \
+                 the simulator or its assets changed since this run was saved",
+            ));
+        }
+    }
+    Ok(Some(Resumed {
+        state,
+        vae,
+        vae_opt,
+        sac,
+        replay,
+        env,
+    }))
+}
