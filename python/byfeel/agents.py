@@ -28,6 +28,7 @@ scores only the frames where held actions change, about 2x faster).
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Optional
 
@@ -114,3 +115,70 @@ class Predictive:
 
     def __repr__(self) -> str:
         return f"Predictive(run={self.run!r}, task={self.task!r}, image_shape={self.image_shape})"
+
+
+class SkewFit:
+    """Skew-Fit on the reset-free door: a VAE of the images seen proposes goals, skewed toward
+    the rare ones, and goal-conditioned SAC learns to reach them in the VAE's latent space.
+    Later, shown a goal image, it reaches for it::
+
+        from byfeel.agents import SkewFit
+        agent = SkewFit.train("door-run")                 # the paper's door settings (hours on a CPU)
+        agent = SkewFit.train("rig-run", alpha=0.0)       # RIG: no skew
+        print(agent.evaluate(goals=10))                   # {'angle_error': ..., 'hand_distance': ..., 'success': ...}
+        action = agent.act(image, goal_image)             # uint8 (48, 48, 3) each
+
+    Any field of the configuration can be changed by keyword (``SkewFit.default_config()``
+    lists them; nested ones take dicts, e.g. ``sac={"batch": 256}``). Running ``train`` again
+    on the same ``out`` resumes the run exactly where its last checkpoint left it.
+    """
+
+    def __init__(self, native: _native.SkewFit, run: str):
+        self._native = native
+        self.run = run
+
+    @staticmethod
+    def default_config() -> dict:
+        """The paper's door settings."""
+        return json.loads(_native.SkewFit.default_config())
+
+    @classmethod
+    def train(cls, out, progress: bool = True, **overrides) -> "SkewFit":
+        """Trains into the run directory ``out`` (logs in ``out/scalars.csv``), then loads it."""
+        config = cls.default_config()
+        for key, value in overrides.items():
+            if key not in config:
+                raise ValueError(f"unknown Skew-Fit setting {key!r}; known: {sorted(config)}")
+            if isinstance(config[key], dict):
+                if not isinstance(value, dict):
+                    raise ValueError(f"{key} takes a dict of its settings, e.g. {config[key]}")
+                unknown = set(value) - set(config[key])
+                if unknown:
+                    raise ValueError(f"unknown {key} settings {sorted(unknown)}; known: {sorted(config[key])}")
+                config[key].update(value)
+            else:
+                config[key] = value
+        _native.SkewFit.train(os.fspath(out), json.dumps(config), progress)
+        return cls.load(out)
+
+    @classmethod
+    def load(cls, run) -> "SkewFit":
+        """Loads the latest networks of a run directory."""
+        return cls(_native.SkewFit.load(os.fspath(run)), os.fspath(run))
+
+    @property
+    def config(self) -> dict:
+        return json.loads(self._native.config)
+
+    def act(self, image: np.ndarray, goal: np.ndarray, explore_seed: Optional[int] = None) -> np.ndarray:
+        """The action (float32 (3,)) toward ``goal`` from ``image`` (uint8 (48, 48, 3) each)."""
+        return self._native.act(np.ascontiguousarray(image, dtype=np.uint8),
+                                np.ascontiguousarray(goal, dtype=np.uint8), explore_seed)
+
+    def evaluate(self, goals: int = 10, seed: int = 1_000_000) -> dict:
+        """Mean final door angle error (rad), hand distance (m) and success rate (within
+        0.02 rad and 0.03 m) toward ``goals`` goal images, each from a shut door."""
+        return json.loads(self._native.evaluate(goals, seed))
+
+    def __repr__(self) -> str:
+        return f"SkewFit(run={self.run!r})"

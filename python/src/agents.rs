@@ -11,7 +11,7 @@ use numpy::{PyArray1, PyArrayMethods, PyReadonlyArrayDyn, PyUntypedArrayMethods}
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 
-fn agent_error(e: AgentError) -> PyErr {
+pub(crate) fn agent_error(e: AgentError) -> PyErr {
     match e {
         AgentError::Config(m) => PyValueError::new_err(m),
         AgentError::Io(m) => PyOSError::new_err(m),

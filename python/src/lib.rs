@@ -14,6 +14,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 mod agents;
+mod skewfit;
 mod store;
 
 fn env_error(e: EnvError) -> PyErr {
@@ -429,6 +430,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyVecEnv>()?;
     m.add_class::<store::PyStore>()?;
     m.add_class::<agents::PyPredictive>()?;
+    m.add_class::<skewfit::PySkewFit>()?;
     m.add_function(wrap_pyfunction!(store::collect, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -1,4 +1,5 @@
-"""byfeel.agents.Predictive from Python: train on a store, load, plan and predict."""
+"""byfeel.agents from Python: Predictive (train on a store, load, plan, predict) and SkewFit
+(train, resume, act, evaluate)."""
 
 import json
 
@@ -64,3 +65,56 @@ def test_a_model_with_a_stochastic_latent_trains_and_plans(run, tmp_path):
     assert json.loads((tmp_path / "latent" / "run.json").read_text())["model"]["latent"] == 4
     frames = byfeel.Store(store)[0]["tactile"]
     assert agent.plan(frames[:3], frames[-1]).shape == (18, 3)
+
+
+def _shrunk_skewfit(out, **more):
+    from byfeel.agents import SkewFit
+
+    return SkewFit.train(
+        out,
+        progress=False,
+        env_steps=200,
+        warmup_steps=150,
+        steps_per_epoch=100,
+        updates_per_epoch=5,
+        vae_batches_early=10,
+        vae_batches_late=5,
+        vae_batch=16,
+        skew_after_epoch=1,
+        density_samples=2,
+        eval_goals=0,
+        sac={"hidden": [32, 32], "batch": 32},
+        **more,
+    )
+
+
+def test_skewfit_trains_acts_and_evaluates_from_python(tmp_path):
+    from byfeel.agents import SkewFit
+
+    agent = _shrunk_skewfit(tmp_path / "run")
+    assert agent.config["env_steps"] == 200 and agent.config["sac"]["batch"] == 32
+    lines = (tmp_path / "run" / "scalars.csv").read_text().splitlines()
+    assert len(lines) == 3  # a header and two epochs
+    image = np.zeros((48, 48, 3), np.uint8)
+    goal = np.full((48, 48, 3), 200, np.uint8)
+    action = agent.act(image, goal)
+    assert action.shape == (3,) and action.dtype == np.float32
+    assert np.all(np.abs(action) <= 1.0)
+    assert not np.array_equal(agent.act(image, goal, explore_seed=1), action)
+    result = agent.evaluate(goals=1)
+    assert set(result) == {"angle_error", "hand_distance", "success"}
+    assert 0.0 <= result["angle_error"] < 1.1
+    again = SkewFit.load(tmp_path / "run")
+    assert np.array_equal(again.act(image, goal), action)
+
+
+def test_skewfit_refuses_bad_settings_and_images(tmp_path):
+    from byfeel.agents import SkewFit
+
+    with pytest.raises(ValueError, match="unknown Skew-Fit setting"):
+        SkewFit.train(tmp_path / "x", progress=False, batchsize=3)
+    with pytest.raises(ValueError, match="alpha"):
+        _shrunk_skewfit(tmp_path / "y", alpha=0.5)
+    agent = _shrunk_skewfit(tmp_path / "z")
+    with pytest.raises(ValueError, match=r"\(48, 48, 3\)"):
+        agent.act(np.zeros((64, 48, 3), np.uint8), np.zeros((48, 48, 3), np.uint8))

@@ -92,6 +92,15 @@ pub fn evaluate(
     ))
 }
 
+/// The policy's action for a 48 × 48 RGB `image` and `goal` image: its mean action, or one
+/// drawn with `explore` as the seed.
+pub fn act(vae: &Vae, sac: &Sac, image: &[u8], goal: &[u8], explore: Option<u64>) -> Vec<f32> {
+    let device = vae.devices()[0].clone();
+    let mut o = embed_one(vae, image, &device);
+    o.extend(embed_one(vae, goal, &device));
+    sac.act(&o, explore)
+}
+
 /// The VAE's decoding of an image's mean latent, as RGB bytes.
 fn reconstruct(vae: &Vae, img: &[u8], device: &Device) -> Vec<u8> {
     let x = vae.decode(vae.embed(images_to_tensor(&[img], device)));
