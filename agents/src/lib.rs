@@ -2,13 +2,15 @@
 //!
 //! - [`predictor`]: an action-conditioned frame predictor trained on the experience store.
 //! - [`cem`]: the cross-entropy-method planner that searches action sequences through it.
-//! - [`skewfit`]: Skew-Fit's pieces: the VAE, the skewed weights, goal relabelling.
+//! - [`skewfit`]: Skew-Fit: the VAE, the skew, relabelling, SAC and the door training loop.
+//! - [`tensorboard`]: scalars in TensorBoard's event-file format.
 
 pub mod cem;
 pub mod eval;
 pub mod predictive;
 pub mod predictor;
 pub mod skewfit;
+pub mod tensorboard;
 
 use burn::prelude::*;
 

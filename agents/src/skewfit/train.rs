@@ -3,8 +3,9 @@
 //! image's latent and density are refreshed, and SAC learns to reach relabelled goals in the
 //! latent space. Nothing is reset: the arm and the door stay where the last episode left them.
 //!
-//! A run directory holds `skewfit.json` (the configuration), `scalars.csv` and `log.jsonl`
-//! (one row per epoch), and `vae.bpk` plus `sac/` (the latest networks).
+//! A run directory holds `skewfit.json` (the configuration), `scalars.csv`, `log.jsonl` and
+//! TensorBoard event files (one entry per epoch), `vae.bpk` plus `sac/` (the latest networks)
+//! and `checkpoint/` (what a resume needs).
 
 use std::io::Write;
 use std::path::Path;
@@ -215,6 +216,7 @@ pub fn train(
     // Logs keep the epochs the checkpoint covers; a resumed run rewrites the rest.
     let mut csv = reopen(&run.join("scalars.csv"), 1 + state.epoch, Some(CSV_HEADER))?;
     let mut log = reopen(&run.join("log.jsonl"), state.epoch, None)?;
+    let mut board = crate::tensorboard::EventWriter::create(run).map_err(|e| io(&e))?;
     let start = Instant::now() - std::time::Duration::from_secs_f64(state.seconds);
     let episode_len = env.spec().max_episode_steps;
 
@@ -331,6 +333,9 @@ pub fn train(
         };
         write_row(&mut csv, &entry).map_err(|e| io(&e))?;
         writeln!(log, "{}", serde_json::to_string(&entry).unwrap()).map_err(|e| io(&e))?;
+        board
+            .scalars(entry.env_steps as i64, &board_scalars(&entry))
+            .map_err(|e| io(&e))?;
         inference
             .clone()
             .into_record()
@@ -382,6 +387,33 @@ fn sac_batch(replay: &Replay, config: &SkewFitConfig, rng: &mut ChaCha8Rng, devi
         // Reset-free: no state is terminal.
         dones: Tensor::zeros([b, 1], device),
     }
+}
+
+/// The epoch's numbers under TensorBoard tags, plotted against environment steps.
+fn board_scalars(e: &EpochLog) -> Vec<(&'static str, f64)> {
+    let mut v = vec![
+        ("vae/reconstruction", e.vae_reconstruction as f64),
+        ("vae/kl", e.vae_kl as f64),
+        ("exploration/angle_coverage", e.angle_coverage),
+        ("exploration/max_angle", e.max_angle),
+        ("skew/evenness", e.skew_evenness),
+    ];
+    if let Some(s) = &e.sac {
+        v.extend([
+            ("sac/q_loss", s.q_loss as f64),
+            ("sac/policy_loss", s.policy_loss as f64),
+            ("sac/alpha", s.alpha as f64),
+            ("sac/entropy", s.entropy as f64),
+        ]);
+    }
+    if let Some(r) = &e.eval {
+        v.extend([
+            ("eval/angle_error", r.angle_error),
+            ("eval/hand_distance", r.hand_distance),
+            ("eval/success", r.success),
+        ]);
+    }
+    v
 }
 
 const CSV_HEADER: &str = "epoch,env_steps,vae_reconstruction,vae_kl,q_loss,policy_loss,sac_alpha,entropy,angle_coverage,max_angle,skew_evenness,eval_angle_error,eval_hand_distance,eval_success,seconds";
