@@ -3,10 +3,12 @@
 //! - [`predictor`]: an action-conditioned frame predictor trained on the experience store.
 //! - [`cem`]: the cross-entropy-method planner that searches action sequences through it.
 //! - [`skewfit`]: Skew-Fit: the VAE, the skew, relabelling, SAC and the door training loop.
+//! - [`her`]: the state-input SAC + HER baseline for Skew-Fit's door.
 //! - [`tensorboard`]: scalars in TensorBoard's event-file format.
 
 pub mod cem;
 pub mod eval;
+pub mod her;
 pub mod predictive;
 pub mod predictor;
 pub mod skewfit;

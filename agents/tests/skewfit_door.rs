@@ -29,3 +29,29 @@ fn a_short_door_run_explores_skews_and_logs_every_epoch() {
     }
     std::fs::remove_dir_all(&run).unwrap();
 }
+
+#[test]
+fn the_state_baseline_relabels_and_trains_on_the_door() {
+    use byfeel_agents::her::{HerConfig, train_her};
+    let mut config = HerConfig {
+        env_steps: 300,
+        warmup_steps: 150,
+        steps_per_epoch: 100,
+        updates_per_epoch: 20,
+        eval_goals: 1,
+        seed: 1,
+        ..Default::default()
+    };
+    config.sac.hidden = vec![32, 32];
+    config.sac.batch = 64;
+    let run = std::env::temp_dir().join(format!("byfeel-her-door-{}", std::process::id()));
+    let mut epochs = vec![];
+    train_her(&config, &run, |e| epochs.push(e.clone())).unwrap();
+    assert_eq!(epochs.len(), 3);
+    assert!(epochs[0].sac.is_none() && epochs[2].sac.is_some());
+    let eval = epochs[2].eval.as_ref().unwrap();
+    assert!(eval.angle_error.is_finite() && (0.0..=1.0).contains(&eval.success));
+    let csv = std::fs::read_to_string(run.join("scalars.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 4);
+    std::fs::remove_dir_all(&run).unwrap();
+}

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use byfeel::agents::predictor::{RunSpec, TrainConfig, train};
+use byfeel::agents::her::{HerConfig, train_her};
 use byfeel::agents::skewfit::{self, SkewFitConfig};
 use byfeel::gym::Task;
 use byfeel::gym::store::StoreReader;
@@ -18,6 +19,27 @@ pub enum TrainCommand {
     /// Skew-Fit: a VAE of the images seen, skewed toward rare ones, proposes goals that SAC
     /// learns to reach (the door, reset-free).
     Skewfit(SkewFitArgs),
+    /// The state-input baseline for Skew-Fit's door: SAC with hindsight experience replay on
+    /// the hand position and door angle.
+    Her(HerArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct HerArgs {
+    #[arg(long, default_value = "door")]
+    pub task: String,
+    #[arg(long)]
+    pub out: PathBuf,
+    #[arg(long, default_value_t = HerConfig::default().env_steps)]
+    pub env_steps: usize,
+    #[arg(long, default_value_t = HerConfig::default().warmup_steps)]
+    pub warmup_steps: usize,
+    #[arg(long, default_value_t = HerConfig::default().updates_per_epoch)]
+    pub updates_per_epoch: usize,
+    #[arg(long, default_value_t = HerConfig::default().sac.batch)]
+    pub batch: usize,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
 }
 
 #[derive(clap::Args, Debug)]
@@ -94,6 +116,7 @@ pub fn run(what: TrainCommand) -> Result<(), Error> {
     let args = match what {
         TrainCommand::Predictive(args) => args,
         TrainCommand::Skewfit(args) => return skewfit(args),
+        TrainCommand::Her(args) => return her(args),
     };
     let task = Task::from_name(&args.task)
         .ok_or_else(|| format!("--task {}: use die-roll, cup-push or door-open", args.task))?;
@@ -190,5 +213,34 @@ fn skewfit(args: SkewFitArgs) -> Result<(), Error> {
     })?;
     bar.finish_and_clear();
     println!("{}: scalars.csv, log.jsonl, vae.bpk and sac/", args.out.display());
+    Ok(())
+}
+
+fn her(args: HerArgs) -> Result<(), Error> {
+    if !matches!(args.task.as_str(), "door" | "door-open") {
+        return Err(format!("--task {}: the HER baseline runs on the door (door-open)", args.task).into());
+    }
+    let mut config = HerConfig {
+        env_steps: args.env_steps,
+        warmup_steps: args.warmup_steps,
+        updates_per_epoch: args.updates_per_epoch,
+        seed: args.seed,
+        ..Default::default()
+    };
+    config.sac.batch = args.batch;
+    config.sac.seed = args.seed;
+    let bar = ProgressBar::new(args.env_steps as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} env steps · {msg} (eta {eta})")
+            .expect("a valid template"),
+    );
+    train_her(&config, &args.out, |e| {
+        bar.set_position(e.env_steps as u64);
+        if let Some(v) = &e.eval {
+            bar.set_message(format!("angle error {:.3} rad, hand {:.3} m", v.angle_error, v.hand_distance));
+        }
+    })?;
+    bar.finish_and_clear();
+    println!("{}: scalars.csv, log.jsonl and sac/", args.out.display());
     Ok(())
 }
