@@ -13,12 +13,13 @@ use std::path::Path;
 use std::time::Instant;
 
 use burn::prelude::*;
-use byfeel_gym::{Env, EnvConfig, InfoValue, ObsMode, ResetOptions, Task, TaskEnv};
+use byfeel_gym::{Env, EnvConfig, ObsMode, ResetOptions, Task, TaskEnv};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::AgentError;
+use crate::skewfit::eval::DoorTally;
 use crate::skewfit::{EVAL_SEED, EvalResult, Sac, SacConfig, SacStats, Transitions};
 
 /// The baseline's schedule; the defaults match Skew-Fit's door run.
@@ -214,7 +215,7 @@ pub fn train_her(
 pub fn evaluate_her(sac: &Sac, goals: usize, first_seed: u64) -> Result<EvalResult, AgentError> {
     let err = |e: byfeel_gym::EnvError| AgentError::Config(e.to_string());
     let mut env = state_env()?;
-    let (mut angle, mut hand, mut success) = (0.0, 0.0, 0.0);
+    let mut tally = DoorTally::default();
     for g in 0..goals {
         let (obs, _) = env.reset(Some(first_seed + g as u64), &ResetOptions::default()).map_err(err)?;
         let (mut state, goal) = split(&obs)?;
@@ -225,19 +226,7 @@ pub fn evaluate_her(sac: &Sac, goals: usize, first_seed: u64) -> Result<EvalResu
             state = split(&t.observation)?.0;
             info = t.info;
         }
-        let get = |k: &str| match info.get(k) {
-            Some(InfoValue::Float(v)) => *v,
-            _ => f64::NAN,
-        };
-        let (a, h) = (get("oracle_door_angle_error"), get("oracle_hand_distance"));
-        angle += a;
-        hand += h;
-        success += f64::from(u8::from(a < 0.02 && h < 0.03));
+        tally.add(&info);
     }
-    let n = goals.max(1) as f64;
-    Ok(EvalResult {
-        angle_error: angle / n,
-        hand_distance: hand / n,
-        success: success / n,
-    })
+    Ok(tally.result())
 }

@@ -4,7 +4,7 @@
 //! Success: within 0.02 rad and 0.03 m.
 
 use burn::prelude::*;
-use byfeel_gym::{Env, InfoValue, ResetOptions};
+use byfeel_gym::{Env, Info, InfoValue, ResetOptions};
 use serde::{Deserialize, Serialize};
 
 use super::sac::Sac;
@@ -22,6 +22,44 @@ pub struct EvalResult {
     pub hand_distance: f64,
     pub success: f64,
 }
+
+/// Sums episodes' final door angle errors and hand distances into an [`EvalResult`].
+#[derive(Default)]
+pub(crate) struct DoorTally {
+    angle: f64,
+    hand: f64,
+    success: f64,
+    episodes: usize,
+}
+
+impl DoorTally {
+    /// Adds an episode by its last step's `info`; returns its (angle error, hand distance).
+    pub(crate) fn add(&mut self, info: &Info) -> (f64, f64) {
+        let get = |k: &str| match info.get(k) {
+            Some(InfoValue::Float(v)) => *v,
+            _ => f64::NAN,
+        };
+        let (a, h) = (get("oracle_door_angle_error"), get("oracle_hand_distance"));
+        self.angle += a;
+        self.hand += h;
+        self.success += f64::from(u8::from(a < ANGLE_SUCCESS && h < HAND_SUCCESS));
+        self.episodes += 1;
+        (a, h)
+    }
+
+    pub(crate) fn result(&self) -> EvalResult {
+        let n = self.episodes.max(1) as f64;
+        EvalResult {
+            angle_error: self.angle / n,
+            hand_distance: self.hand / n,
+            success: self.success / n,
+        }
+    }
+}
+
+/// Skew-Fit's success thresholds on the door.
+const ANGLE_SUCCESS: f64 = 0.02;
+const HAND_SUCCESS: f64 = 0.03;
 
 /// One goal's pictures: what was asked, where the episode ended, and how the VAE sees the end.
 pub struct GoalStrip {
@@ -44,7 +82,7 @@ pub fn evaluate(
     let err = |e: byfeel_gym::EnvError| AgentError::Config(e.to_string());
     let device = vae.devices()[0].clone();
     let mut env = door_env()?;
-    let (mut angle, mut hand, mut success) = (0.0, 0.0, 0.0);
+    let mut tally = DoorTally::default();
     let mut pictures = Vec::new();
     for g in 0..goals {
         let (obs, _) = env
@@ -61,16 +99,7 @@ pub fn evaluate(
             now = image(&t.observation, "image_observation")?;
             info = t.info;
         }
-        let get = |k: &str| match info.get(k) {
-            Some(InfoValue::Float(v)) => *v,
-            _ => f64::NAN,
-        };
-        let (a, h) = (get("oracle_door_angle_error"), get("oracle_hand_distance"));
-        angle += a;
-        hand += h;
-        if a < 0.02 && h < 0.03 {
-            success += 1.0;
-        }
+        let (a, h) = tally.add(&info);
         if g < strips {
             pictures.push(GoalStrip {
                 reconstruction: reconstruct(vae, &now, &device),
@@ -81,15 +110,7 @@ pub fn evaluate(
             });
         }
     }
-    let n = goals.max(1) as f64;
-    Ok((
-        EvalResult {
-            angle_error: angle / n,
-            hand_distance: hand / n,
-            success: success / n,
-        },
-        pictures,
-    ))
+    Ok((tally.result(), pictures))
 }
 
 /// The policy's action for a 48 × 48 RGB `image` and `goal` image: its mean action, or one
