@@ -28,6 +28,9 @@ fn every_subcommand_has_help() {
         vec!["export", "--help"],
         vec!["render", "--help"],
         vec!["view", "--help"],
+        vec!["train", "skewfit", "--help"],
+        vec!["train", "her", "--help"],
+        vec!["bench", "skewfit", "--help"],
     ] {
         let out = byfeel(&args);
         assert!(out.status.success(), "{args:?} failed");
@@ -94,4 +97,12 @@ fn bad_arguments_are_explained() {
     let out = byfeel(&["bench", "physics", "--runs", "0"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--runs"));
+    // A positive skew is refused before anything is written.
+    let run = std::env::temp_dir().join(format!("byfeel-cli-skew-{}", std::process::id()));
+    let out = byfeel(&["train", "skewfit", "--out", run.to_str().unwrap(), "--alpha", "0.5"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("alpha"));
+    assert!(!run.exists(), "a refused run leaves nothing behind");
+    let out = byfeel(&["train", "skewfit", "--task", "cup-push", "--out", run.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("door"));
 }
