@@ -99,10 +99,24 @@ fn bad_arguments_are_explained() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--runs"));
     // A positive skew is refused before anything is written.
     let run = std::env::temp_dir().join(format!("byfeel-cli-skew-{}", std::process::id()));
-    let out = byfeel(&["train", "skewfit", "--out", run.to_str().unwrap(), "--alpha", "0.5"]);
+    let out = byfeel(&[
+        "train",
+        "skewfit",
+        "--out",
+        run.to_str().unwrap(),
+        "--alpha",
+        "0.5",
+    ]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("alpha"));
     assert!(!run.exists(), "a refused run leaves nothing behind");
-    let out = byfeel(&["train", "skewfit", "--task", "cup-push", "--out", run.to_str().unwrap()]);
+    let out = byfeel(&[
+        "train",
+        "skewfit",
+        "--task",
+        "cup-push",
+        "--out",
+        run.to_str().unwrap(),
+    ]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("door"));
 }

@@ -390,8 +390,16 @@ fn die_play_rolls_the_die_and_returns_over_it() {
         let dir = temp(&format!("play-{policy}"));
         collect_ok(
             &[
-                "--task", "die-roll", "--policy", policy, "--hold", "3", "--episodes", "8",
-                "--robots", "2",
+                "--task",
+                "die-roll",
+                "--policy",
+                policy,
+                "--hold",
+                "3",
+                "--episodes",
+                "8",
+                "--robots",
+                "2",
             ],
             &dir,
         );
@@ -401,7 +409,15 @@ fn die_play_rolls_the_die_and_returns_over_it() {
         let oracle = reader.read_steps("oracle", steps.clone()).unwrap();
         let actions = reader.read_steps("action", steps).unwrap();
         let (proprio, oracle) = (proprio.as_f32().unwrap(), oracle.as_f32().unwrap());
-        assert!(actions.as_f32().unwrap().iter().skip(2).step_by(3).all(|z| *z <= 0.0));
+        assert!(
+            actions
+                .as_f32()
+                .unwrap()
+                .iter()
+                .skip(2)
+                .step_by(3)
+                .all(|z| *z <= 0.0)
+        );
         // proprio: 7 joints, then hand xyz; oracle: time, contact, die xyz, face up, face on gel.
         let centred = proprio
             .chunks(10)
@@ -410,13 +426,21 @@ fn die_play_rolls_the_die_and_returns_over_it() {
             .count() as f64
             / (proprio.len() / 10) as f64;
         let faces: Vec<f32> = oracle.chunks(7).map(|o| o[5]).collect();
-        let rolled = faces.chunks(21).filter(|e| e.iter().any(|f| *f != e[0])).count();
+        let rolled = faces
+            .chunks(21)
+            .filter(|e| e.iter().any(|f| *f != e[0]))
+            .count();
         (centred, rolled)
     };
     let (play_centred, play_rolled) = measure("play");
     let (pressing_centred, _) = measure("pressing");
-    eprintln!("gel centred on the die: play {play_centred:.2}, pressing {pressing_centred:.2}; play rolled the die in {play_rolled} of 8 episodes");
-    assert!(play_rolled >= 5, "play rolled the die in {play_rolled} of 8 episodes");
+    eprintln!(
+        "gel centred on the die: play {play_centred:.2}, pressing {pressing_centred:.2}; play rolled the die in {play_rolled} of 8 episodes"
+    );
+    assert!(
+        play_rolled >= 5,
+        "play rolled the die in {play_rolled} of 8 episodes"
+    );
     assert!(
         play_centred > 2.0 * pressing_centred && play_centred > 0.15,
         "play {play_centred:.2} vs pressing {pressing_centred:.2}"
@@ -424,7 +448,9 @@ fn die_play_rolls_the_die_and_returns_over_it() {
 
     let refused = temp("play-cup");
     let out = byfeel()
-        .args(["collect", "--task", "cup-push", "--policy", "play", "--quiet", "--out"])
+        .args([
+            "collect", "--task", "cup-push", "--policy", "play", "--quiet", "--out",
+        ])
         .arg(&refused)
         .output()
         .unwrap();

@@ -74,7 +74,9 @@ fn state_env() -> Result<TaskEnv, AgentError> {
 /// `(state, goal)` from a State-mode observation: 4 numbers of state then 4 of goal.
 fn split(obs: &byfeel_gym::Observation) -> Result<(Vec<f32>, Vec<f32>), AgentError> {
     let byfeel_gym::Observation::Array(a) = obs else {
-        return Err(AgentError::Config("the door env gave no state vector".into()));
+        return Err(AgentError::Config(
+            "the door env gave no state vector".into(),
+        ));
     };
     let v = a
         .as_f32()
@@ -96,8 +98,11 @@ pub fn train_her(
         ));
     }
     std::fs::create_dir_all(run).map_err(|e| io(&e))?;
-    std::fs::write(run.join("her.json"), serde_json::to_string_pretty(config).unwrap())
-        .map_err(|e| io(&e))?;
+    std::fs::write(
+        run.join("her.json"),
+        serde_json::to_string_pretty(config).unwrap(),
+    )
+    .map_err(|e| io(&e))?;
     let mut csv = std::fs::File::create(run.join("scalars.csv")).map_err(|e| io(&e))?;
     writeln!(csv, "epoch,env_steps,q_loss,policy_loss,sac_alpha,eval_angle_error,eval_hand_distance,eval_success,seconds")
         .map_err(|e| io(&e))?;
@@ -108,7 +113,9 @@ pub fn train_her(
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
     let mut env = state_env()?;
     let err = |e: byfeel_gym::EnvError| AgentError::Config(e.to_string());
-    let (obs, _) = env.reset(Some(config.seed), &ResetOptions::default()).map_err(err)?;
+    let (obs, _) = env
+        .reset(Some(config.seed), &ResetOptions::default())
+        .map_err(err)?;
     let (mut state, mut goal) = split(&obs)?;
     let episode_len = env.spec().max_episode_steps;
     // Per step: state, action, next state, the episode's goal, (episode, step in it); per
@@ -167,7 +174,9 @@ pub fn train_her(
                     a.extend_from_slice(&actions[s * 3..s * 3 + 3]);
                     r.push(env.compute_reward(&achieved(next), &g) as f32);
                 }
-                let t = |v: Vec<f32>, cols| Tensor::<2>::from_data(TensorData::new(v, [b, cols]), &device);
+                let t = |v: Vec<f32>, cols| {
+                    Tensor::<2>::from_data(TensorData::new(v, [b, cols]), &device)
+                };
                 stats = Some(sac.update(Transitions {
                     obs: t(o, 8),
                     actions: t(a, 3),
@@ -217,7 +226,9 @@ pub fn evaluate_her(sac: &Sac, goals: usize, first_seed: u64) -> Result<EvalResu
     let mut env = state_env()?;
     let mut tally = DoorTally::default();
     for g in 0..goals {
-        let (obs, _) = env.reset(Some(first_seed + g as u64), &ResetOptions::default()).map_err(err)?;
+        let (obs, _) = env
+            .reset(Some(first_seed + g as u64), &ResetOptions::default())
+            .map_err(err)?;
         let (mut state, goal) = split(&obs)?;
         let mut info = Default::default();
         for _ in 0..env.spec().max_episode_steps {

@@ -5,9 +5,9 @@
 use std::path::Path;
 
 use burn::prelude::*;
-use rayon::prelude::*;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
 
 use crate::AgentError;
 use crate::cem::{Cem, CemConfig, Plan};
@@ -175,7 +175,10 @@ impl PredictiveAgent {
                         device,
                     );
                     let z = Tensor::<2>::from_data(
-                        TensorData::new(z[first * latent..(first + n) * latent].to_vec(), [n, latent]),
+                        TensorData::new(
+                            z[first * latent..(first + n) * latent].to_vec(),
+                            [n, latent],
+                        ),
                         device,
                     );
                     let predicted = model.roll_out(&encoded.repeat(n), actions, z, every);

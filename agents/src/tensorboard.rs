@@ -19,7 +19,9 @@ pub struct EventWriter {
 impl EventWriter {
     /// Creates a new event file in `dir` (TensorBoard reads every `events.out.tfevents.*`).
     pub fn create(dir: &Path) -> std::io::Result<Self> {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
         let path = dir.join(format!(
             "events.out.tfevents.{}.byfeel.{}",
             now.as_secs(),
@@ -106,7 +108,11 @@ pub fn crc32c(data: &[u8]) -> u32 {
     for &b in data {
         crc ^= b as u32;
         for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0x82F6_3B78 } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0x82F6_3B78
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -159,7 +165,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("byfeel-tb-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let mut w = EventWriter::create(&dir).unwrap();
-        w.scalars(3, &[("vae/kl", 1.5), ("sac/q_loss", 0.25), ("skipped", f64::NAN)]).unwrap();
+        w.scalars(
+            3,
+            &[("vae/kl", 1.5), ("sac/q_loss", 0.25), ("skipped", f64::NAN)],
+        )
+        .unwrap();
         let bytes = std::fs::read(w.path()).unwrap();
         assert!(bytes.windows(13).any(|x| x == b"brain.Event:2"));
         let found = read_scalars(&bytes);

@@ -16,8 +16,13 @@ fn a_latent_predicts_one_future_where_the_mean_is_a_blur() {
     // Seeds 1-6 all pass (latent blur 0.06-0.17); two keep the test short.
     for seed in [1, 2] {
         let (deterministic, stochastic) = (blur_of(0, seed), blur_of(4, seed));
-        eprintln!("seed {seed}: blur: deterministic {deterministic:.2}, with a latent {stochastic:.2}");
-        assert!(deterministic > 0.8, "the mean of two futures: {deterministic}");
+        eprintln!(
+            "seed {seed}: blur: deterministic {deterministic:.2}, with a latent {stochastic:.2}"
+        );
+        assert!(
+            deterministic > 0.8,
+            "the mean of two futures: {deterministic}"
+        );
         assert!(stochastic < 0.5, "one future per draw: {stochastic}");
     }
 }

@@ -69,7 +69,11 @@ fn sac_learns_to_move_toward_the_goal() {
     }
     eprintln!("moves firmly toward the goal in {right} of {total}");
     assert!(right as f64 > 0.9 * total as f64, "{right}/{total}");
-    assert!(stats.alpha < 1.0, "α was tuned down from 1: {}", stats.alpha);
+    assert!(
+        stats.alpha < 1.0,
+        "α was tuned down from 1: {}",
+        stats.alpha
+    );
     // Exploring draws differ from the mean action but stay in [−1, 1].
     let explored = sac.act(&obs, Some(3));
     assert!(explored.iter().all(|a| a.abs() <= 1.0));
@@ -92,8 +96,16 @@ fn a_saved_agent_resumes_with_identical_updates() {
     let probe: Vec<f32> = (0..40).map(|_| probe_rng.random_range(-1.0..1.0)).collect();
     for _ in 0..3 {
         let batch_seed = rng.random::<u64>();
-        let a = sac.update(transitions(64, &mut rand_chacha::ChaCha8Rng::seed_from_u64(batch_seed), &device));
-        let b = resumed.update(transitions(64, &mut rand_chacha::ChaCha8Rng::seed_from_u64(batch_seed), &device));
+        let a = sac.update(transitions(
+            64,
+            &mut rand_chacha::ChaCha8Rng::seed_from_u64(batch_seed),
+            &device,
+        ));
+        let b = resumed.update(transitions(
+            64,
+            &mut rand_chacha::ChaCha8Rng::seed_from_u64(batch_seed),
+            &device,
+        ));
         assert_eq!(a.q_loss, b.q_loss);
         assert_eq!(a.policy_loss, b.policy_loss);
         assert_eq!(a.alpha, b.alpha);

@@ -35,7 +35,11 @@ fn skewed_weights_favour_the_rare_images() {
     let buffer: Vec<Vec<f32>> = (0..200)
         .map(|i| {
             let (r, c) = (rng.random_range(0..4), rng.random_range(0..4));
-            if i < 180 { square(4 + r, 4 + c) } else { square(30 + r, 30 + c) }
+            if i < 180 {
+                square(4 + r, 4 + c)
+            } else {
+                square(30 + r, 30 + c)
+            }
         })
         .collect();
 

@@ -31,11 +31,19 @@ fn a_stopped_run_resumes_exactly_where_it_stopped() {
     assert_eq!((a.epoch, a.env_steps), (b.epoch, b.env_steps));
     assert_eq!(a.vae_reconstruction, b.vae_reconstruction);
     let (sa, sb) = (a.sac.unwrap(), b.sac.unwrap());
-    assert_eq!((sa.q_loss, sa.policy_loss, sa.alpha), (sb.q_loss, sb.policy_loss, sb.alpha));
+    assert_eq!(
+        (sa.q_loss, sa.policy_loss, sa.alpha),
+        (sb.q_loss, sb.policy_loss, sb.alpha)
+    );
     assert_eq!(a.angle_coverage, b.angle_coverage);
     let probe: Vec<f32> = (0..64).map(|i| (i as f32 * 0.37).sin()).collect();
     assert_eq!(sac_a.act(&probe, None), sac_b.act(&probe, None));
-    let rows = |dir: &std::path::Path| std::fs::read_to_string(dir.join("scalars.csv")).unwrap().lines().count();
+    let rows = |dir: &std::path::Path| {
+        std::fs::read_to_string(dir.join("scalars.csv"))
+            .unwrap()
+            .lines()
+            .count()
+    };
     assert_eq!(rows(&split), 4, "the log continues, without repeats");
 
     // Other settings in the same directory are refused, not mixed in.
@@ -43,7 +51,10 @@ fn a_stopped_run_resumes_exactly_where_it_stopped() {
         alpha: 0.0,
         ..config.clone()
     };
-    let err = train(&other, &split, |_| {}).err().expect("refused").to_string();
+    let err = train(&other, &split, |_| {})
+        .err()
+        .expect("refused")
+        .to_string();
     assert!(err.contains("other settings"), "{err}");
     std::fs::remove_dir_all(&base).unwrap();
 }

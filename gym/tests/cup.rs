@@ -165,14 +165,23 @@ fn pushing_the_cup_to_its_goal_matches_the_goal_picture() {
             };
             let step = (aim - h) / 0.02;
             let step = step.truncate().clamp_length_max(0.5);
-            if env.step(&[step.x as f32, step.y as f32, 0.0]).unwrap().terminated {
+            if env
+                .step(&[step.x as f32, step.y as f32, 0.0])
+                .unwrap()
+                .terminated
+            {
                 break;
             }
         }
         let (left, _) = toward_goal(&env);
         let after = mse(&env.camera_image().unwrap(), &goal_picture);
-        eprintln!("seed {seed}: cup {left:.3} m from the goal; picture error {before:.0} -> {after:.0}");
-        assert!(left < 0.03, "the scripted push missed the goal by {left:.3} m");
+        eprintln!(
+            "seed {seed}: cup {left:.3} m from the goal; picture error {before:.0} -> {after:.0}"
+        );
+        assert!(
+            left < 0.03,
+            "the scripted push missed the goal by {left:.3} m"
+        );
         ratios.push(after / before);
     }
     assert!(

@@ -159,7 +159,9 @@ fn an_episode_is_judged_at_its_end() {
 /// and the gel picture it ends on is much closer to the goal picture than where it failed.
 #[test]
 fn a_scripted_roll_reaches_the_goal_face_and_matches_its_picture() {
-    use byfeel_gym::{Env, EnvConfig, InfoValue, ObsMode, Observation, ResetOptions, Task, TaskEnv};
+    use byfeel_gym::{
+        Env, EnvConfig, InfoValue, ObsMode, Observation, ResetOptions, Task, TaskEnv,
+    };
     let d20 = D20::new();
     let mut env = TaskEnv::new(EnvConfig::new(Task::DieRoll).obs_mode(ObsMode::Tactile)).unwrap();
     let mse = |a: &[u8], b: &[u8]| {
@@ -183,14 +185,22 @@ fn a_scripted_roll_reaches_the_goal_face_and_matches_its_picture() {
         let (mut last, mut info) = (Vec::new(), Default::default());
         for step in 0..20 {
             let world = env.robot().inner().world();
-            let (die, hand) = (world.die_pose().unwrap().translation, world.ee_frame().translation);
+            let (die, hand) = (
+                world.die_pose().unwrap().translation,
+                world.ee_frame().translation,
+            );
             let action = if step < 8 {
                 [0.5 * push.x as f32, 0.5 * push.y as f32, 0.0]
             } else if step < 16 {
-                let to = (DVec3::new(die.x - hand.x, die.y - hand.y, 0.0) / 0.004).clamp_length_max(1.0);
+                let to =
+                    (DVec3::new(die.x - hand.x, die.y - hand.y, 0.0) / 0.004).clamp_length_max(1.0);
                 [to.x as f32, to.y as f32, 0.0]
             } else {
-                [0.0, 0.0, ((pressed - hand.z) / 0.002).clamp(-1.0, 1.0) as f32]
+                [
+                    0.0,
+                    0.0,
+                    ((pressed - hand.z) / 0.002).clamp(-1.0, 1.0) as f32,
+                ]
             };
             let t = env.step(&action).unwrap();
             let Observation::Array(image) = &t.observation else {

@@ -61,7 +61,10 @@ impl PySkewFit {
         py.detach(|| {
             skewfit::train(&config, &out, |e| {
                 bar.set_position(e.env_steps as u64);
-                bar.set_message(format!("epoch {} · coverage {:.2}", e.epoch, e.angle_coverage));
+                bar.set_message(format!(
+                    "epoch {} · coverage {:.2}",
+                    e.epoch, e.angle_coverage
+                ));
                 logs.push(serde_json::to_string(e).unwrap_or_default());
             })
         })

@@ -100,8 +100,14 @@ pub fn run(args: SkewFitBenchArgs) -> Result<(), Error> {
             sac_config.hidden,
             sac_s * 1e3
         );
-        println!("VAE update (batch {vae_batch}, 48×48): {:.1} ms", vae_s * 1e3);
-        println!("density estimate (10 latents): {:.2} ms per image", density_s * 1e3);
+        println!(
+            "VAE update (batch {vae_batch}, 48×48): {:.1} ms",
+            vae_s * 1e3
+        );
+        println!(
+            "density estimate (10 latents): {:.2} ms per image",
+            density_s * 1e3
+        );
         println!(
             "the door schedule (50 000 env steps, 100 epochs) would take ~{door_hours:.1} h in updates here"
         );

@@ -43,7 +43,10 @@ pub fn run(args: &EvalArgs) -> Result<(), Error> {
             s.angle_error, s.hand_distance
         )?;
     }
-    std::fs::write(out.join("report.json"), serde_json::to_string_pretty(&result)?)?;
+    std::fs::write(
+        out.join("report.json"),
+        serde_json::to_string_pretty(&result)?,
+    )?;
     std::fs::write(out.join("report.md"), md)?;
     println!(
         "final angle error {:.3} rad, hand distance {:.3} m, success {:.0}% over {} goals",

@@ -3,8 +3,8 @@
 mod bench;
 mod bench_env;
 mod bench_predictor;
-mod bench_skewfit;
 mod bench_render;
+mod bench_skewfit;
 mod bench_store;
 mod collect;
 mod demo;

@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use byfeel::agents::predictor::{RunSpec, TrainConfig, train};
 use byfeel::agents::her::{HerConfig, train_her};
+use byfeel::agents::predictor::{RunSpec, TrainConfig, train};
 use byfeel::agents::skewfit::{self, SkewFitConfig};
 use byfeel::gym::Task;
 use byfeel::gym::store::StoreReader;
@@ -173,7 +173,11 @@ pub fn run(what: TrainCommand) -> Result<(), Error> {
 
 fn skewfit(args: SkewFitArgs) -> Result<(), Error> {
     if !matches!(args.task.as_str(), "door" | "door-open") {
-        return Err(format!("--task {}: Skew-Fit runs on the door (door-open)", args.task).into());
+        return Err(format!(
+            "--task {}: Skew-Fit runs on the door (door-open)",
+            args.task
+        )
+        .into());
     }
     let mut config = SkewFitConfig {
         env_steps: args.env_steps,
@@ -201,7 +205,10 @@ fn skewfit(args: SkewFitArgs) -> Result<(), Error> {
     skewfit::train(&config, &args.out, |e| {
         bar.set_position(e.env_steps as u64);
         let eval = e.eval.as_ref().map_or("-".into(), |v| {
-            format!("angle error {:.3} rad, hand {:.3} m", v.angle_error, v.hand_distance)
+            format!(
+                "angle error {:.3} rad, hand {:.3} m",
+                v.angle_error, v.hand_distance
+            )
         });
         bar.set_message(format!(
             "epoch {} · coverage {:.2} · max angle {:.2} · {eval}",
@@ -212,13 +219,20 @@ fn skewfit(args: SkewFitArgs) -> Result<(), Error> {
         }
     })?;
     bar.finish_and_clear();
-    println!("{}: scalars.csv, log.jsonl, vae.bpk and sac/", args.out.display());
+    println!(
+        "{}: scalars.csv, log.jsonl, vae.bpk and sac/",
+        args.out.display()
+    );
     Ok(())
 }
 
 fn her(args: HerArgs) -> Result<(), Error> {
     if !matches!(args.task.as_str(), "door" | "door-open") {
-        return Err(format!("--task {}: the HER baseline runs on the door (door-open)", args.task).into());
+        return Err(format!(
+            "--task {}: the HER baseline runs on the door (door-open)",
+            args.task
+        )
+        .into());
     }
     let mut config = HerConfig {
         env_steps: args.env_steps,
@@ -231,13 +245,18 @@ fn her(args: HerArgs) -> Result<(), Error> {
     config.sac.seed = args.seed;
     let bar = ProgressBar::new(args.env_steps as u64);
     bar.set_style(
-        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} env steps · {msg} (eta {eta})")
-            .expect("a valid template"),
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} env steps · {msg} (eta {eta})",
+        )
+        .expect("a valid template"),
     );
     train_her(&config, &args.out, |e| {
         bar.set_position(e.env_steps as u64);
         if let Some(v) = &e.eval {
-            bar.set_message(format!("angle error {:.3} rad, hand {:.3} m", v.angle_error, v.hand_distance));
+            bar.set_message(format!(
+                "angle error {:.3} rad, hand {:.3} m",
+                v.angle_error, v.hand_distance
+            ));
         }
     })?;
     bar.finish_and_clear();

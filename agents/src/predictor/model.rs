@@ -222,7 +222,13 @@ impl FramePredictor {
 
     /// Steps the state through `actions` (`[B, T, A]`) from an encoded context, decoding every
     /// `every`-th frame and the last: `[B, ceil(T / every), 3, H, W]`.
-    pub fn roll_out(&self, encoded: &Encoded, actions: Tensor<3>, z: Tensor<2>, every: usize) -> Tensor<5> {
+    pub fn roll_out(
+        &self,
+        encoded: &Encoded,
+        actions: Tensor<3>,
+        z: Tensor<2>,
+        every: usize,
+    ) -> Tensor<5> {
         let every = every.max(1);
         let Encoded { state, skip, last } = encoded.clone();
         let mut state = state;

@@ -427,17 +427,29 @@ mod tests {
         };
         let noise = Tensor::random([b, 2], Distribution::Normal(0.0, 1.0), &device);
         let (chunked, mse) = batch_gradients(&model, s.clone(), noise.clone(), 0.1);
-        let (predicted, kl) =
-            model.forward_train(s.context.clone(), s.actions.clone(), s.targets.clone(), noise);
+        let (predicted, kl) = model.forward_train(
+            s.context.clone(),
+            s.actions.clone(),
+            s.targets.clone(),
+            noise,
+        );
         let whole_mse = (predicted - s.targets.clone()).square().mean();
         assert!((whole_mse.clone().into_scalar::<f32>() - mse).abs() < 1e-6);
-        let whole = GradientsParams::from_grads((whole_mse + kl.mul_scalar(0.1)).backward(), &model);
+        let whole =
+            GradientsParams::from_grads((whole_mse + kl.mul_scalar(0.1)).backward(), &model);
         let step = |grads| SgdConfig::new().init().step(1.0, model.clone(), grads);
         let (a, b) = (step(chunked).valid(), step(whole).valid());
-        let probe = |m: &FramePredictor| m.forward(s.context.clone().inner(), s.actions.clone().inner());
+        let probe =
+            |m: &FramePredictor| m.forward(s.context.clone().inner(), s.actions.clone().inner());
         let diff: f32 = (probe(&a) - probe(&b)).abs().max().into_scalar();
-        let moved: f32 = (probe(&a) - probe(&model.valid())).abs().max().into_scalar();
+        let moved: f32 = (probe(&a) - probe(&model.valid()))
+            .abs()
+            .max()
+            .into_scalar();
         assert!(moved > 1e-3, "the step changed the model ({moved})");
-        assert!(diff < 1e-4, "chunked and whole-batch steps differ by {diff}");
+        assert!(
+            diff < 1e-4,
+            "chunked and whole-batch steps differ by {diff}"
+        );
     }
 }

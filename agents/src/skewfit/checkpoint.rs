@@ -57,11 +57,21 @@ pub fn save(
         std::fs::write(&p, bytes).map_err(|e| io(&p, e))
     };
     write("replay.bin", &replay.to_bytes())?;
-    let weights = vae.clone().into_record().into_bytes().map_err(|e| io(&tmp, e))?;
+    let weights = vae
+        .clone()
+        .into_record()
+        .into_bytes()
+        .map_err(|e| io(&tmp, e))?;
     write("vae.bpk", &weights)?;
-    write("vae_opt.bin", &vae_opt.into_bytes().map_err(|e| io(&tmp, e))?)?;
+    write(
+        "vae_opt.bin",
+        &vae_opt.into_bytes().map_err(|e| io(&tmp, e))?,
+    )?;
     sac.save(&tmp.join("sac"))?;
-    write("state.json", serde_json::to_string_pretty(state).unwrap().as_bytes())?;
+    write(
+        "state.json",
+        serde_json::to_string_pretty(state).unwrap().as_bytes(),
+    )?;
     let (current, old) = (run.join("checkpoint"), run.join("checkpoint.old"));
     if current.exists() {
         if old.exists() {
@@ -111,16 +121,22 @@ pub fn load(
         let p = dir.join(name);
         std::fs::read(&p).map_err(|e| io(&p, e))
     };
-    let state: LoopState = serde_json::from_slice(&read("state.json")?)
-        .map_err(|e| io(&dir.join("state.json"), e))?;
-    let replay = Replay::from_bytes(&read("replay.bin")?).map_err(|e| io(&dir.join("replay.bin"), e))?;
+    let state: LoopState =
+        serde_json::from_slice(&read("state.json")?).map_err(|e| io(&dir.join("state.json"), e))?;
+    let replay =
+        Replay::from_bytes(&read("replay.bin")?).map_err(|e| io(&dir.join("replay.bin"), e))?;
     if replay.num_steps() != state.env_steps {
         return Err(io(
             &dir,
-            format!("the replay holds {} steps, the state says {}", replay.num_steps(), state.env_steps),
+            format!(
+                "the replay holds {} steps, the state says {}",
+                replay.num_steps(),
+                state.env_steps
+            ),
         ));
     }
-    let record = ModuleRecord::load(dir.join("vae.bpk")).map_err(|e| io(&dir.join("vae.bpk"), e))?;
+    let record =
+        ModuleRecord::load(dir.join("vae.bpk")).map_err(|e| io(&dir.join("vae.bpk"), e))?;
     let vae = fresh_vae.load_record(record);
     let vae_opt = fresh_opt
         .from_bytes(burn::tensor::Bytes::from_bytes_vec(read("vae_opt.bin")?))
@@ -131,7 +147,8 @@ pub fn load(
     // the run left the arm and the door.
     let mut env = door_env()?;
     let err = |e: byfeel_gym::EnvError| AgentError::Config(e.to_string());
-    env.reset(Some(config.seed), &ResetOptions::default()).map_err(err)?;
+    env.reset(Some(config.seed), &ResetOptions::default())
+        .map_err(err)?;
     let episode_len = env.spec().max_episode_steps;
     let mut last = None;
     for (i, episode) in replay.episodes.iter().enumerate() {
@@ -144,7 +161,10 @@ pub fn load(
             last = Some(env.step(a).map_err(err)?.observation);
         }
         if episode.steps < episode_len && i + 1 < replay.episodes.len() {
-            return Err(io(&dir, format!("episode {i} ended early, at {} steps", episode.steps)));
+            return Err(io(
+                &dir,
+                format!("episode {i} ended early, at {} steps", episode.steps),
+            ));
         }
     }
     if state.episode_step == 0 && !replay.episodes.is_empty() {

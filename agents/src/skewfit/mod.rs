@@ -20,9 +20,9 @@ pub mod skew;
 pub mod train;
 pub mod vae;
 
+pub use eval::{EVAL_SEED, EvalResult, GoalStrip, act, evaluate};
 pub use relabel::{GoalSource, Relabel, future_index, latent_reward};
 pub use sac::{Sac, SacConfig, SacStats, Transitions};
-pub use eval::{EVAL_SEED, EvalResult, GoalStrip, act, evaluate};
-pub use train::{EpochLog, SkewFitConfig, load, train};
 pub use skew::{skew_weights, weight_evenness};
+pub use train::{EpochLog, SkewFitConfig, load, train};
 pub use vae::{Vae, VaeConfig, VaeLoss};

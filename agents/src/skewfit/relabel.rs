@@ -54,7 +54,8 @@ impl Relabel {
     /// shuffled order, so every batch trains on the same mix.
     pub fn sources(&self, batch: usize, rng: &mut impl Rng) -> Vec<GoalSource> {
         let future = (self.future * batch as f64).round() as usize;
-        let proposed = ((self.proposed * batch as f64).round() as usize).min(batch - future.min(batch));
+        let proposed =
+            ((self.proposed * batch as f64).round() as usize).min(batch - future.min(batch));
         let rollout = batch - future.min(batch) - proposed;
         let mut out = Vec::with_capacity(batch);
         out.extend(std::iter::repeat_n(GoalSource::Rollout, rollout));
@@ -69,7 +70,10 @@ impl Relabel {
 /// of a later observation to use as its hindsight goal: uniform over `t + 1 ..= len − 1` (the
 /// next state included, so the last transition still has one).
 pub fn future_index(t: usize, len: usize, rng: &mut impl Rng) -> usize {
-    assert!(t + 1 < len, "step {t} has no later observation in an episode of {len}");
+    assert!(
+        t + 1 < len,
+        "step {t} has no later observation in an episode of {len}"
+    );
     rng.random_range(t + 1..len)
 }
 

@@ -77,7 +77,8 @@ impl Replay {
         assert_eq!(image.len(), self.image_len, "an image of the wrong size");
         self.frames.extend_from_slice(image);
         self.goal_only.push(goal_only);
-        self.latents.extend(std::iter::repeat_n(0.0, self.latent_dim));
+        self.latents
+            .extend(std::iter::repeat_n(0.0, self.latent_dim));
         self.goal_only.len() - 1
     }
 
@@ -107,7 +108,9 @@ impl Replay {
 
     /// Frames that are states (not only goals) — what densities and skew are computed over.
     pub fn state_frames(&self) -> Vec<usize> {
-        (0..self.num_frames()).filter(|&i| !self.goal_only[i]).collect()
+        (0..self.num_frames())
+            .filter(|&i| !self.goal_only[i])
+            .collect()
     }
 
     /// New latents for every frame, and skew weights over `state_frames()` (same order).
@@ -203,23 +206,34 @@ impl Replay {
         if bytes.len() < 72 || &bytes[..8] != MAGIC {
             return Err(bad("no replay header"));
         }
-        let word = |i: usize| u64::from_le_bytes(bytes[8 + 8 * i..16 + 8 * i].try_into().unwrap()) as usize;
+        let word = |i: usize| {
+            u64::from_le_bytes(bytes[8 + 8 * i..16 + 8 * i].try_into().unwrap()) as usize
+        };
         let (image_len, action_dim, latent_dim) = (word(0), word(1), word(2));
-        let (frames, steps, episodes, has_weights, n_weights) = (word(3), word(4), word(5), word(6), word(7));
+        let (frames, steps, episodes, has_weights, n_weights) =
+            (word(3), word(4), word(5), word(6), word(7));
         let sizes = [
             frames.checked_mul(image_len),
             Some(frames),
-            frames.checked_mul(latent_dim).and_then(|n| n.checked_mul(4)),
+            frames
+                .checked_mul(latent_dim)
+                .and_then(|n| n.checked_mul(4)),
             steps.checked_mul(action_dim).and_then(|n| n.checked_mul(4)),
             steps.checked_mul(16),
             episodes.checked_mul(24),
             n_weights.checked_mul(8),
         ];
-        let Some(expected) = sizes.iter().try_fold(72usize, |acc, s| s.and_then(|s| acc.checked_add(s))) else {
+        let Some(expected) = sizes
+            .iter()
+            .try_fold(72usize, |acc, s| s.and_then(|s| acc.checked_add(s)))
+        else {
             return Err(bad("impossible lengths"));
         };
         if bytes.len() != expected {
-            return Err(bad(&format!("{} bytes where its header says {expected}", bytes.len())));
+            return Err(bad(&format!(
+                "{} bytes where its header says {expected}",
+                bytes.len()
+            )));
         }
         let mut at = 72;
         let mut take = |n: usize| {
@@ -227,20 +241,42 @@ impl Replay {
             at += n;
             part
         };
-        let f32s = |b: &[u8]| -> Vec<f32> { b.chunks(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect() };
-        let u64s = |b: &[u8]| -> Vec<usize> { b.chunks(8).map(|c| u64::from_le_bytes(c.try_into().unwrap()) as usize).collect() };
+        let f32s = |b: &[u8]| -> Vec<f32> {
+            b.chunks(4)
+                .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+                .collect()
+        };
+        let u64s = |b: &[u8]| -> Vec<usize> {
+            b.chunks(8)
+                .map(|c| u64::from_le_bytes(c.try_into().unwrap()) as usize)
+                .collect()
+        };
         let frame_bytes = take(frames * image_len).to_vec();
         let goal_only: Vec<bool> = take(frames).iter().map(|&b| b != 0).collect();
         let latents = f32s(take(frames * latent_dim * 4));
         let actions = f32s(take(steps * action_dim * 4));
-        let step_list: Vec<(usize, usize)> = u64s(take(steps * 16)).chunks(2).map(|c| (c[0], c[1])).collect();
+        let step_list: Vec<(usize, usize)> = u64s(take(steps * 16))
+            .chunks(2)
+            .map(|c| (c[0], c[1]))
+            .collect();
         let episode_list: Vec<Episode> = u64s(take(episodes * 24))
             .chunks(3)
-            .map(|c| Episode { first: c[0], steps: c[1], goal: c[2] })
+            .map(|c| Episode {
+                first: c[0],
+                steps: c[1],
+                goal: c[2],
+            })
             .collect();
-        let weights: Vec<f64> = take(n_weights * 8).chunks(8).map(|c| f64::from_le_bytes(c.try_into().unwrap())).collect();
-        if episode_list.iter().any(|e| e.first + e.steps >= frames.max(1) || e.goal >= frames)
-            || step_list.iter().any(|&(e, t)| e >= episodes || t >= episode_list[e].steps)
+        let weights: Vec<f64> = take(n_weights * 8)
+            .chunks(8)
+            .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
+            .collect();
+        if episode_list
+            .iter()
+            .any(|e| e.first + e.steps >= frames.max(1) || e.goal >= frames)
+            || step_list
+                .iter()
+                .any(|&(e, t)| e >= episodes || t >= episode_list[e].steps)
         {
             return Err(bad("episodes point outside the frames"));
         }
@@ -259,7 +295,9 @@ impl Replay {
         };
         let latents_now = latents;
         let w = (has_weights == 1).then_some(weights);
-        replay.refresh(latents_now, w.as_deref()).map_err(|e| bad(&e))?;
+        replay
+            .refresh(latents_now, w.as_deref())
+            .map_err(|e| bad(&e))?;
         Ok(replay)
     }
 }
@@ -322,16 +360,27 @@ mod tests {
         r.begin_episode(first, first);
         r.push_step(&[0.5], &[3, 4]);
         r.push_step(&[-0.25], &[5, 6]);
-        r.refresh(vec![0.1, 0.2, 0.3], Some(&[0.2, 0.3, 0.5])).unwrap();
+        r.refresh(vec![0.1, 0.2, 0.3], Some(&[0.2, 0.3, 0.5]))
+            .unwrap();
         let bytes = r.to_bytes();
         let back = Replay::from_bytes(&bytes).unwrap();
         assert_eq!(back.to_bytes(), bytes);
         assert_eq!(back.frame(2), &[5, 6]);
         assert_eq!(back.actions, vec![0.5, -0.25]);
-        let short = Replay::from_bytes(&bytes[..bytes.len() - 3]).err().expect("refused");
-        assert!(short.contains("corrupt") && short.contains("header says"), "{short}");
+        let short = Replay::from_bytes(&bytes[..bytes.len() - 3])
+            .err()
+            .expect("refused");
+        assert!(
+            short.contains("corrupt") && short.contains("header says"),
+            "{short}"
+        );
         let mut wrong = bytes.clone();
         wrong[0] = b'X';
-        assert!(Replay::from_bytes(&wrong).err().expect("refused").contains("no replay header"));
+        assert!(
+            Replay::from_bytes(&wrong)
+                .err()
+                .expect("refused")
+                .contains("no replay header")
+        );
     }
 }

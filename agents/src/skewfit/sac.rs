@@ -9,12 +9,12 @@
 
 use std::path::Path;
 
+use burn::module::Param;
 use burn::nn::{Linear, LinearConfig};
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use burn::store::ModuleRecord;
 use burn::tensor::activation::relu;
-use burn::module::Param;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -136,7 +136,13 @@ impl Actor {
         let n = out.dims()[1] / 2;
         let (lo, hi) = LOG_STD;
         // A smooth squash into [lo, hi] rather than a clamp, so the gradient never vanishes.
-        let log_std = out.clone().narrow(1, n, n).tanh().add_scalar(1.0).mul_scalar(0.5 * (hi - lo)).add_scalar(lo);
+        let log_std = out
+            .clone()
+            .narrow(1, n, n)
+            .tanh()
+            .add_scalar(1.0)
+            .mul_scalar(0.5 * (hi - lo))
+            .add_scalar(lo);
         (out.narrow(1, 0, n), log_std)
     }
 
@@ -273,13 +279,22 @@ impl Sac {
 
     /// One gradient step of the critics, the actor and α; then the targets follow.
     pub fn update(&mut self, batch: Transitions) -> SacStats {
-        let mut rng = ChaCha8Rng::seed_from_u64(self.config.seed ^ self.updates.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let mut rng = ChaCha8Rng::seed_from_u64(
+            self.config.seed ^ self.updates.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+        );
         let b = batch.obs.dims()[0];
         let noise = |rng: &mut ChaCha8Rng| standard_normal(rng, [b, self.action_dim], &self.device);
-        let alpha = self.temperature.log_alpha.val().exp().detach().reshape([1, 1]);
+        let alpha = self
+            .temperature
+            .log_alpha
+            .val()
+            .exp()
+            .detach()
+            .reshape([1, 1]);
 
         // Critics: regress both Q's toward r + γ (min target Q − α log π) at the next state.
-        let (next_action, next_log_prob) = self.actor.sample(batch.next_obs.clone(), noise(&mut rng));
+        let (next_action, next_log_prob) =
+            self.actor.sample(batch.next_obs.clone(), noise(&mut rng));
         let soft_next = self.target.min_q(batch.next_obs, next_action.detach())
             - next_log_prob.detach() * alpha.clone();
         let target = (batch.rewards
@@ -289,7 +304,9 @@ impl Sac {
         let q_loss = (q1 - target.clone()).square().mean() + (q2 - target).square().mean();
         let q_loss_value: f32 = q_loss.clone().into_scalar();
         let grads = GradientsParams::from_grads(q_loss.backward(), &self.critics);
-        self.critics = self.critic_opt.step(self.config.q_lr, self.critics.clone(), grads);
+        self.critics = self
+            .critic_opt
+            .step(self.config.q_lr, self.critics.clone(), grads);
 
         // Actor: the highest soft value, min Q − α log π, at actions it draws itself.
         let (action, log_prob) = self.actor.sample(batch.obs.clone(), noise(&mut rng));
@@ -297,7 +314,9 @@ impl Sac {
         let policy_loss = (log_prob.clone() * alpha - q).mean();
         let policy_loss_value: f32 = policy_loss.clone().into_scalar();
         let grads = GradientsParams::from_grads(policy_loss.backward(), &self.actor);
-        self.actor = self.actor_opt.step(self.config.policy_lr, self.actor.clone(), grads);
+        self.actor = self
+            .actor_opt
+            .step(self.config.policy_lr, self.actor.clone(), grads);
 
         // α: up when the entropy is below the target (−action numbers), down when above.
         let log_prob = log_prob.detach();
@@ -308,7 +327,9 @@ impl Sac {
         .mean()
         .neg();
         let grads = GradientsParams::from_grads(alpha_loss.backward(), &self.temperature);
-        self.temperature = self.alpha_opt.step(self.config.alpha_lr, self.temperature.clone(), grads);
+        self.temperature =
+            self.alpha_opt
+                .step(self.config.alpha_lr, self.temperature.clone(), grads);
 
         let tau = self.config.tau;
         let target = std::mem::replace(&mut self.target, self.critics.clone());
@@ -346,14 +367,20 @@ impl Sac {
             self.temperature.clone().into_record(),
         ];
         for (name, record) in FILES.iter().zip(records) {
-            replace(&format!("{name}.bpk"), &record.into_bytes().map_err(|e| io(&e))?)?;
+            replace(
+                &format!("{name}.bpk"),
+                &record.into_bytes().map_err(|e| io(&e))?,
+            )?;
         }
         for (name, opt) in [
             ("actor_opt", &self.actor_opt),
             ("critic_opt", &self.critic_opt),
             ("alpha_opt", &self.alpha_opt),
         ] {
-            replace(&format!("{name}.bin"), &opt.into_bytes().map_err(|e| io(&e))?)?;
+            replace(
+                &format!("{name}.bin"),
+                &opt.into_bytes().map_err(|e| io(&e))?,
+            )?;
         }
         let file = SacFile {
             config: self.config.clone(),
@@ -361,7 +388,10 @@ impl Sac {
             action_dim: self.action_dim,
             updates: self.updates,
         };
-        replace("sac.json", serde_json::to_string_pretty(&file).unwrap().as_bytes())
+        replace(
+            "sac.json",
+            serde_json::to_string_pretty(&file).unwrap().as_bytes(),
+        )
     }
 
     /// Loads what [`save`](Self::save) wrote, on an autodiff `device`.
@@ -372,7 +402,8 @@ impl Sac {
         )
         .map_err(|e| io(&e))?;
         let mut sac = Self::new(file.config, file.obs_dim, file.action_dim, device);
-        let record = |name: &str| ModuleRecord::load(dir.join(format!("{name}.bpk"))).map_err(|e| io(&e));
+        let record =
+            |name: &str| ModuleRecord::load(dir.join(format!("{name}.bpk"))).map_err(|e| io(&e));
         sac.actor = sac.actor.load_record(record(FILES[0])?);
         sac.critics = sac.critics.load_record(record(FILES[1])?);
         sac.target = sac.target.load_record(record(FILES[2])?);
@@ -381,9 +412,18 @@ impl Sac {
             let v = std::fs::read(dir.join(format!("{name}.bin"))).map_err(|e| io(&e))?;
             Ok(burn::tensor::Bytes::from_bytes_vec(v))
         };
-        sac.actor_opt = sac.actor_opt.from_bytes(bytes("actor_opt")?).map_err(|e| io(&e))?;
-        sac.critic_opt = sac.critic_opt.from_bytes(bytes("critic_opt")?).map_err(|e| io(&e))?;
-        sac.alpha_opt = sac.alpha_opt.from_bytes(bytes("alpha_opt")?).map_err(|e| io(&e))?;
+        sac.actor_opt = sac
+            .actor_opt
+            .from_bytes(bytes("actor_opt")?)
+            .map_err(|e| io(&e))?;
+        sac.critic_opt = sac
+            .critic_opt
+            .from_bytes(bytes("critic_opt")?)
+            .map_err(|e| io(&e))?;
+        sac.alpha_opt = sac
+            .alpha_opt
+            .from_bytes(bytes("alpha_opt")?)
+            .map_err(|e| io(&e))?;
         sac.updates = file.updates;
         Ok(sac)
     }

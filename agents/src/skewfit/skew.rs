@@ -60,10 +60,16 @@ mod tests {
     #[test]
     fn rare_states_gain_weight_and_alpha_sets_how_much() {
         // 90 common states (high density) and 10 rare ones.
-        let log_q: Vec<f64> = (0..100).map(|i| if i < 90 { -100.0 } else { -103.0 }).collect();
-        let share_of_rare = |alpha| -> f64 { skew_weights(&log_q, alpha).unwrap()[90..].iter().sum() };
+        let log_q: Vec<f64> = (0..100)
+            .map(|i| if i < 90 { -100.0 } else { -103.0 })
+            .collect();
+        let share_of_rare =
+            |alpha| -> f64 { skew_weights(&log_q, alpha).unwrap()[90..].iter().sum() };
         let (rig, half, full) = (share_of_rare(0.0), share_of_rare(-0.5), share_of_rare(-1.0));
-        assert!((rig - 0.1).abs() < 1e-12, "α = 0 keeps the seen share: {rig}");
+        assert!(
+            (rig - 0.1).abs() < 1e-12,
+            "α = 0 keeps the seen share: {rig}"
+        );
         assert!(half > 0.3 && full > half, "{rig} {half} {full}");
         // exp(1.5) ≈ 4.48 times the weight each: 10·4.48 / (90 + 10·4.48).
         assert!((half - 44.817 / 134.817).abs() < 1e-3, "{half}");
@@ -81,7 +87,11 @@ mod tests {
     fn bad_input_is_refused_with_the_reason() {
         assert!(skew_weights(&[], -0.5).unwrap_err().contains("no states"));
         assert!(skew_weights(&[1.0], 0.5).unwrap_err().contains("at most 0"));
-        assert!(skew_weights(&[1.0, f64::NAN], -0.5).unwrap_err().contains("state 1"));
+        assert!(
+            skew_weights(&[1.0, f64::NAN], -0.5)
+                .unwrap_err()
+                .contains("state 1")
+        );
     }
 
     #[test]

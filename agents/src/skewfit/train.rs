@@ -18,12 +18,12 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+use super::checkpoint::{self, LoopState};
+use super::eval::{EVAL_SEED, EvalResult, evaluate};
 use super::relabel::{Relabel, latent_reward};
 use super::replay::Replay;
 use super::sac::{Sac, SacConfig, SacStats, Transitions};
 use super::skew::{skew_weights, weight_evenness};
-use super::checkpoint::{self, LoopState};
-use super::eval::{EVAL_SEED, EvalResult, evaluate};
 use super::vae::{IMAGE_SIDE, Vae, VaeConfig};
 use crate::AgentError;
 use crate::predictor::latent::standard_normal;
@@ -89,7 +89,11 @@ fn default_checkpoint_every() -> usize {
 impl SkewFitConfig {
     pub fn check(&self) -> Result<(), String> {
         self.relabel.check()?;
-        if self.steps_per_epoch == 0 || self.env_steps == 0 || self.vae_batch == 0 || self.sac.batch == 0 {
+        if self.steps_per_epoch == 0
+            || self.env_steps == 0
+            || self.vae_batch == 0
+            || self.sac.batch == 0
+        {
             return Err("env_steps, steps_per_epoch and the batch sizes must be positive".into());
         }
         if !self.alpha.is_finite() || self.alpha > 0.0 {
@@ -176,43 +180,53 @@ pub fn train(
         let old: SkewFitConfig =
             serde_json::from_str(&std::fs::read_to_string(&spec_path).map_err(|e| io(&e))?)
                 .map_err(|e| io(&e))?;
-        if (SkewFitConfig { env_steps: config.env_steps, ..old }) != *config {
+        if (SkewFitConfig {
+            env_steps: config.env_steps,
+            ..old
+        }) != *config
+        {
             return Err(AgentError::Config(format!(
                 "{} holds a run with other settings (only --env-steps may change on resume); choose a new run directory",
                 run.display()
             )));
         }
     }
-    std::fs::write(&spec_path, serde_json::to_string_pretty(config).unwrap()).map_err(|e| io(&e))?;
+    std::fs::write(&spec_path, serde_json::to_string_pretty(config).unwrap())
+        .map_err(|e| io(&e))?;
 
     let device = crate::default_device().autodiff();
     device.seed(config.seed);
     let latent = config.vae.latent;
     let fresh_vae = config.vae.init(&device);
     let fresh_opt = AdamConfig::new().init();
-    let (mut state, mut vae, mut vae_opt, mut sac, mut replay, mut env) =
-        match checkpoint::load(run, config, fresh_vae.clone(), AdamConfig::new().init(), &device)? {
-            Some(r) => (r.state, r.vae, r.vae_opt, r.sac, r.replay, r.env),
-            None => {
-                let mut env = door_env()?;
-                let (obs, _) = env
-                    .reset(Some(config.seed), &ResetOptions::default())
-                    .map_err(|e| AgentError::Config(e.to_string()))?;
-                let mut replay = Replay::new(IMAGE_SIDE * IMAGE_SIDE * 3, 3, latent);
-                replay.push_frame(&image(&obs, "image_observation")?, false);
-                let state = LoopState {
-                    epoch: 0,
-                    env_steps: 0,
-                    episode_step: 0,
-                    angles: vec![0; ANGLE_BINS],
-                    max_angle: 0.0,
-                    goal_latent: vec![0.0; latent],
-                    seconds: 0.0,
-                };
-                let sac = Sac::new(config.sac.clone(), 2 * latent, 3, &device);
-                (state, fresh_vae, fresh_opt, sac, replay, env)
-            }
-        };
+    let (mut state, mut vae, mut vae_opt, mut sac, mut replay, mut env) = match checkpoint::load(
+        run,
+        config,
+        fresh_vae.clone(),
+        AdamConfig::new().init(),
+        &device,
+    )? {
+        Some(r) => (r.state, r.vae, r.vae_opt, r.sac, r.replay, r.env),
+        None => {
+            let mut env = door_env()?;
+            let (obs, _) = env
+                .reset(Some(config.seed), &ResetOptions::default())
+                .map_err(|e| AgentError::Config(e.to_string()))?;
+            let mut replay = Replay::new(IMAGE_SIDE * IMAGE_SIDE * 3, 3, latent);
+            replay.push_frame(&image(&obs, "image_observation")?, false);
+            let state = LoopState {
+                epoch: 0,
+                env_steps: 0,
+                episode_step: 0,
+                angles: vec![0; ANGLE_BINS],
+                max_angle: 0.0,
+                goal_latent: vec![0.0; latent],
+                seconds: 0.0,
+            };
+            let sac = Sac::new(config.sac.clone(), 2 * latent, 3, &device);
+            (state, fresh_vae, fresh_opt, sac, replay, env)
+        }
+    };
     // Logs keep the epochs the checkpoint covers; a resumed run rewrites the rest.
     let mut csv = reopen(&run.join("scalars.csv"), 1 + state.epoch, Some(CSV_HEADER))?;
     let mut log = reopen(&run.join("log.jsonl"), state.epoch, None)?;
@@ -223,9 +237,14 @@ pub fn train(
     while state.env_steps < config.env_steps {
         let epoch = state.epoch;
         // Each epoch draws from its own seed, so a resumed run draws what an unbroken one would.
-        let mut rng = ChaCha8Rng::seed_from_u64(config.seed ^ (epoch as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let mut rng = ChaCha8Rng::seed_from_u64(
+            config.seed ^ (epoch as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+        );
         // 1. Explore toward self-proposed goals.
-        for _ in 0..config.steps_per_epoch.min(config.env_steps - state.env_steps) {
+        for _ in 0..config
+            .steps_per_epoch
+            .min(config.env_steps - state.env_steps)
+        {
             let current = replay.num_frames() - 1;
             if state.episode_step == 0 {
                 let goal = replay.draw_frame(&mut rng);
@@ -239,7 +258,9 @@ pub fn train(
                 o.extend_from_slice(&state.goal_latent);
                 sac.act(&o, Some(rng.random()))
             };
-            let t = env.step(&action).map_err(|e| AgentError::Config(e.to_string()))?;
+            let t = env
+                .step(&action)
+                .map_err(|e| AgentError::Config(e.to_string()))?;
             replay.push_step(&action, &image(&t.observation, "image_observation")?);
             if let Some(a) = t.observation.get("achieved_goal").and_then(|a| a.as_f32()) {
                 let angle = a[0] as f64;
@@ -295,7 +316,9 @@ pub fn train(
         } else {
             None
         };
-        replay.refresh(latents, weights.as_deref()).map_err(AgentError::Config)?;
+        replay
+            .refresh(latents, weights.as_deref())
+            .map_err(AgentError::Config)?;
 
         // 4. SAC on relabelled goals, rewarded in the latent space.
         let mut stats = None;
@@ -361,7 +384,12 @@ pub(super) fn embed_one(vae: &Vae, img: &[u8], device: &Device) -> Vec<f32> {
 }
 
 /// A batch of transitions with goals from the relabelling mix and rewards −‖z′ − z_goal‖.
-fn sac_batch(replay: &Replay, config: &SkewFitConfig, rng: &mut ChaCha8Rng, device: &Device) -> Transitions {
+fn sac_batch(
+    replay: &Replay,
+    config: &SkewFitConfig,
+    rng: &mut ChaCha8Rng,
+    device: &Device,
+) -> Transitions {
     let b = config.sac.batch;
     let d = replay.latent_dim;
     let sources = config.relabel.sources(b, rng);
@@ -430,7 +458,10 @@ fn reopen(path: &Path, keep: usize, header: Option<&str>) -> Result<std::fs::Fil
         }
     }
     std::fs::write(path, text).map_err(io)?;
-    std::fs::OpenOptions::new().append(true).open(path).map_err(io)
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(path)
+        .map_err(io)
 }
 
 fn write_row(csv: &mut std::fs::File, e: &EpochLog) -> std::io::Result<()> {

@@ -42,15 +42,26 @@ impl VaeConfig {
     pub fn init(&self, device: &Device) -> Vae {
         assert!(self.latent > 0, "a VAE needs at least one latent number");
         let flat = FEATURES.iter().product();
-        let conv = |i, o, k, s| Conv2dConfig::new([i, o], [k, k]).with_stride([s, s]).init(device);
-        let deconv =
-            |i, o, k, s| ConvTranspose2dConfig::new([i, o], [k, k]).with_stride([s, s]).init(device);
+        let conv = |i, o, k, s| {
+            Conv2dConfig::new([i, o], [k, k])
+                .with_stride([s, s])
+                .init(device)
+        };
+        let deconv = |i, o, k, s| {
+            ConvTranspose2dConfig::new([i, o], [k, k])
+                .with_stride([s, s])
+                .init(device)
+        };
         Vae {
             encode: [conv(3, 16, 5, 3), conv(16, 32, 3, 2), conv(32, 64, 3, 2)],
             mean: LinearConfig::new(flat, self.latent).init(device),
             log_var: LinearConfig::new(flat, self.latent).init(device),
             expand: LinearConfig::new(self.latent, flat).init(device),
-            decode: [deconv(64, 32, 3, 2), deconv(32, 16, 3, 2), deconv(16, 3, 6, 3)],
+            decode: [
+                deconv(64, 32, 3, 2),
+                deconv(32, 16, 3, 2),
+                deconv(16, 3, 6, 3),
+            ],
             beta: self.beta,
         }
     }
@@ -155,7 +166,12 @@ impl Vae {
             .unsqueeze_dim::<5>(1)
             .repeat_dim(1, k)
             .reshape([b * k, c, h, w]);
-        let log_px_z = (decoded - x).square().sum_dim(3).sum_dim(2).sum_dim(1).mul_scalar(-0.5);
+        let log_px_z = (decoded - x)
+            .square()
+            .sum_dim(3)
+            .sum_dim(2)
+            .sum_dim(1)
+            .mul_scalar(-0.5);
         let log_pz = z.square().sum_dim(1).mul_scalar(-0.5);
         let log_qz = (eps.square() + log_var).sum_dim(1).mul_scalar(-0.5);
         let terms: Vec<f32> = (log_px_z.reshape([b * k]) + log_pz.reshape([b * k])

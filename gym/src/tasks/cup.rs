@@ -96,7 +96,11 @@ impl TaskLogic for CupPush {
             return Ok(());
         }
         let back = radius + FINGER_HALF_WIDTH + 0.005;
-        robot.teleport_hand(DVec3::new(gx - dx / len * back, gy - dy / len * back, PUSH_Z))
+        robot.teleport_hand(DVec3::new(
+            gx - dx / len * back,
+            gy - dy / len * back,
+            PUSH_Z,
+        ))
     }
 
     fn distance(&self, achieved: &[f32], desired: &[f32]) -> f64 {
