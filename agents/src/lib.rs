@@ -30,6 +30,23 @@ pub enum AgentError {
     Config(String),
 }
 
+/// An I/O (or encoding) failure at `path`, naming it.
+pub(crate) fn io_error(path: &std::path::Path, e: impl std::fmt::Display) -> AgentError {
+    AgentError::Io(format!("{}: {e}", path.display()))
+}
+
+/// Writes `bytes` to `dir/name` through a temporary file renamed into place, so the file is
+/// always either its old or its new self.
+pub(crate) fn write_replacing(
+    dir: &std::path::Path,
+    name: &str,
+    bytes: &[u8],
+) -> Result<(), AgentError> {
+    let temp = dir.join(format!(".{name}.tmp"));
+    std::fs::write(&temp, bytes).map_err(|e| io_error(&temp, e))?;
+    std::fs::rename(&temp, dir.join(name)).map_err(|e| io_error(dir, e))
+}
+
 /// The device agents run on: burn's pure-Rust CPU backend (flex), unless `BURN_DEVICE` names
 /// another or the `gpu` feature adds one.
 pub fn default_device() -> Device {

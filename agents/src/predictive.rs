@@ -96,15 +96,7 @@ impl PredictiveAgent {
                 bad.len()
             )));
         }
-        let floats: Vec<f32> = frames
-            .iter()
-            .flat_map(|f| f.iter().map(|&p| p as f32 / 255.0))
-            .collect();
-        Ok(Tensor::<5>::from_data(
-            TensorData::new(floats, [1, frames.len(), h, w, 3]),
-            &self.device,
-        )
-        .permute([0, 1, 4, 2, 3]))
+        Ok(image_batch(frames, h, w, &self.device).unsqueeze_dim(0))
     }
 
     /// The frames the model expects after `actions` (`[T × action_dim]`, oldest first) from
@@ -210,6 +202,16 @@ fn score(predicted: Tensor<5>, goal: &Tensor<5>, last_weight: f32) -> Result<Vec
     cost.into_data()
         .try_to_vec::<f32>()
         .map_err(|e| AgentError::Config(format!("{e:?}")))
+}
+
+/// `h` × `w` RGB images (bytes, channels last) as a `[N, 3, h, w]` tensor in [0, 1].
+pub(crate) fn image_batch(images: &[&[u8]], h: usize, w: usize, device: &Device) -> Tensor<4> {
+    let floats: Vec<f32> = images
+        .iter()
+        .flat_map(|f| f.iter().map(|&p| p as f32 / 255.0))
+        .collect();
+    Tensor::<4>::from_data(TensorData::new(floats, [images.len(), h, w, 3]), device)
+        .permute([0, 3, 1, 2])
 }
 
 /// `[B, T, 3, H, W]` in [0, 1] to T·B images of H×W×3 bytes.

@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use byfeel::gym::Task;
 use byfeel::gym::collect::{CollectConfig, collect};
 use byfeel::gym::store::{Column, StoreReader};
-use indicatif::{ProgressBar, ProgressStyle};
 
 use super::Error;
 use super::movie::{self, Frame};
@@ -66,17 +65,7 @@ pub fn run_collect(args: CollectArgs) -> Result<(), Error> {
     config.image_size = args.image_size;
     config.max_episode_steps = args.max_steps;
 
-    let bar = if args.quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new(args.episodes as u64)
-    };
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} episodes · {msg} (eta {eta})",
-        )
-        .expect("a valid template"),
-    );
+    let bar = super::progress_bar(args.episodes, "episodes", args.quiet);
     let mut noted = false;
     let done = collect(&config, |p| {
         if let (Some(note), false) = (&p.repair_note, noted) {

@@ -116,6 +116,20 @@ pub fn run(cli: Cli) -> Result<(), Error> {
 }
 
 /// A uniformly random end-effector delta in [-1, 1]³ × `max_step` metres: the random policy.
+/// A bar counting `len` `unit` with elapsed time, a message and an estimate of the time left;
+/// hidden when `quiet`.
+pub fn progress_bar(len: usize, unit: &str, quiet: bool) -> indicatif::ProgressBar {
+    if quiet {
+        return indicatif::ProgressBar::hidden();
+    }
+    indicatif::ProgressBar::new(len as u64).with_style(
+        indicatif::ProgressStyle::with_template(&format!(
+            "{{spinner}} [{{elapsed_precise}}] {{bar:30}} {{pos}}/{{len}} {unit} · {{msg}} (eta {{eta}})"
+        ))
+        .expect("a valid template"),
+    )
+}
+
 pub fn random_ee_delta(rng: &mut impl Rng, max_step: f64) -> Command {
     let mut d = || rng.random_range(-1.0..=1.0) * max_step;
     Command::ee_delta(d(), d(), d())

@@ -8,7 +8,6 @@ use byfeel::agents::predictor::{RunSpec, TrainConfig, train};
 use byfeel::agents::skewfit::{self, SkewFitConfig};
 use byfeel::gym::Task;
 use byfeel::gym::store::StoreReader;
-use indicatif::{ProgressBar, ProgressStyle};
 
 use super::Error;
 
@@ -133,17 +132,7 @@ pub fn run(what: TrainCommand) -> Result<(), Error> {
     let mut spec = RunSpec::for_task(task, &args.data, &reader, args.context, train_config)?;
     spec.model.warp = args.warp;
     spec.model.latent = args.latent;
-    let bar = if args.quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new(args.steps as u64)
-    };
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} steps · {msg} (eta {eta})",
-        )
-        .expect("a valid template"),
-    );
+    let bar = super::progress_bar(args.steps, "steps", args.quiet);
     let mut valid = None;
     let done = train(&reader, &spec, &args.out, |p| {
         if let Some(v) = p.valid_loss {
@@ -190,17 +179,7 @@ fn skewfit(args: SkewFitArgs) -> Result<(), Error> {
     };
     config.sac.batch = args.batch;
     config.sac.seed = args.seed;
-    let bar = if args.quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new(args.env_steps as u64)
-    };
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} env steps · {msg} (eta {eta})",
-        )
-        .expect("a valid template"),
-    );
+    let bar = super::progress_bar(args.env_steps, "env steps", args.quiet);
     bar.tick();
     skewfit::train(&config, &args.out, |e| {
         bar.set_position(e.env_steps as u64);
@@ -243,13 +222,7 @@ fn her(args: HerArgs) -> Result<(), Error> {
     };
     config.sac.batch = args.batch;
     config.sac.seed = args.seed;
-    let bar = ProgressBar::new(args.env_steps as u64);
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} env steps · {msg} (eta {eta})",
-        )
-        .expect("a valid template"),
-    );
+    let bar = super::progress_bar(args.env_steps, "env steps", false);
     train_her(&config, &args.out, |e| {
         bar.set_position(e.env_steps as u64);
         if let Some(v) = &e.eval {

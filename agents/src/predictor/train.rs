@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use super::data::{SequenceSource, Sequences, Split};
 use super::latent::standard_normal;
 use super::model::{FramePredictor, PredictorConfig};
-use crate::AgentError;
+use crate::{AgentError, io_error as io};
 
 /// How to train; the defaults follow "Manipulation by Feel" where it says (horizon 15) and
 /// are small enough for a CPU elsewhere.
@@ -156,10 +156,6 @@ pub struct TrainProgress {
     pub train_loss: f32,
     pub valid_loss: Option<f32>,
     pub steps_per_s: f64,
-}
-
-fn io(path: &Path, e: impl std::fmt::Display) -> AgentError {
-    AgentError::Io(format!("{}: {e}", path.display()))
 }
 
 /// Mean validation error per predicted step (and its mean), over fixed held-out batches.
@@ -369,11 +365,7 @@ fn checkpoint(
     optimizer: &burn::optim::ModuleOptimizer,
     progress: &TrainProgress,
 ) -> Result<(), AgentError> {
-    let replace = |name: &str, bytes: &[u8]| -> Result<(), AgentError> {
-        let temp = run.join(format!(".{name}.tmp"));
-        std::fs::write(&temp, bytes).map_err(|e| io(&temp, e))?;
-        std::fs::rename(&temp, run.join(name)).map_err(|e| io(run, e))
-    };
+    let replace = |name: &str, bytes: &[u8]| crate::write_replacing(run, name, bytes);
     let weights = model
         .clone()
         .into_record()

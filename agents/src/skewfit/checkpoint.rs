@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use burn::optim::ModuleOptimizer;
+use burn::optim::{AdamConfig, ModuleOptimizer};
 use burn::prelude::*;
 use burn::store::ModuleRecord;
 use byfeel_gym::{Env, ResetOptions, TaskEnv};
@@ -18,7 +18,7 @@ use super::replay::Replay;
 use super::sac::Sac;
 use super::train::{SkewFitConfig, door_env, image};
 use super::vae::Vae;
-use crate::AgentError;
+use crate::{AgentError, io_error as io};
 
 /// The loop's counters at the end of an epoch.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -33,10 +33,6 @@ pub struct LoopState {
     pub goal_latent: Vec<f32>,
     /// Wall-clock seconds the run has taken so far.
     pub seconds: f64,
-}
-
-fn io(path: &Path, e: impl std::fmt::Display) -> AgentError {
-    AgentError::Io(format!("{}: {e}", path.display()))
 }
 
 pub fn save(
@@ -110,8 +106,6 @@ pub struct Resumed {
 pub fn load(
     run: &Path,
     config: &SkewFitConfig,
-    fresh_vae: Vae,
-    fresh_opt: ModuleOptimizer,
     device: &Device,
 ) -> Result<Option<Resumed>, AgentError> {
     let Some(dir) = location(run) else {
@@ -137,8 +131,9 @@ pub fn load(
     }
     let record =
         ModuleRecord::load(dir.join("vae.bpk")).map_err(|e| io(&dir.join("vae.bpk"), e))?;
-    let vae = fresh_vae.load_record(record);
-    let vae_opt = fresh_opt
+    let vae = config.vae.init(device).load_record(record);
+    let vae_opt = AdamConfig::new()
+        .init()
         .from_bytes(burn::tensor::Bytes::from_bytes_vec(read("vae_opt.bin")?))
         .map_err(|e| io(&dir.join("vae_opt.bin"), e))?;
     let sac = Sac::load(&dir.join("sac"), device)?;

@@ -125,13 +125,7 @@ pub fn act(vae: &Vae, sac: &Sac, image: &[u8], goal: &[u8], explore: Option<u64>
 /// The VAE's decoding of an image's mean latent, as RGB bytes.
 fn reconstruct(vae: &Vae, img: &[u8], device: &Device) -> Vec<u8> {
     let x = vae.decode(vae.embed(images_to_tensor(&[img], device)));
-    let [_, c, h, w] = x.dims();
-    let v = x.into_data().try_to_vec::<f32>().expect("f32 pixels");
-    let mut out = vec![0u8; h * w * c];
-    for ch in 0..c {
-        for p in 0..h * w {
-            out[p * c + ch] = (v[ch * h * w + p].clamp(0.0, 1.0) * 255.0).round() as u8;
-        }
-    }
-    out
+    crate::predictive::to_frames(x.unsqueeze_dim(1))
+        .expect("f32 pixels")
+        .remove(0)
 }

@@ -31,6 +31,9 @@ pub struct Replay {
     pub episodes: Vec<Episode>,
     /// Frames added as goals only (a person's goal image), never sampled as states.
     goal_only: Vec<bool>,
+    /// The other frames' indices, kept as frames arrive: every goal and VAE batch draws from
+    /// them, so they are not recounted per draw.
+    states: Vec<usize>,
     /// `[frames, latent]`, the VAE's mean, as of the last refresh.
     pub latents: Vec<f32>,
     pub latent_dim: usize,
@@ -49,6 +52,7 @@ impl Replay {
             steps: Vec::new(),
             episodes: Vec::new(),
             goal_only: Vec::new(),
+            states: Vec::new(),
             latents: Vec::new(),
             latent_dim,
             weights: None,
@@ -76,6 +80,9 @@ impl Replay {
     pub fn push_frame(&mut self, image: &[u8], goal_only: bool) -> usize {
         assert_eq!(image.len(), self.image_len, "an image of the wrong size");
         self.frames.extend_from_slice(image);
+        if !goal_only {
+            self.states.push(self.goal_only.len());
+        }
         self.goal_only.push(goal_only);
         self.latents
             .extend(std::iter::repeat_n(0.0, self.latent_dim));
@@ -107,10 +114,8 @@ impl Replay {
     }
 
     /// Frames that are states (not only goals) — what densities and skew are computed over.
-    pub fn state_frames(&self) -> Vec<usize> {
-        (0..self.num_frames())
-            .filter(|&i| !self.goal_only[i])
-            .collect()
+    pub fn state_frames(&self) -> &[usize] {
+        &self.states
     }
 
     /// New latents for every frame, and skew weights over `state_frames()` (same order).
@@ -134,7 +139,7 @@ impl Replay {
 
     /// A state frame, drawn by the skewed weights (uniformly before any).
     pub fn draw_frame(&self, rng: &mut impl Rng) -> usize {
-        let states = self.state_frames();
+        let states = &self.states;
         let k = match &self.sampler {
             Some(s) if s.len() as usize == states.len() => s.draw(rng) as usize,
             _ => rng.random_range(0..states.len()),
@@ -287,17 +292,15 @@ impl Replay {
             actions,
             steps: step_list,
             episodes: episode_list,
+            states: (0..frames).filter(|&i| !goal_only[i]).collect(),
             goal_only,
             latents: Vec::new(),
             latent_dim,
             weights: None,
             sampler: None,
         };
-        let latents_now = latents;
         let w = (has_weights == 1).then_some(weights);
-        replay
-            .refresh(latents_now, w.as_deref())
-            .map_err(|e| bad(&e))?;
+        replay.refresh(latents, w.as_deref()).map_err(|e| bad(&e))?;
         Ok(replay)
     }
 }

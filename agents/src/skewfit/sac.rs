@@ -355,11 +355,7 @@ impl Sac {
     pub fn save(&self, dir: &Path) -> Result<(), AgentError> {
         let io = |e: &dyn std::fmt::Display| AgentError::Io(format!("{}: {e}", dir.display()));
         std::fs::create_dir_all(dir).map_err(|e| io(&e))?;
-        let replace = |name: &str, bytes: &[u8]| -> Result<(), AgentError> {
-            let temp = dir.join(format!(".{name}.tmp"));
-            std::fs::write(&temp, bytes).map_err(|e| io(&e))?;
-            std::fs::rename(&temp, dir.join(name)).map_err(|e| io(&e))
-        };
+        let replace = |name: &str, bytes: &[u8]| crate::write_replacing(dir, name, bytes);
         let records = [
             self.actor.clone().into_record(),
             self.critics.clone().into_record(),

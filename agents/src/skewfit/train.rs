@@ -127,14 +127,7 @@ const ANGLE_RANGE: f64 = 1.05;
 
 /// Images (RGB bytes, 48 × 48) as a `[B, 3, 48, 48]` tensor in [0, 1].
 pub fn images_to_tensor(images: &[&[u8]], device: &Device) -> Tensor<4> {
-    let s = IMAGE_SIDE;
-    let mut v = Vec::with_capacity(images.len() * 3 * s * s);
-    for img in images {
-        for c in 0..3 {
-            v.extend((0..s * s).map(|p| img[p * 3 + c] as f32 / 255.0));
-        }
-    }
-    Tensor::from_data(TensorData::new(v, [images.len(), 3, s, s]), device)
+    crate::predictive::image_batch(images, IMAGE_SIDE, IMAGE_SIDE, device)
 }
 
 pub(super) fn image(obs: &byfeel_gym::Observation, key: &str) -> Result<Vec<u8>, AgentError> {
@@ -197,36 +190,30 @@ pub fn train(
     let device = crate::default_device().autodiff();
     device.seed(config.seed);
     let latent = config.vae.latent;
-    let fresh_vae = config.vae.init(&device);
-    let fresh_opt = AdamConfig::new().init();
-    let (mut state, mut vae, mut vae_opt, mut sac, mut replay, mut env) = match checkpoint::load(
-        run,
-        config,
-        fresh_vae.clone(),
-        AdamConfig::new().init(),
-        &device,
-    )? {
-        Some(r) => (r.state, r.vae, r.vae_opt, r.sac, r.replay, r.env),
-        None => {
-            let mut env = door_env()?;
-            let (obs, _) = env
-                .reset(Some(config.seed), &ResetOptions::default())
-                .map_err(|e| AgentError::Config(e.to_string()))?;
-            let mut replay = Replay::new(IMAGE_SIDE * IMAGE_SIDE * 3, 3, latent);
-            replay.push_frame(&image(&obs, "image_observation")?, false);
-            let state = LoopState {
-                epoch: 0,
-                env_steps: 0,
-                episode_step: 0,
-                angles: vec![0; ANGLE_BINS],
-                max_angle: 0.0,
-                goal_latent: vec![0.0; latent],
-                seconds: 0.0,
-            };
-            let sac = Sac::new(config.sac.clone(), 2 * latent, 3, &device);
-            (state, fresh_vae, fresh_opt, sac, replay, env)
-        }
-    };
+    let (mut state, mut vae, mut vae_opt, mut sac, mut replay, mut env) =
+        match checkpoint::load(run, config, &device)? {
+            Some(r) => (r.state, r.vae, r.vae_opt, r.sac, r.replay, r.env),
+            None => {
+                let vae = config.vae.init(&device);
+                let mut env = door_env()?;
+                let (obs, _) = env
+                    .reset(Some(config.seed), &ResetOptions::default())
+                    .map_err(|e| AgentError::Config(e.to_string()))?;
+                let mut replay = Replay::new(IMAGE_SIDE * IMAGE_SIDE * 3, 3, latent);
+                replay.push_frame(&image(&obs, "image_observation")?, false);
+                let state = LoopState {
+                    epoch: 0,
+                    env_steps: 0,
+                    episode_step: 0,
+                    angles: vec![0; ANGLE_BINS],
+                    max_angle: 0.0,
+                    goal_latent: vec![0.0; latent],
+                    seconds: 0.0,
+                };
+                let sac = Sac::new(config.sac.clone(), 2 * latent, 3, &device);
+                (state, vae, AdamConfig::new().init(), sac, replay, env)
+            }
+        };
     // Logs keep the epochs the checkpoint covers; a resumed run rewrites the rest.
     let mut csv = reopen(&run.join("scalars.csv"), 1 + state.epoch, Some(CSV_HEADER))?;
     let mut log = reopen(&run.join("log.jsonl"), state.epoch, None)?;
@@ -240,7 +227,8 @@ pub fn train(
         let mut rng = ChaCha8Rng::seed_from_u64(
             config.seed ^ (epoch as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
         );
-        // 1. Explore toward self-proposed goals.
+        // 1. Explore toward self-proposed goals (encoding without building a gradient graph).
+        let encoder = vae.valid();
         for _ in 0..config
             .steps_per_epoch
             .min(config.env_steps - state.env_steps)
@@ -249,12 +237,12 @@ pub fn train(
             if state.episode_step == 0 {
                 let goal = replay.draw_frame(&mut rng);
                 replay.begin_episode(current, goal);
-                state.goal_latent = embed_one(&vae, replay.frame(goal), &device);
+                state.goal_latent = embed_one(&encoder, replay.frame(goal), &encoder.devices()[0]);
             }
             let action: Vec<f32> = if state.env_steps < config.warmup_steps {
                 (0..3).map(|_| rng.random_range(-1.0..1.0)).collect()
             } else {
-                let mut o = embed_one(&vae, replay.frame(current), &device);
+                let mut o = embed_one(&encoder, replay.frame(current), &encoder.devices()[0]);
                 o.extend_from_slice(&state.goal_latent);
                 sac.act(&o, Some(rng.random()))
             };
@@ -332,16 +320,16 @@ pub fn train(
             .then(|| evaluate(&inference, &sac, config.eval_goals, EVAL_SEED, 0).map(|r| r.0))
             .transpose()?;
         let total: usize = state.angles.iter().sum();
-        let coverage = state
-            .angles
-            .iter()
-            .filter(|&&n| n > 0)
-            .map(|&n| {
-                let p = n as f64 / total as f64;
-                -p * p.ln()
-            })
-            .sum::<f64>()
-            / (ANGLE_BINS as f64).ln();
+        let coverage = if total == 0 {
+            0.0
+        } else {
+            let shares: Vec<f64> = state
+                .angles
+                .iter()
+                .map(|&n| n as f64 / total as f64)
+                .collect();
+            weight_evenness(&shares)
+        };
         let entry = EpochLog {
             epoch,
             env_steps: state.env_steps,
