@@ -50,7 +50,8 @@ pub fn weight_evenness(weights: &[f64]) -> f64 {
         .filter(|&&w| w > 0.0)
         .map(|&w| -w * w.ln())
         .sum();
-    h / (weights.len() as f64).ln()
+    // `+ 0.0` turns the −0 of a single occupied bin into 0.
+    h / (weights.len() as f64).ln() + 0.0
 }
 
 #[cfg(test)]

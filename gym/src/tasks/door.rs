@@ -32,22 +32,18 @@ impl TaskLogic for DoorOpen {
         &self,
         robot: &mut SimRobot,
         rng: &mut ChaCha8Rng,
-        _hard: bool,
+        hard: bool,
     ) -> Result<Vec<f32>, RobotError> {
-        // A hard reset has rebuilt the world with the door shut; otherwise it stays as it is.
-        let world = robot.world();
-        let max = world.door.as_ref().map_or(1.0, |d| d.max_angle);
+        // A hard reset has rebuilt the world with the door shut; the hand starts above the
+        // middle of its box, clear of the handle. Otherwise both stay as they are.
+        let max = robot.world().door.as_ref().map_or(1.0, |d| d.max_angle);
+        if hard {
+            let (lo, hi) = hand_box(robot);
+            let start = DVec3::new((lo.x + hi.x) / 2.0, (lo.y + hi.y) / 2.0, hi.z);
+            robot.teleport_hand(start)?;
+        }
         let angle = rng.random_range(0.0..=max);
-        // The hand as it would be holding the door there: hooked behind the handle.
-        let saved = world.snapshot();
-        robot.world_mut().set_door_angle(angle).map_err(sim_error)?;
-        let handle = robot
-            .world()
-            .door_handle_position()
-            .unwrap_or(DVec3::new(0.6, 0.0, 0.2));
-        robot.world_mut().restore(&saved);
-        let ws = robot.spec().workspace;
-        let h = ws.clamp(handle + DVec3::new(-0.12, 0.0, 0.03));
+        let h = hooked_hand(robot, angle)?;
         Ok(vec![angle as f32, h.x as f32, h.y as f32, h.z as f32])
     }
 
@@ -84,4 +80,60 @@ impl TaskLogic for DoorOpen {
     fn terminates(&self) -> bool {
         false
     }
+
+    /// The hand stays in its box (and moves at most a full step toward it from outside).
+    fn limit_action(&self, robot: &SimRobot, delta: DVec3) -> DVec3 {
+        let (lo, hi) = hand_box(robot);
+        let max = robot.spec().max_ee_step;
+        let hand = hand(robot);
+        ((hand + delta).clamp(lo, hi) - hand).clamp(DVec3::splat(-max), DVec3::splat(max))
+    }
 }
+
+/// Where the hand is when it holds the door open at `angle`: hooked behind the handle.
+fn hooked_hand(robot: &mut SimRobot, angle: f64) -> Result<DVec3, RobotError> {
+    let saved = robot.world().snapshot();
+    robot.world_mut().set_door_angle(angle).map_err(sim_error)?;
+    let handle = robot
+        .world()
+        .door_handle_position()
+        .unwrap_or(DVec3::new(0.6, 0.0, 0.2));
+    robot.world_mut().restore(&saved);
+    Ok(robot.spec().workspace.clamp(handle + HOOK_OFFSET))
+}
+
+/// The hand's box, as in Skew-Fit's door (a 15 × 20 × 15 cm box around the handle's path
+/// there): every hooked position from shut to fully open, with room around it to reach
+/// behind the handle, to lift the hook over its bar, and to push the door shut again.
+/// Without it the hand roams the arm's whole 95-litre workspace and random exploration
+/// almost never finds the handle.
+fn hand_box(robot: &SimRobot) -> (DVec3, DVec3) {
+    let world = robot.world();
+    let ws = robot.spec().workspace;
+    let Some(door) = world.door.as_ref() else {
+        return (ws.min, ws.max);
+    };
+    // The handle's path is an arc about the vertical hinge; its bounding box from samples.
+    let rest = world.door_handle_position().unwrap_or(DVec3::ZERO);
+    let hinge = door.hinge;
+    let (mut lo, mut hi) = (DVec3::splat(f64::INFINITY), DVec3::splat(f64::NEG_INFINITY));
+    let now = world.door_angle().unwrap_or(0.0);
+    for k in 0..=8 {
+        let angle = door.max_angle * k as f64 / 8.0;
+        let p = hinge + glam::DQuat::from_rotation_z(angle - now) * (rest - hinge) + HOOK_OFFSET;
+        lo = lo.min(p);
+        hi = hi.max(p);
+    }
+    (
+        ws.clamp(lo - BOX_MARGIN_BELOW),
+        ws.clamp(hi + BOX_MARGIN_ABOVE),
+    )
+}
+
+/// The end effector's place relative to the handle when the hook holds it.
+const HOOK_OFFSET: DVec3 = DVec3::new(-0.12, 0.0, 0.03);
+/// Room around the goals' path: 3 cm either side in x and y; 10 cm below (the hook's prong sits
+/// 4.6 cm above the end effector, so hooking the bar takes the hand ~7.6 cm below a goal's
+/// height) and 5 cm above (to lift the prong over the bar).
+const BOX_MARGIN_BELOW: DVec3 = DVec3::new(0.03, 0.03, 0.10);
+const BOX_MARGIN_ABOVE: DVec3 = DVec3::new(0.03, 0.03, 0.05);
