@@ -36,7 +36,10 @@ fn random_actions_find_the_handle_and_swing_the_door() {
     }
     let size = hi - lo;
     let widest = angles.iter().cloned().fold(0.0, f64::max);
-    eprintln!("hand stayed within {size:.3} m; door angle max {widest:.3} rad");
+    eprintln!(
+        "hand stayed within {size:.3} m; door angle max {widest:.3} rad; past 0.1 rad in {} steps",
+        angles.iter().filter(|&&a| a > 0.1).count()
+    );
     // The arm's workspace is 0.43 × 0.55 × 0.40 m; the box is a fraction of it.
     assert!(
         size.x < 0.30 && size.y < 0.28 && size.z < 0.20,

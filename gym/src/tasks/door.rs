@@ -43,7 +43,7 @@ impl TaskLogic for DoorOpen {
             robot.teleport_hand(start)?;
         }
         let angle = rng.random_range(0.0..=max);
-        let h = hooked_hand(robot, angle)?;
+        let h = goal_hand(robot, angle)?;
         Ok(vec![angle as f32, h.x as f32, h.y as f32, h.z as f32])
     }
 
@@ -90,8 +90,9 @@ impl TaskLogic for DoorOpen {
     }
 }
 
-/// Where the hand is when it holds the door open at `angle`: hooked behind the handle.
-fn hooked_hand(robot: &mut SimRobot, angle: f64) -> Result<DVec3, RobotError> {
+/// Where a goal puts the hand with the door at `angle`: just over the handle, the hook's prong
+/// 7.6 cm above the bar (lifted out of the slot behind it, where pulling hooks the bar).
+fn goal_hand(robot: &mut SimRobot, angle: f64) -> Result<DVec3, RobotError> {
     let saved = robot.world().snapshot();
     robot.world_mut().set_door_angle(angle).map_err(sim_error)?;
     let handle = robot
@@ -99,12 +100,12 @@ fn hooked_hand(robot: &mut SimRobot, angle: f64) -> Result<DVec3, RobotError> {
         .door_handle_position()
         .unwrap_or(DVec3::new(0.6, 0.0, 0.2));
     robot.world_mut().restore(&saved);
-    Ok(robot.spec().workspace.clamp(handle + HOOK_OFFSET))
+    Ok(robot.spec().workspace.clamp(handle + GOAL_OFFSET))
 }
 
 /// The hand's box, as in Skew-Fit's door (a 15 × 20 × 15 cm box around the handle's path
-/// there): every hooked position from shut to fully open, with room around it to reach
-/// behind the handle, to lift the hook over its bar, and to push the door shut again.
+/// there): every goal position from shut to fully open, with room around it to hook the bar
+/// from above, to lift the hook over it, and to push the door shut again.
 /// Without it the hand roams the arm's whole 95-litre workspace and random exploration
 /// almost never finds the handle.
 fn hand_box(robot: &SimRobot) -> (DVec3, DVec3) {
@@ -120,7 +121,7 @@ fn hand_box(robot: &SimRobot) -> (DVec3, DVec3) {
     let now = world.door_angle().unwrap_or(0.0);
     for k in 0..=8 {
         let angle = door.max_angle * k as f64 / 8.0;
-        let p = hinge + glam::DQuat::from_rotation_z(angle - now) * (rest - hinge) + HOOK_OFFSET;
+        let p = hinge + glam::DQuat::from_rotation_z(angle - now) * (rest - hinge) + GOAL_OFFSET;
         lo = lo.min(p);
         hi = hi.max(p);
     }
@@ -130,8 +131,8 @@ fn hand_box(robot: &SimRobot) -> (DVec3, DVec3) {
     )
 }
 
-/// The end effector's place relative to the handle when the hook holds it.
-const HOOK_OFFSET: DVec3 = DVec3::new(-0.12, 0.0, 0.03);
+/// The end effector's place relative to the handle in a goal.
+const GOAL_OFFSET: DVec3 = DVec3::new(-0.12, 0.0, 0.03);
 /// Room around the goals' path: 3 cm either side in x and y; 10 cm below (the hook's prong sits
 /// 4.6 cm above the end effector, so hooking the bar takes the hand ~7.6 cm below a goal's
 /// height) and 5 cm above (to lift the prong over the bar).
