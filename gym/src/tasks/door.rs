@@ -43,7 +43,7 @@ impl TaskLogic for DoorOpen {
             robot.teleport_hand(start)?;
         }
         let angle = rng.random_range(0.0..=max);
-        let h = goal_hand(robot, angle)?;
+        let h = goal_hand(robot, angle);
         Ok(vec![angle as f32, h.x as f32, h.y as f32, h.z as f32])
     }
 
@@ -90,38 +90,40 @@ impl TaskLogic for DoorOpen {
     }
 }
 
-/// Where a goal puts the hand with the door at `angle`: just over the handle, the hook's prong
-/// 7.6 cm above the bar (lifted out of the slot behind it, where pulling hooks the bar).
-fn goal_hand(robot: &mut SimRobot, angle: f64) -> Result<DVec3, RobotError> {
-    let saved = robot.world().snapshot();
-    robot.world_mut().set_door_angle(angle).map_err(sim_error)?;
-    let handle = robot
-        .world()
-        .door_handle_position()
-        .unwrap_or(DVec3::new(0.6, 0.0, 0.2));
-    robot.world_mut().restore(&saved);
-    Ok(robot.spec().workspace.clamp(handle + GOAL_OFFSET))
+/// Where a goal puts the hand with the door at `angle`: hooked, its prong upright in the slot
+/// between the handle bar and the door at the bar's height, so that a goal with the door open
+/// shows the pull that opened it.
+fn goal_hand(robot: &SimRobot, angle: f64) -> DVec3 {
+    let ws = robot.spec().workspace;
+    match robot.world().door.as_ref() {
+        Some(door) => ws.clamp(slot_point(door, angle) - PRONG_FROM_HAND),
+        None => (ws.min + ws.max) / 2.0,
+    }
 }
 
-/// The hand's box, as in Skew-Fit's door (a 15 × 20 × 15 cm box around the handle's path
-/// there): every goal position from shut to fully open, with room around it to hook the bar
-/// from above, to lift the hook over it, and to push the door shut again.
-/// Without it the hand roams the arm's whole 95-litre workspace and random exploration
-/// almost never finds the handle.
+/// The middle of the handle's slot (halfway from the bar's axis to the door's face, at the
+/// bar's height) in the world, with the door at `angle`.
+fn slot_point(door: &byfeel_sim::objects::Door, angle: f64) -> DVec3 {
+    let c = door.handle_center;
+    door.hinge + glam::DQuat::from_rotation_z(angle) * DVec3::new(c.x / 2.0, c.y, c.z)
+}
+
+/// The hand's box, as in Skew-Fit's door (a 10 × 20 × 7.5 cm box there; here about 25 × 19 × 8.5 cm): every goal position
+/// from shut to fully open, 3 cm either side in x and y, and in height from 1.5 cm below a hooked
+/// hand to where the prong's tip clears the bar by 2.8 cm. So the hand is always at the bar's
+/// height or just over it: random actions hook the bar and pull, as in the paper's door, and
+/// lifting the hook out takes one step up.
+/// With the arm's whole 95-litre workspace, or a box 15 cm tall, random exploration
+/// seldom finds the handle.
 fn hand_box(robot: &SimRobot) -> (DVec3, DVec3) {
-    let world = robot.world();
     let ws = robot.spec().workspace;
-    let Some(door) = world.door.as_ref() else {
+    let Some(door) = robot.world().door.as_ref() else {
         return (ws.min, ws.max);
     };
-    // The handle's path is an arc about the vertical hinge; its bounding box from samples.
-    let rest = world.door_handle_position().unwrap_or(DVec3::ZERO);
-    let hinge = door.hinge;
+    // The slot's path is an arc about the vertical hinge; its bounding box from samples.
     let (mut lo, mut hi) = (DVec3::splat(f64::INFINITY), DVec3::splat(f64::NEG_INFINITY));
-    let now = world.door_angle().unwrap_or(0.0);
     for k in 0..=8 {
-        let angle = door.max_angle * k as f64 / 8.0;
-        let p = hinge + glam::DQuat::from_rotation_z(angle - now) * (rest - hinge) + GOAL_OFFSET;
+        let p = slot_point(door, door.max_angle * k as f64 / 8.0) - PRONG_FROM_HAND;
         lo = lo.min(p);
         hi = hi.max(p);
     }
@@ -131,10 +133,11 @@ fn hand_box(robot: &SimRobot) -> (DVec3, DVec3) {
     )
 }
 
-/// The end effector's place relative to the handle in a goal.
-const GOAL_OFFSET: DVec3 = DVec3::new(-0.12, 0.0, 0.03);
-/// Room around the goals' path: 3 cm either side in x and y; 10 cm below (the hook's prong sits
-/// 4.6 cm above the end effector, so hooking the bar takes the hand ~7.6 cm below a goal's
-/// height) and 5 cm above (to lift the prong over the bar).
-const BOX_MARGIN_BELOW: DVec3 = DVec3::new(0.03, 0.03, 0.10);
-const BOX_MARGIN_ABOVE: DVec3 = DVec3::new(0.03, 0.03, 0.05);
+/// The middle of the hook's prong relative to the end effector (the gel's centre, facing
+/// down): 12 cm ahead, 4.6 cm up; the prong itself runs from 1.4 to 7.8 cm up (sawyer.urdf).
+const PRONG_FROM_HAND: DVec3 = DVec3::new(0.12, 0.0, 0.046);
+/// Room around the goals' path: 3 cm either side in x and y; 1.5 cm below (2.2 cm lower, the
+/// hook's arm lands on the bar) and 7 cm above (the prong's tip 2.8 cm over the bar's top:
+/// with less, the arm's lag while moving lets the tip catch the bar).
+const BOX_MARGIN_BELOW: DVec3 = DVec3::new(0.03, 0.03, 0.015);
+const BOX_MARGIN_ABOVE: DVec3 = DVec3::new(0.03, 0.03, 0.07);
