@@ -1,7 +1,8 @@
 //! The state-input baseline for Skew-Fit's door: SAC with hindsight experience replay
 //! (Andrychowicz et al. 2017) on the simulator's state — hand position and door angle — and
 //! the goal in the same terms, rewarded by the task's sparse reward (0 within 0.02 rad and
-//! 0.03 m of the goal, −1 elsewhere). It sees what the image-based agent must infer, so it
+//! 0.03 m of the goal, −1 elsewhere) or, with `dense_reward`, by minus the distance to the goal
+//! in those terms (the state analogue of Skew-Fit's latent-distance reward). It sees what the image-based agent must infer, so it
 //! bounds what Skew-Fit can hope for on the same schedule.
 //!
 //! Like Skew-Fit's loop, it runs reset-free: episodes of 100 steps, each with a new goal, the
@@ -13,7 +14,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use burn::prelude::*;
-use byfeel_gym::{Env, EnvConfig, ObsMode, ResetOptions, Task, TaskEnv};
+use byfeel_gym::{Env, EnvConfig, ObsMode, ResetOptions, RewardType, Task, TaskEnv};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -31,6 +32,10 @@ pub struct HerConfig {
     pub updates_per_epoch: usize,
     /// Share of sampled transitions whose goal is replaced by a later state (HER's k = 4).
     pub future_fraction: f64,
+    /// Reward −‖achieved − goal‖ (door angle in radians, hand in metres) instead of the sparse
+    /// 0 / −1.
+    #[serde(default)]
+    pub dense_reward: bool,
     pub sac: SacConfig,
     pub eval_goals: usize,
     pub seed: u64,
@@ -44,6 +49,7 @@ impl Default for HerConfig {
             steps_per_epoch: 500,
             updates_per_epoch: 1000,
             future_fraction: 0.8,
+            dense_reward: false,
             sac: SacConfig::default(),
             eval_goals: 10,
             seed: 0,
@@ -66,9 +72,18 @@ fn achieved(state: &[f32]) -> [f32; 4] {
     [state[3], state[0], state[1], state[2]]
 }
 
-fn state_env() -> Result<TaskEnv, AgentError> {
-    TaskEnv::new(EnvConfig::new(Task::DoorOpen).obs_mode(ObsMode::State))
-        .map_err(|e| AgentError::Config(e.to_string()))
+fn state_env(dense_reward: bool) -> Result<TaskEnv, AgentError> {
+    let reward = if dense_reward {
+        RewardType::Dense
+    } else {
+        RewardType::Sparse
+    };
+    TaskEnv::new(
+        EnvConfig::new(Task::DoorOpen)
+            .obs_mode(ObsMode::State)
+            .reward(reward),
+    )
+    .map_err(|e| AgentError::Config(e.to_string()))
 }
 
 /// `(state, goal)` from a State-mode observation: 4 numbers of state then 4 of goal.
@@ -111,7 +126,7 @@ pub fn train_her(
     let device = crate::default_device().autodiff();
     let mut sac = Sac::new(config.sac.clone(), 8, 3, &device);
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
-    let mut env = state_env()?;
+    let mut env = state_env(config.dense_reward)?;
     let err = |e: byfeel_gym::EnvError| AgentError::Config(e.to_string());
     let (obs, _) = env
         .reset(Some(config.seed), &ResetOptions::default())
@@ -223,7 +238,7 @@ pub fn train_her(
 /// each from a shut door.
 pub fn evaluate_her(sac: &Sac, goals: usize, first_seed: u64) -> Result<EvalResult, AgentError> {
     let err = |e: byfeel_gym::EnvError| AgentError::Config(e.to_string());
-    let mut env = state_env()?;
+    let mut env = state_env(false)?;
     let mut tally = DoorTally::default();
     for g in 0..goals {
         let (obs, _) = env

@@ -55,23 +55,34 @@ fn random_actions_find_the_handle_and_swing_the_door() {
 }
 
 #[test]
-fn a_hard_reset_starts_the_hook_over_the_bar_of_the_shut_door() {
+fn a_hard_reset_starts_hooked_on_the_bar_of_the_shut_door_and_pulling_opens_it() {
     let mut e = door_env();
     e.reset(Some(3), &ResetOptions::default()).unwrap();
     let world = e.robot().inner().world();
     assert!(world.door_angle().unwrap().abs() < 1e-6);
     let handle = world.door_handle_position().unwrap();
-    let h = hand(&e);
-    // The prong's tip is 1.4 cm above the hand; the bar is 2 cm thick.
+    let prong = hand(&e) + glam::DVec3::new(0.12, 0.0, 0.046);
+    // The prong's middle is behind the bar (between it and the door) at the bar's height.
     assert!(
-        h.z + 0.014 > handle.z + 0.01 && h.x + 0.12 < handle.x,
-        "the hand starts at {h:?}, its hook not over the near side of the bar at {handle:?}"
+        prong.x > handle.x + 0.01 && prong.x < handle.x + 0.05 && (prong.z - handle.z).abs() < 0.01,
+        "the hand starts at {:?}, its prong at {prong:?}, not in the slot behind the bar at \
+         {handle:?}",
+        hand(&e)
     );
     // Holding still leaves the door shut: the start does not open it by itself.
     for _ in 0..20 {
         e.step(&[0.0, 0.0, 0.0]).unwrap();
     }
     assert!(e.robot().inner().world().door_angle().unwrap().abs() < 0.01);
+    // Pulling toward the robot swings it open.
+    for _ in 0..8 {
+        e.step(&[-1.0, -0.4, 0.0]).unwrap();
+    }
+    let opened = e.robot().inner().world().door_angle().unwrap();
+    assert!(
+        opened > 0.3,
+        "pulling from the start opened the door only {opened:.3} rad"
+    );
 }
 
 /// Steps toward `target` (2 cm a step at most) for `steps` steps.
@@ -88,8 +99,8 @@ fn hooked_on_the_bar_the_hand_at_a_goals_position_sets_the_goals_door_angle() {
     let mut e = door_env();
     e.reset(Some(0), &ResetOptions::default()).unwrap();
     let handle = e.robot().inner().world().door_handle_position().unwrap();
-    // Over the bar, the prong above the slot between bar and door; then down into the slot.
-    let top = hand(&e).z;
+    // Out of the slot, over the bar, then down into the slot again.
+    let top = handle.z + 0.02;
     let over_slot = glam::DVec3::new(handle.x + 0.025 - 0.12, handle.y, top);
     move_hand_to(&mut e, over_slot, 10);
     move_hand_to(&mut e, over_slot - glam::DVec3::new(0.0, 0.0, 0.08), 6);

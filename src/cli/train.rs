@@ -39,6 +39,10 @@ pub struct HerArgs {
     pub batch: usize,
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Reward minus the distance to the goal (door angle in rad, hand in m) instead of the
+    /// sparse 0 / −1.
+    #[arg(long)]
+    pub dense: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -218,6 +222,7 @@ fn her(args: HerArgs) -> Result<(), Error> {
         warmup_steps: args.warmup_steps,
         updates_per_epoch: args.updates_per_epoch,
         seed: args.seed,
+        dense_reward: args.dense,
         ..Default::default()
     };
     config.sac.batch = args.batch;

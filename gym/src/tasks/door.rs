@@ -34,12 +34,13 @@ impl TaskLogic for DoorOpen {
         rng: &mut ChaCha8Rng,
         hard: bool,
     ) -> Result<Vec<f32>, RobotError> {
-        // A hard reset has rebuilt the world with the door shut; the hand starts above the
-        // middle of its box, clear of the handle. Otherwise both stay as they are.
+        // A hard reset has rebuilt the world with the door shut; the hand starts hooked on
+        // its bar, as Skew-Fit's door starts the hand at the handle. From there pulling opens
+        // the door at once; finding the slot again from above is left to exploration.
+        // Otherwise both stay as they are.
         let max = robot.world().door.as_ref().map_or(1.0, |d| d.max_angle);
         if hard {
-            let (lo, hi) = hand_box(robot);
-            let start = DVec3::new((lo.x + hi.x) / 2.0, (lo.y + hi.y) / 2.0, hi.z);
+            let start = goal_hand(robot, 0.0);
             robot.teleport_hand(start)?;
         }
         let angle = rng.random_range(0.0..=max);
