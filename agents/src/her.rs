@@ -2,8 +2,8 @@
 //! (Andrychowicz et al. 2017) on the simulator's state — hand position and door angle — and
 //! the goal in the same terms, rewarded by the task's sparse reward (0 within 0.02 rad and
 //! 0.03 m of the goal, −1 elsewhere) or, with `dense_reward`, by minus the distance to the goal
-//! in those terms (the state analogue of Skew-Fit's latent-distance reward). It sees what the image-based agent must infer, so it
-//! bounds what Skew-Fit can hope for on the same schedule.
+//! in those terms (the state analogue of Skew-Fit's latent-distance reward). It sees what the
+//! image-based agent must infer, so it bounds what Skew-Fit can hope for on the same schedule.
 //!
 //! Like Skew-Fit's loop, it runs reset-free: episodes of 100 steps, each with a new goal, the
 //! arm and door left where they are. HER relabels 80 % of sampled transitions (k = 4) with a

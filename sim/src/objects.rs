@@ -8,7 +8,7 @@ use crate::d20::D20;
 use crate::kinematics::Frame;
 use crate::physics::Physics;
 use crate::scene::{CupConfig, DieConfig, DoorConfig, TableConfig};
-use glam::DVec3;
+use glam::{DQuat, DVec3};
 use rapier3d::prelude::*;
 
 /// Samples a [`crate::scene::Param`]: either its nominal value or a random draw.
@@ -201,6 +201,14 @@ impl Door {
     /// World position of the middle of the handle bar.
     pub fn handle_position(&self, physics: &Physics) -> DVec3 {
         to_frame(physics.bodies[self.body].position()).transform_point(self.handle_center)
+    }
+
+    /// World position of the middle of the handle's slot (halfway from the bar's axis to the
+    /// door's face, at the bar's height), were the door at `angle`: where a hook's prong holds
+    /// the door there.
+    pub fn slot_position(&self, angle: f64) -> DVec3 {
+        let c = self.handle_center;
+        self.hinge + DQuat::from_rotation_z(angle) * DVec3::new(c.x / 2.0, c.y, c.z)
     }
 }
 

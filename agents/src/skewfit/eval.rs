@@ -1,6 +1,7 @@
 //! Skew-Fit's evaluation, as the paper's: a person shows a goal image (the door at some angle,
-//! the hand just over its handle), the door starts shut, and after one episode of the
-//! policy's mean actions the door's angle error and the hand's distance are measured.
+//! the hand hooked behind its handle), the door starts shut with the hand hooked on it, and
+//! after one episode of the policy's mean actions the door's angle error and the hand's
+//! distance are measured.
 //! Success: within 0.02 rad and 0.03 m.
 
 use burn::prelude::*;

@@ -97,16 +97,9 @@ impl TaskLogic for DoorOpen {
 fn goal_hand(robot: &SimRobot, angle: f64) -> DVec3 {
     let ws = robot.spec().workspace;
     match robot.world().door.as_ref() {
-        Some(door) => ws.clamp(slot_point(door, angle) - PRONG_FROM_HAND),
+        Some(door) => ws.clamp(door.slot_position(angle) - PRONG_FROM_HAND),
         None => (ws.min + ws.max) / 2.0,
     }
-}
-
-/// The middle of the handle's slot (halfway from the bar's axis to the door's face, at the
-/// bar's height) in the world, with the door at `angle`.
-fn slot_point(door: &byfeel_sim::objects::Door, angle: f64) -> DVec3 {
-    let c = door.handle_center;
-    door.hinge + glam::DQuat::from_rotation_z(angle) * DVec3::new(c.x / 2.0, c.y, c.z)
 }
 
 /// The hand's box, after Skew-Fit's door (10 × 20 × 7.5 cm there; about 25 × 19 × 8.5 cm
@@ -123,7 +116,7 @@ fn hand_box(robot: &SimRobot) -> (DVec3, DVec3) {
     // The slot's path is an arc about the vertical hinge; its bounding box from samples.
     let (mut lo, mut hi) = (DVec3::splat(f64::INFINITY), DVec3::splat(f64::NEG_INFINITY));
     for k in 0..=8 {
-        let p = slot_point(door, door.max_angle * k as f64 / 8.0) - PRONG_FROM_HAND;
+        let p = door.slot_position(door.max_angle * k as f64 / 8.0) - PRONG_FROM_HAND;
         lo = lo.min(p);
         hi = hi.max(p);
     }
