@@ -4,11 +4,8 @@
 //! Run: `cargo run --release --example open_door`
 
 use byfeel::gym::{Command, CommandMode, Oracle, Robot, SafetyLayer, SimRobot};
-use byfeel::sim::Randomization;
+use byfeel::sim::{HOOK_PRONG as PRONG, Randomization};
 use glam::{DQuat, DVec3};
-
-/// The hook's prong relative to the end effector with the tool pointing down (see the URDF).
-const PRONG: DVec3 = DVec3::new(0.12, 0.0, 0.046);
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut robot = SafetyLayer::new(SimRobot::from_scene("door", Randomization::Seeded(0))?);

@@ -2,45 +2,192 @@
 the same schedule and seeds, compared by how evenly the door angles reached are spread
 (entropy of a 20-bin histogram over 0-1.05 rad, divided by log 20) at equal environment steps.
 
-Usage: python examples/skewfit_coverage.py OUT [--env-steps 5000] [--seeds 0 1 2] [--paper]
+    python examples/skewfit_coverage.py OUT [--env-steps 10000] [--seeds 0 1 2] [--jobs 2]
+                                            [--paper] [--svg docs/skewfit-coverage.svg]
 
-Without --paper the schedule is shrunk to fit a CPU (SAC batch 256, 200 updates per epoch, VAE
-200 then 50 batches, the skew from epoch 2); --paper uses the paper's door settings.
+Two coverages are reported per run: over every step, and over the steps the policy chose
+(after the random warm-up, which is the same for both alphas at a given seed, so only this
+part can differ). Each run also ends with an evaluation on 10 goal images, to show whether
+its policy had learned to reach goals at all.
+
+Without --paper the schedule is shrunk to fit a 2-core CPU (2500 random warm-up steps, SAC
+batch 256 and 500 updates per epoch, VAE 300 then 100 batches, the skew from epoch 5); --paper
+uses the paper's door settings (~1 hour per run to SAC's start on that CPU). Runs go --jobs at
+a time, one thread each; running the command again resumes unfinished runs and skips
+finished ones. Needs nothing beyond the Python standard library and byfeel.
 """
 import argparse
-import csv
+import json
+import math
 import os
 import statistics
+import subprocess
+import sys
+from pathlib import Path
 
-from byfeel.agents import SkewFit
+BINS, RANGE = 20, 1.05
+SHRUNK = dict(
+    warmup_steps=2500, updates_per_epoch=500, vae_batches_early=300, vae_batches_late=100,
+    skew_after_epoch=5, eval_goals=0, sac={"batch": 256},
+)
+ALPHAS = (-0.5, 0.0)
+
+
+def evenness(counts):
+    total = sum(counts)
+    if total == 0:
+        return 0.0
+    h = -sum(c / total * math.log(c / total) for c in counts if c)
+    return h / math.log(len(counts))
+
+
+def run_one(run, alpha, seed, env_steps, paper):
+    from byfeel.agents import SkewFit
+    settings = {} if paper else dict(SHRUNK)
+    agent = SkewFit.train(run, env_steps=env_steps, alpha=alpha, seed=seed, progress=False, **settings)
+    report = agent.evaluate(goals=10)
+    (Path(run) / "final_eval.json").write_text(json.dumps(report))
+
+
+def summarise(run):
+    rows = [json.loads(l) for l in open(Path(run) / "log.jsonl") if l.strip()]
+    config = json.load(open(Path(run) / "skewfit.json"))
+    last = rows[-1]
+    # The policy's steps: from the first epoch end at or past the warm-up's end (never counting
+    # a random step as the policy's).
+    warm = [r for r in rows if r["env_steps"] >= config["warmup_steps"]]
+    before = warm[0]["angle_counts"] if warm else last["angle_counts"]
+    policy = [a - b for a, b in zip(last["angle_counts"], before)]
+    ev = Path(run) / "final_eval.json"
+    return dict(
+        env_steps=last["env_steps"],
+        coverage=last["angle_coverage"],
+        policy_coverage=evenness(policy),
+        policy_counts=policy,
+        # Bins from 0.105 rad up: the door clearly open.
+        policy_open=sum(policy[2:]) / max(1, sum(policy)),
+        max_angle=last["max_angle"],
+        curve=[(r["env_steps"], r["angle_coverage"]) for r in rows],
+        eval=json.loads(ev.read_text()) if ev.exists() else None,
+    )
+
+
+def finished(run, env_steps):
+    log = Path(run) / "log.jsonl"
+    if not (Path(run) / "final_eval.json").exists() or not log.exists():
+        return False
+    lines = [l for l in open(log) if l.strip()]
+    return bool(lines) and json.loads(lines[-1])["env_steps"] >= env_steps
+
+
+def svg(path, results):
+    colours = {-0.5: "#d62728", 0.0: "#1f77b4"}
+    names = {-0.5: "Skew-Fit (α −0.5)", 0.0: "RIG (α 0)"}
+    w, h, pad = 440, 280, 52
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{2 * w}" height="{h + 30}" '
+           'font-family="sans-serif" font-size="11">', '<rect width="100%" height="100%" fill="white"/>']
+    # Left: coverage over all steps against environment steps, one line per run.
+    xmax = max(s for r in results.values() for s, _ in r["curve"])
+    ymax = max(0.05, max(c for r in results.values() for _, c in r["curve"])) * 1.1
+    fx = lambda x: pad + (w - 1.5 * pad) * x / xmax
+    fy = lambda y: h - pad + 10 - (h - 1.5 * pad) * y / ymax
+    out.append(f'<text x="{pad}" y="16" font-size="13">door-angle coverage, all steps (entropy / log 20)</text>')
+    out.append(f'<line x1="{pad}" y1="{fy(0)}" x2="{fx(xmax)}" y2="{fy(0)}" stroke="black"/>')
+    out.append(f'<line x1="{pad}" y1="{fy(0)}" x2="{pad}" y2="{fy(ymax)}" stroke="black"/>')
+    for t in range(5):
+        y = ymax * t / 4
+        out.append(f'<text x="{pad - 6}" y="{fy(y) + 4}" text-anchor="end">{y:.2f}</text>')
+        x = xmax * t / 4
+        out.append(f'<text x="{fx(x)}" y="{fy(0) + 16}" text-anchor="middle">{x:.0f}</text>')
+    out.append(f'<text x="{fx(xmax / 2)}" y="{h + 4}" text-anchor="middle">environment steps</text>')
+    for (alpha, seed), r in sorted(results.items()):
+        pts = " ".join(f"{fx(s):.1f},{fy(c):.1f}" for s, c in r["curve"])
+        out.append(f'<polyline points="{pts}" fill="none" stroke="{colours[alpha]}" stroke-width="1.5"/>')
+    for i, alpha in enumerate(ALPHAS):
+        out.append(f'<text x="{fx(xmax) - 4}" y="{36 + 14 * i}" text-anchor="end" fill="{colours[alpha]}">{names[alpha]}</text>')
+    # Right: where the policy took the door, summed over seeds (share of steps, log scale).
+    x0 = w
+    out.append(f'<text x="{x0 + pad}" y="16" font-size="13">share of policy steps per door angle (all seeds)</text>')
+    lo = 1e-4
+    gy = lambda v: h - pad + 10 - (h - 1.5 * pad) * (math.log10(max(v, lo)) - math.log10(lo)) / -math.log10(lo)
+    bw = (w - 1.5 * pad) / BINS
+    out.append(f'<line x1="{x0 + pad}" y1="{gy(lo)}" x2="{x0 + pad + bw * BINS}" y2="{gy(lo)}" stroke="black"/>')
+    for e in range(-4, 1):
+        out.append(f'<text x="{x0 + pad - 6}" y="{gy(10 ** e) + 4}" text-anchor="end">1e{e}</text>')
+    for k in range(0, BINS + 1, 5):
+        out.append(f'<text x="{x0 + pad + bw * k}" y="{gy(lo) + 16}" text-anchor="middle">{RANGE * k / BINS:.2f}</text>')
+    out.append(f'<text x="{x0 + w / 2}" y="{h + 4}" text-anchor="middle">door angle (rad)</text>')
+    for i, alpha in enumerate(ALPHAS):
+        counts = [sum(r["policy_counts"][b] for (a, _), r in results.items() if a == alpha) for b in range(BINS)]
+        total = max(1, sum(counts))
+        for b, c in enumerate(counts):
+            if c:
+                x = x0 + pad + bw * b + i * bw / 2
+                out.append(f'<rect x="{x:.1f}" y="{gy(c / total):.1f}" width="{bw / 2 - 1:.1f}" '
+                           f'height="{gy(lo) - gy(c / total):.1f}" fill="{colours[alpha]}"/>')
+        out.append(f'<text x="{x0 + w - pad}" y="{36 + 14 * i}" text-anchor="end" fill="{colours[alpha]}">{names[alpha]}</text>')
+    out.append("</svg>")
+    Path(path).write_text("\n".join(out))
 
 
 def main():
-    p = argparse.ArgumentParser()
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("out")
-    p.add_argument("--env-steps", type=int, default=5000)
+    p.add_argument("--env-steps", type=int, default=10000)
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p.add_argument("--jobs", type=int, default=2, help="runs at once, one thread each")
     p.add_argument("--paper", action="store_true")
+    p.add_argument("--svg", help="also draw the coverage curves and angle histograms here")
+    p.add_argument("--child", nargs=2, type=float, help=argparse.SUPPRESS)
     args = p.parse_args()
-    shrunk = {} if args.paper else dict(
-        warmup_steps=1000, updates_per_epoch=200, vae_batches_early=200, vae_batches_late=50,
-        skew_after_epoch=2, eval_goals=0, sac={"batch": 256},
-    )
-    rows = {}
-    for alpha in (-0.5, 0.0):
-        for seed in args.seeds:
-            run = os.path.join(args.out, f"alpha{alpha}-seed{seed}")
-            SkewFit.train(run, env_steps=args.env_steps, alpha=alpha, seed=seed, progress=False, **shrunk)
-            with open(os.path.join(run, "scalars.csv")) as f:
-                last = list(csv.DictReader(f))[-1]
-            rows.setdefault(alpha, []).append((seed, float(last["angle_coverage"]), float(last["max_angle"])))
-            print(f"alpha {alpha:+.1f} seed {seed}: coverage {float(last['angle_coverage']):.3f}, "
-                  f"max angle {float(last['max_angle']):.3f} rad after {last['env_steps']} steps", flush=True)
-    print("| alpha | coverage per seed | mean |")
-    print("|---|---|---|")
-    for alpha, r in rows.items():
-        cov = [c for _, c, _ in r]
-        print(f"| {alpha:+.1f} | {', '.join(f'{c:.3f}' for c in cov)} | {statistics.mean(cov):.3f} |")
+    if args.child:
+        alpha, seed = args.child
+        run_one(os.path.join(args.out, f"alpha{alpha}-seed{int(seed)}"), alpha, int(seed), args.env_steps, args.paper)
+        return
+
+    todo = [(a, s) for s in args.seeds for a in ALPHAS]
+    running = []
+    env = dict(os.environ, RAYON_NUM_THREADS="1", LP_NUM_THREADS="1") if args.jobs > 1 else os.environ
+    for alpha, seed in todo:
+        run = os.path.join(args.out, f"alpha{alpha}-seed{seed}")
+        if finished(run, args.env_steps):
+            continue
+        while len(running) >= args.jobs:
+            running.pop(0).wait()
+        cmd = [sys.executable, __file__, args.out, "--env-steps", str(args.env_steps), "--child", str(alpha), str(seed)]
+        if args.paper:
+            cmd.append("--paper")
+        print(f"start alpha {alpha:+.1f} seed {seed}", flush=True)
+        running.append(subprocess.Popen(cmd, env=env))
+    for proc in running:
+        proc.wait()
+
+    results = {}
+    for alpha, seed in todo:
+        run = os.path.join(args.out, f"alpha{alpha}-seed{seed}")
+        if not finished(run, args.env_steps):
+            sys.exit(f"{run} did not finish: see its log, or run this command again to resume it")
+        results[(alpha, seed)] = r = summarise(run)
+        e = r["eval"]
+        print(f"alpha {alpha:+.1f} seed {seed}: coverage {r['coverage']:.3f} (policy's steps {r['policy_coverage']:.3f}, "
+              f"door past 0.1 rad in {100 * r['policy_open']:.1f} %), largest angle {r['max_angle']:.2f} rad "
+              f"after {r['env_steps']} steps; eval angle error {e['angle_error']:.3f} rad, "
+              f"hand {e['hand_distance']:.3f} m", flush=True)
+    print("\n| α | coverage, all steps (per seed) | mean | coverage, policy's steps (per seed) | mean | door past 0.1 rad, policy's steps | eval angle error |")
+    print("|---|---|---|---|---|---|---|")
+    for alpha in ALPHAS:
+        rs = [results[(alpha, s)] for s in args.seeds]
+        cov = [r["coverage"] for r in rs]
+        pol = [r["policy_coverage"] for r in rs]
+        print(f"| {alpha:+.1f} | {', '.join(f'{c:.3f}' for c in cov)} | {statistics.mean(cov):.3f} "
+              f"| {', '.join(f'{c:.3f}' for c in pol)} | {statistics.mean(pol):.3f} "
+              f"| {', '.join('%.1f %%' % (100 * r['policy_open']) for r in rs)} "
+              f"| {', '.join('%.3f' % r['eval']['angle_error'] for r in rs)} |")
+    json.dump({f"{a}/{s}": {k: v for k, v in r.items() if k != "curve"} for (a, s), r in results.items()},
+              open(os.path.join(args.out, "coverage.json"), "w"), indent=1)
+    if args.svg:
+        svg(args.svg, results)
+        print(f"drew {args.svg}")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,11 @@ fn a_short_door_run_explores_skews_and_logs_every_epoch() {
     // Before the skew every state weighs the same; with it, they differ.
     assert_eq!(epochs[0].skew_evenness, 1.0);
     assert!(epochs[2].skew_evenness < 1.0, "{}", epochs[2].skew_evenness);
+    // Every step's door angle is counted, so any stretch's coverage is a difference of rows.
+    for e in &epochs {
+        assert_eq!(e.angle_counts.len(), 20);
+        assert_eq!(e.angle_counts.iter().sum::<usize>(), e.env_steps);
+    }
     // SAC learns only after the warm-up.
     assert!(epochs[0].sac.is_none() && epochs[2].sac.is_some());
     let eval = epochs[2].eval.as_ref().unwrap();

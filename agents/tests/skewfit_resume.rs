@@ -36,6 +36,7 @@ fn a_stopped_run_resumes_exactly_where_it_stopped() {
         (sb.q_loss, sb.policy_loss, sb.alpha)
     );
     assert_eq!(a.angle_coverage, b.angle_coverage);
+    assert_eq!(a.angle_counts, b.angle_counts);
     let probe: Vec<f32> = (0..64).map(|i| (i as f32 * 0.37).sin()).collect();
     assert_eq!(sac_a.act(&probe, None), sac_b.act(&probe, None));
     let rows = |dir: &std::path::Path| {

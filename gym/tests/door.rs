@@ -2,12 +2,9 @@
 
 mod common;
 use byfeel_gym::{Command, CommandMode, Robot};
+use byfeel_sim::HOOK_PRONG as PRONG;
 use common::*;
 use glam::{DQuat, DVec3};
-
-/// Where the hook's prong sits relative to the end effector (gel surface) with the tool down:
-/// 12 cm ahead along +x and 4.6 cm up (see assets/robots/sawyer/sawyer.urdf).
-const PRONG: DVec3 = DVec3::new(0.12, 0.0, 0.046);
 
 #[test]
 fn door_stays_shut_when_untouched() {

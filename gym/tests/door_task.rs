@@ -61,7 +61,7 @@ fn a_hard_reset_starts_hooked_on_the_bar_of_the_shut_door_and_pulling_opens_it()
     let world = e.robot().inner().world();
     assert!(world.door_angle().unwrap().abs() < 1e-6);
     let handle = world.door_handle_position().unwrap();
-    let prong = hand(&e) + glam::DVec3::new(0.12, 0.0, 0.046);
+    let prong = hand(&e) + byfeel_sim::HOOK_PRONG;
     // The prong's middle is behind the bar (between it and the door) at the bar's height.
     assert!(
         prong.x > handle.x + 0.01 && prong.x < handle.x + 0.05 && (prong.z - handle.z).abs() < 0.01,

@@ -2,6 +2,7 @@
 (train, resume, act, evaluate)."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -70,9 +71,7 @@ def test_a_model_with_a_stochastic_latent_trains_and_plans(run, tmp_path):
 def _shrunk_skewfit(out, **more):
     from byfeel.agents import SkewFit
 
-    return SkewFit.train(
-        out,
-        progress=False,
+    settings = dict(
         env_steps=200,
         warmup_steps=150,
         steps_per_epoch=100,
@@ -84,8 +83,8 @@ def _shrunk_skewfit(out, **more):
         density_samples=2,
         eval_goals=0,
         sac={"hidden": [32, 32], "batch": 32},
-        **more,
     )
+    return SkewFit.train(out, progress=False, **{**settings, **more})
 
 
 def test_skewfit_trains_acts_and_evaluates_from_python(tmp_path):
@@ -118,3 +117,23 @@ def test_skewfit_refuses_bad_settings_and_images(tmp_path):
     agent = _shrunk_skewfit(tmp_path / "z")
     with pytest.raises(ValueError, match=r"\(48, 48, 3\)"):
         agent.act(np.zeros((64, 48, 3), np.uint8), np.zeros((48, 48, 3), np.uint8))
+
+
+def test_the_coverage_comparison_counts_the_door_angles_the_policy_reached(tmp_path):
+    """examples/skewfit_coverage.py compares alphas by the angles reached after the warm-up;
+    its summary must count exactly those steps."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[2] / "examples" / "skewfit_coverage.py"
+    spec = importlib.util.spec_from_file_location("skewfit_coverage", path)
+    coverage = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(coverage)
+    assert coverage.evenness([5] * 20) == pytest.approx(1.0)
+    assert coverage.evenness([7] + [0] * 19) == 0.0
+
+    _shrunk_skewfit(tmp_path / "run", warmup_steps=100)
+    s = coverage.summarise(tmp_path / "run")
+    # Epochs end at 100 and 200 steps: the policy chose the second epoch's 100 steps.
+    assert s["env_steps"] == 200 and sum(s["policy_counts"]) == 100
+    assert 0.0 <= s["policy_coverage"] <= 1.0 and 0.0 <= s["policy_open"] <= 1.0
+    assert s["eval"] is None

@@ -33,7 +33,7 @@ pub use error::{AssetError, SimError};
 pub use kinematics::{Frame, IkOptions, IkSolution, KinematicChain};
 pub use physics::Physics;
 pub use scene::{Param, SceneConfig, TimingConfig};
-pub use world::{DieReadout, Randomization, Snapshot, World};
+pub use world::{DieReadout, HOOK_PRONG, Randomization, Snapshot, World};
 
 pub use rapier3d;
 

@@ -46,6 +46,11 @@ pub struct Snapshot {
     clock: Clock,
 }
 
+/// Where the centre of the tool's hook prong sits relative to the end effector (the gel pad's
+/// surface) while the tool points down as commands hold it: 12 cm ahead along +x, 4.6 cm up
+/// (the hook's geometry is in assets/robots/sawyer/sawyer.urdf and assets/README.md).
+pub const HOOK_PRONG: DVec3 = DVec3::new(0.12, 0.0, 0.046);
+
 /// A scene in simulation: one arm, a table and the scene's objects.
 ///
 /// ```no_run

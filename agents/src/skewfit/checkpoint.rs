@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use burn::optim::{AdamConfig, ModuleOptimizer};
 use burn::prelude::*;
 use burn::store::ModuleRecord;
-use byfeel_gym::{Env, ResetOptions, TaskEnv};
+use byfeel_gym::{Env, Observation, ResetOptions, TaskEnv};
 use serde::{Deserialize, Serialize};
 
 use super::replay::Replay;
@@ -108,6 +108,18 @@ pub fn load(
     config: &SkewFitConfig,
     device: &Device,
 ) -> Result<Option<Resumed>, AgentError> {
+    load_with(run, config, device, |_, _| {})
+}
+
+/// [`load`], calling `each` with every replayed step's index and observation on the way: what
+/// the simulator knows of each stored frame (the door's angle, the hand's place), which the
+/// replay itself does not keep.
+pub fn load_with(
+    run: &Path,
+    config: &SkewFitConfig,
+    device: &Device,
+    mut each: impl FnMut(usize, &Observation),
+) -> Result<Option<Resumed>, AgentError> {
     let Some(dir) = location(run) else {
         return Ok(None);
     };
@@ -153,7 +165,9 @@ pub fn load(
         let first_step = replay.steps.partition_point(|&(e, _)| e < i);
         for s in first_step..first_step + episode.steps {
             let a = &replay.actions[s * replay.action_dim..(s + 1) * replay.action_dim];
-            last = Some(env.step(a).map_err(err)?.observation);
+            let obs = env.step(a).map_err(err)?.observation;
+            each(s, &obs);
+            last = Some(obs);
         }
         if episode.steps < episode_len && i + 1 < replay.episodes.len() {
             return Err(io(

@@ -116,6 +116,10 @@ pub struct EpochLog {
     pub angle_coverage: f64,
     /// Largest door angle reached so far.
     pub max_angle: f64,
+    /// Steps so far with the door in each of the 20 angle bins (0–1.05 rad), so that the
+    /// coverage of any stretch of the run is the difference of two rows.
+    #[serde(default)]
+    pub angle_counts: Vec<usize>,
     /// Evenness of the skewed weights (1: uniform).
     pub skew_evenness: f64,
     pub eval: Option<EvalResult>,
@@ -338,6 +342,7 @@ pub fn train(
             sac: stats,
             angle_coverage: coverage,
             max_angle: state.max_angle,
+            angle_counts: state.angles.clone(),
             skew_evenness: evenness,
             eval,
             seconds: start.elapsed().as_secs_f64(),

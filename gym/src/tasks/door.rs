@@ -4,6 +4,7 @@
 use super::{Info, InfoValue, TaskLogic, hand, l2};
 use crate::sim_robot::sim_error;
 use crate::{Robot, RobotError, SimRobot};
+use byfeel_sim::HOOK_PRONG;
 use glam::DVec3;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -97,7 +98,7 @@ impl TaskLogic for DoorOpen {
 fn goal_hand(robot: &SimRobot, angle: f64) -> DVec3 {
     let ws = robot.spec().workspace;
     match robot.world().door.as_ref() {
-        Some(door) => ws.clamp(door.slot_position(angle) - PRONG_FROM_HAND),
+        Some(door) => ws.clamp(door.slot_position(angle) - HOOK_PRONG),
         None => (ws.min + ws.max) / 2.0,
     }
 }
@@ -116,7 +117,7 @@ fn hand_box(robot: &SimRobot) -> (DVec3, DVec3) {
     // The slot's path is an arc about the vertical hinge; its bounding box from samples.
     let (mut lo, mut hi) = (DVec3::splat(f64::INFINITY), DVec3::splat(f64::NEG_INFINITY));
     for k in 0..=8 {
-        let p = door.slot_position(door.max_angle * k as f64 / 8.0) - PRONG_FROM_HAND;
+        let p = door.slot_position(door.max_angle * k as f64 / 8.0) - HOOK_PRONG;
         lo = lo.min(p);
         hi = hi.max(p);
     }
@@ -126,9 +127,6 @@ fn hand_box(robot: &SimRobot) -> (DVec3, DVec3) {
     )
 }
 
-/// The middle of the hook's prong relative to the end effector (the gel's centre, facing
-/// down): 12 cm ahead, 4.6 cm up; the prong itself runs from 1.4 to 7.8 cm up (sawyer.urdf).
-const PRONG_FROM_HAND: DVec3 = DVec3::new(0.12, 0.0, 0.046);
 /// Room around the goals' path: 3 cm either side in x and y; 1.5 cm below (2.2 cm lower, the
 /// hook's arm lands on the bar) and 7 cm above (the prong's tip 2.8 cm over the bar's top:
 /// with less, the arm's lag while moving lets the tip catch the bar).
