@@ -9,7 +9,8 @@
 //! (ALPHA defaults to the run's own; pass −0.5 to ask what the skew would favour in a RIG run).
 
 use burn::prelude::*;
-use byfeel::agents::skewfit::{checkpoint, load, skew_weights, train::images_to_tensor};
+use byfeel::agents::skewfit::train::log_densities;
+use byfeel::agents::skewfit::{checkpoint, load, skew_weights};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -40,19 +41,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let vae = resumed.vae.valid();
     let mut rng = ChaCha8Rng::seed_from_u64(0);
-    let (mut states, mut log_q) = (vec![], vec![]);
     let known: Vec<usize> = replay
         .state_frames()
         .iter()
         .copied()
         .filter(|&f| state_of_frame[f].is_some())
         .collect();
-    for chunk in known.chunks(128) {
-        let imgs: Vec<&[u8]> = chunk.iter().map(|&f| replay.frame(f)).collect();
-        let t = images_to_tensor(&imgs, &vae.devices()[0]);
-        log_q.extend(vae.log_density(t, config.density_samples, &mut rng));
-        states.extend(chunk.iter().map(|&f| state_of_frame[f].unwrap()));
-    }
+    let log_q = log_densities(&vae, replay, &known, config.density_samples, &mut rng);
+    let states: Vec<[f32; 4]> = known.iter().map(|&f| state_of_frame[f].unwrap()).collect();
     let w = skew_weights(&log_q, alpha)?;
     println!(
         "{}: {} frames, α {alpha}; log q̂ from {:.0} to {:.0} nats",

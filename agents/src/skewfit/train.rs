@@ -295,13 +295,13 @@ pub fn train(
         let latents = encode_all(&inference, &replay, &inference.devices()[0]);
         let mut evenness = 1.0;
         let weights = if skewing {
-            let states = replay.state_frames();
-            let mut log_q = Vec::with_capacity(states.len());
-            for chunk in states.chunks(128) {
-                let imgs: Vec<&[u8]> = chunk.iter().map(|&i| replay.frame(i)).collect();
-                let t = images_to_tensor(&imgs, &inference.devices()[0]);
-                log_q.extend(inference.log_density(t, config.density_samples, &mut rng));
-            }
+            let log_q = log_densities(
+                &inference,
+                &replay,
+                replay.state_frames(),
+                config.density_samples,
+                &mut rng,
+            );
             let w = skew_weights(&log_q, config.alpha).map_err(AgentError::Config)?;
             evenness = weight_evenness(&w);
             Some(w)
@@ -367,6 +367,24 @@ pub fn train(
         on_epoch(&entry);
     }
     Ok((vae.valid(), sac))
+}
+
+/// log q̂ of each of `frames` (replay indices), estimated from `samples` latents, in batches
+/// of 128 images.
+pub fn log_densities(
+    vae: &Vae,
+    replay: &Replay,
+    frames: &[usize],
+    samples: usize,
+    rng: &mut impl Rng,
+) -> Vec<f64> {
+    let mut log_q = Vec::with_capacity(frames.len());
+    for chunk in frames.chunks(128) {
+        let imgs: Vec<&[u8]> = chunk.iter().map(|&i| replay.frame(i)).collect();
+        let t = images_to_tensor(&imgs, &vae.devices()[0]);
+        log_q.extend(vae.log_density(t, samples, rng));
+    }
+    log_q
 }
 
 pub(super) fn embed_one(vae: &Vae, img: &[u8], device: &Device) -> Vec<f32> {
