@@ -7,14 +7,17 @@ the same schedule and seeds, compared by how evenly the door angles reached are 
 
 Two coverages are reported per run: over every step, and over the steps the policy chose
 (after the random warm-up, which is the same for both alphas at a given seed, so only this
-part can differ). Each run also ends with an evaluation on 10 goal images, to show whether
-its policy had learned to reach goals at all.
+part can differ), with the share of steps the door stood past 0.1 rad, also over the run's
+second half alone. The alphas are compared seed by seed (mean difference, its standard error,
+and in how many seeds Skew-Fit is ahead). Each run also ends with an evaluation on 10 goal
+images, to show whether its policy had learned to reach goals at all.
 
 Without --paper the schedule is shrunk to fit a 2-core CPU (2500 random warm-up steps, SAC
 batch 256 and 500 updates per epoch, VAE 300 then 100 batches, the skew from epoch 5); --paper
 uses the paper's door settings (~1 hour per run to SAC's start on that CPU). Runs go --jobs at
 a time, one thread each; running the command again resumes unfinished runs and skips
-finished ones. Needs nothing beyond the Python standard library and byfeel.
+finished ones (with a larger --env-steps it carries them on from their checkpoints). Needs
+nothing beyond the Python standard library and byfeel.
 """
 import argparse
 import json
@@ -23,6 +26,7 @@ import os
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 BINS, RANGE = 20, 1.05
@@ -58,6 +62,9 @@ def summarise(run):
     warm = [r for r in rows if r["env_steps"] >= config["warmup_steps"]]
     before = warm[0]["angle_counts"] if warm else last["angle_counts"]
     policy = [a - b for a, b in zip(last["angle_counts"], before)]
+    # The run's second half: what the most-trained policy did with the door.
+    half = [r for r in rows if r["env_steps"] <= last["env_steps"] // 2]
+    late = [a - b for a, b in zip(last["angle_counts"], half[-1]["angle_counts"] if half else before)]
     ev = Path(run) / "final_eval.json"
     return dict(
         env_steps=last["env_steps"],
@@ -66,10 +73,20 @@ def summarise(run):
         policy_counts=policy,
         # Bins from 0.105 rad up: the door clearly open.
         policy_open=sum(policy[2:]) / max(1, sum(policy)),
+        late_open=sum(late[2:]) / max(1, sum(late)),
         max_angle=last["max_angle"],
         curve=[(r["env_steps"], r["angle_coverage"]) for r in rows],
         eval=json.loads(ev.read_text()) if ev.exists() else None,
     )
+
+
+def compare(results, seeds, key):
+    """Skew-Fit minus RIG in `key`, seed by seed: each seed's pair shares its warm-up, so the
+    pairs are compared rather than two pooled means."""
+    d = [results[(-0.5, s)][key] - results[(0.0, s)][key] for s in seeds]
+    sd = statistics.stdev(d) if len(d) > 1 else 0.0
+    return dict(differences=d, mean=statistics.mean(d), sd=sd, se=sd / math.sqrt(len(d)),
+                ahead=sum(x > 0 for x in d))
 
 
 def finished(run, env_steps):
@@ -153,7 +170,10 @@ def main():
         if finished(run, args.env_steps):
             continue
         while len(running) >= args.jobs:
-            running.pop(0).wait()
+            # Start the next run as soon as any one ends, not when the oldest does.
+            running = [proc for proc in running if proc.poll() is None]
+            if len(running) >= args.jobs:
+                time.sleep(5)
         cmd = [sys.executable, __file__, args.out, "--env-steps", str(args.env_steps), "--child", str(alpha), str(seed)]
         if args.paper:
             cmd.append("--paper")
@@ -170,11 +190,12 @@ def main():
         results[(alpha, seed)] = r = summarise(run)
         e = r["eval"]
         print(f"alpha {alpha:+.1f} seed {seed}: coverage {r['coverage']:.3f} (policy's steps {r['policy_coverage']:.3f}, "
-              f"door past 0.1 rad in {100 * r['policy_open']:.1f} %), largest angle {r['max_angle']:.2f} rad "
+              f"door past 0.1 rad in {100 * r['policy_open']:.1f} %, in the second half "
+              f"{100 * r['late_open']:.1f} %), largest angle {r['max_angle']:.2f} rad "
               f"after {r['env_steps']} steps; eval angle error {e['angle_error']:.3f} rad, "
               f"hand {e['hand_distance']:.3f} m", flush=True)
-    print("\n| α | coverage, all steps (per seed) | mean | coverage, policy's steps (per seed) | mean | door past 0.1 rad, policy's steps | eval angle error |")
-    print("|---|---|---|---|---|---|---|")
+    print("\n| α | coverage, all steps (per seed) | mean | coverage, policy's steps (per seed) | mean | door past 0.1 rad, policy's steps | the same, second half | eval angle error |")
+    print("|---|---|---|---|---|---|---|---|")
     for alpha in ALPHAS:
         rs = [results[(alpha, s)] for s in args.seeds]
         cov = [r["coverage"] for r in rs]
@@ -182,9 +203,16 @@ def main():
         print(f"| {alpha:+.1f} | {', '.join(f'{c:.3f}' for c in cov)} | {statistics.mean(cov):.3f} "
               f"| {', '.join(f'{c:.3f}' for c in pol)} | {statistics.mean(pol):.3f} "
               f"| {', '.join('%.1f %%' % (100 * r['policy_open']) for r in rs)} "
+              f"| {', '.join('%.1f %%' % (100 * r['late_open']) for r in rs)} "
               f"| {', '.join('%.3f' % r['eval']['angle_error'] for r in rs)} |")
-    json.dump({f"{a}/{s}": {k: v for k, v in r.items() if k != "curve"} for (a, s), r in results.items()},
-              open(os.path.join(args.out, "coverage.json"), "w"), indent=1)
+    paired = {}
+    for key, name in (("coverage", "all steps"), ("policy_coverage", "policy's steps")):
+        paired[key] = p = compare(results, args.seeds, key)
+        print(f"Skew-Fit minus RIG, coverage over {name}: mean {p['mean']:+.3f} "
+              f"(sd {p['sd']:.3f}; standard error {p['se']:.3f}), ahead in {p['ahead']} of {len(args.seeds)} seeds")
+    summary = {f"{a}/{s}": {k: v for k, v in r.items() if k != "curve"} for (a, s), r in results.items()}
+    summary["paired"] = paired
+    json.dump(summary, open(os.path.join(args.out, "coverage.json"), "w"), indent=1)
     if args.svg:
         svg(args.svg, results)
         print(f"drew {args.svg}")

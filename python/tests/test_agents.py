@@ -130,10 +130,16 @@ def test_the_coverage_comparison_counts_the_door_angles_the_policy_reached(tmp_p
     spec.loader.exec_module(coverage)
     assert coverage.evenness([5] * 20) == pytest.approx(1.0)
     assert coverage.evenness([7] + [0] * 19) == 0.0
+    pairs = {(-0.5, 0): {"coverage": 0.3}, (0.0, 0): {"coverage": 0.1},
+             (-0.5, 1): {"coverage": 0.1}, (0.0, 1): {"coverage": 0.2}}
+    c = coverage.compare(pairs, [0, 1], "coverage")
+    assert c["differences"] == pytest.approx([0.2, -0.1]) and c["ahead"] == 1
+    assert c["mean"] == pytest.approx(0.05)
 
     _shrunk_skewfit(tmp_path / "run", warmup_steps=100)
     s = coverage.summarise(tmp_path / "run")
     # Epochs end at 100 and 200 steps: the policy chose the second epoch's 100 steps.
     assert s["env_steps"] == 200 and sum(s["policy_counts"]) == 100
     assert 0.0 <= s["policy_coverage"] <= 1.0 and 0.0 <= s["policy_open"] <= 1.0
+    assert 0.0 <= s["late_open"] <= 1.0
     assert s["eval"] is None
