@@ -64,7 +64,7 @@ def summarise(run):
     policy = [a - b for a, b in zip(last["angle_counts"], before)]
     # The run's second half: what the most-trained policy did with the door.
     half = [r for r in rows if r["env_steps"] <= last["env_steps"] // 2]
-    late = [a - b for a, b in zip(last["angle_counts"], half[-1]["angle_counts"] if half else before)]
+    late = [a - b for a, b in zip(last["angle_counts"], half[-1]["angle_counts"] if half else [0] * BINS)]
     ev = Path(run) / "final_eval.json"
     return dict(
         env_steps=last["env_steps"],
