@@ -3,14 +3,17 @@
 //! This loads a run's checkpoint, replays its stored actions to learn each frame's door angle
 //! and hand position (the replay keeps only images), estimates every frame's density with the
 //! run's VAE, and reports, per band of door angle and of hand height, the share of frames
-//! against the share of the skewed sampling weight (q̂^α) they get.
+//! against the share of the skewed sampling weight (q̂^α) they get. Its last line is the
+//! coverage of the goals each proposer would practise on this buffer: the evenness of the
+//! door-angle histogram (the bins training's coverage uses) under uniform draws, which is
+//! what RIG (α = 0) proposes from, and under the skewed draws.
 //!
 //! Run: `cargo run --release --example skewfit_rarity -- RUN [ALPHA]`
 //! (ALPHA defaults to the run's own; pass −0.5 to ask what the skew would favour in a RIG run).
 
 use burn::prelude::*;
-use byfeel::agents::skewfit::train::log_densities;
-use byfeel::agents::skewfit::{checkpoint, load, skew_weights};
+use byfeel::agents::skewfit::train::{ANGLE_BINS, ANGLE_RANGE, angle_bin, log_densities};
+use byfeel::agents::skewfit::{checkpoint, load, skew_weights, weight_evenness};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -108,5 +111,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
         .collect();
     table("hand height (m)", &heights, &|s| s[3]);
+
+    let goal_coverage = |weight: &dyn Fn(usize) -> f64| {
+        let mut bins = vec![0.0; ANGLE_BINS];
+        for (i, s) in states.iter().enumerate() {
+            bins[angle_bin(s[0] as f64)] += weight(i);
+        }
+        let total: f64 = bins.iter().sum();
+        weight_evenness(&bins.iter().map(|b| b / total).collect::<Vec<_>>())
+    };
+    println!(
+        "\ncoverage of proposed goals' door angles ({ANGLE_BINS} bins, 0–{ANGLE_RANGE} rad): \
+         uniform draws (RIG) {:.3}, skewed draws (α {alpha}) {:.3}",
+        goal_coverage(&|_| 1.0),
+        goal_coverage(&|i| w[i])
+    );
     Ok(())
 }

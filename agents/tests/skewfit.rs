@@ -1,10 +1,11 @@
 //! Skew-Fit's promise on a buffer where one kind of image is rare: after a VAE has fitted the
 //! buffer, the skewed weights draw the rare images far more often than they were seen, and
-//! α = 0 (RIG) draws them as often as seen.
+//! α = 0 (RIG) draws them as often as seen. Coverage counts door angles in even bins.
 
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
 use byfeel_agents::predictor::latent::standard_normal;
+use byfeel_agents::skewfit::train::{ANGLE_BINS, ANGLE_RANGE, angle_bin};
 use byfeel_agents::skewfit::{VaeConfig, skew_weights, weight_evenness};
 use rand::{Rng, SeedableRng};
 
@@ -79,4 +80,18 @@ fn skewed_weights_favour_the_rare_images() {
     assert!(skewed > 0.3, "α = −0.5 draws rare images {skewed}");
     let evenness = weight_evenness(&skew_weights(&log_q, -0.5).unwrap());
     eprintln!("evenness at α = −0.5: {evenness:.3}");
+}
+
+/// Coverage bins the whole hinge range evenly, so a door held shut and a door swung to its
+/// stop land in opposite end bins and an angle a little past either end is still counted.
+#[test]
+fn door_angles_fall_in_the_coverage_bin_of_their_stretch() {
+    let width = ANGLE_RANGE / ANGLE_BINS as f64;
+    assert_eq!(angle_bin(0.0), 0);
+    assert_eq!(angle_bin(-0.01), 0);
+    assert_eq!(angle_bin(1.047), ANGLE_BINS - 1);
+    assert_eq!(angle_bin(1.2), ANGLE_BINS - 1);
+    for k in 0..ANGLE_BINS {
+        assert_eq!(angle_bin((k as f64 + 0.5) * width), k);
+    }
 }

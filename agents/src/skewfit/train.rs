@@ -126,8 +126,16 @@ pub struct EpochLog {
     pub seconds: f64,
 }
 
-const ANGLE_BINS: usize = 20;
-const ANGLE_RANGE: f64 = 1.05;
+/// Bins of the door-angle histogram that exploration coverage is the evenness of.
+pub const ANGLE_BINS: usize = 20;
+/// The door angles (rad) the histogram spans, from 0; the hinge stops at 1.047.
+pub const ANGLE_RANGE: f64 = 1.05;
+
+/// The histogram bin of a door angle; angles past either end count in the end bins.
+pub fn angle_bin(angle: f64) -> usize {
+    let bin = ((angle / ANGLE_RANGE) * ANGLE_BINS as f64).floor();
+    (bin.max(0.0) as usize).min(ANGLE_BINS - 1)
+}
 
 /// Images (RGB bytes, 48 × 48) as a `[B, 3, 48, 48]` tensor in [0, 1].
 pub fn images_to_tensor(images: &[&[u8]], device: &Device) -> Tensor<4> {
@@ -257,8 +265,7 @@ pub fn train(
             if let Some(a) = t.observation.get("achieved_goal").and_then(|a| a.as_f32()) {
                 let angle = a[0] as f64;
                 state.max_angle = state.max_angle.max(angle);
-                let bin = ((angle / ANGLE_RANGE) * ANGLE_BINS as f64).floor();
-                state.angles[(bin.max(0.0) as usize).min(ANGLE_BINS - 1)] += 1;
+                state.angles[angle_bin(angle)] += 1;
             }
             state.env_steps += 1;
             state.episode_step += 1;
