@@ -12,8 +12,9 @@
 //! (ALPHA defaults to the run's own; pass −0.5 to ask what the skew would favour in a RIG run).
 
 use burn::prelude::*;
-use byfeel::agents::skewfit::train::{ANGLE_BINS, ANGLE_RANGE, angle_bin, log_densities};
-use byfeel::agents::skewfit::{checkpoint, load, skew_weights, weight_evenness};
+use byfeel::agents::skewfit::coverage::{ANGLE_BINS, ANGLE_RANGE, angle_bin, coverage};
+use byfeel::agents::skewfit::train::log_densities;
+use byfeel::agents::skewfit::{checkpoint, load, skew_weights};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -117,8 +118,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for (i, s) in states.iter().enumerate() {
             bins[angle_bin(s[0] as f64)] += weight(i);
         }
-        let total: f64 = bins.iter().sum();
-        weight_evenness(&bins.iter().map(|b| b / total).collect::<Vec<_>>())
+        coverage(&bins)
     };
     println!(
         "\ncoverage of proposed goals' door angles ({ANGLE_BINS} bins, 0–{ANGLE_RANGE} rad): \

@@ -5,7 +5,7 @@
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
 use byfeel_agents::predictor::latent::standard_normal;
-use byfeel_agents::skewfit::train::{ANGLE_BINS, ANGLE_RANGE, angle_bin};
+use byfeel_agents::skewfit::coverage::{ANGLE_BINS, ANGLE_RANGE, angle_bin, coverage};
 use byfeel_agents::skewfit::{VaeConfig, skew_weights, weight_evenness};
 use rand::{Rng, SeedableRng};
 
@@ -94,4 +94,10 @@ fn door_angles_fall_in_the_coverage_bin_of_their_stretch() {
     for k in 0..ANGLE_BINS {
         assert_eq!(angle_bin((k as f64 + 0.5) * width), k);
     }
+    // A door never moved covers nothing; one visiting every bin alike covers it all.
+    let mut shut = vec![0.0; ANGLE_BINS];
+    shut[0] = 40.0;
+    assert_eq!(coverage(&shut), 0.0);
+    assert_eq!(coverage(&vec![0.0; ANGLE_BINS]), 0.0);
+    assert!((coverage(&vec![3.0; ANGLE_BINS]) - 1.0).abs() < 1e-12);
 }

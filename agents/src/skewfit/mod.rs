@@ -7,11 +7,13 @@
 //! - [`skew`]: sampling weights ∝ q̂(x)^α over the whole buffer (α = 0 is RIG).
 //! - [`relabel`]: the goal mix of an SAC batch (0.2 rollout, 0.5 proposed, 0.3 hindsight) and
 //!   the latent reward −‖z − z_goal‖.
+//! - [`coverage`]: how evenly the door angles reached (or proposed as goals) spread.
 //! - [`replay`]: every image seen, with its latent and skewed weight.
 //! - [`train`]: the loop that ties them together on the reset-free door.
 //! - [`sac`]: goal-conditioned soft actor-critic with twin Q and automatic entropy tuning.
 
 pub mod checkpoint;
+pub mod coverage;
 pub mod eval;
 pub mod relabel;
 pub mod replay;

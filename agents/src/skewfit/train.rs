@@ -19,6 +19,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::checkpoint::{self, LoopState};
+use super::coverage::{ANGLE_BINS, angle_bin, coverage};
 use super::eval::{EVAL_SEED, EvalResult, evaluate};
 use super::relabel::{Relabel, latent_reward};
 use super::replay::Replay;
@@ -124,17 +125,6 @@ pub struct EpochLog {
     pub skew_evenness: f64,
     pub eval: Option<EvalResult>,
     pub seconds: f64,
-}
-
-/// Bins of the door-angle histogram that exploration coverage is the evenness of.
-pub const ANGLE_BINS: usize = 20;
-/// The door angles (rad) the histogram spans, from 0; the hinge stops at 1.047.
-pub const ANGLE_RANGE: f64 = 1.05;
-
-/// The histogram bin of a door angle; angles past either end count in the end bins.
-pub fn angle_bin(angle: f64) -> usize {
-    let bin = ((angle / ANGLE_RANGE) * ANGLE_BINS as f64).floor();
-    (bin.max(0.0) as usize).min(ANGLE_BINS - 1)
 }
 
 /// Images (RGB bytes, 48 × 48) as a `[B, 3, 48, 48]` tensor in [0, 1].
@@ -330,24 +320,14 @@ pub fn train(
         let eval = (config.eval_goals > 0)
             .then(|| evaluate(&inference, &sac, config.eval_goals, EVAL_SEED, 0).map(|r| r.0))
             .transpose()?;
-        let total: usize = state.angles.iter().sum();
-        let coverage = if total == 0 {
-            0.0
-        } else {
-            let shares: Vec<f64> = state
-                .angles
-                .iter()
-                .map(|&n| n as f64 / total as f64)
-                .collect();
-            weight_evenness(&shares)
-        };
+        let counts: Vec<f64> = state.angles.iter().map(|&n| n as f64).collect();
         let entry = EpochLog {
             epoch,
             env_steps: state.env_steps,
             vae_reconstruction: recon,
             vae_kl: kl,
             sac: stats,
-            angle_coverage: coverage,
+            angle_coverage: coverage(&counts),
             max_angle: state.max_angle,
             angle_counts: state.angles.clone(),
             skew_evenness: evenness,
