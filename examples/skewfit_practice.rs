@@ -1,0 +1,130 @@
+//! Does the skew widen the door angles a policy *reaches*? Training runs confound the two things
+//! the skew changes, the goals proposed and the policy learned from the data they produce; this
+//! holds the policy fixed. It loads a run's checkpoint and lets the run's own policy practise
+//! reset-free, as training explores, toward goals drawn from the run's buffer either uniformly
+//! (how RIG, α = 0, proposes) or by the skewed weights q̂(x)^α of the run's own VAE (how
+//! Skew-Fit proposes). Practice is SEGMENTS stretches of STEPS steps, each from the run's start
+//! (door shut, hand hooked on it: a hand that has slipped off the bar leaves the door still for
+//! thousands of steps, which would say nothing about the goals); both proposers draw the same
+//! random numbers. It prints, for each proposer, the coverage of the door angles reached (the
+//! 20-bin evenness training logs), the largest angle and the share of steps with the door past
+//! 0.1 rad.
+//!
+//! Run: `cargo run --release --example skewfit_practice -- RUN [STEPS] [ALPHA] [SEGMENTS] [SEED]`
+//! (STEPS 1000, ALPHA −0.5, SEGMENTS 5, SEED 0; nothing in RUN is changed).
+
+use burn::prelude::*;
+use byfeel::agents::skewfit::checkpoint;
+use byfeel::agents::skewfit::coverage::{ANGLE_BINS, angle_bin, coverage};
+use byfeel::agents::skewfit::train::log_densities;
+use byfeel::agents::skewfit::{load, skew_weights};
+use byfeel::gym::{Env, EnvConfig, ObsMode, ResetOptions, Task, TaskEnv};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let usage = "usage: skewfit_practice RUN [STEPS] [ALPHA] [SEGMENTS] [SEED]";
+    let run = std::path::PathBuf::from(args.next().ok_or(usage)?);
+    let steps: usize = args.next().map_or(Ok(1000), |s| s.parse())?;
+    let alpha: f64 = args.next().map_or(Ok(-0.5), |s| s.parse())?;
+    let segments: usize = args.next().map_or(Ok(5), |s| s.parse())?;
+    let seed: u64 = args.next().map_or(Ok(0), |s| s.parse())?;
+    if !(alpha.is_finite() && alpha < 0.0) {
+        return Err(
+            format!("ALPHA is {alpha}: give a skew to set against uniform, below 0").into(),
+        );
+    }
+    if steps == 0 || segments == 0 {
+        return Err("STEPS and SEGMENTS must be positive".into());
+    }
+    let (config, _, _) = load(&run)?;
+    let device = byfeel::agents::default_device().autodiff();
+    println!(
+        "{} (trained with α {}): {segments} × {steps} practice steps from a shut door, \
+         skew α {alpha}, seed {seed}",
+        run.display(),
+        config.alpha
+    );
+
+    let r = checkpoint::load(&run, &config, &device)?.ok_or("the run has no checkpoint yet")?;
+    let (mut replay, vae, sac) = (r.replay, r.vae.valid(), r.sac);
+    let inner = vae.devices()[0].clone();
+    let latents: Vec<f32> = (0..replay.num_frames())
+        .flat_map(|i| replay.latent(i).to_vec())
+        .collect();
+    let log_q = log_densities(
+        &vae,
+        &replay,
+        replay.state_frames(),
+        config.density_samples,
+        &mut ChaCha8Rng::seed_from_u64(seed),
+    );
+    let skew = skew_weights(&log_q, alpha)?;
+    let embed = |img: &[u8]| -> Vec<f32> {
+        let x = byfeel::agents::skewfit::train::images_to_tensor(&[img], &inner);
+        vae.embed(x)
+            .into_data()
+            .try_to_vec::<f32>()
+            .expect("f32 latent")
+    };
+    let mut env = TaskEnv::new(
+        EnvConfig::new(Task::DoorOpen)
+            .obs_mode(ObsMode::Goal)
+            .image_size(48, 48),
+    )?;
+    let episode_len = env.spec().max_episode_steps;
+    let image = |obs: &byfeel::gym::Observation| -> Result<Vec<u8>, &'static str> {
+        Ok(obs
+            .get("image_observation")
+            .and_then(|a| a.as_u8())
+            .ok_or("no image_observation")?
+            .to_vec())
+    };
+
+    for skewed in [false, true] {
+        replay.refresh(latents.clone(), skewed.then_some(skew.as_slice()))?;
+        let mut bins = vec![0.0; ANGLE_BINS];
+        let (mut largest, mut past) = (0.0f64, 0usize);
+        for segment in 0..segments {
+            // The run's own scene (its goals are pictures of it), from its hard-reset start;
+            // both proposers draw the same stream of random numbers.
+            let mut rng = ChaCha8Rng::seed_from_u64(seed * 1000 + segment as u64);
+            let (obs, _) = env.reset(Some(config.seed), &ResetOptions::default())?;
+            let mut now = image(&obs)?;
+            let mut goal = vec![];
+            for step in 0..steps {
+                if step % episode_len == 0 {
+                    goal = embed(replay.frame(replay.draw_frame(&mut rng)));
+                }
+                let mut o = embed(&now);
+                o.extend_from_slice(&goal);
+                let t = env.step(&sac.act(&o, Some(rng.random())))?;
+                now = image(&t.observation)?;
+                let angle = t
+                    .observation
+                    .get("achieved_goal")
+                    .and_then(|a| a.as_f32())
+                    .ok_or("no achieved_goal")?[0] as f64;
+                bins[angle_bin(angle)] += 1.0;
+                largest = largest.max(angle);
+                past += usize::from(angle > 0.1);
+                if (step + 1) % episode_len == 0 {
+                    // Reset-free, as in training: only the goal changes.
+                    env.reset(None, &ResetOptions::default())?;
+                }
+            }
+        }
+        println!(
+            "{:<22} coverage {:.3}, largest angle {largest:.2} rad, door past 0.1 rad {:.1} %",
+            if skewed {
+                format!("skewed goals (α {alpha}):")
+            } else {
+                "uniform goals (RIG):".to_string()
+            },
+            coverage(&bins),
+            100.0 * past as f64 / (steps * segments) as f64
+        );
+    }
+    Ok(())
+}
