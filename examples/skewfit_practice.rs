@@ -5,10 +5,10 @@
 //! (how RIG, α = 0, proposes) or by the skewed weights q̂(x)^α of the run's own VAE (how
 //! Skew-Fit proposes). Practice is SEGMENTS stretches of STEPS steps, each from the run's start
 //! (door shut, hand hooked on it: a hand that has slipped off the bar leaves the door still for
-//! thousands of steps, which would say nothing about the goals); both proposers draw the same
-//! random numbers. It prints, for each proposer, the coverage of the door angles reached (the
-//! 20-bin evenness training logs), the largest angle and the share of steps with the door past
-//! 0.1 rad.
+//! thousands of steps, which would say nothing about the goals); both proposers start each
+//! stretch from the same random seed. It prints, for each proposer, the coverage of the door
+//! angles reached (the 20-bin evenness training logs), the largest angle and the share of steps
+//! with the door past 0.1 rad.
 //!
 //! Run: `cargo run --release --example skewfit_practice -- RUN [STEPS] [ALPHA] [SEGMENTS] [SEED]`
 //! (STEPS 1000, ALPHA −0.5, SEGMENTS 5, SEED 0; nothing in RUN is changed).
@@ -17,6 +17,7 @@ use burn::prelude::*;
 use byfeel::agents::skewfit::checkpoint;
 use byfeel::agents::skewfit::coverage::{ANGLE_BINS, angle_bin, coverage};
 use byfeel::agents::skewfit::train::log_densities;
+use byfeel::agents::skewfit::vae::IMAGE_SIDE;
 use byfeel::agents::skewfit::{load, skew_weights};
 use byfeel::gym::{Env, EnvConfig, ObsMode, ResetOptions, Task, TaskEnv};
 use rand::{Rng, SeedableRng};
@@ -71,7 +72,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut env = TaskEnv::new(
         EnvConfig::new(Task::DoorOpen)
             .obs_mode(ObsMode::Goal)
-            .image_size(48, 48),
+            .image_size(IMAGE_SIDE as u32, IMAGE_SIDE as u32),
     )?;
     let episode_len = env.spec().max_episode_steps;
     let image = |obs: &byfeel::gym::Observation| -> Result<Vec<u8>, &'static str> {
@@ -88,7 +89,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let (mut largest, mut past) = (0.0f64, 0usize);
         for segment in 0..segments {
             // The run's own scene (its goals are pictures of it), from its hard-reset start;
-            // both proposers draw the same stream of random numbers.
+            // both proposers start each stretch from the same random seed.
             let mut rng = ChaCha8Rng::seed_from_u64(seed * 1000 + segment as u64);
             let (obs, _) = env.reset(Some(config.seed), &ResetOptions::default())?;
             let mut now = image(&obs)?;
