@@ -16,10 +16,9 @@
 use burn::prelude::*;
 use byfeel::agents::skewfit::checkpoint;
 use byfeel::agents::skewfit::coverage::{ANGLE_BINS, angle_bin, coverage};
-use byfeel::agents::skewfit::train::log_densities;
-use byfeel::agents::skewfit::vae::IMAGE_SIDE;
-use byfeel::agents::skewfit::{load, skew_weights};
-use byfeel::gym::{Env, EnvConfig, ObsMode, ResetOptions, Task, TaskEnv};
+use byfeel::agents::skewfit::skew_weights;
+use byfeel::agents::skewfit::train::{door_env, embed_one, image, log_densities, read_config};
+use byfeel::gym::{Env, ResetOptions};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -39,7 +38,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if steps == 0 || segments == 0 {
         return Err("STEPS and SEGMENTS must be positive".into());
     }
-    let (config, _, _) = load(&run)?;
+    let config = read_config(&run)?;
     let device = byfeel::agents::default_device().autodiff();
     println!(
         "{} (trained with α {}): {segments} × {steps} practice steps from a shut door, \
@@ -62,26 +61,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &mut ChaCha8Rng::seed_from_u64(seed),
     );
     let skew = skew_weights(&log_q, alpha)?;
-    let embed = |img: &[u8]| -> Vec<f32> {
-        let x = byfeel::agents::skewfit::train::images_to_tensor(&[img], &inner);
-        vae.embed(x)
-            .into_data()
-            .try_to_vec::<f32>()
-            .expect("f32 latent")
-    };
-    let mut env = TaskEnv::new(
-        EnvConfig::new(Task::DoorOpen)
-            .obs_mode(ObsMode::Goal)
-            .image_size(IMAGE_SIDE as u32, IMAGE_SIDE as u32),
-    )?;
+    let embed = |img: &[u8]| embed_one(&vae, img, &inner);
+    let mut env = door_env()?;
     let episode_len = env.spec().max_episode_steps;
-    let image = |obs: &byfeel::gym::Observation| -> Result<Vec<u8>, &'static str> {
-        Ok(obs
-            .get("image_observation")
-            .and_then(|a| a.as_u8())
-            .ok_or("no image_observation")?
-            .to_vec())
-    };
 
     for skewed in [false, true] {
         replay.refresh(latents.clone(), skewed.then_some(skew.as_slice()))?;
@@ -92,7 +74,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             // both proposers start each stretch from the same random seed.
             let mut rng = ChaCha8Rng::seed_from_u64(seed * 1000 + segment as u64);
             let (obs, _) = env.reset(Some(config.seed), &ResetOptions::default())?;
-            let mut now = image(&obs)?;
+            let mut now = image(&obs, "image_observation")?;
             let mut goal = vec![];
             for step in 0..steps {
                 if step % episode_len == 0 {
@@ -101,7 +83,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let mut o = embed(&now);
                 o.extend_from_slice(&goal);
                 let t = env.step(&sac.act(&o, Some(rng.random())))?;
-                now = image(&t.observation)?;
+                now = image(&t.observation, "image_observation")?;
                 let angle = t
                     .observation
                     .get("achieved_goal")

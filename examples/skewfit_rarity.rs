@@ -13,15 +13,15 @@
 
 use burn::prelude::*;
 use byfeel::agents::skewfit::coverage::{ANGLE_BINS, ANGLE_RANGE, angle_bin, coverage};
-use byfeel::agents::skewfit::train::log_densities;
-use byfeel::agents::skewfit::{checkpoint, load, skew_weights};
+use byfeel::agents::skewfit::train::{log_densities, read_config};
+use byfeel::agents::skewfit::{checkpoint, skew_weights};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let run = std::path::PathBuf::from(args.next().ok_or("usage: skewfit_rarity RUN [ALPHA]")?);
-    let (config, _, _) = load(&run)?;
+    let config = read_config(&run)?;
     let alpha: f64 = match args.next() {
         Some(a) => a.parse()?,
         None => config.alpha,

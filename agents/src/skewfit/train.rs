@@ -132,14 +132,16 @@ pub fn images_to_tensor(images: &[&[u8]], device: &Device) -> Tensor<4> {
     crate::predictive::image_batch(images, IMAGE_SIDE, IMAGE_SIDE, device)
 }
 
-pub(super) fn image(obs: &byfeel_gym::Observation, key: &str) -> Result<Vec<u8>, AgentError> {
+/// The RGB bytes of an image observation `key` (e.g. `image_observation`).
+pub fn image(obs: &byfeel_gym::Observation, key: &str) -> Result<Vec<u8>, AgentError> {
     obs.get(key)
         .and_then(|a| a.as_u8())
         .map(|v| v.to_vec())
         .ok_or_else(|| AgentError::Config(format!("the door env gave no {key}")))
 }
 
-pub(super) fn door_env() -> Result<TaskEnv, AgentError> {
+/// The door task as Skew-Fit sees it: goal-conditioned 48 × 48 images.
+pub fn door_env() -> Result<TaskEnv, AgentError> {
     TaskEnv::new(
         EnvConfig::new(Task::DoorOpen)
             .obs_mode(ObsMode::Goal)
@@ -172,9 +174,7 @@ pub fn train(
     std::fs::create_dir_all(run).map_err(|e| io(&e))?;
     let spec_path = run.join("skewfit.json");
     if spec_path.exists() {
-        let old: SkewFitConfig =
-            serde_json::from_str(&std::fs::read_to_string(&spec_path).map_err(|e| io(&e))?)
-                .map_err(|e| io(&e))?;
+        let old = read_config(run)?;
         if (SkewFitConfig {
             env_steps: config.env_steps,
             ..old
@@ -374,7 +374,8 @@ pub fn log_densities(
     log_q
 }
 
-pub(super) fn embed_one(vae: &Vae, img: &[u8], device: &Device) -> Vec<f32> {
+/// The latent (the VAE's mean) of one 48 × 48 RGB image.
+pub fn embed_one(vae: &Vae, img: &[u8], device: &Device) -> Vec<f32> {
     vae.embed(images_to_tensor(&[img], device))
         .into_data()
         .try_to_vec::<f32>()
@@ -487,14 +488,18 @@ fn write_row(csv: &mut std::fs::File, e: &EpochLog) -> std::io::Result<()> {
     )
 }
 
+/// A run's configuration (its `skewfit.json`), without loading its networks.
+pub fn read_config(run: &Path) -> Result<SkewFitConfig, AgentError> {
+    let io = |e: &dyn std::fmt::Display| AgentError::Io(format!("{}: {e}", run.display()));
+    serde_json::from_str(&std::fs::read_to_string(run.join("skewfit.json")).map_err(|e| io(&e))?)
+        .map_err(|e| io(&e))
+}
+
 /// Loads a run's configuration and latest networks (SAC on an autodiff device, for resuming
 /// or acting).
 pub fn load(run: &Path) -> Result<(SkewFitConfig, Vae, Sac), AgentError> {
     let io = |e: &dyn std::fmt::Display| AgentError::Io(format!("{}: {e}", run.display()));
-    let config: SkewFitConfig = serde_json::from_str(
-        &std::fs::read_to_string(run.join("skewfit.json")).map_err(|e| io(&e))?,
-    )
-    .map_err(|e| io(&e))?;
+    let config = read_config(run)?;
     let device = crate::default_device();
     let record = burn::store::ModuleRecord::load(run.join("vae.bpk")).map_err(|e| io(&e))?;
     let vae = config.vae.init(&device).load_record(record);
