@@ -4,7 +4,9 @@ Run: ``python examples/door_random_actions.py --steps 5000 --seeds 0,1,2`` (need
 ./python``). Each seed starts from a hard reset (the hand hooked on the shut door's bar), draws
 actions uniformly from [-1, 1]^3 and, every 100 steps, only a new goal (reset-free). It prints
 the share of steps with the door past 0.05 and 0.3 rad, the largest angle, the evenness of the
-door-angle histogram (10 bins over 0 to 60 degrees; 1 is even) and the span of the hand.
+door-angle histogram (10 bins over 0 to 60 degrees; 1 is even), the span of the hand, and the
+share of 500-step stretches (a training epoch's worth) with the door shut throughout (below
+0.0525 rad, the first bin of the training logs' coverage).
 """
 
 import argparse
@@ -37,8 +39,15 @@ def main() -> None:
         print(
             f"seed {seed}: past 0.05 rad {np.mean(angles > 0.05):.3f}, past 0.3 rad "
             f"{np.mean(angles > 0.3):.3f}, largest {angles.max():.2f} rad, evenness "
-            f"{evenness:.3f}, hand span {np.ptp(hands, axis=0).round(3)} m"
+            f"{evenness:.3f}, hand span {np.ptp(hands, axis=0).round(3)} m, 500-step stretches "
+            f"with the door shut throughout {shut_share(angles):.2f}"
         )
+
+
+def shut_share(angles, stretch=500, shut=1.05 / 20):
+    """Share of whole `stretch`-step stretches in which the door never left the first bin."""
+    stretches = angles[: len(angles) // stretch * stretch].reshape(-1, stretch)
+    return float(np.mean(stretches.max(axis=1) < shut)) if len(stretches) else float("nan")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@ the same schedule and seeds, compared by how evenly the door angles reached are 
 Two coverages are reported per run: over every step, and over the steps the policy chose
 (after the random warm-up, which is the same for both alphas at a given seed, so only this
 part can differ), with the share of steps the door stood past 0.1 rad, also over the run's
-second half alone. The alphas are compared seed by seed (mean difference, its standard error,
+second half alone, and how many of the policy's epochs left the door shut throughout (with the
+coverage of the epochs that moved it). The alphas are compared seed by seed (mean difference, its standard error,
 and in how many seeds Skew-Fit is ahead). Each run also ends with an evaluation on 10 goal
 images, to show whether its policy had learned to reach goals at all.
 
@@ -53,6 +54,27 @@ def run_one(run, alpha, seed, env_steps, paper):
     (Path(run) / "final_eval.json").write_text(json.dumps(report))
 
 
+def shut_epochs(rows, warmup_steps):
+    """How the policy's epochs split between those that left the door shut throughout (every
+    step in the first bin, below 0.0525 rad) and those that moved it, with the coverage of the
+    latter alone. A reset-free hand that has lost the bar leaves the door shut for whole epochs,
+    and such stretches weigh on a run's coverage whatever its goals were."""
+    epochs, shut, moved, before = 0, 0, [0] * BINS, None
+    for r in rows:
+        counts = r["angle_counts"]
+        if before is not None:
+            step = [a - b for a, b in zip(counts, before)]
+            epochs += 1
+            if sum(step[1:]) == 0:
+                shut += 1
+            else:
+                moved = [m + d for m, d in zip(moved, step)]
+        # The first epoch end at or past the warm-up's end starts the policy's part.
+        if r["env_steps"] >= warmup_steps:
+            before = counts
+    return dict(shut_share=shut / max(1, epochs), moving_coverage=evenness(moved))
+
+
 def summarise(run):
     rows = [json.loads(l) for l in open(Path(run) / "log.jsonl") if l.strip()]
     config = json.load(open(Path(run) / "skewfit.json"))
@@ -75,6 +97,7 @@ def summarise(run):
         policy_open=sum(policy[2:]) / max(1, sum(policy)),
         late_open=sum(late[2:]) / max(1, sum(late)),
         max_angle=last["max_angle"],
+        **shut_epochs(rows, config["warmup_steps"]),
         curve=[(r["env_steps"], r["angle_coverage"]) for r in rows],
         eval=json.loads(ev.read_text()) if ev.exists() else None,
     )
@@ -191,7 +214,8 @@ def main():
         e = r["eval"]
         print(f"alpha {alpha:+.1f} seed {seed}: coverage {r['coverage']:.3f} (policy's steps {r['policy_coverage']:.3f}, "
               f"door past 0.1 rad in {100 * r['policy_open']:.1f} %, in the second half "
-              f"{100 * r['late_open']:.1f} %), largest angle {r['max_angle']:.2f} rad "
+              f"{100 * r['late_open']:.1f} %; door shut throughout {100 * r['shut_share']:.0f} % of its "
+              f"epochs, coverage of the others {r['moving_coverage']:.3f}), largest angle {r['max_angle']:.2f} rad "
               f"after {r['env_steps']} steps; eval angle error {e['angle_error']:.3f} rad, "
               f"hand {e['hand_distance']:.3f} m", flush=True)
     print("\n| α | coverage, all steps (per seed) | mean | coverage, policy's steps (per seed) | mean | door past 0.1 rad, policy's steps | the same, second half | eval angle error |")
@@ -206,9 +230,11 @@ def main():
               f"| {', '.join('%.1f %%' % (100 * r['late_open']) for r in rs)} "
               f"| {', '.join('%.3f' % r['eval']['angle_error'] for r in rs)} |")
     paired = {}
-    for key, name in (("coverage", "all steps"), ("policy_coverage", "policy's steps")):
+    for key, name in (("coverage", "coverage over all steps"), ("policy_coverage", "coverage over the policy's steps"),
+                      ("moving_coverage", "coverage over the policy's epochs that moved the door"),
+                      ("shut_share", "share of the policy's epochs with the door shut throughout")):
         paired[key] = p = compare(results, args.seeds, key)
-        print(f"Skew-Fit minus RIG, coverage over {name}: mean {p['mean']:+.3f} "
+        print(f"Skew-Fit minus RIG, {name}: mean {p['mean']:+.3f} "
               f"(sd {p['sd']:.3f}; standard error {p['se']:.3f}), ahead in {p['ahead']} of {len(args.seeds)} seeds")
     summary = {f"{a}/{s}": {k: v for k, v in r.items() if k != "curve"} for (a, s), r in results.items()}
     summary["paired"] = paired

@@ -16,8 +16,8 @@
 use burn::prelude::*;
 use byfeel::agents::skewfit::checkpoint;
 use byfeel::agents::skewfit::coverage::{ANGLE_BINS, angle_bin, coverage};
-use byfeel::agents::skewfit::skew_weights;
-use byfeel::agents::skewfit::train::{door_env, embed_one, image, log_densities, read_config};
+use byfeel::agents::skewfit::train::{door_env, embed_one, image, log_densities};
+use byfeel::agents::skewfit::{read_config, skew_weights};
 use byfeel::gym::{Env, ResetOptions};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -26,10 +26,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let usage = "usage: skewfit_practice RUN [STEPS] [ALPHA] [SEGMENTS] [SEED]";
     let run = std::path::PathBuf::from(args.next().ok_or(usage)?);
-    let steps: usize = args.next().map_or(Ok(1000), |s| s.parse())?;
-    let alpha: f64 = args.next().map_or(Ok(-0.5), |s| s.parse())?;
-    let segments: usize = args.next().map_or(Ok(5), |s| s.parse())?;
-    let seed: u64 = args.next().map_or(Ok(0), |s| s.parse())?;
+    let steps: usize = parse(args.next(), "STEPS", 1000)?;
+    let alpha: f64 = parse(args.next(), "ALPHA", -0.5)?;
+    let segments: usize = parse(args.next(), "SEGMENTS", 5)?;
+    let seed: u64 = parse(args.next(), "SEED", 0)?;
     if !(alpha.is_finite() && alpha < 0.0) {
         return Err(
             format!("ALPHA is {alpha}: give a skew to set against uniform, below 0").into(),
@@ -110,4 +110,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     Ok(())
+}
+
+/// An optional argument, or `default` when it is absent; a bad one is named in the error.
+fn parse<T: std::str::FromStr>(arg: Option<String>, name: &str, default: T) -> Result<T, String>
+where
+    T::Err: std::fmt::Display,
+{
+    arg.map_or(Ok(default), |s| {
+        s.parse().map_err(|e| format!("{name} is {s:?}: {e}"))
+    })
 }

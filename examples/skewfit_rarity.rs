@@ -13,7 +13,8 @@
 
 use burn::prelude::*;
 use byfeel::agents::skewfit::coverage::{ANGLE_BINS, ANGLE_RANGE, angle_bin, coverage};
-use byfeel::agents::skewfit::train::{log_densities, read_config};
+use byfeel::agents::skewfit::read_config;
+use byfeel::agents::skewfit::train::log_densities;
 use byfeel::agents::skewfit::{checkpoint, skew_weights};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;

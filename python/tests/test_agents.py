@@ -136,10 +136,24 @@ def test_the_coverage_comparison_counts_the_door_angles_the_policy_reached(tmp_p
     assert c["differences"] == pytest.approx([0.2, -0.1]) and c["ahead"] == 1
     assert c["mean"] == pytest.approx(0.05)
 
+    # Warm-up ends at 100 steps; of the policy's three epochs the second leaves the door shut.
+    def row(steps, counts):
+        return {"env_steps": steps, "angle_counts": counts + [0] * (20 - len(counts))}
+
+    rows = [row(50, [50]), row(100, [90, 10]), row(150, [120, 20, 0, 10]),
+            row(200, [170, 20, 0, 10]), row(250, [210, 20, 0, 10, 0, 10])]
+    stalls = coverage.shut_epochs(rows, warmup_steps=100)
+    assert stalls["shut_share"] == pytest.approx(1 / 3)
+    # The two epochs that moved it: 30 + 40 steps in bin 0, 10 each in bins 1, 3 and 5.
+    moved = row(0, [70, 10, 0, 10, 0, 10])["angle_counts"]
+    assert stalls["moving_coverage"] == pytest.approx(coverage.evenness(moved))
+    assert 0.0 < stalls["moving_coverage"] < 1.0
+
     _shrunk_skewfit(tmp_path / "run", warmup_steps=100)
     s = coverage.summarise(tmp_path / "run")
     # Epochs end at 100 and 200 steps: the policy chose the second epoch's 100 steps.
     assert s["env_steps"] == 200 and sum(s["policy_counts"]) == 100
     assert 0.0 <= s["policy_coverage"] <= 1.0 and 0.0 <= s["policy_open"] <= 1.0
     assert 0.0 <= s["late_open"] <= 1.0
+    assert 0.0 <= s["shut_share"] <= 1.0 and 0.0 <= s["moving_coverage"] <= 1.0
     assert s["eval"] is None

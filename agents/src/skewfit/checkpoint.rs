@@ -14,9 +14,10 @@ use burn::store::ModuleRecord;
 use byfeel_gym::{Env, Observation, ResetOptions, TaskEnv};
 use serde::{Deserialize, Serialize};
 
+use super::config::SkewFitConfig;
 use super::replay::Replay;
 use super::sac::Sac;
-use super::train::{SkewFitConfig, door_env, image};
+use super::train::{door_env, image};
 use super::vae::Vae;
 use crate::{AgentError, io_error as io};
 

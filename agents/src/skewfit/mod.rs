@@ -9,10 +9,12 @@
 //!   the latent reward −‖z − z_goal‖.
 //! - [`coverage`]: how evenly the door angles reached (or proposed as goals) spread.
 //! - [`replay`]: every image seen, with its latent and skewed weight.
+//! - [`config`]: a run's settings, the paper's door settings by default.
 //! - [`train`]: the loop that ties them together on the reset-free door.
 //! - [`sac`]: goal-conditioned soft actor-critic with twin Q and automatic entropy tuning.
 
 pub mod checkpoint;
+pub mod config;
 pub mod coverage;
 pub mod eval;
 pub mod relabel;
@@ -22,9 +24,10 @@ pub mod skew;
 pub mod train;
 pub mod vae;
 
+pub use config::{SkewFitConfig, read_config};
 pub use eval::{EVAL_SEED, EvalResult, GoalStrip, act, evaluate};
 pub use relabel::{GoalSource, Relabel, future_index, latent_reward};
 pub use sac::{Sac, SacConfig, SacStats, Transitions};
 pub use skew::{skew_weights, weight_evenness};
-pub use train::{EpochLog, SkewFitConfig, load, train};
+pub use train::{EpochLog, load, train};
 pub use vae::{Vae, VaeConfig, VaeLoss};

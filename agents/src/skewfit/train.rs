@@ -19,90 +19,16 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::checkpoint::{self, LoopState};
+use super::config::{SkewFitConfig, read_config};
 use super::coverage::{ANGLE_BINS, angle_bin, coverage};
 use super::eval::{EVAL_SEED, EvalResult, evaluate};
-use super::relabel::{Relabel, latent_reward};
+use super::relabel::latent_reward;
 use super::replay::Replay;
-use super::sac::{Sac, SacConfig, SacStats, Transitions};
+use super::sac::{Sac, SacStats, Transitions};
 use super::skew::{skew_weights, weight_evenness};
-use super::vae::{IMAGE_SIDE, Vae, VaeConfig};
+use super::vae::{IMAGE_SIDE, Vae};
 use crate::AgentError;
 use crate::predictor::latent::standard_normal;
-
-/// Everything about a run; the defaults are the paper's door settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SkewFitConfig {
-    /// The skew: sampling ∝ q̂(x)^α. −0.5 for the door; 0 is RIG.
-    pub alpha: f64,
-    pub env_steps: usize,
-    /// Steps of uniformly random actions before SAC acts (and learns).
-    pub warmup_steps: usize,
-    pub steps_per_epoch: usize,
-    pub updates_per_epoch: usize,
-    /// VAE batches per epoch before the skew starts, and after.
-    pub vae_batches_early: usize,
-    pub vae_batches_late: usize,
-    pub vae_batch: usize,
-    pub vae_lr: f64,
-    /// The skew starts at this epoch (the VAE's densities mean little before).
-    pub skew_after_epoch: usize,
-    /// Latents drawn per image to estimate its density.
-    pub density_samples: usize,
-    pub vae: VaeConfig,
-    pub sac: SacConfig,
-    pub relabel: Relabel,
-    /// Goal images the policy is evaluated on after each epoch (0: none).
-    pub eval_goals: usize,
-    /// Epochs between checkpoints (the last epoch always writes one).
-    #[serde(default = "default_checkpoint_every")]
-    pub checkpoint_every: usize,
-    pub seed: u64,
-}
-
-impl Default for SkewFitConfig {
-    fn default() -> Self {
-        Self {
-            alpha: -0.5,
-            env_steps: 50_000,
-            warmup_steps: 10_000,
-            steps_per_epoch: 500,
-            updates_per_epoch: 1000,
-            vae_batches_early: 1000,
-            vae_batches_late: 200,
-            vae_batch: 128,
-            vae_lr: 1e-3,
-            skew_after_epoch: 10,
-            density_samples: 10,
-            vae: VaeConfig::default(),
-            sac: SacConfig::default(),
-            relabel: Relabel::default(),
-            eval_goals: 10,
-            checkpoint_every: default_checkpoint_every(),
-            seed: 0,
-        }
-    }
-}
-
-fn default_checkpoint_every() -> usize {
-    5
-}
-
-impl SkewFitConfig {
-    pub fn check(&self) -> Result<(), String> {
-        self.relabel.check()?;
-        if self.steps_per_epoch == 0
-            || self.env_steps == 0
-            || self.vae_batch == 0
-            || self.sac.batch == 0
-        {
-            return Err("env_steps, steps_per_epoch and the batch sizes must be positive".into());
-        }
-        if !self.alpha.is_finite() || self.alpha > 0.0 {
-            return Err(format!("alpha is {}: use −1 … 0 (0 is RIG)", self.alpha));
-        }
-        Ok(())
-    }
-}
 
 /// One epoch's row of `scalars.csv`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -486,13 +412,6 @@ fn write_row(csv: &mut std::fs::File, e: &EpochLog) -> std::io::Result<()> {
         opt(ev.map(|v| v.success)),
         e.seconds
     )
-}
-
-/// A run's configuration (its `skewfit.json`), without loading its networks.
-pub fn read_config(run: &Path) -> Result<SkewFitConfig, AgentError> {
-    let io = |e: &dyn std::fmt::Display| AgentError::Io(format!("{}: {e}", run.display()));
-    serde_json::from_str(&std::fs::read_to_string(run.join("skewfit.json")).map_err(|e| io(&e))?)
-        .map_err(|e| io(&e))
 }
 
 /// Loads a run's configuration and latest networks (SAC on an autodiff device, for resuming

@@ -103,7 +103,7 @@ fn goal_hand(robot: &SimRobot, angle: f64) -> DVec3 {
     }
 }
 
-/// The hand's box, after Skew-Fit's door (10 × 20 × 7.5 cm there; about 25 × 19 × 8.5 cm
+/// The hand's box, after Skew-Fit's door (10 × 20 × 7.5 cm there; about 20 × 17 × 8.5 cm
 /// here): every goal position from shut to fully open, 3 cm either side in x and y, and in
 /// height from 1.5 cm below a hooked hand to where the prong's tip clears the bar by 2.8 cm.
 /// So the hook is always at the bar's height or just over it: pulling while hooked opens the
