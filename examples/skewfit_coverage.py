@@ -9,9 +9,9 @@ Two coverages are reported per run: over every step, and over the steps the poli
 (after the random warm-up, which is the same for both alphas at a given seed, so only this
 part can differ), with the share of steps the door stood past 0.1 rad, also over the run's
 second half alone, and how many of the policy's epochs left the door shut throughout (with the
-coverage of the epochs that moved it). The alphas are compared seed by seed (mean difference, its standard error,
-and in how many seeds Skew-Fit is ahead). Each run also ends with an evaluation on 10 goal
-images, to show whether its policy had learned to reach goals at all.
+coverage of the epochs that moved it). The alphas are compared seed by seed (mean difference,
+its standard error, and in how many seeds Skew-Fit is ahead). Each run also ends with an
+evaluation on 10 goal images, to show whether its policy had learned to reach goals at all.
 
 Without --paper the schedule is shrunk to fit a 2-core CPU (2500 random warm-up steps, SAC
 batch 256 and 500 updates per epoch, VAE 300 then 100 batches, the skew from epoch 5); --paper
