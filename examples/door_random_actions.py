@@ -14,6 +14,8 @@ import argparse
 import numpy as np
 
 from byfeel.envs import ByfeelEnv
+# The training logs' coverage bins, from the script that reads those logs (same folder).
+from skewfit_coverage import BINS, RANGE
 
 
 def main() -> None:
@@ -44,7 +46,7 @@ def main() -> None:
         )
 
 
-def shut_share(angles, stretch=500, shut=1.05 / 20):
+def shut_share(angles, stretch=500, shut=RANGE / BINS):
     """Share of whole `stretch`-step stretches in which the door never left the first bin."""
     stretches = angles[: len(angles) // stretch * stretch].reshape(-1, stretch)
     return float(np.mean(stretches.max(axis=1) < shut)) if len(stretches) else float("nan")

@@ -24,7 +24,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let run = std::path::PathBuf::from(args.next().ok_or("usage: skewfit_rarity RUN [ALPHA]")?);
     let config = read_config(&run)?;
     let alpha: f64 = match args.next() {
-        Some(a) => a.parse()?,
+        Some(a) => a.parse().map_err(|e| format!("ALPHA is {a:?}: {e}"))?,
         None => config.alpha,
     };
     let device = byfeel::agents::default_device();

@@ -100,9 +100,12 @@ def test_skewfit_trains_acts_and_evaluates_from_python(tmp_path):
     assert action.shape == (3,) and action.dtype == np.float32
     assert np.all(np.abs(action) <= 1.0)
     assert not np.array_equal(agent.act(image, goal, explore_seed=1), action)
-    result = agent.evaluate(goals=1)
-    assert set(result) == {"angle_error", "hand_distance", "success"}
+    result = agent.evaluate(goals=2)
+    assert set(result) == {"angle_error", "hand_distance", "success", "median_angle_error", "goals"}
     assert 0.0 <= result["angle_error"] < 1.1
+    errors = [g["angle_error"] for g in result["goals"]]
+    assert len(errors) == 2 and result["angle_error"] == pytest.approx(sum(errors) / 2)
+    assert result["median_angle_error"] == pytest.approx(sum(errors) / 2)  # two goals: their mean
     again = SkewFit.load(tmp_path / "run")
     assert np.array_equal(again.act(image, goal), action)
 

@@ -16,13 +16,15 @@ pub fn run(args: &EvalArgs) -> Result<(), Error> {
     let side = skewfit::vae::IMAGE_SIDE as u32;
     let mut md = format!(
         "# {} on the door ({} goal images, seeds {}..)\n\n\
-         | final angle error | hand distance | success (0.02 rad and 0.03 m) |\n|---|---|---|\n\
-         | {:.3} rad | {:.3} m | {:.0}% |\n\n\
+         | final angle error: mean | median | hand distance | success (0.02 rad and 0.03 m) |\n\
+         |---|---|---|---|\n\
+         | {:.3} rad | {:.3} rad | {:.3} m | {:.0}% |\n\n\
          Each strip: the goal image, the last frame, and the VAE's reconstruction of the last frame.\n\n",
         args.run.display(),
         args.episodes,
         args.seed,
         result.angle_error,
+        result.median_angle_error,
         result.hand_distance,
         100.0 * result.success
     );
@@ -43,14 +45,25 @@ pub fn run(args: &EvalArgs) -> Result<(), Error> {
             s.angle_error, s.hand_distance
         )?;
     }
+    md.push_str("\n| goal (seed) | final angle error | hand distance |\n|---|---|---|\n");
+    for (i, g) in result.goals.iter().enumerate() {
+        writeln!(
+            md,
+            "| {} | {:.3} rad | {:.3} m |",
+            args.seed + i as u64,
+            g.angle_error,
+            g.hand_distance
+        )?;
+    }
     std::fs::write(
         out.join("report.json"),
         serde_json::to_string_pretty(&result)?,
     )?;
     std::fs::write(out.join("report.md"), md)?;
     println!(
-        "final angle error {:.3} rad, hand distance {:.3} m, success {:.0}% over {} goals",
+        "final angle error {:.3} rad (median {:.3}), hand distance {:.3} m, success {:.0}% over {} goals",
         result.angle_error,
+        result.median_angle_error,
         result.hand_distance,
         100.0 * result.success,
         args.episodes

@@ -16,21 +16,31 @@ use crate::AgentError;
 /// Goal seeds start here, far from any training seed.
 pub const EVAL_SEED: u64 = 1_000_000;
 
-/// Means over the goals.
+/// Means over the goals, and each goal's outcome.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EvalResult {
     pub angle_error: f64,
     pub hand_distance: f64,
     pub success: f64,
+    /// A mean can hide whether most goals are met and a few missed by far; the median tells.
+    #[serde(default)]
+    pub median_angle_error: f64,
+    /// Per goal, in seed order (absent in logs written before it was added).
+    #[serde(default)]
+    pub goals: Vec<GoalOutcome>,
 }
 
-/// Sums episodes' final door angle errors and hand distances into an [`EvalResult`].
+/// Where one evaluation episode ended, against its goal.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct GoalOutcome {
+    pub angle_error: f64,
+    pub hand_distance: f64,
+}
+
+/// Collects episodes' final door angle errors and hand distances into an [`EvalResult`].
 #[derive(Default)]
 pub(crate) struct DoorTally {
-    angle: f64,
-    hand: f64,
-    success: f64,
-    episodes: usize,
+    goals: Vec<GoalOutcome>,
 }
 
 impl DoorTally {
@@ -41,19 +51,35 @@ impl DoorTally {
             _ => f64::NAN,
         };
         let (a, h) = (get("oracle_door_angle_error"), get("oracle_hand_distance"));
-        self.angle += a;
-        self.hand += h;
-        self.success += f64::from(u8::from(a < ANGLE_SUCCESS && h < HAND_SUCCESS));
-        self.episodes += 1;
+        self.goals.push(GoalOutcome {
+            angle_error: a,
+            hand_distance: h,
+        });
         (a, h)
     }
 
     pub(crate) fn result(&self) -> EvalResult {
-        let n = self.episodes.max(1) as f64;
+        let n = self.goals.len().max(1) as f64;
+        let sum = |f: fn(&GoalOutcome) -> f64| self.goals.iter().map(f).sum::<f64>();
+        let met = |g: &GoalOutcome| {
+            f64::from(u8::from(
+                g.angle_error < ANGLE_SUCCESS && g.hand_distance < HAND_SUCCESS,
+            ))
+        };
+        let mut angles: Vec<f64> = self.goals.iter().map(|g| g.angle_error).collect();
+        angles.sort_by(f64::total_cmp);
+        let k = angles.len();
+        let median = match k {
+            0 => f64::NAN,
+            _ if k % 2 == 1 => angles[k / 2],
+            _ => 0.5 * (angles[k / 2 - 1] + angles[k / 2]),
+        };
         EvalResult {
-            angle_error: self.angle / n,
-            hand_distance: self.hand / n,
-            success: self.success / n,
+            angle_error: sum(|g| g.angle_error) / n,
+            hand_distance: sum(|g| g.hand_distance) / n,
+            success: sum(met) / n,
+            median_angle_error: median,
+            goals: self.goals.clone(),
         }
     }
 }
@@ -129,4 +155,32 @@ fn reconstruct(vae: &Vae, img: &[u8], device: &Device) -> Vec<u8> {
     crate::predictive::to_frames(x.unsqueeze_dim(1))
         .expect("f32 pixels")
         .remove(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(angle: f64, hand: f64) -> Info {
+        let mut i = Info::new();
+        i.insert("oracle_door_angle_error".into(), InfoValue::Float(angle));
+        i.insert("oracle_hand_distance".into(), InfoValue::Float(hand));
+        i
+    }
+
+    #[test]
+    fn one_goal_missed_by_far_moves_the_mean_not_the_median() {
+        let mut tally = DoorTally::default();
+        for (a, h) in [(0.01, 0.01), (0.6, 0.05), (0.03, 0.02), (0.015, 0.04)] {
+            tally.add(&info(a, h));
+        }
+        let r = tally.result();
+        assert!((r.angle_error - 0.16375).abs() < 1e-12);
+        assert!((r.median_angle_error - 0.0225).abs() < 1e-12);
+        assert!((r.hand_distance - 0.03).abs() < 1e-12);
+        // Only the first is within both 0.02 rad and 0.03 m.
+        assert!((r.success - 0.25).abs() < 1e-12);
+        assert_eq!(r.goals.len(), 4);
+        assert_eq!(r.goals[1].angle_error, 0.6);
+    }
 }

@@ -25,7 +25,7 @@ pub mod train;
 pub mod vae;
 
 pub use config::{SkewFitConfig, read_config};
-pub use eval::{EVAL_SEED, EvalResult, GoalStrip, act, evaluate};
+pub use eval::{EVAL_SEED, EvalResult, GoalOutcome, GoalStrip, act, evaluate};
 pub use relabel::{GoalSource, Relabel, future_index, latent_reward};
 pub use sac::{Sac, SacConfig, SacStats, Transitions};
 pub use skew::{skew_weights, weight_evenness};
