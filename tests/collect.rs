@@ -88,11 +88,17 @@ fn k_robots_collect_varied_episodes_and_export_a_movie() {
         "8 actions and a last step per episode"
     );
     assert_episodes_intact(&reader);
-    // Three robots, two episodes each.
+    // Three robots, each with at least its first episode. Robots never wait for one another,
+    // so how the other three episodes fall among them depends on timing (on a loaded machine
+    // one robot may take two of them).
     let robots = reader.episode_field("robot").unwrap();
     let robots = robots.as_u64().unwrap();
+    assert!(robots.iter().all(|&r| r < 3), "{robots:?}");
     for k in 0..3 {
-        assert_eq!(robots.iter().filter(|&&r| r == k).count(), 2, "{robots:?}");
+        assert!(
+            robots.contains(&k),
+            "robot {k} collected nothing: {robots:?}"
+        );
     }
     // Every episode its own scene: cup mass and friction drawn anew.
     let scene = reader.schema().episode_field("scene").unwrap();

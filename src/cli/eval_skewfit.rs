@@ -45,12 +45,17 @@ pub fn run(args: &EvalArgs) -> Result<(), Error> {
             s.angle_error, s.hand_distance
         )?;
     }
-    md.push_str("\n| goal (seed) | final angle error | hand distance |\n|---|---|---|\n");
+    md.push_str(
+        "\n| goal (seed) | goal angle | final angle | angle error | hand distance |\n\
+         |---|---|---|---|---|\n",
+    );
     for (i, g) in result.goals.iter().enumerate() {
         writeln!(
             md,
-            "| {} | {:.3} rad | {:.3} m |",
+            "| {} | {:.3} rad | {:.3} rad | {:.3} rad | {:.3} m |",
             args.seed + i as u64,
+            g.goal_angle,
+            g.final_angle,
             g.angle_error,
             g.hand_distance
         )?;

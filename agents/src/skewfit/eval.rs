@@ -33,6 +33,9 @@ pub struct EvalResult {
 /// Where one evaluation episode ended, against its goal.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct GoalOutcome {
+    /// The door angle the goal image shows, and the one the episode ended at (rad).
+    pub goal_angle: f64,
+    pub final_angle: f64,
     pub angle_error: f64,
     pub hand_distance: f64,
 }
@@ -52,6 +55,8 @@ impl DoorTally {
         };
         let (a, h) = (get("oracle_door_angle_error"), get("oracle_hand_distance"));
         self.goals.push(GoalOutcome {
+            goal_angle: get("oracle_goal_door_angle"),
+            final_angle: get("oracle_door_angle"),
             angle_error: a,
             hand_distance: h,
         });
@@ -163,6 +168,8 @@ mod tests {
 
     fn info(angle: f64, hand: f64) -> Info {
         let mut i = Info::new();
+        i.insert("oracle_goal_door_angle".into(), InfoValue::Float(0.3));
+        i.insert("oracle_door_angle".into(), InfoValue::Float(0.3 + angle));
         i.insert("oracle_door_angle_error".into(), InfoValue::Float(angle));
         i.insert("oracle_hand_distance".into(), InfoValue::Float(hand));
         i
@@ -182,5 +189,7 @@ mod tests {
         assert!((r.success - 0.25).abs() < 1e-12);
         assert_eq!(r.goals.len(), 4);
         assert_eq!(r.goals[1].angle_error, 0.6);
+        assert_eq!(r.goals[1].goal_angle, 0.3);
+        assert!((r.goals[1].final_angle - 0.9).abs() < 1e-12);
     }
 }

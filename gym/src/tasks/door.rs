@@ -70,6 +70,10 @@ impl TaskLogic for DoorOpen {
         let a = self.achieved(robot);
         info.insert("oracle_door_angle".into(), InfoValue::Float(a[0] as f64));
         info.insert(
+            "oracle_goal_door_angle".into(),
+            InfoValue::Float(goal[0] as f64),
+        );
+        info.insert(
             "oracle_door_angle_error".into(),
             InfoValue::Float((a[0] - goal[0]).abs() as f64),
         );
