@@ -90,7 +90,7 @@ fn k_robots_collect_varied_episodes_and_export_a_movie() {
     assert_episodes_intact(&reader);
     // Three robots, each with at least its first episode. Robots never wait for one another,
     // so how the other three episodes fall among them depends on timing (on a loaded machine
-    // one robot may take two of them).
+    // one robot may take all three).
     let robots = reader.episode_field("robot").unwrap();
     let robots = robots.as_u64().unwrap();
     assert!(robots.iter().all(|&r| r < 3), "{robots:?}");

@@ -178,7 +178,8 @@ class SkewFit:
     def evaluate(self, goals: int = 10, seed: int = 1_000_000) -> dict:
         """Mean final door angle error (rad), hand distance (m) and success rate (within
         0.02 rad and 0.03 m) toward ``goals`` goal images, each from a shut door; also the
-        median angle error and, under ``"goals"``, each goal's angle error and hand distance."""
+        median angle error and, under ``"goals"``, each goal's door angle, the angle reached, the
+        angle error and the hand distance."""
         return json.loads(self._native.evaluate(goals, seed))
 
     def __repr__(self) -> str:
