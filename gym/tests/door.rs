@@ -62,14 +62,16 @@ fn hook_pulls_door_open_to_target_angle() {
         s.ee_position
     );
 
-    // Pull along the door's arc, leading the door by a little.
+    // Pull along the door's arc, leading the door by a little, until it reaches the target.
+    // The prong pulls from the gap's middle, so the door sits ~0.08 rad behind the angle whose
+    // gap the hand is at: the lead is kept up to the end rather than capped at the target.
     let target = 0.6;
     for _ in 0..300 {
         let angle = door_angle(&arm);
         if angle >= target {
             break;
         }
-        let lead = (angle + 0.1).min(target + 0.01);
+        let lead = angle + 0.1;
         arm.command(Command::new(CommandMode::EndEffectorPosition(
             gap(lead) - PRONG,
         )))
@@ -83,7 +85,7 @@ fn hook_pulls_door_open_to_target_angle() {
         arm.state().time
     );
     assert!(
-        (angle - target).abs() < 0.06,
+        (angle - target).abs() < 0.03,
         "door ended at {angle:.3} rad, wanted {target}"
     );
 }

@@ -85,6 +85,42 @@ fn a_hard_reset_starts_hooked_on_the_bar_of_the_shut_door_and_pulling_opens_it()
     );
 }
 
+#[test]
+fn the_door_comes_to_rest_where_the_hand_stops_pulling_it() {
+    // A goal image shows a door at rest; if a pulled door swung on by itself after the hand
+    // stopped, where it ends would hang on its speed, which no single image shows. With the
+    // reference's hinge damping (0.1) this door swung on 0.13 rad after a full-speed pull.
+    let mut e = door_env();
+    for (seed, pull) in [
+        (3, [-1.0, -1.0, 0.0]),
+        (4, [-1.0, 0.0, 0.0]),
+        (5, [-1.0, 1.0, 0.0]),
+    ] {
+        e.reset(Some(seed), &ResetOptions::default()).unwrap();
+        for _ in 0..3 {
+            e.step(&pull).unwrap();
+        }
+        let angle = |e: &TaskEnv| e.robot().inner().world().door_angle().unwrap();
+        let pulled = angle(&e);
+        // One step for the arm to catch up with its last target (a few millimetres).
+        e.step(&[0.0, 0.0, 0.0]).unwrap();
+        let settled = angle(&e);
+        for _ in 0..15 {
+            e.step(&[0.0, 0.0, 0.0]).unwrap();
+        }
+        let rest = angle(&e);
+        assert!(
+            pulled > 0.1,
+            "pulling {pull:?} opened the door only {pulled:.3} rad"
+        );
+        assert!(
+            (rest - settled).abs() < 0.03 && (rest - pulled).abs() < 0.1,
+            "pulled {pull:?} to {pulled:.3} rad, the door went on to {settled:.3} and then \
+             {rest:.3} rad with the hand held still"
+        );
+    }
+}
+
 /// Steps toward `target` (2 cm a step at most) for `steps` steps.
 fn move_hand_to(e: &mut TaskEnv, target: glam::DVec3, steps: usize) {
     for _ in 0..steps {
@@ -112,7 +148,10 @@ fn hooked_on_the_bar_the_hand_at_a_goals_position_sets_the_goals_door_angle() {
         "back in the slot the door is at {angle:.3} rad, not shut"
     );
     // Goals put the hand hooked on the bar of a door at the goal's angle, so the way to a goal
-    // is to pull (or push) the door with the hand to that place.
+    // is to pull (or push) the door with the hand to that place. The prong rides in the 4 cm
+    // slot between bar and door: the door stops on the side it came from, up to ~0.1 rad from
+    // the goal's angle (2 cm at the bar, 17.5 cm from the hinge), with the hand at the goal.
+    let mut from = e.robot().inner().world().door_angle().unwrap();
     for want in [0.7_f32, 0.3] {
         let goal = loop {
             e.reset(None, &ResetOptions::default()).unwrap();
@@ -124,12 +163,18 @@ fn hooked_on_the_bar_the_hand_at_a_goals_position_sets_the_goals_door_angle() {
         let target = glam::DVec3::new(goal[1] as f64, goal[2] as f64, goal[3] as f64);
         move_hand_to(&mut e, target, 25);
         let angle = e.robot().inner().world().door_angle().unwrap();
+        let short_of_goal = (goal[0] as f64 - angle) * (goal[0] as f64 - from).signum();
+        eprintln!(
+            "from {from:.3} rad toward {:.3}: the door stopped at {angle:.3}",
+            goal[0]
+        );
         assert!(
-            (angle - goal[0] as f64).abs() < 0.1,
-            "the hand went to the goal's place {target:?} (now {:?}) but the door is at \
-             {angle:.3} rad, not the goal's {:.3}",
+            (-0.02..0.12).contains(&short_of_goal),
+            "the hand went to the goal's place {target:?} (now {:?}) from a door at {from:.3} \
+             rad, but the door is at {angle:.3} rad, not at or just short of the goal's {:.3}",
             hand(&e),
             goal[0]
         );
+        from = angle;
     }
 }

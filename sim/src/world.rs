@@ -452,7 +452,6 @@ impl World {
         self.arm.ee_frame(&self.physics)
     }
 
-    /// Door hinge angle (radians), if the scene has a door.
     /// The scene parameters drawn when this world was built (door handle, hinge damping, cup
     /// mass and friction, die placement, …), named, in a fixed order per scene.
     pub fn scene_parameters(&self) -> Vec<(&'static str, f64)> {
@@ -470,6 +469,7 @@ impl World {
         out
     }
 
+    /// Door hinge angle (radians), if the scene has a door.
     pub fn door_angle(&self) -> Option<f64> {
         self.door.as_ref().map(|d| d.angle(&self.physics))
     }

@@ -279,7 +279,13 @@ fn structural_mistakes_are_named() {
 }
 
 fn scene_error(name: &str, edit: impl Fn(String) -> String) -> AssetError {
-    let text = edit(std::fs::read_to_string(scene_path("door")).unwrap());
+    let original = std::fs::read_to_string(scene_path("door")).unwrap();
+    let text = edit(original.clone());
+    // An edit that no longer matches the bundled scene would test a scene that loads.
+    assert_ne!(
+        text, original,
+        "the edit for {name} changed nothing in door.toml"
+    );
     let dir = scratch_dir(name);
     let path = dir.join("door.toml");
     std::fs::write(&path, text).unwrap();
@@ -304,13 +310,13 @@ fn malformed_scene_files_name_the_key_and_problem() {
     assert_names(&err, &["door.toml", "unknown field `mas`"]);
     let err = scene_error("range", |t| {
         t.replace(
-            "damping = { min = 0.05, max = 0.2 }",
-            "damping = { min = 0.5, max = 0.2 }",
+            "damping = { min = 0.8, max = 1.2 }",
+            "damping = { min = 1.5, max = 1.2 }",
         )
     });
     assert_names(
         &err,
-        &["door.toml", "door.damping", "min 0.5 is above max 0.2"],
+        &["door.toml", "door.damping", "min 1.5 is above max 1.2"],
     );
     let err = scene_error("negative", |t| t.replace("width = 0.30", "width = -0.30"));
     assert_names(&err, &["door.width", "positive"]);

@@ -12,6 +12,7 @@
 //! - [`config`]: a run's settings, the paper's door settings by default.
 //! - [`train`]: the loop that ties them together on the reset-free door.
 //! - [`sac`]: goal-conditioned soft actor-critic with twin Q and automatic entropy tuning.
+//! - [`scene`]: the door a run trained on, checked when it is resumed or evaluated.
 
 pub mod checkpoint;
 pub mod config;
@@ -20,6 +21,7 @@ pub mod eval;
 pub mod relabel;
 pub mod replay;
 pub mod sac;
+pub mod scene;
 pub mod skew;
 pub mod train;
 pub mod vae;

@@ -112,6 +112,8 @@ pub fn train(
             )));
         }
     }
+    // Before anything is written: a resume on a changed door must leave the run as it was.
+    super::scene::record_or_check(run)?;
     std::fs::write(&spec_path, serde_json::to_string_pretty(config).unwrap())
         .map_err(|e| io(&e))?;
 
@@ -415,10 +417,11 @@ fn write_row(csv: &mut std::fs::File, e: &EpochLog) -> std::io::Result<()> {
 }
 
 /// Loads a run's configuration and latest networks (SAC on an autodiff device, for resuming
-/// or acting).
+/// or acting), refusing a run that trained on another door than the scene file gives now.
 pub fn load(run: &Path) -> Result<(SkewFitConfig, Vae, Sac), AgentError> {
     let io = |e: &dyn std::fmt::Display| AgentError::Io(format!("{}: {e}", run.display()));
     let config = read_config(run)?;
+    super::scene::check(run)?;
     let device = crate::default_device();
     let record = burn::store::ModuleRecord::load(run.join("vae.bpk")).map_err(|e| io(&e))?;
     let vae = config.vae.init(&device).load_record(record);
