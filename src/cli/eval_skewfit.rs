@@ -28,7 +28,7 @@ pub fn run(args: &EvalArgs) -> Result<(), Error> {
         result.hand_distance,
         100.0 * result.success
     );
-    for (i, s) in strips.iter().enumerate() {
+    for (i, (s, g)) in strips.iter().zip(&result.goals).enumerate() {
         let (w, h, rgb) = hstack(
             &[
                 (side, side, s.goal.as_slice()),
@@ -42,22 +42,23 @@ pub fn run(args: &EvalArgs) -> Result<(), Error> {
         writeln!(
             md,
             "![goal {i}: angle error {:.3} rad, hand {:.3} m]({name})",
-            s.angle_error, s.hand_distance
+            g.angle_error, g.hand_distance
         )?;
     }
     md.push_str(
-        "\n| goal (seed) | goal angle | final angle | angle error | hand distance |\n\
-         |---|---|---|---|---|\n",
+        "\n| goal (seed) | goal angle | final angle | angle error | hand distance | success |\n\
+         |---|---|---|---|---|---|\n",
     );
     for (i, g) in result.goals.iter().enumerate() {
         writeln!(
             md,
-            "| {} | {:.3} rad | {:.3} rad | {:.3} rad | {:.3} m |",
+            "| {} | {:.3} rad | {:.3} rad | {:.3} rad | {:.3} m | {} |",
             args.seed + i as u64,
             g.goal_angle,
             g.final_angle,
             g.angle_error,
-            g.hand_distance
+            g.hand_distance,
+            if g.success { "yes" } else { "no" }
         )?;
     }
     std::fs::write(
