@@ -5,10 +5,11 @@ use thiserror::Error;
 /// Everything that can go wrong while drawing a picture.
 #[derive(Debug, Error)]
 pub enum RenderError {
-    /// No GPU and no software driver was found.
+    /// No GPU and no software driver was found, or none that can draw the depth images.
     #[error(
-        "no graphics adapter found ({tried}). byfeel renders on any Vulkan or OpenGL ES driver; on a \
-         machine without a GPU install Mesa's software Vulkan driver (lavapipe): \
+        "no graphics adapter found ({tried}). byfeel renders on any Vulkan driver, or an OpenGL ES \
+         one that can draw to R32Float textures; on a machine without a GPU install Mesa's \
+         software Vulkan driver (lavapipe): \
          `sudo apt-get install mesa-vulkan-drivers libvulkan1` (Debian/Ubuntu) and run again"
     )]
     NoAdapter { tried: String },

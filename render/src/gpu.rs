@@ -125,6 +125,27 @@ impl Gpu {
                 )));
             }
         }
+        // Camera and gel depth are R32Float render targets, which some GL ES drivers (Mesa's
+        // llvmpipe among them) do not allow; such an adapter would fail on the first picture
+        // with a validation error, so it is passed over here and named if nothing else is left.
+        let (usable, unusable): (Vec<_>, Vec<_>) = adapters.into_iter().partition(|a| {
+            a.get_texture_format_features(wgpu::TextureFormat::R32Float)
+                .allowed_usages
+                .contains(wgpu::TextureUsages::RENDER_ATTACHMENT)
+        });
+        let mut adapters = usable;
+        if adapters.is_empty() && !unusable.is_empty() {
+            let refused: Vec<String> = unusable
+                .iter()
+                .map(|a| {
+                    let i = a.get_info();
+                    format!("{} ({:?})", i.name, i.backend)
+                })
+                .collect();
+            return Err(RenderError::NoAdapter {
+                tried: format!("{} cannot render R32Float depth images", refused.join(", ")),
+            });
+        }
         // Vulkan before GL at equal rank: it has compute and depth copies everywhere.
         adapters.sort_by_key(|a| {
             let i = a.get_info();

@@ -232,3 +232,35 @@ fn adapter_overrides_that_match_nothing_say_what_exists() {
     .expect("lavapipe (mesa-vulkan-drivers) is installed");
     assert_eq!(cpu.info.device_type, byfeel_render::gpu::DeviceType::Cpu);
 }
+
+#[test]
+fn an_adapter_that_cannot_draw_depth_is_passed_over_with_a_reason() {
+    // On a machine without a Vulkan driver the GL fallback is llvmpipe, whose GL ES refuses
+    // R32Float render targets. Asked for GL alone, the renderer either draws (a GL driver that
+    // allows them) or refuses up front, naming the adapter and why: never a validation error
+    // at the first picture.
+    use byfeel_render::{GpuOptions, TactileConfig};
+    let options = GpuOptions {
+        backend: Some("gl".into()),
+        adapter: None,
+    };
+    match Renderer::with_options(options, TactileConfig::default()) {
+        Ok(mut renderer) => {
+            let door = world("door", Randomization::Nominal);
+            let g = SceneGeometry::from_world(&door);
+            let image = renderer
+                .render_cameras(&[(&g, &first_camera(&door, 48, 48))])
+                .expect("an adapter that was not passed over draws");
+            assert!(image[0].depth.iter().any(|d| d.is_finite()));
+        }
+        Err(e) => {
+            let e = e.to_string();
+            assert!(
+                e.contains("no graphics adapter found")
+                    && (e.contains("cannot render R32Float") || e.contains("backends tried")),
+                "{e}"
+            );
+            assert!(e.contains("mesa-vulkan-drivers"), "{e}");
+        }
+    }
+}
