@@ -6,10 +6,14 @@ Needs nothing beyond the Python standard library, so it runs wherever a run was 
 
 Panels: the evaluation's door-angle error (with the paper's 0.05 rad target line), the hand's
 distance to its goal, the coverage of door angles reached while exploring, and the evenness
-of the skewed weights. A run is LABEL=DIR or just DIR.
+of the skewed weights. A run is LABEL=DIR or just DIR. Where DIR also holds
+`eval-50-goals.jsonl` (one `byfeel eval RUN --episodes 50` report per line, with `env_steps`
+added), the two evaluation panels show those as dots: the per-epoch evaluation uses only 10
+goals, and on 50 its mean moves less from one evaluation to the next.
 """
 
 import csv
+import json
 import math
 import sys
 from pathlib import Path
@@ -31,6 +35,17 @@ def read(run_dir):
     return rows
 
 
+# The 50-goal reports' fields for the per-epoch evaluation's columns.
+WIDE_EVAL = {"eval_angle_error": "angle_error", "eval_hand_distance": "hand_distance"}
+
+
+def read_wide_eval(run_dir):
+    path = Path(run_dir) / "eval-50-goals.jsonl"
+    if not path.exists():
+        return []
+    return sorted((json.loads(line) for line in open(path) if line.strip()), key=lambda r: r["env_steps"])
+
+
 def series(rows, key):
     out = []
     for r in rows:
@@ -40,8 +55,8 @@ def series(rows, key):
     return out
 
 
-def panel(x0, y0, title, runs, key, target):
-    lines = [s for _, s in runs]
+def panel(x0, y0, title, runs, key, target, dots=()):
+    lines = [s for _, s in runs] + [d for d in dots]
     pts = [p for s in lines for p in s]
     parts = [
         f'<rect x="{x0}" y="{y0}" width="{W}" height="{H}" fill="white" stroke="#ccc"/>',
@@ -73,6 +88,9 @@ def panel(x0, y0, title, runs, key, target):
         path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in s)
         c = COLOURS[i % len(COLOURS)]
         parts.append(f'<polyline points="{path}" fill="none" stroke="{c}" stroke-width="1.8"/>')
+    for i, d in enumerate(dots):
+        c = COLOURS[i % len(COLOURS)]
+        parts += [f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="3" fill="{c}" stroke="black" stroke-width="0.6"/>' for x, y in d]
     return parts
 
 
@@ -80,10 +98,11 @@ def main():
     if len(sys.argv) < 3:
         sys.exit(__doc__)
     out = Path(sys.argv[1])
-    runs = []
+    runs, wide = [], []
     for arg in sys.argv[2:]:
         label, _, path = arg.rpartition("=")
         runs.append((label or Path(path).name, read(path)))
+        wide.append(read_wide_eval(path))
     cols = 2
     rows_n = math.ceil(len(PANELS) / cols)
     width, height = cols * (W + 10) + 10, rows_n * (H + 10) + 40
@@ -95,7 +114,8 @@ def main():
     for k, (key, title, target) in enumerate(PANELS):
         x0 = 10 + (k % cols) * (W + 10)
         y0 = 10 + (k // cols) * (H + 10)
-        svg += panel(x0, y0, title, [(l, series(r, key)) for l, r in runs], key, target)
+        dots = [[(r["env_steps"], r[WIDE_EVAL[key]]) for r in w] if key in WIDE_EVAL else [] for w in wide]
+        svg += panel(x0, y0, title, [(l, series(r, key)) for l, r in runs], key, target, dots)
     # Legend, with the x axis's meaning.
     y = height - 18
     x = 14
@@ -104,7 +124,8 @@ def main():
         svg.append(f'<line x1="{x}" y1="{y - 4}" x2="{x + 22}" y2="{y - 4}" stroke="{c}" stroke-width="3"/>')
         svg.append(f'<text x="{x + 28}" y="{y}" font-size="12">{label} ({rows[-1]["env_steps"]} steps)</text>')
         x += 40 + 8 * (len(label) + 14)
-    svg.append(f'<text x="{width - 12}" y="{y}" text-anchor="end" font-size="11">x: environment steps; dashed: the success target</text>')
+    svg.append(f'<text x="{width - 12}" y="{y}" text-anchor="end" font-size="11">x: environment steps; dashed: the success target'
+               f'{"; dots: 50 goal images" if any(wide) else ""}</text>')
     svg.append("</svg>")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(svg))
