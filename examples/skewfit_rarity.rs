@@ -29,15 +29,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let device = byfeel::agents::default_device();
     // What the simulator says of the frame after each stored step: angle, hand x, y, z.
-    let mut after_step: Vec<[f32; 4]> = vec![];
-    let resumed = checkpoint::load_with(&run, &config, &device.autodiff(), |_, obs| {
-        let a = obs
-            .get("achieved_goal")
-            .and_then(|a| a.as_f32())
-            .expect("achieved_goal");
-        after_step.push([a[0], a[1], a[2], a[3]]);
-    })?
-    .ok_or("the run has no checkpoint yet")?;
+    let (resumed, after_step) = checkpoint::load_with_states(&run, &config, &device.autodiff())?
+        .ok_or("the run has no checkpoint yet")?;
     let replay = &resumed.replay;
     let mut state_of_frame = vec![None; replay.num_frames()];
     for (s, st) in after_step.iter().enumerate() {

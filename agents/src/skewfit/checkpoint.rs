@@ -112,6 +112,33 @@ pub fn load(
     load_with(run, config, device, |_, _| {})
 }
 
+/// [`load`], with the state after every stored step as the simulator replayed it: the door's
+/// angle and the hand's x, y, z (the task's `achieved_goal`), which the replay, keeping only
+/// images, cannot tell. For tools that ask what a run's frames show.
+pub fn load_with_states(
+    run: &Path,
+    config: &SkewFitConfig,
+    device: &Device,
+) -> Result<Option<(Resumed, Vec<[f32; 4]>)>, AgentError> {
+    let mut states = vec![];
+    let mut missing = None;
+    let resumed = load_with(run, config, device, |s, obs| {
+        match obs.get("achieved_goal").and_then(|a| a.as_f32()) {
+            Some(a) if a.len() >= 4 => states.push([a[0], a[1], a[2], a[3]]),
+            _ => {
+                missing.get_or_insert(s);
+            }
+        }
+    })?;
+    if let Some(s) = missing {
+        return Err(io(
+            run,
+            format!("replayed step {s} has no door angle and hand position (achieved_goal)"),
+        ));
+    }
+    Ok(resumed.map(|r| (r, states)))
+}
+
 /// [`load`], calling `each` with every replayed step's index and observation on the way: what
 /// the simulator knows of each stored frame (the door's angle, the hand's place), which the
 /// replay itself does not keep.

@@ -138,10 +138,15 @@ impl Replay {
     }
 
     /// A state frame, drawn by the skewed weights (uniformly before any).
+    ///
+    /// The weights cover the states there were at the last `refresh`; states pushed since wait
+    /// for the next one, as in the reference's buffer. (Falling back to uniform draws once a
+    /// state arrived would skew only the first goal of each epoch and none of the VAE's batches,
+    /// which are drawn after the epoch's exploration.)
     pub fn draw_frame(&self, rng: &mut impl Rng) -> usize {
         let states = &self.states;
         let k = match &self.sampler {
-            Some(s) if s.len() as usize == states.len() => s.draw(rng) as usize,
+            Some(s) if s.len() as usize <= states.len() => s.draw(rng) as usize,
             _ => rng.random_range(0..states.len()),
         };
         states[k]
@@ -354,6 +359,31 @@ mod tests {
         // Skewed weights steer the draws.
         r.refresh(vec![0.0; 3], Some(&[0.0, 1.0])).unwrap();
         assert!((0..100).all(|_| r.draw_frame(&mut rng) == 2));
+    }
+
+    #[test]
+    fn the_skew_holds_while_an_epoch_adds_states() {
+        // Training refreshes the weights once an epoch, then explores (adding states) and fits
+        // the VAE: both draw while the buffer holds states the weights have not seen yet.
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+        let mut r = Replay::new(1, 1, 1);
+        let first = r.push_frame(&[0], false);
+        r.begin_episode(first, first);
+        for i in 1..4u8 {
+            r.push_step(&[0.0], &[i]);
+        }
+        r.refresh(vec![0.0; 4], Some(&[0.0, 0.0, 0.0, 1.0]))
+            .unwrap();
+        for i in 4..40u8 {
+            r.push_step(&[0.0], &[i]);
+        }
+        // Every draw is the one weighted state, never uniform over the 40 now held.
+        assert!((0..200).all(|_| r.draw_frame(&mut rng) == 3));
+        // The next refresh takes the new states in.
+        let mut w = vec![0.0; 40];
+        w[39] = 1.0;
+        r.refresh(vec![0.0; 40], Some(&w)).unwrap();
+        assert!((0..200).all(|_| r.draw_frame(&mut rng) == 39));
     }
 
     #[test]
