@@ -16,6 +16,7 @@ use byfeel::agents::skewfit::{checkpoint, read_config};
 /// Door angle, hand x, y, z after a step.
 type State = [f32; 4];
 
+#[derive(Default)]
 struct Band {
     episodes: usize,
     moved: usize,
@@ -46,17 +47,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .fold(f32::INFINITY, f32::min);
 
     let bands = [(0.0, 0.05), (0.05, 0.3), (0.3, 0.6), (0.6, 1.1)];
-    let mut table: Vec<Band> = bands
-        .iter()
-        .map(|_| Band {
-            episodes: 0,
-            moved: 0,
-            shut_at_end: 0,
-            angle_error: 0.0,
-            hand_low_at_end: 0,
-            stayed_shut: 0,
-        })
-        .collect();
+    let mut table: Vec<Band> = bands.iter().map(|_| Band::default()).collect();
     let mut first_step = 0;
     for ep in &replay.episodes {
         let steps = first_step..first_step + ep.steps;
@@ -67,11 +58,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let (Some(goal), Some(start)) = (state_of_frame[ep.goal], state_of_frame[ep.first]) else {
             continue;
         };
-        let angles: Vec<f32> = after_step[steps.clone()].iter().map(|s| s[0]).collect();
         let end = after_step[steps.end - 1];
-        let (lo, hi) = angles
+        let (lo, hi) = after_step[steps]
             .iter()
-            .fold((start[0], start[0]), |(lo, hi), &a| (lo.min(a), hi.max(a)));
+            .fold((start[0], start[0]), |(lo, hi), s| {
+                (lo.min(s[0]), hi.max(s[0]))
+            });
         let Some(k) = bands
             .iter()
             .position(|&(l, h)| (l..h).contains(&goal[0].max(0.0)))
