@@ -3,13 +3,17 @@
 //! angle) at one or more β, and reports per β: the reconstruction and KL, how well a linear
 //! read-out of the latent predicts the door angle and the hand position on held-out images
 //! (R², 1 is perfect), the spread of the density estimate log q̂ that the skew raises to
-//! the power α, and how evenly the α = −0.5 weights spread (1: uniform, 0: one image).
+//! the power α, how evenly the α = −0.5 weights spread (1: uniform, 0: one image), and how
+//! evenly the door angles of the walk's held-out frames spread, drawn uniformly and drawn by
+//! those weights: the skew's whole point is that the second is the more even.
 //!
 //! A latent that cannot tell the door angle gives SAC a reward (−‖z − z_goal‖) that cannot
 //! either, so this is the first thing to check when the door is not learned.
 //!
-//! Run: `cargo run --release --example door_vae_probe -- [BATCHES] [BETA ...]`
-//! (defaults: 2000 batches; β 20, 1).
+//! Run: `cargo run --release --example door_vae_probe -- [BATCHES] [BETA ...] [rare=SHARE]`
+//! (defaults: 2000 batches; β 20, 1). With `rare=0.03` the goal images are left out and the
+//! walk is thinned to about 3 % door-open frames, as a buffer early in a run holds: does the
+//! density still find those frames rare?
 
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
@@ -18,6 +22,23 @@ use byfeel::agents::skewfit::{VaeConfig, skew_weights, train::images_to_tensor, 
 use byfeel::gym::{Array, Env, EnvConfig, ObsMode, Observation, ResetOptions, Task, TaskEnv};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+
+/// Frames of the random walk; goal images follow them.
+const WALK: usize = 4000;
+/// The training logs' coverage histogram: 20 bins over 0–1.05 rad.
+const ANGLE_BINS: usize = 20;
+const ANGLE_RANGE: f64 = 1.05;
+
+/// Entropy of a histogram over its bins divided by log(bins): 1 is even, 0 one bin.
+fn histogram_evenness(counts: &[f64]) -> f64 {
+    let total: f64 = counts.iter().sum();
+    let h: f64 = counts
+        .iter()
+        .filter(|&&c| c > 0.0)
+        .map(|&c| -(c / total) * (c / total).ln())
+        .sum();
+    h / (counts.len() as f64).ln()
+}
 
 /// An image and what it shows: door angle, hand x, y, z.
 struct Frame {
@@ -61,6 +82,20 @@ fn frames(walk: usize, goals: usize, seed: u64) -> Vec<Frame> {
         });
     }
     out
+}
+
+/// Early in a run the door has seldom moved and goal images are not in the buffer: keeps
+/// every frame with the door shut and enough of the others at random that about `share` of
+/// what is left shows it open (past 0.05 rad).
+fn thin_open(frames: Vec<Frame>, share: f64, seed: u64) -> Vec<Frame> {
+    let open = frames.iter().filter(|f| f.state[0] > 0.05).count() as f64;
+    let shut = frames.len() as f64 - open;
+    let keep = (share / (1.0 - share) * shut / open.max(1.0)).min(1.0);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    frames
+        .into_iter()
+        .filter(|f| f.state[0] <= 0.05 || rng.random_bool(keep))
+        .collect()
 }
 
 /// Ridge least squares from features (with a bias) to each target; R² per target on `test`.
@@ -115,7 +150,13 @@ fn linear_r2(train: &[(Vec<f32>, [f32; 4])], test: &[(Vec<f32>, [f32; 4])]) -> [
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    // `rare=SHARE`: keep only the walk, with the door open in about SHARE of it.
+    let rare: Option<f64> = args.iter().position(|a| a.starts_with("rare=")).map(|i| {
+        args.remove(i)[5..]
+            .parse()
+            .expect("rare=SHARE, e.g. rare=0.03")
+    });
     let batches: usize = args.first().map_or(2000, |a| a.parse().expect("BATCHES"));
     let betas: Vec<f64> = if args.len() > 1 {
         args[1..].iter().map(|a| a.parse().expect("BETA")).collect()
@@ -123,7 +164,10 @@ fn main() {
         vec![20.0, 1.0]
     };
     let t0 = std::time::Instant::now();
-    let data = frames(4000, 1000, 0);
+    let data = match rare {
+        None => frames(WALK, 1000, 0),
+        Some(share) => thin_open(frames(WALK, 0, 0), share, 2),
+    };
     let angles: Vec<f32> = data.iter().map(|f| f.state[0]).collect();
     let opened = angles.iter().filter(|&&a| a > 0.05).count();
     println!(
@@ -136,9 +180,9 @@ fn main() {
     let (test, train): (Vec<(usize, &Frame)>, Vec<(usize, &Frame)>) =
         data.iter().enumerate().partition(|(i, _)| i % 5 == 0);
     println!(
-        "| β | reconstruction (½ SSE) | KL (nats) | R² angle | R² hand x | R² hand y | R² hand z | log q̂ spread (5–95 %, max−min) | evenness of the α = −0.5 weights |"
+        "| β | reconstruction (½ SSE) | KL (nats) | R² angle | R² hand x | R² hand y | R² hand z | log q̂ spread (5–95 %, max−min) | evenness of the α = −0.5 weights | door-angle coverage of walk frames, uniform → α = −0.5 |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     for &beta in &betas {
         let device = byfeel::agents::default_device().autodiff();
         device.seed(0);
@@ -182,17 +226,29 @@ fn main() {
             let imgs: Vec<&[u8]> = c.iter().map(|(_, f)| f.image.as_slice()).collect();
             log_q.extend(inference.log_density(images_to_tensor(&imgs, &dev), 10, &mut rng));
         }
-        let evenness = weight_evenness(&skew_weights(&log_q, -0.5).expect("finite densities"));
+        let weights = skew_weights(&log_q, -0.5).expect("finite densities");
+        let evenness = weight_evenness(&weights);
+        // What the skew does to the door angles a buffer of walk frames would propose as goals.
+        let walk_angles = test.iter().zip(&weights).filter(|((i, _), _)| *i < WALK);
+        let (mut plain, mut skewed) = ([0.0; ANGLE_BINS], [0.0; ANGLE_BINS]);
+        for ((_, f), &w) in walk_angles {
+            let bin = ((f.state[0] as f64 / ANGLE_RANGE * ANGLE_BINS as f64) as usize)
+                .min(ANGLE_BINS - 1);
+            plain[bin] += 1.0;
+            skewed[bin] += w;
+        }
         log_q.sort_by(f64::total_cmp);
         let q = |p: f64| log_q[((log_q.len() - 1) as f64 * p) as usize];
         println!(
-            "| {beta} | {recon:.1} | {kl:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.0}, {:.0} | {evenness:.2} |",
+            "| {beta} | {recon:.1} | {kl:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.0}, {:.0} | {evenness:.2} | {:.3} → {:.3} |",
             r2[0],
             r2[1],
             r2[2],
             r2[3],
             q(0.95) - q(0.05),
-            q(1.0) - q(0.0)
+            q(1.0) - q(0.0),
+            histogram_evenness(&plain),
+            histogram_evenness(&skewed)
         );
     }
     println!("{:.0} s in all", t0.elapsed().as_secs_f64());

@@ -3,14 +3,15 @@
 //! The scene file is read anew whenever a run is resumed or evaluated. Had it changed since
 //! (another hinge damping, a longer bar), a resume would replay the run's actions into a
 //! different world and an evaluation would score the policy on a door it never saw, and
-//! neither would say so. So a run records the door's parameters when it starts, and resuming,
-//! evaluating or loading it refuses a scene that draws other ones.
+//! neither would say so. So a run records the door's parameters and the cameras it saw through
+//! when it starts, and resuming, evaluating or loading it refuses a scene that gives other ones.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use byfeel_gym::SimRobot;
 use byfeel_sim::Randomization;
+use byfeel_sim::scene::CameraConfig;
 use serde::{Deserialize, Serialize};
 
 use crate::{AgentError, io_error};
@@ -37,8 +38,29 @@ impl SceneRecord {
                 .scene_parameters()
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), v))
+                .chain(camera_parameters(&robot.world().config.cameras))
                 .collect(),
         })
+    }
+
+    /// Runs recorded before cameras were (2026-12-02) all saw the door through the camera
+    /// over the arm; such a record is read as having seen through it, so that evaluating it
+    /// through another camera is refused like any other changed door.
+    fn with_camera_before_records(mut self) -> Self {
+        if !self.parameters.keys().any(|k| k.starts_with("camera.")) {
+            let over_the_arm = CameraConfig {
+                name: "door_top".into(),
+                position: [0.35, 0.0, 0.85],
+                look_at: [0.62, 0.0, 0.1],
+                up: [0.0, 0.0, 1.0],
+                fov_deg: 60.0,
+                width: 48,
+                height: 48,
+            };
+            self.parameters
+                .extend(camera_parameters(std::slice::from_ref(&over_the_arm)));
+        }
+        self
     }
 
     /// The parameters that differ between `self` (what a run trained on) and `now`, each as
@@ -60,6 +82,25 @@ impl SceneRecord {
     }
 }
 
+/// Each camera's placement as parameters (`camera.NAME.position.x`, …, `camera.NAME.fov_deg`):
+/// a policy learned from one camera's images has not learned another's.
+fn camera_parameters(cameras: &[CameraConfig]) -> Vec<(String, f64)> {
+    let mut out = Vec::new();
+    for c in cameras {
+        for (what, v) in [
+            ("position", c.position),
+            ("look_at", c.look_at),
+            ("up", c.up),
+        ] {
+            for (axis, x) in ["x", "y", "z"].into_iter().zip(v) {
+                out.push((format!("camera.{}.{what}.{axis}", c.name), x));
+            }
+        }
+        out.push((format!("camera.{}.fov_deg", c.name), c.fov_deg));
+    }
+    out
+}
+
 /// Records the door scene in `run` if the run has no record yet; otherwise checks that the
 /// scene file still gives the door the run trained on.
 pub fn record_or_check(run: &Path) -> Result<(), AgentError> {
@@ -78,7 +119,9 @@ pub fn check(run: &Path) -> Result<(), AgentError> {
     let Ok(bytes) = std::fs::read(&path) else {
         return Ok(());
     };
-    let then: SceneRecord = serde_json::from_slice(&bytes).map_err(|e| io_error(&path, e))?;
+    let then: SceneRecord = serde_json::from_slice::<SceneRecord>(&bytes)
+        .map_err(|e| io_error(&path, e))?
+        .with_camera_before_records();
     let now = SceneRecord::door_now()?;
     let differences = then.differences(&now);
     if differences.is_empty() {
@@ -126,6 +169,34 @@ mod tests {
         let kept: SceneRecord =
             serde_json::from_slice(&std::fs::read(run.join(SCENE_FILE)).unwrap()).unwrap();
         assert_eq!(kept, then);
+        std::fs::remove_dir_all(&run).unwrap();
+    }
+
+    #[test]
+    fn a_run_refuses_a_camera_that_moved_since_it_trained() {
+        let run = std::env::temp_dir().join(format!("byfeel-camera-{}", std::process::id()));
+        std::fs::create_dir_all(&run).unwrap();
+        record_or_check(&run).unwrap();
+        let now: SceneRecord =
+            serde_json::from_slice(&std::fs::read(run.join(SCENE_FILE)).unwrap()).unwrap();
+        let fov = "camera.door_top.fov_deg";
+        assert!(now.parameters.contains_key(fov), "{:?}", now.parameters);
+        // A run that saw the door through a wider lens.
+        let mut wider = now.clone();
+        wider
+            .parameters
+            .insert(fov.into(), now.parameters[fov] + 10.0);
+        std::fs::write(run.join(SCENE_FILE), serde_json::to_vec(&wider).unwrap()).unwrap();
+        let err = check(&run).unwrap_err().to_string();
+        assert!(err.contains(fov), "{err}");
+        // A record from before cameras were recorded saw through the camera over the arm,
+        // which the bundled door still has.
+        let mut old = now.clone();
+        old.parameters.retain(|k, _| !k.starts_with("camera."));
+        std::fs::write(run.join(SCENE_FILE), serde_json::to_vec(&old).unwrap()).unwrap();
+        check(&run).unwrap();
+        let filled = old.clone().with_camera_before_records();
+        assert_eq!(filled.parameters["camera.door_top.position.z"], 0.85);
         std::fs::remove_dir_all(&run).unwrap();
     }
 }
