@@ -18,6 +18,7 @@
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
 use byfeel::agents::predictor::latent::standard_normal;
+use byfeel::agents::skewfit::coverage::{ANGLE_BINS, angle_bin, coverage};
 use byfeel::agents::skewfit::{VaeConfig, skew_weights, train::images_to_tensor, weight_evenness};
 use byfeel::gym::{Array, Env, EnvConfig, ObsMode, Observation, ResetOptions, Task, TaskEnv};
 use rand::{Rng, SeedableRng};
@@ -25,20 +26,6 @@ use rand_chacha::ChaCha8Rng;
 
 /// Frames of the random walk; goal images follow them.
 const WALK: usize = 4000;
-/// The training logs' coverage histogram: 20 bins over 0–1.05 rad.
-const ANGLE_BINS: usize = 20;
-const ANGLE_RANGE: f64 = 1.05;
-
-/// Entropy of a histogram over its bins divided by log(bins): 1 is even, 0 one bin.
-fn histogram_evenness(counts: &[f64]) -> f64 {
-    let total: f64 = counts.iter().sum();
-    let h: f64 = counts
-        .iter()
-        .filter(|&&c| c > 0.0)
-        .map(|&c| -(c / total) * (c / total).ln())
-        .sum();
-    h / (counts.len() as f64).ln()
-}
 
 /// An image and what it shows: door angle, hand x, y, z.
 struct Frame {
@@ -232,8 +219,7 @@ fn main() {
         let walk_angles = test.iter().zip(&weights).filter(|((i, _), _)| *i < WALK);
         let (mut plain, mut skewed) = ([0.0; ANGLE_BINS], [0.0; ANGLE_BINS]);
         for ((_, f), &w) in walk_angles {
-            let bin = ((f.state[0] as f64 / ANGLE_RANGE * ANGLE_BINS as f64) as usize)
-                .min(ANGLE_BINS - 1);
+            let bin = angle_bin(f.state[0] as f64);
             plain[bin] += 1.0;
             skewed[bin] += w;
         }
@@ -247,8 +233,8 @@ fn main() {
             r2[3],
             q(0.95) - q(0.05),
             q(1.0) - q(0.0),
-            histogram_evenness(&plain),
-            histogram_evenness(&skewed)
+            coverage(&plain),
+            coverage(&skewed)
         );
     }
     println!("{:.0} s in all", t0.elapsed().as_secs_f64());
