@@ -7,7 +7,10 @@
 //! episodes, how many moved the door at all (by more than 0.02 rad), how many ended with the
 //! door shut (below 0.05 rad), the mean final door-angle error, how many ended with the hand
 //! within 2 cm of the lowest height it reached in the run (hooked on the bar, or lowered to it),
-//! and how many started with the door shut and did not move it.
+//! and how many started with the door shut and did not move it. A second table says where the
+//! hand was at the end of those last episodes (door shut, never moved), in the door's frame
+//! relative to where a hard reset hooks it: out past the bar, lifted over the slot, or off
+//! toward the hinge past the bar's end, the places a hook cannot pull the door from.
 //!
 //! Run: `cargo run --release --example skewfit_episodes -- RUN`
 
@@ -113,5 +116,98 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         pct(sum(&|b| b.hand_low_at_end), total),
         pct(sum(&|b| b.stayed_shut), total),
     );
+    stuck_hands(&run, &replay.episodes, &after_step, config.warmup_steps)?;
+    Ok(())
+}
+
+/// Where the hand sat at the end of the policy's episodes that started with the door shut and
+/// never moved it, relative to where a goal with the door shut puts it (hooked: the prong in the
+/// slot between bar and door), in the door's frame: `out` is toward the robot, away from the
+/// door's face (a hand out past the bar cannot pull the door), `up` is height. A run stuck with
+/// the door shut says here why.
+fn stuck_hands(
+    run: &std::path::Path,
+    episodes: &[byfeel::agents::skewfit::replay::Episode],
+    after_step: &[State],
+    warmup_steps: usize,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let scene: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("scene.json"))?)?;
+    let scene_file = scene["scene"]
+        .as_str()
+        .ok_or("scene.json names no scene file")?;
+    // Training builds the nominal door (resume refuses any other), so this is the run's door.
+    let world =
+        byfeel::sim::World::from_scene_file(scene_file, byfeel::sim::Randomization::Nominal)?;
+    let door = world.door.as_ref().ok_or("the run's scene has no door")?;
+    let (hx, hy) = (door.hinge.x, door.hinge.y);
+    let hooked = door.slot_position(0.0) - byfeel::sim::HOOK_PRONG;
+    // The door swings toward the robot about a vertical hinge: its face's outward normal is
+    // (-cos θ, -sin θ) and its length runs along (-sin θ, cos θ).
+    let door_frame = |a: f64, x: f64, y: f64, z: f64| {
+        let (dx, dy) = (x - hx, y - hy);
+        (
+            -dx * a.sin() + dy * a.cos(),
+            -dx * a.cos() - dy * a.sin(),
+            z,
+        )
+    };
+    let (along0, out0, up0) = door_frame(0.0, hooked.x, hooked.y, hooked.z);
+    let door_frame = |s: &State| door_frame(s[0] as f64, s[1] as f64, s[2] as f64, s[3] as f64);
+    let mut counts = [0usize; 5];
+    let names = [
+        "hooked: within 1.5 cm of the hooked place out and 2 cm up",
+        "over the slot, lifted 2 cm or more",
+        "out past the bar (1.5 cm or more toward the robot), at the bar's height or below",
+        "out past the bar and lifted",
+        "beyond the bar's ends (more than 11 cm along the door from the hooked place)",
+    ];
+    let mut first_step = 0;
+    for ep in episodes {
+        let steps = first_step..first_step + ep.steps;
+        first_step += ep.steps;
+        if steps.start < warmup_steps || ep.steps == 0 || steps.start == 0 {
+            continue;
+        }
+        let path = &after_step[steps.start - 1..steps.end];
+        let (lo, hi) = path
+            .iter()
+            .fold((f32::INFINITY, f32::NEG_INFINITY), |(l, h), s| {
+                (l.min(s[0]), h.max(s[0]))
+            });
+        if path[0][0] >= 0.05 || hi - lo > 0.02 {
+            continue;
+        }
+        let (along, out, up) = door_frame(&path[path.len() - 1]);
+        let (d_along, d_out, d_up) = (along - along0, out - out0, up - up0);
+        let k = if d_along.abs() > 0.11 {
+            4
+        } else if d_out >= 0.015 {
+            if d_up >= 0.02 { 3 } else { 2 }
+        } else if d_up >= 0.02 {
+            1
+        } else {
+            0
+        };
+        counts[k] += 1;
+    }
+    let n: usize = counts.iter().sum();
+    let first = door_frame(&after_step[0]);
+    println!(
+        "\nWhere the hand was at the end of the {n} episodes that started shut and never moved the door \
+         (relative to the hooked place of a goal with the door shut; the run's first step ended \
+         {:.1} cm along, {:.1} cm out and {:.1} cm up from it):\n",
+        100.0 * (first.0 - along0),
+        100.0 * (first.1 - out0),
+        100.0 * (first.2 - up0),
+    );
+    println!("| hand | episodes |");
+    println!("|---|---|");
+    for (name, c) in names.iter().zip(counts) {
+        println!(
+            "| {name} | {c} ({:.0} %) |",
+            100.0 * c as f64 / n.max(1) as f64
+        );
+    }
     Ok(())
 }

@@ -111,12 +111,16 @@ impl Door {
             body,
             &mut physics.bodies,
         );
+        // The hook's place stays at `offset`; a bar reaching toward the hinge only moves its
+        // hinge-side end (and post) out there.
         let handle_center = DVec3::new(-s, offset, height);
+        let reach = c.handle.reach_toward_hinge;
+        let (bar_middle, bar_length) = (offset - reach / 2.0, length + reach);
         let handle_mass = 0.05;
         let mut handle = vec![
             physics.colliders.insert_with_parent(
-                ColliderBuilder::cuboid(r as Real, (length / 2.0) as Real, r as Real)
-                    .translation(handle_center.as_vec3())
+                ColliderBuilder::cuboid(r as Real, (bar_length / 2.0) as Real, r as Real)
+                    .translation(v3(-s, bar_middle, height))
                     .mass(handle_mass),
                 body,
                 &mut physics.bodies,
@@ -126,7 +130,11 @@ impl Door {
             handle.push(
                 physics.colliders.insert_with_parent(
                     ColliderBuilder::cuboid((s / 2.0) as Real, r as Real, r as Real)
-                        .translation(v3(-s / 2.0, offset + side * (length / 2.0 - r), height))
+                        .translation(v3(
+                            -s / 2.0,
+                            bar_middle + side * (bar_length / 2.0 - r),
+                            height,
+                        ))
                         .mass(handle_mass / 2.0),
                     body,
                     &mut physics.bodies,
@@ -162,7 +170,11 @@ impl Door {
                 ("door.handle.offset", offset),
                 ("door.handle.height", height),
                 ("door.handle.length", length),
-            ],
+            ]
+            .into_iter()
+            // Listed only where set, so the records of runs on doors without it still match.
+            .chain((reach != 0.0).then_some(("door.handle.reach_toward_hinge", reach)))
+            .collect(),
         }
     }
 

@@ -190,8 +190,14 @@ pub struct HandleConfig {
     pub offset: Param,
     /// Height of the bar above the table top.
     pub height: Param,
-    /// Length of the bar along the door.
+    /// Length of the bar along the door, centred on `offset`.
     pub length: Param,
+    /// How much farther the bar runs toward the hinge than `length` puts it (metres; default 0).
+    /// The hook's place stays at `offset`: this only lengthens the bar's hinge-side end, so that
+    /// a hand box that reaches past it (an open door's goals lie toward the hinge) keeps a bar
+    /// under a lowered hook.
+    #[serde(default)]
+    pub reach_toward_hinge: f64,
     /// How far the bar stands off the door face (to the bar's centre).
     pub standoff: f64,
     /// Half thickness of the bar.
@@ -330,6 +336,22 @@ impl SceneConfig {
             v.param("door.handle.length", &d.handle.length, 1e-3);
             v.positive("door.handle.standoff", d.handle.standoff);
             v.positive("door.handle.radius", d.handle.radius);
+            v.non_negative(
+                "door.handle.reach_toward_hinge",
+                d.handle.reach_toward_hinge,
+            );
+            let hinge_end = d.handle.offset.bounds().0
+                - d.handle.length.bounds().1 / 2.0
+                - d.handle.reach_toward_hinge;
+            if hinge_end < d.handle.radius {
+                v.fail(
+                    "door.handle.reach_toward_hinge",
+                    format!(
+                        "the bar would reach {:.3} m past the hinge (offset - length/2 - reach must be at least the bar's radius)",
+                        d.handle.radius - hinge_end
+                    ),
+                );
+            }
             if d.handle.standoff <= 2.0 * d.handle.radius {
                 v.fail(
                     "door.handle.standoff",

@@ -335,4 +335,54 @@ fn malformed_scene_files_name_the_key_and_problem() {
         t.replace("../robots/sawyer/sawyer.urdf", "missing.urdf")
     });
     assert_names(&err, &["missing.urdf", "cannot read"]);
+    let err = scene_error("reach", |t| {
+        t.replace(
+            "standoff = 0.05",
+            "standoff = 0.05\nreach_toward_hinge = 0.2",
+        )
+    });
+    assert_names(&err, &["door.handle.reach_toward_hinge", "past the hinge"]);
+}
+
+/// The door's bar, as the span along the door (from the hinge) that its colliders cover at the
+/// bar's height and standoff, with the hook's place, from the bundled door.toml edited by `edit`.
+fn bar_span(name: &str, edit: impl Fn(String) -> String) -> (f64, f64, f64) {
+    let dir = scratch_dir(name);
+    let path = dir.join("door.toml");
+    let text = edit(std::fs::read_to_string(scene_path("door")).unwrap()).replace(
+        "../robots/sawyer/sawyer.urdf",
+        &sawyer_urdf().to_string_lossy(),
+    );
+    std::fs::write(&path, text).unwrap();
+    let world = World::from_scene_file(&path, Randomization::Nominal).unwrap();
+    let door = world.door.as_ref().unwrap();
+    let (lo, hi) = door
+        .handle
+        .iter()
+        .map(|&h| world.physics().colliders[h].compute_aabb())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), b| {
+            (lo.min(b.mins.y as f64), hi.max(b.maxs.y as f64))
+        });
+    // The shut door runs along +y from its hinge.
+    (lo - door.hinge.y, hi - door.hinge.y, door.handle_center.y)
+}
+
+#[test]
+fn a_bar_reaching_toward_the_hinge_keeps_the_hooks_place() {
+    let (lo, hi, hook) = bar_span("bar-plain", |t| t);
+    let (lo_r, hi_r, hook_r) = bar_span("bar-reach", |t| {
+        t.replace(
+            "standoff = 0.05",
+            "standoff = 0.05\nreach_toward_hinge = 0.04",
+        )
+    });
+    assert!(
+        (lo - lo_r - 0.04).abs() < 1e-4,
+        "hinge-side end {lo} -> {lo_r}"
+    );
+    assert!(
+        (hi - hi_r).abs() < 1e-4,
+        "free-side end moved: {hi} -> {hi_r}"
+    );
+    assert_eq!(hook, hook_r, "the hook's place moved");
 }
