@@ -153,6 +153,15 @@ fn stuck_hands(
         )
     };
     let (along0, out0, up0) = door_frame(0.0, hooked.x, hooked.y, hooked.z);
+    // The bar's ends, along the door from the hooked place (its hinge-side end may reach farther).
+    let handle = &world
+        .config
+        .door
+        .as_ref()
+        .ok_or("the run's scene has no door")?
+        .handle;
+    let half = handle.length.nominal() / 2.0;
+    let (bar_hinge_end, bar_free_end) = (-(half + handle.reach_toward_hinge), half);
     let door_frame = |s: &State| door_frame(s[0] as f64, s[1] as f64, s[2] as f64, s[3] as f64);
     let mut counts = [0usize; 5];
     let names = [
@@ -160,7 +169,7 @@ fn stuck_hands(
         "over the slot, lifted 2 cm or more",
         "out past the bar (1.5 cm or more toward the robot), at the bar's height or below",
         "out past the bar and lifted",
-        "beyond the bar's ends (more than 11 cm along the door from the hooked place)",
+        "beyond the bar's ends (along the door, past where the bar ends)",
     ];
     let mut first_step = 0;
     for ep in episodes {
@@ -180,7 +189,7 @@ fn stuck_hands(
         }
         let (along, out, up) = door_frame(&path[path.len() - 1]);
         let (d_along, d_out, d_up) = (along - along0, out - out0, up - up0);
-        let k = if d_along.abs() > 0.11 {
+        let k = if d_along < bar_hinge_end || d_along > bar_free_end {
             4
         } else if d_out >= 0.015 {
             if d_up >= 0.02 { 3 } else { 2 }
