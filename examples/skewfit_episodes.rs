@@ -51,6 +51,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let bands = [(0.0, 0.05), (0.05, 0.3), (0.3, 0.6), (0.6, 1.1)];
     let mut table: Vec<Band> = bands.iter().map(|_| Band::default()).collect();
+    // Where the hand ended in the episodes that started shut and never moved the door.
+    let mut stuck_ends: Vec<State> = Vec::new();
     let mut first_step = 0;
     for ep in &replay.episodes {
         let steps = first_step..first_step + ep.steps;
@@ -80,7 +82,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         b.shut_at_end += (end[0] < 0.05) as usize;
         b.angle_error += (end[0] - goal[0]).abs() as f64;
         b.hand_low_at_end += (end[3] < lowest + 0.02) as usize;
-        b.stayed_shut += (start[0] < 0.05 && !moved) as usize;
+        let stayed_shut = start[0] < 0.05 && !moved;
+        b.stayed_shut += stayed_shut as usize;
+        if stayed_shut {
+            stuck_ends.push(end);
+        }
     }
 
     let total: usize = table.iter().map(|b| b.episodes).sum();
@@ -116,7 +122,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         pct(sum(&|b| b.hand_low_at_end), total),
         pct(sum(&|b| b.stayed_shut), total),
     );
-    stuck_hands(&run, &replay.episodes, &after_step, config.warmup_steps)?;
+    stuck_hands(&run, &stuck_ends, &after_step[0])?;
     Ok(())
 }
 
@@ -127,9 +133,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// the door shut says here why.
 fn stuck_hands(
     run: &std::path::Path,
-    episodes: &[byfeel::agents::skewfit::replay::Episode],
-    after_step: &[State],
-    warmup_steps: usize,
+    stuck_ends: &[State],
+    first_step: &State,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let scene: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(run.join("scene.json"))?)?;
@@ -171,23 +176,8 @@ fn stuck_hands(
         "out past the bar and lifted",
         "beyond the bar's ends (along the door, past where the bar ends)",
     ];
-    let mut first_step = 0;
-    for ep in episodes {
-        let steps = first_step..first_step + ep.steps;
-        first_step += ep.steps;
-        if steps.start < warmup_steps || ep.steps == 0 || steps.start == 0 {
-            continue;
-        }
-        let path = &after_step[steps.start - 1..steps.end];
-        let (lo, hi) = path
-            .iter()
-            .fold((f32::INFINITY, f32::NEG_INFINITY), |(l, h), s| {
-                (l.min(s[0]), h.max(s[0]))
-            });
-        if path[0][0] >= 0.05 || hi - lo > 0.02 {
-            continue;
-        }
-        let (along, out, up) = door_frame(&path[path.len() - 1]);
+    for end in stuck_ends {
+        let (along, out, up) = door_frame(end);
         let (d_along, d_out, d_up) = (along - along0, out - out0, up - up0);
         let k = if d_along < bar_hinge_end || d_along > bar_free_end {
             4
@@ -201,7 +191,7 @@ fn stuck_hands(
         counts[k] += 1;
     }
     let n: usize = counts.iter().sum();
-    let first = door_frame(&after_step[0]);
+    let first = door_frame(first_step);
     println!(
         "\nWhere the hand was at the end of the {n} episodes that started shut and never moved the door \
          (relative to the hooked place of a goal with the door shut; the run's first step ended \

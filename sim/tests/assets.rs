@@ -278,24 +278,27 @@ fn structural_mistakes_are_named() {
     }
 }
 
-fn scene_error(name: &str, edit: impl Fn(String) -> String) -> AssetError {
+/// The bundled door.toml edited by `edit`, written to a scratch folder named `name`.
+fn edited_door_scene(name: &str, edit: impl Fn(String) -> String) -> PathBuf {
     let original = std::fs::read_to_string(scene_path("door")).unwrap();
     let text = edit(original.clone());
-    // An edit that no longer matches the bundled scene would test a scene that loads.
+    // An edit that no longer matches the bundled scene would test the bundled scene.
     assert_ne!(
         text, original,
         "the edit for {name} changed nothing in door.toml"
     );
-    let dir = scratch_dir(name);
-    let path = dir.join("door.toml");
-    std::fs::write(&path, text).unwrap();
+    let path = scratch_dir(name).join("door.toml");
     // Keep the URDF reachable from the copied scene.
-    let text = std::fs::read_to_string(&path).unwrap().replace(
+    let text = text.replace(
         "../robots/sawyer/sawyer.urdf",
         &sawyer_urdf().to_string_lossy(),
     );
     std::fs::write(&path, text).unwrap();
-    World::from_scene_file(&path, Randomization::Nominal)
+    path
+}
+
+fn scene_error(name: &str, edit: impl Fn(String) -> String) -> AssetError {
+    World::from_scene_file(edited_door_scene(name, edit), Randomization::Nominal)
         .err()
         .expect("broken scene must not load")
 }
@@ -344,17 +347,10 @@ fn malformed_scene_files_name_the_key_and_problem() {
     assert_names(&err, &["door.handle.reach_toward_hinge", "past the hinge"]);
 }
 
-/// The door's bar, as the span along the door (from the hinge) that its colliders cover at the
-/// bar's height and standoff, with the hook's place, from the bundled door.toml edited by `edit`.
-fn bar_span(name: &str, edit: impl Fn(String) -> String) -> (f64, f64, f64) {
-    let dir = scratch_dir(name);
-    let path = dir.join("door.toml");
-    let text = edit(std::fs::read_to_string(scene_path("door")).unwrap()).replace(
-        "../robots/sawyer/sawyer.urdf",
-        &sawyer_urdf().to_string_lossy(),
-    );
-    std::fs::write(&path, text).unwrap();
-    let world = World::from_scene_file(&path, Randomization::Nominal).unwrap();
+/// The door's bar, as the span along the door (from the hinge) that its colliders cover, with
+/// the hook's place, from the door scene at `path`.
+fn bar_span(path: &std::path::Path) -> (f64, f64, f64) {
+    let world = World::from_scene_file(path, Randomization::Nominal).unwrap();
     let door = world.door.as_ref().unwrap();
     let (lo, hi) = door
         .handle
@@ -369,13 +365,13 @@ fn bar_span(name: &str, edit: impl Fn(String) -> String) -> (f64, f64, f64) {
 
 #[test]
 fn a_bar_reaching_toward_the_hinge_keeps_the_hooks_place() {
-    let (lo, hi, hook) = bar_span("bar-plain", |t| t);
-    let (lo_r, hi_r, hook_r) = bar_span("bar-reach", |t| {
+    let (lo, hi, hook) = bar_span(&scene_path("door"));
+    let (lo_r, hi_r, hook_r) = bar_span(&edited_door_scene("bar-reach", |t| {
         t.replace(
             "standoff = 0.05",
             "standoff = 0.05\nreach_toward_hinge = 0.04",
         )
-    });
+    }));
     assert!(
         (lo - lo_r - 0.04).abs() < 1e-4,
         "hinge-side end {lo} -> {lo_r}"
