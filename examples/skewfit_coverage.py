@@ -3,7 +3,7 @@ the same schedule and seeds, compared by how evenly the door angles reached are 
 (entropy of a 20-bin histogram over 0-1.05 rad, divided by log 20) at equal environment steps.
 
     python examples/skewfit_coverage.py OUT [--env-steps 10000] [--seeds 0 1 2] [--jobs 2]
-                                            [--paper] [--svg docs/skewfit-coverage.svg]
+                                            [--paper] [--svg docs/skewfit-coverage.svg] [--at STEPS]
 
 Two coverages are reported per run: over every step, and over the steps the policy chose
 (after the random warm-up, which is the same for both alphas at a given seed, so only this
@@ -17,7 +17,9 @@ Without --paper the schedule is shrunk to fit a 2-core CPU (2500 random warm-up 
 batch 256 and 500 updates per epoch, VAE 300 then 100 batches, the skew from epoch 5); --paper
 uses the paper's door settings (~1 hour per run to SAC's start on that CPU). Runs go --jobs at
 a time, one thread each; running the command again resumes unfinished runs and skips
-finished ones (with a larger --env-steps it carries them on from their checkpoints). Needs
+finished ones (with a larger --env-steps it carries them on from their checkpoints). --at STEPS
+starts nothing and compares the runs as their logs stood at STEPS environment steps, finished or
+still going (its evaluation is the one the run logged at that epoch, on the same 10 goals). Needs
 nothing beyond the Python standard library and byfeel.
 """
 import argparse
@@ -75,9 +77,13 @@ def shut_epochs(rows, warmup_steps):
     return dict(shut_share=shut / max(1, epochs), moving_coverage=evenness(moved))
 
 
-def summarise(run):
+def summarise(run, at=None):
     rows = [json.loads(l) for l in open(Path(run) / "log.jsonl") if l.strip()]
     config = json.load(open(Path(run) / "skewfit.json"))
+    if at is not None:
+        if not rows or rows[-1]["env_steps"] < at:
+            sys.exit(f"{run} has reached {rows[-1]['env_steps'] if rows else 0} steps, not {at}")
+        rows = [r for r in rows if r["env_steps"] <= at]
     last = rows[-1]
     # The policy's steps: from the first epoch end at or past the warm-up's end (never counting
     # a random step as the policy's).
@@ -88,6 +94,10 @@ def summarise(run):
     half = [r for r in rows if r["env_steps"] <= last["env_steps"] // 2]
     late = [a - b for a, b in zip(last["angle_counts"], half[-1]["angle_counts"] if half else [0] * BINS)]
     ev = Path(run) / "final_eval.json"
+    if at is not None:
+        evaluation = rows[-1]["eval"]
+    else:
+        evaluation = json.loads(ev.read_text()) if ev.exists() else None
     return dict(
         env_steps=last["env_steps"],
         coverage=last["angle_coverage"],
@@ -99,7 +109,7 @@ def summarise(run):
         max_angle=last["max_angle"],
         **shut_epochs(rows, config["warmup_steps"]),
         curve=[(r["env_steps"], r["angle_coverage"]) for r in rows],
-        eval=json.loads(ev.read_text()) if ev.exists() else None,
+        eval=evaluation,
     )
 
 
@@ -178,6 +188,7 @@ def main():
     p.add_argument("--jobs", type=int, default=2, help="runs at once, one thread each")
     p.add_argument("--paper", action="store_true")
     p.add_argument("--svg", help="also draw the coverage curves and angle histograms here")
+    p.add_argument("--at", type=int, help="start nothing; compare the runs as they stood at this many steps")
     p.add_argument("--child", nargs=2, type=float, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.child:
@@ -188,7 +199,7 @@ def main():
     todo = [(a, s) for s in args.seeds for a in ALPHAS]
     running = []
     env = dict(os.environ, RAYON_NUM_THREADS="1", LP_NUM_THREADS="1") if args.jobs > 1 else os.environ
-    for alpha, seed in todo:
+    for alpha, seed in todo if args.at is None else []:
         run = os.path.join(args.out, f"alpha{alpha}-seed{seed}")
         if finished(run, args.env_steps):
             continue
@@ -208,9 +219,9 @@ def main():
     results = {}
     for alpha, seed in todo:
         run = os.path.join(args.out, f"alpha{alpha}-seed{seed}")
-        if not finished(run, args.env_steps):
+        if args.at is None and not finished(run, args.env_steps):
             sys.exit(f"{run} did not finish: see its log, or run this command again to resume it")
-        results[(alpha, seed)] = r = summarise(run)
+        results[(alpha, seed)] = r = summarise(run, args.at)
         e = r["eval"]
         print(f"alpha {alpha:+.1f} seed {seed}: coverage {r['coverage']:.3f} (policy's steps {r['policy_coverage']:.3f}, "
               f"door past 0.1 rad in {100 * r['policy_open']:.1f} %, in the second half "
@@ -238,7 +249,8 @@ def main():
               f"(sd {p['sd']:.3f}; standard error {p['se']:.3f}), ahead in {p['ahead']} of {len(args.seeds)} seeds")
     summary = {f"{a}/{s}": {k: v for k, v in r.items() if k != "curve"} for (a, s), r in results.items()}
     summary["paired"] = paired
-    json.dump(summary, open(os.path.join(args.out, "coverage.json"), "w"), indent=1)
+    name = "coverage.json" if args.at is None else f"coverage-at-{args.at}.json"
+    json.dump(summary, open(os.path.join(args.out, name), "w"), indent=1)
     if args.svg:
         svg(args.svg, results)
         print(f"drew {args.svg}")
