@@ -45,7 +45,8 @@ def evenness(counts):
     if total == 0:
         return 0.0
     h = -sum(c / total * math.log(c / total) for c in counts if c)
-    return h / math.log(len(counts))
+    # max() keeps a single filled bin from printing as -0.000.
+    return max(0.0, h / math.log(len(counts)))
 
 
 def run_one(run, alpha, seed, env_steps, paper):
