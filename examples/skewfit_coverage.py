@@ -94,11 +94,14 @@ def summarise(run, at=None):
     # The run's second half: what the most-trained policy did with the door.
     half = [r for r in rows if r["env_steps"] <= last["env_steps"] // 2]
     late = [a - b for a, b in zip(last["angle_counts"], half[-1]["angle_counts"] if half else [0] * BINS)]
+    # Read at a step count, a run's evaluation is the one it logged then (the same 10 goals).
     ev = Path(run) / "final_eval.json"
     if at is not None:
         evaluation = rows[-1]["eval"]
+    elif ev.exists():
+        evaluation = json.loads(ev.read_text())
     else:
-        evaluation = json.loads(ev.read_text()) if ev.exists() else None
+        evaluation = None
     return dict(
         env_steps=last["env_steps"],
         coverage=last["angle_coverage"],
