@@ -11,6 +11,7 @@ pub mod eval;
 pub mod her;
 pub mod predictive;
 pub mod predictor;
+mod run_dir;
 pub mod skewfit;
 pub mod tensorboard;
 

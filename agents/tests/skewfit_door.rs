@@ -37,18 +37,8 @@ fn a_short_door_run_explores_skews_and_logs_every_epoch() {
 
 #[test]
 fn the_state_baseline_relabels_and_trains_on_the_door() {
-    use byfeel_agents::her::{HerConfig, train_her};
-    let mut config = HerConfig {
-        env_steps: 300,
-        warmup_steps: 150,
-        steps_per_epoch: 100,
-        updates_per_epoch: 20,
-        eval_goals: 1,
-        seed: 1,
-        ..Default::default()
-    };
-    config.sac.hidden = vec![32, 32];
-    config.sac.batch = 64;
+    use byfeel_agents::her::train_her;
+    let config = common::her_shrunk();
     let run = std::env::temp_dir().join(format!("byfeel-her-door-{}", std::process::id()));
     let mut epochs = vec![];
     train_her(&config, &run, |e| epochs.push(e.clone())).unwrap();

@@ -39,13 +39,11 @@ fn a_stopped_run_resumes_exactly_where_it_stopped() {
     assert_eq!(a.angle_counts, b.angle_counts);
     let probe: Vec<f32> = (0..64).map(|i| (i as f32 * 0.37).sin()).collect();
     assert_eq!(sac_a.act(&probe, None), sac_b.act(&probe, None));
-    let rows = |dir: &std::path::Path| {
-        std::fs::read_to_string(dir.join("scalars.csv"))
-            .unwrap()
-            .lines()
-            .count()
-    };
-    assert_eq!(rows(&split), 4, "the log continues, without repeats");
+    assert_eq!(
+        common::csv_rows(&split),
+        4,
+        "the log continues, without repeats"
+    );
 
     // Other settings in the same directory are refused, not mixed in.
     let other = SkewFitConfig {

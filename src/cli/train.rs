@@ -27,6 +27,8 @@ pub enum TrainCommand {
 pub struct HerArgs {
     #[arg(long, default_value = "door")]
     pub task: String,
+    /// The run directory: created, or resumed from its last epoch if it holds this run (only
+    /// --env-steps may differ).
     #[arg(long)]
     pub out: PathBuf,
     #[arg(long, default_value_t = HerConfig::default().env_steps)]

@@ -6,7 +6,7 @@
 //! and checks that it arrives at the stored last frame. A checkpoint is written whole into
 //! `checkpoint.tmp/` and then swapped in, so a run killed while saving keeps the previous one.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use burn::optim::{AdamConfig, ModuleOptimizer};
 use burn::prelude::*;
@@ -19,7 +19,7 @@ use super::replay::Replay;
 use super::sac::Sac;
 use super::train::{door_env, image};
 use super::vae::Vae;
-use crate::{AgentError, io_error as io};
+use crate::{AgentError, io_error as io, run_dir};
 
 /// The loop's counters at the end of an epoch.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -44,15 +44,8 @@ pub fn save(
     sac: &Sac,
     replay: &Replay,
 ) -> Result<(), AgentError> {
-    let tmp = run.join("checkpoint.tmp");
-    if tmp.exists() {
-        std::fs::remove_dir_all(&tmp).map_err(|e| io(&tmp, e))?;
-    }
-    std::fs::create_dir_all(&tmp).map_err(|e| io(&tmp, e))?;
-    let write = |name: &str, bytes: &[u8]| {
-        let p = tmp.join(name);
-        std::fs::write(&p, bytes).map_err(|e| io(&p, e))
-    };
+    let tmp = run_dir::begin_checkpoint(run)?;
+    let write = |name: &str, bytes: &[u8]| run_dir::write(&tmp, name, bytes);
     write("replay.bin", &replay.to_bytes())?;
     let weights = vae
         .clone()
@@ -65,31 +58,7 @@ pub fn save(
         &vae_opt.into_bytes().map_err(|e| io(&tmp, e))?,
     )?;
     sac.save(&tmp.join("sac"))?;
-    write(
-        "state.json",
-        serde_json::to_string_pretty(state).unwrap().as_bytes(),
-    )?;
-    let (current, old) = (run.join("checkpoint"), run.join("checkpoint.old"));
-    if current.exists() {
-        if old.exists() {
-            std::fs::remove_dir_all(&old).map_err(|e| io(&old, e))?;
-        }
-        std::fs::rename(&current, &old).map_err(|e| io(&current, e))?;
-    }
-    std::fs::rename(&tmp, &current).map_err(|e| io(&tmp, e))?;
-    if old.exists() {
-        std::fs::remove_dir_all(&old).map_err(|e| io(&old, e))?;
-    }
-    Ok(())
-}
-
-/// The checkpoint to resume from, if the run has one (`checkpoint.old` when a save was cut
-/// short between its two renames).
-fn location(run: &Path) -> Option<PathBuf> {
-    ["checkpoint", "checkpoint.old"]
-        .iter()
-        .map(|n| run.join(n))
-        .find(|p| p.join("state.json").exists())
+    run_dir::commit_checkpoint(run, state)
 }
 
 /// What a resumed run continues with.
@@ -148,15 +117,10 @@ pub fn load_with(
     device: &Device,
     mut each: impl FnMut(usize, &Observation),
 ) -> Result<Option<Resumed>, AgentError> {
-    let Some(dir) = location(run) else {
+    let Some((dir, state)) = run_dir::open_checkpoint::<LoopState>(run)? else {
         return Ok(None);
     };
-    let read = |name: &str| {
-        let p = dir.join(name);
-        std::fs::read(&p).map_err(|e| io(&p, e))
-    };
-    let state: LoopState =
-        serde_json::from_slice(&read("state.json")?).map_err(|e| io(&dir.join("state.json"), e))?;
+    let read = |name: &str| run_dir::read(&dir, name);
     let replay =
         Replay::from_bytes(&read("replay.bin")?).map_err(|e| io(&dir.join("replay.bin"), e))?;
     if replay.num_steps() != state.env_steps {

@@ -14,7 +14,7 @@ use std::time::Instant;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
 use byfeel_gym::{Env, EnvConfig, ObsMode, ResetOptions, Task, TaskEnv};
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
@@ -27,8 +27,8 @@ use super::replay::Replay;
 use super::sac::{Sac, SacStats, Transitions};
 use super::skew::{skew_weights, weight_evenness};
 use super::vae::{IMAGE_SIDE, Vae};
-use crate::AgentError;
 use crate::predictor::latent::standard_normal;
+use crate::{AgentError, run_dir};
 
 /// One epoch's row of `scalars.csv`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -98,24 +98,19 @@ pub fn train(
     config.check().map_err(AgentError::Config)?;
     let io = |e: &dyn std::fmt::Display| AgentError::Io(format!("{}: {e}", run.display()));
     std::fs::create_dir_all(run).map_err(|e| io(&e))?;
-    let spec_path = run.join("skewfit.json");
-    if spec_path.exists() {
-        let old = read_config(run)?;
-        if (SkewFitConfig {
+    run_dir::refuse_other_settings(run, "skewfit.json", config, |old: SkewFitConfig| {
+        SkewFitConfig {
             env_steps: config.env_steps,
             ..old
-        }) != *config
-        {
-            return Err(AgentError::Config(format!(
-                "{} holds a run with other settings (only --env-steps may change on resume); choose a new run directory",
-                run.display()
-            )));
         }
-    }
+    })?;
     // Before anything is written: a resume on a changed door must leave the run as it was.
     super::scene::record_or_check(run)?;
-    std::fs::write(&spec_path, serde_json::to_string_pretty(config).unwrap())
-        .map_err(|e| io(&e))?;
+    std::fs::write(
+        run.join("skewfit.json"),
+        serde_json::to_string_pretty(config).unwrap(),
+    )
+    .map_err(|e| io(&e))?;
 
     let device = crate::default_device().autodiff();
     device.seed(config.seed);
@@ -145,18 +140,15 @@ pub fn train(
             }
         };
     // Logs keep the epochs the checkpoint covers; a resumed run rewrites the rest.
-    let mut csv = reopen(&run.join("scalars.csv"), 1 + state.epoch, Some(CSV_HEADER))?;
-    let mut log = reopen(&run.join("log.jsonl"), state.epoch, None)?;
+    let mut csv = run_dir::reopen_log(&run.join("scalars.csv"), 1 + state.epoch, Some(CSV_HEADER))?;
+    let mut log = run_dir::reopen_log(&run.join("log.jsonl"), state.epoch, None)?;
     let mut board = crate::tensorboard::EventWriter::create(run).map_err(|e| io(&e))?;
     let start = Instant::now() - std::time::Duration::from_secs_f64(state.seconds);
     let episode_len = env.spec().max_episode_steps;
 
     while state.env_steps < config.env_steps {
         let epoch = state.epoch;
-        // Each epoch draws from its own seed, so a resumed run draws what an unbroken one would.
-        let mut rng = ChaCha8Rng::seed_from_u64(
-            config.seed ^ (epoch as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
-        );
+        let mut rng = run_dir::epoch_rng(config.seed, epoch);
         // 1. Explore toward self-proposed goals (encoding without building a gradient graph).
         let encoder = vae.valid();
         for _ in 0..config
@@ -372,24 +364,6 @@ fn board_scalars(e: &EpochLog) -> Vec<(&'static str, f64)> {
 }
 
 const CSV_HEADER: &str = "epoch,env_steps,vae_reconstruction,vae_kl,q_loss,policy_loss,sac_alpha,entropy,angle_coverage,max_angle,skew_evenness,eval_angle_error,eval_hand_distance,eval_success,seconds";
-
-/// Opens a log for appending with only its first `keep` lines (a fresh file starts with
-/// `header`).
-fn reopen(path: &Path, keep: usize, header: Option<&str>) -> Result<std::fs::File, AgentError> {
-    let io = |e: std::io::Error| AgentError::Io(format!("{}: {e}", path.display()));
-    let old = std::fs::read_to_string(path).unwrap_or_default();
-    let mut text: String = old.lines().take(keep).map(|l| format!("{l}\n")).collect();
-    if text.is_empty() {
-        if let Some(h) = header {
-            text = format!("{h}\n");
-        }
-    }
-    std::fs::write(path, text).map_err(io)?;
-    std::fs::OpenOptions::new()
-        .append(true)
-        .open(path)
-        .map_err(io)
-}
 
 fn write_row(csv: &mut std::fs::File, e: &EpochLog) -> std::io::Result<()> {
     let opt = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v}"));

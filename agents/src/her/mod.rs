@@ -1,0 +1,229 @@
+//! The state-input baseline for Skew-Fit's door: SAC with hindsight experience replay
+//! (Andrychowicz et al. 2017) on the simulator's state — hand position and door angle — and
+//! the goal in the same terms, rewarded by the task's sparse reward (0 within 0.02 rad and
+//! 0.03 m of the goal, −1 elsewhere) or, with `dense_reward`, by minus the distance to the goal
+//! in those terms (the state analogue of Skew-Fit's latent-distance reward). It sees what the
+//! image-based agent must infer, so it bounds what Skew-Fit can hope for on the same schedule.
+//!
+//! Like Skew-Fit's loop, it runs reset-free: episodes of 100 steps, each with a new goal, the
+//! arm and door left where they are. HER relabels 80 % of sampled transitions (k = 4) with a
+//! state the same episode reached later.
+
+mod checkpoint;
+mod replay;
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Instant;
+
+use burn::prelude::*;
+use byfeel_gym::{Env, ResetOptions};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::skewfit::eval::DoorTally;
+use crate::skewfit::{EVAL_SEED, EvalResult, Sac, SacConfig, SacStats, Transitions};
+use crate::{AgentError, run_dir};
+use checkpoint::HerState;
+use replay::{ACTION, STATE, Walk, achieved, env_error, split, state_env};
+
+/// The baseline's schedule; the defaults match Skew-Fit's door run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HerConfig {
+    pub env_steps: usize,
+    pub warmup_steps: usize,
+    pub steps_per_epoch: usize,
+    pub updates_per_epoch: usize,
+    /// Share of sampled transitions whose goal is replaced by a later state (HER's k = 4).
+    pub future_fraction: f64,
+    /// Reward −‖achieved − goal‖ (door angle in radians, hand in metres) instead of the sparse
+    /// 0 / −1.
+    #[serde(default)]
+    pub dense_reward: bool,
+    pub sac: SacConfig,
+    pub eval_goals: usize,
+    pub seed: u64,
+}
+
+impl Default for HerConfig {
+    fn default() -> Self {
+        Self {
+            env_steps: 50_000,
+            warmup_steps: 10_000,
+            steps_per_epoch: 500,
+            updates_per_epoch: 1000,
+            future_fraction: 0.8,
+            dense_reward: false,
+            sac: SacConfig::default(),
+            eval_goals: 10,
+            seed: 0,
+        }
+    }
+}
+
+/// One epoch of the baseline.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HerEpoch {
+    pub epoch: usize,
+    pub env_steps: usize,
+    pub sac: Option<SacStats>,
+    pub eval: Option<EvalResult>,
+    pub seconds: f64,
+}
+
+/// Trains the baseline into `run` (`her.json`, `scalars.csv`, `log.jsonl`, `sac/` and
+/// `checkpoint/`). A run directory that already holds this run (the same settings but for
+/// `env_steps`) is resumed from its last epoch, exactly as if it had never stopped.
+pub fn train_her(
+    config: &HerConfig,
+    run: &Path,
+    mut on_epoch: impl FnMut(&HerEpoch),
+) -> Result<Sac, AgentError> {
+    let io = |e: &dyn std::fmt::Display| AgentError::Io(format!("{}: {e}", run.display()));
+    if !(0.0..=1.0).contains(&config.future_fraction) || config.steps_per_epoch == 0 {
+        return Err(AgentError::Config(
+            "future_fraction must be in 0 … 1 and steps_per_epoch positive".into(),
+        ));
+    }
+    std::fs::create_dir_all(run).map_err(|e| io(&e))?;
+    run_dir::refuse_other_settings(run, "her.json", config, |old: HerConfig| HerConfig {
+        env_steps: config.env_steps,
+        ..old
+    })?;
+    let device = crate::default_device().autodiff();
+    // Loaded before anything is written: a resume that fails leaves the run as it was.
+    let resumed = checkpoint::load(run, config, &device)?;
+    std::fs::write(
+        run.join("her.json"),
+        serde_json::to_string_pretty(config).unwrap(),
+    )
+    .map_err(|e| io(&e))?;
+    let (mut state, mut sac, mut walk) = match resumed {
+        Some(r) => r,
+        None => {
+            let walk = Walk::start(config.dense_reward, config.seed)?;
+            let state = HerState {
+                epoch: 0,
+                env_steps: 0,
+                seconds: 0.0,
+                state: walk.state.clone(),
+                goal: walk.goal.clone(),
+            };
+            (
+                state,
+                Sac::new(config.sac.clone(), 2 * STATE, ACTION, &device),
+                walk,
+            )
+        }
+    };
+    // Logs keep the epochs the checkpoint covers; a resumed run rewrites the rest.
+    let mut csv = run_dir::reopen_log(&run.join("scalars.csv"), 1 + state.epoch, Some(CSV_HEADER))?;
+    let mut log = run_dir::reopen_log(&run.join("log.jsonl"), state.epoch, None)?;
+    let start = Instant::now() - std::time::Duration::from_secs_f64(state.seconds);
+    let reward_env = state_env(config.dense_reward)?;
+
+    while state.env_steps < config.env_steps {
+        let mut rng = run_dir::epoch_rng(config.seed, state.epoch);
+        for _ in 0..config
+            .steps_per_epoch
+            .min(config.env_steps - state.env_steps)
+        {
+            let action: Vec<f32> = if state.env_steps < config.warmup_steps {
+                (0..ACTION).map(|_| rng.random_range(-1.0..1.0)).collect()
+            } else {
+                sac.act(&walk.observation(), Some(rng.random()))
+            };
+            walk.step(&action)?;
+            state.env_steps += 1;
+        }
+        let mut stats = None;
+        if state.env_steps >= config.warmup_steps {
+            for _ in 0..config.updates_per_epoch {
+                let b = config.sac.batch;
+                let (mut o, mut a, mut r, mut o2) = (vec![], vec![], vec![], vec![]);
+                for _ in 0..b {
+                    let (obs, action, next, goal) =
+                        walk.replay.sample(&mut rng, config.future_fraction);
+                    o.extend_from_slice(obs);
+                    o.extend_from_slice(&goal);
+                    o2.extend_from_slice(next);
+                    o2.extend_from_slice(&goal);
+                    a.extend_from_slice(action);
+                    r.push(reward_env.compute_reward(&achieved(next), &goal) as f32);
+                }
+                let t = |v: Vec<f32>, cols| {
+                    Tensor::<2>::from_data(TensorData::new(v, [b, cols]), &device)
+                };
+                stats = Some(sac.update(Transitions {
+                    obs: t(o, 2 * STATE),
+                    actions: t(a, ACTION),
+                    rewards: t(r, 1),
+                    next_obs: t(o2, 2 * STATE),
+                    dones: Tensor::zeros([b, 1], &device),
+                }));
+            }
+        }
+        let eval = (config.eval_goals > 0)
+            .then(|| evaluate_her(&sac, config.eval_goals, EVAL_SEED))
+            .transpose()?;
+        let entry = HerEpoch {
+            epoch: state.epoch,
+            env_steps: state.env_steps,
+            sac: stats,
+            eval,
+            seconds: start.elapsed().as_secs_f64(),
+        };
+        write_row(&mut csv, &entry).map_err(|e| io(&e))?;
+        writeln!(log, "{}", serde_json::to_string(&entry).unwrap()).map_err(|e| io(&e))?;
+        sac.save(&run.join("sac"))?;
+        state.epoch += 1;
+        state.seconds = entry.seconds;
+        (state.state, state.goal) = (walk.state.clone(), walk.goal.clone());
+        checkpoint::save(run, &state, &sac, &walk)?;
+        on_epoch(&entry);
+    }
+    Ok(sac)
+}
+
+const CSV_HEADER: &str = "epoch,env_steps,q_loss,policy_loss,sac_alpha,eval_angle_error,eval_hand_distance,eval_success,seconds";
+
+fn write_row(csv: &mut std::fs::File, e: &HerEpoch) -> std::io::Result<()> {
+    let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
+    let (s, ev) = (e.sac.as_ref(), e.eval.as_ref());
+    writeln!(
+        csv,
+        "{},{},{},{},{},{},{},{},{:.1}",
+        e.epoch,
+        e.env_steps,
+        opt(s.map(|s| s.q_loss as f64)),
+        opt(s.map(|s| s.policy_loss as f64)),
+        opt(s.map(|s| s.alpha as f64)),
+        opt(ev.map(|e| e.angle_error)),
+        opt(ev.map(|e| e.hand_distance)),
+        opt(ev.map(|e| e.success)),
+        e.seconds
+    )
+}
+
+/// The state policy toward the same goals Skew-Fit is evaluated on (seeds `first_seed …`),
+/// each from a shut door.
+pub fn evaluate_her(sac: &Sac, goals: usize, first_seed: u64) -> Result<EvalResult, AgentError> {
+    let err = env_error;
+    let mut env = state_env(false)?;
+    let mut tally = DoorTally::default();
+    for g in 0..goals {
+        let (obs, _) = env
+            .reset(Some(first_seed + g as u64), &ResetOptions::default())
+            .map_err(err)?;
+        let (mut state, goal) = split(&obs)?;
+        let mut info = Default::default();
+        for _ in 0..env.spec().max_episode_steps {
+            let o: Vec<f32> = state.iter().chain(&goal).copied().collect();
+            let t = env.step(&sac.act(&o, None)).map_err(err)?;
+            state = split(&t.observation)?.0;
+            info = t.info;
+        }
+        tally.add(&info);
+    }
+    Ok(tally.result())
+}
