@@ -19,6 +19,7 @@ use burn::prelude::*;
 
 pub use cem::{Cem, CemConfig, Plan};
 pub use predictive::PredictiveAgent;
+pub use run_dir::checkpoint_steps;
 
 /// What can go wrong in an agent.
 #[derive(Debug, thiserror::Error)]

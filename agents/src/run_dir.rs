@@ -87,6 +87,13 @@ pub(crate) fn open_checkpoint<S: DeserializeOwned>(
     Ok(Some((dir, state)))
 }
 
+/// The environment steps a run's checkpoint holds (None if it has none yet): where training
+/// into `run` would resume from.
+pub fn checkpoint_steps(run: &Path) -> Option<usize> {
+    let (_, state) = open_checkpoint::<serde_json::Value>(run).ok()??;
+    state.get("env_steps")?.as_u64().map(|n| n as usize)
+}
+
 /// The bytes of `dir/name`, an error naming the file if they cannot be read.
 pub(crate) fn read(dir: &Path, name: &str) -> Result<Vec<u8>, AgentError> {
     let p = dir.join(name);

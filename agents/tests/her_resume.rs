@@ -21,7 +21,9 @@ fn a_stopped_baseline_run_resumes_exactly_where_it_stopped() {
         env_steps: 200,
         ..config.clone()
     };
+    assert_eq!(byfeel_agents::checkpoint_steps(&split), None);
     train_her(&first_part, &split, |_| {}).unwrap();
+    assert_eq!(byfeel_agents::checkpoint_steps(&split), Some(200));
     let mut resumed = vec![];
     let sac_b = train_her(&config, &split, |e| resumed.push(e.clone())).unwrap();
     assert_eq!(resumed.len(), 1, "only the third epoch is left");

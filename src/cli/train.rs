@@ -186,7 +186,7 @@ fn skewfit(args: SkewFitArgs) -> Result<(), Error> {
     config.sac.batch = args.batch;
     config.sac.seed = args.seed;
     let bar = super::progress_bar(args.env_steps, "env steps", args.quiet);
-    bar.tick();
+    resuming(&args.out, &bar);
     skewfit::train(&config, &args.out, |e| {
         bar.set_position(e.env_steps as u64);
         let eval = e.eval.as_ref().map_or("-".into(), |v| {
@@ -230,6 +230,7 @@ fn her(args: HerArgs) -> Result<(), Error> {
     config.sac.batch = args.batch;
     config.sac.seed = args.seed;
     let bar = super::progress_bar(args.env_steps, "env steps", false);
+    resuming(&args.out, &bar);
     train_her(&config, &args.out, |e| {
         bar.set_position(e.env_steps as u64);
         if let Some(v) = &e.eval {
@@ -242,4 +243,16 @@ fn her(args: HerArgs) -> Result<(), Error> {
     bar.finish_and_clear();
     println!("{}: scalars.csv, log.jsonl and sac/", args.out.display());
     Ok(())
+}
+
+/// Says so when `run` will be resumed, and starts the bar where it stopped.
+fn resuming(run: &std::path::Path, bar: &indicatif::ProgressBar) {
+    if let Some(steps) = byfeel::agents::checkpoint_steps(run) {
+        eprintln!(
+            "{}: resuming from its checkpoint at {steps} env steps",
+            run.display()
+        );
+        bar.set_position(steps as u64);
+    }
+    bar.tick();
 }
