@@ -55,15 +55,25 @@ fn a_stopped_baseline_run_resumes_exactly_where_it_stopped() {
     let err = refused(&other, &split);
     assert!(err.contains("other settings"), "{err}");
 
+    // A door that moved differently since (changed assets, say) is found out, not trained on.
+    let state_file = split.join("checkpoint/state.json");
+    let saved = std::fs::read_to_string(&state_file).unwrap();
+    let mut state: serde_json::Value = serde_json::from_str(&saved).unwrap();
+    state["state"][3] = (state["state"][3].as_f64().unwrap() + 0.1).into();
+    std::fs::write(&state_file, state.to_string()).unwrap();
+    let longer = HerConfig {
+        env_steps: 400,
+        ..config.clone()
+    };
+    let err = refused(&longer, &split);
+    assert!(err.contains("did not reach the stored state"), "{err}");
+    std::fs::write(&state_file, saved).unwrap();
+
     // A damaged checkpoint is named, and the run is left as it was.
     let actions = split.join("checkpoint/actions.bin");
     let bytes = std::fs::read(&actions).unwrap();
     std::fs::write(&actions, &bytes[..bytes.len() - 12]).unwrap();
     let before = std::fs::read_to_string(split.join("her.json")).unwrap();
-    let longer = HerConfig {
-        env_steps: 400,
-        ..config.clone()
-    };
     let err = refused(&longer, &split);
     assert!(err.contains("actions.bin"), "{err}");
     assert_eq!(

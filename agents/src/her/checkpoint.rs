@@ -22,9 +22,22 @@ pub(crate) struct HerState {
     pub env_steps: usize,
     /// Wall-clock seconds the run has taken so far.
     pub seconds: f64,
-    /// Where the walk stood (hand xyz, door angle) and the goal it was chasing.
-    pub state: Vec<f32>,
-    pub goal: Vec<f32>,
+    /// Where the walk stood (hand xyz, door angle) and the goal it was chasing; in f64, which
+    /// JSON carries exactly.
+    pub state: Vec<f64>,
+    pub goal: Vec<f64>,
+}
+
+impl HerState {
+    /// Notes where `walk` stands.
+    pub fn stand(&mut self, walk: &Walk) {
+        self.state = widen(&walk.state);
+        self.goal = widen(&walk.goal);
+    }
+}
+
+fn widen(v: &[f32]) -> Vec<f64> {
+    v.iter().map(|&x| x as f64).collect()
 }
 
 pub(crate) fn save(run: &Path, state: &HerState, sac: &Sac, walk: &Walk) -> Result<(), AgentError> {
@@ -72,7 +85,7 @@ pub(crate) fn load(
             .collect();
         walk.step(&a)?;
     }
-    if walk.state != state.state || walk.goal != state.goal {
+    if widen(&walk.state) != state.state || widen(&walk.goal) != state.goal {
         return Err(io(
             &dir,
             "replaying the stored actions did not reach the stored state; \

@@ -106,8 +106,8 @@ pub fn train_her(
                 epoch: 0,
                 env_steps: 0,
                 seconds: 0.0,
-                state: walk.state.clone(),
-                goal: walk.goal.clone(),
+                state: vec![],
+                goal: vec![],
             };
             (
                 state,
@@ -178,7 +178,7 @@ pub fn train_her(
         sac.save(&run.join("sac"))?;
         state.epoch += 1;
         state.seconds = entry.seconds;
-        (state.state, state.goal) = (walk.state.clone(), walk.goal.clone());
+        state.stand(&walk);
         checkpoint::save(run, &state, &sac, &walk)?;
         on_epoch(&entry);
     }
