@@ -120,7 +120,6 @@ pub fn train_her(
     let mut csv = run_dir::reopen_log(&run.join("scalars.csv"), 1 + state.epoch, Some(CSV_HEADER))?;
     let mut log = run_dir::reopen_log(&run.join("log.jsonl"), state.epoch, None)?;
     let start = Instant::now() - std::time::Duration::from_secs_f64(state.seconds);
-    let reward_env = state_env(config.dense_reward)?;
 
     while state.env_steps < config.env_steps {
         let mut rng = run_dir::epoch_rng(config.seed, state.epoch);
@@ -149,7 +148,7 @@ pub fn train_her(
                     o2.extend_from_slice(next);
                     o2.extend_from_slice(&goal);
                     a.extend_from_slice(action);
-                    r.push(reward_env.compute_reward(&achieved(next), &goal) as f32);
+                    r.push(walk.env.compute_reward(&achieved(next), &goal) as f32);
                 }
                 let t = |v: Vec<f32>, cols| {
                     Tensor::<2>::from_data(TensorData::new(v, [b, cols]), &device)
@@ -208,18 +207,17 @@ fn write_row(csv: &mut std::fs::File, e: &HerEpoch) -> std::io::Result<()> {
 /// The state policy toward the same goals Skew-Fit is evaluated on (seeds `first_seed …`),
 /// each from a shut door.
 pub fn evaluate_her(sac: &Sac, goals: usize, first_seed: u64) -> Result<EvalResult, AgentError> {
-    let err = env_error;
     let mut env = state_env(false)?;
     let mut tally = DoorTally::default();
     for g in 0..goals {
         let (obs, _) = env
             .reset(Some(first_seed + g as u64), &ResetOptions::default())
-            .map_err(err)?;
+            .map_err(env_error)?;
         let (mut state, goal) = split(&obs)?;
         let mut info = Default::default();
         for _ in 0..env.spec().max_episode_steps {
             let o: Vec<f32> = state.iter().chain(&goal).copied().collect();
-            let t = env.step(&sac.act(&o, None)).map_err(err)?;
+            let t = env.step(&sac.act(&o, None)).map_err(env_error)?;
             state = split(&t.observation)?.0;
             info = t.info;
         }

@@ -71,7 +71,7 @@ pub(crate) fn state_env(dense_reward: bool) -> Result<TaskEnv, AgentError> {
             .obs_mode(ObsMode::State)
             .reward(reward),
     )
-    .map_err(|e| AgentError::Config(e.to_string()))
+    .map_err(env_error)
 }
 
 pub(crate) fn env_error(e: byfeel_gym::EnvError) -> AgentError {
