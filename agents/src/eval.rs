@@ -9,12 +9,15 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
+use crate::world_model::LatentAgent;
 use crate::{AgentError, PredictiveAgent};
 
 /// Who chooses the actions.
 pub enum Controller {
     /// The predictive agent: CEM through the learned model.
     Predictive(Box<PredictiveAgent>),
+    /// The predictive agent on the latent world model: CEM in its latent space.
+    Latent(Box<LatentAgent>),
     /// Uniform random actions, inside the same bounds as the agent's search, each held for
     /// `hold` steps (1: a new action every step; 3: held as the agent's plans hold theirs).
     Random {
@@ -32,7 +35,7 @@ pub enum Controller {
 impl Controller {
     pub fn name(&self) -> &'static str {
         match self {
-            Controller::Predictive(_) => "predictive",
+            Controller::Predictive(_) | Controller::Latent(_) => "predictive",
             Controller::Random { hold: 1, .. } => "random",
             Controller::Random { .. } => "random-held",
             Controller::Centroid => "centroid",
@@ -48,6 +51,7 @@ impl Controller {
                 *rng = ChaCha8Rng::seed_from_u64(seed);
             }
             Controller::Predictive(agent) => agent.reseed(seed),
+            Controller::Latent(agent) => agent.reseed(seed),
             Controller::Centroid => {}
         }
     }
@@ -73,6 +77,16 @@ impl Controller {
                 let plan = agent.plan(context, goal)?;
                 let foreseen = if foresee {
                     agent.predict(context, &plan.actions)?
+                } else {
+                    Vec::new()
+                };
+                (plan.first(3).to_vec(), foreseen)
+            }
+            Controller::Latent(agent) => {
+                let now = context[context.len() - 1];
+                let plan = agent.plan(now, goal)?;
+                let foreseen = if foresee {
+                    agent.predict(now, &plan.actions)?
                 } else {
                     Vec::new()
                 };

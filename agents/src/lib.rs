@@ -2,18 +2,22 @@
 //!
 //! - [`predictor`]: an action-conditioned frame predictor trained on the experience store.
 //! - [`cem`]: the cross-entropy-method planner that searches action sequences through it.
+//! - [`face_probe`]: can touch tell the die's faces apart? A classifier on gel images.
 //! - [`skewfit`]: Skew-Fit: the VAE, the skew, relabelling, SAC and the door training loop.
 //! - [`her`]: the state-input SAC + HER baseline for Skew-Fit's door.
+//! - [`world_model`]: the latent world model (encoder, dynamics, decoder) and its planner.
 //! - [`tensorboard`]: scalars in TensorBoard's event-file format.
 
 pub mod cem;
 pub mod eval;
+pub mod face_probe;
 pub mod her;
 pub mod predictive;
 pub mod predictor;
 mod run_dir;
 pub mod skewfit;
 pub mod tensorboard;
+pub mod world_model;
 
 use burn::prelude::*;
 

@@ -108,45 +108,52 @@ impl SceneGeometry {
         geometry
     }
 
-    /// Raised square dots on each face of the die, a different pattern per number, so that
-    /// the gel can tell the faces apart (a real d20's numbers are embossed). They are drawn,
-    /// and so felt by the gel, but take no part in the physics: 0.4 mm is far below the
-    /// solver's contact scale.
+    /// Raised marks on each face of the die that tell, from one press, which face it is and
+    /// how it is turned, as a real d20's embossed numerals do. Each face has a bar pointing at
+    /// its first corner, which fixes the turn (a triangle alone looks the same turned by
+    /// 120°), and a 5-bit code of square dots at places measured from that bar: toward the two
+    /// other corners and toward the three edge midpoints. Without the bar, codes that are
+    /// turns of each other (1, 2 and 4 at the three corners, say) would feel alike.
+    ///
+    /// The marks are drawn, and so felt by the gel, but take no part in the physics: 0.7 mm
+    /// is below the solver's contact scale.
     fn add_die_marks(&mut self, d20: &byfeel_sim::D20, radius: f64, pose: &byfeel_sim::Frame) {
-        const HEIGHT: f64 = 0.0004;
-        let half = 0.07 * radius;
+        const HEIGHT: f64 = 0.0007;
         let base =
             Mat4::from_rotation_translation(pose.rotation.as_quat(), pose.translation.as_vec3());
         for (f, face) in d20.faces.iter().enumerate() {
             let [a, b, c] = face.map(|i| d20.vertices[i] * radius);
             let n = d20.normals[f];
             let centre = (a + b + c) / 3.0;
-            // Five places on the face: toward each corner, and toward two edge midpoints.
-            let spots = [
-                centre + (a - centre) * 0.5,
-                centre + (b - centre) * 0.5,
-                centre + (c - centre) * 0.5,
-                centre + ((a + b) / 2.0 - centre) * 0.55,
-                centre + ((b + c) / 2.0 - centre) * 0.55,
-            ];
-            let number = d20.numbers[f];
             let along = (a - centre).normalize();
             let rotation =
                 glam::DQuat::from_mat3(&glam::DMat3::from_cols(along, n.cross(along), n));
-            for (bit, spot) in spots.iter().enumerate() {
-                if number & (1 << bit) == 0 {
-                    continue;
-                }
+            let mut mark = |at: glam::DVec3, half_along: f64, half_across: f64| {
                 let local = Mat4::from_scale_rotation_translation(
-                    Vec3::new(half as f32, half as f32, HEIGHT as f32),
+                    Vec3::new(half_along as f32, half_across as f32, HEIGHT as f32),
                     rotation.as_quat(),
-                    spot.as_vec3(),
+                    at.as_vec3(),
                 );
                 self.items.push(Item {
                     mesh: MeshKey::UnitCube,
                     model: base * local,
                     part: Part::DieMark,
                 });
+            };
+            // The bar: long along the line to corner a, so it is told from a square dot.
+            mark(centre + (a - centre) * 0.5, 0.16 * radius, 0.045 * radius);
+            let spots = [
+                centre + (b - centre) * 0.5,
+                centre + (c - centre) * 0.5,
+                centre + ((a + b) / 2.0 - centre) * 0.6,
+                centre + ((b + c) / 2.0 - centre) * 0.6,
+                centre + ((c + a) / 2.0 - centre) * 0.6,
+            ];
+            let number = d20.numbers[f];
+            for (bit, spot) in spots.iter().enumerate() {
+                if number & (1 << bit) != 0 {
+                    mark(*spot, 0.08 * radius, 0.08 * radius);
+                }
             }
         }
     }

@@ -27,9 +27,15 @@ pub struct PredictorBenchArgs {
     pub plans: usize,
     #[arg(long)]
     pub json: bool,
+    /// Which model: the latent world model, or the pixel-space frame predictor.
+    #[arg(long, value_enum, default_value_t = super::train::ModelKind::Latent)]
+    pub model: super::train::ModelKind,
 }
 
 pub fn run(args: PredictorBenchArgs) -> Result<(), Error> {
+    if args.model == super::train::ModelKind::Latent {
+        return super::bench_world_model::run(&args);
+    }
     if args.batch == 0 || args.horizon == 0 || args.steps == 0 || args.plans == 0 {
         return Err("--batch, --horizon, --steps and --plans must be positive".into());
     }

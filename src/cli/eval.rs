@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use byfeel::agents::eval::{Controller, EvalConfig, EvalReport, evaluate, random};
+use byfeel::agents::world_model::LatentAgent;
 use byfeel::agents::{CemConfig, PredictiveAgent};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -41,17 +42,37 @@ pub struct EvalArgs {
 /// Held-out prediction error per horizon step, and `prediction.png`: predicted over actual
 /// frames for a few held-out sequences.
 fn prediction_section(args: &EvalArgs, out: &std::path::Path) -> Result<String, Error> {
-    use byfeel::render::image::{hstack, save_rgb_png, vstack};
+    use byfeel::agents::world_model;
     let device = byfeel::agents::default_device();
-    let (spec, model) = byfeel::agents::predictor::load(&args.run, &device)?;
-    let reader = byfeel::gym::store::StoreReader::open(&spec.store)?;
     let batch = 16;
     let batches = args.held_out.div_ceil(batch);
-    let (err, examples) =
-        byfeel::agents::predictor::held_out(&model, &spec, &reader, batches, batch, 4, &device)?;
-    let (h, w) = (spec.model.height as u32, spec.model.width as u32);
+    let (err, examples, (h, w)) = if args.run.join(world_model::SPEC_FILE).exists() {
+        let (spec, model) = world_model::load(&args.run, &device)?;
+        let reader = byfeel::gym::store::StoreReader::open(&spec.store)?;
+        let horizon = CemConfig::for_task(spec.task()?).horizon();
+        let (err, examples) =
+            world_model::held_out(&model, &spec, &reader, (batches, batch, horizon), 4)?;
+        (err, examples, (spec.model.height, spec.model.width))
+    } else {
+        let (spec, model) = byfeel::agents::predictor::load(&args.run, &device)?;
+        let reader = byfeel::gym::store::StoreReader::open(&spec.store)?;
+        let (err, examples) = byfeel::agents::predictor::held_out(
+            &model, &spec, &reader, batches, batch, 4, &device,
+        )?;
+        (err, examples, (spec.model.height, spec.model.width))
+    };
+    write_prediction(&err, &examples, (h as u32, w as u32), out)
+}
+
+fn write_prediction(
+    err: &byfeel::agents::predictor::HeldOutError,
+    examples: &[byfeel::agents::predictor::Example],
+    (h, w): (u32, u32),
+    out: &std::path::Path,
+) -> Result<String, Error> {
+    use byfeel::render::image::{hstack, save_rgb_png, vstack};
     let mut rows = Vec::new();
-    for e in &examples {
+    for e in examples {
         for frames in [&e.predicted, &e.actual] {
             let all: Vec<(u32, u32, &[u8])> = e
                 .context
@@ -67,7 +88,7 @@ fn prediction_section(args: &EvalArgs, out: &std::path::Path) -> Result<String, 
     save_rgb_png(&out.join("prediction.png"), sw, sh, &rgb)?;
     std::fs::write(
         out.join("prediction.json"),
-        serde_json::to_string_pretty(&err)?,
+        serde_json::to_string_pretty(err)?,
     )?;
     let mut md = format!(
         "## Prediction on held-out episodes
@@ -101,9 +122,17 @@ pub fn run(args: EvalArgs) -> Result<(), Error> {
     if args.run.join("skewfit.json").exists() {
         return super::eval_skewfit::run(&args);
     }
-    let spec: byfeel::agents::predictor::RunSpec =
-        serde_json::from_str(&std::fs::read_to_string(args.run.join("run.json"))?)?;
-    let task = spec.task()?;
+    let latent = args
+        .run
+        .join(byfeel::agents::world_model::SPEC_FILE)
+        .exists();
+    let task = if latent {
+        byfeel::agents::world_model::read_spec(&args.run)?.task()?
+    } else {
+        let spec: byfeel::agents::predictor::RunSpec =
+            serde_json::from_str(&std::fs::read_to_string(args.run.join("run.json"))?)?;
+        spec.task()?
+    };
     let out = args.run.join("eval");
     std::fs::create_dir_all(&out)?;
     let config = EvalConfig {
@@ -124,6 +153,11 @@ pub fn run(args: EvalArgs) -> Result<(), Error> {
     let mut reports: Vec<EvalReport> = Vec::new();
     for name in &args.controllers {
         let mut controller = match name.as_str() {
+            "predictive" if latent => Controller::Latent(Box::new(LatentAgent::load_for_task(
+                &args.run,
+                args.samples,
+                args.seed,
+            )?)),
             "predictive" => Controller::Predictive(Box::new(PredictiveAgent::load(
                 &args.run,
                 cem.clone(),

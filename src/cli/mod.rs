@@ -5,12 +5,14 @@ mod bench_env;
 mod bench_predictor;
 mod bench_render;
 mod bench_skewfit;
+mod bench_world_model;
 mod bench_store;
 mod collect;
 mod demo;
 mod eval;
 mod eval_skewfit;
 mod movie;
+mod probe;
 mod render;
 mod sim;
 mod train;
@@ -54,6 +56,11 @@ pub enum Commands {
     Bench {
         #[command(subcommand)]
         what: bench::BenchCommand,
+    },
+    /// Check what a sensor can tell (`byfeel probe die-faces`: the die's faces by touch).
+    Probe {
+        #[command(subcommand)]
+        what: probe::ProbeCommand,
     },
 }
 
@@ -112,6 +119,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Commands::Eval(args) => eval::run(args),
         Commands::Demo(args) => demo::run(args),
         Commands::Bench { what } => bench::run(what),
+        Commands::Probe { what } => probe::run(what),
     }
 }
 

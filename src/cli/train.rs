@@ -6,6 +6,9 @@ use std::path::PathBuf;
 use byfeel::agents::her::{HerConfig, train_her};
 use byfeel::agents::predictor::{RunSpec, TrainConfig, train};
 use byfeel::agents::skewfit::{self, SkewFitConfig};
+use byfeel::agents::world_model::{
+    self, Stage, WorldModelConfig, WorldModelSpec, WorldModelTrainConfig,
+};
 use byfeel::gym::Task;
 use byfeel::gym::store::StoreReader;
 
@@ -77,24 +80,45 @@ pub struct SkewFitArgs {
     pub quiet: bool,
 }
 
+/// Which predictive model to train.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModelKind {
+    /// The latent world model: encoder, latent dynamics, decoder; planned in its latent space.
+    Latent,
+    /// The pixel-space frame predictor (SV2P/SAVP family); planned on decoded frames.
+    Pixel,
+}
+
 #[derive(clap::Args, Debug)]
 pub struct PredictiveArgs {
     /// die-roll learns the gel's images; cup-push and door-open the camera's.
     #[arg(long)]
     pub task: String,
+    #[arg(long, value_enum, default_value_t = ModelKind::Latent)]
+    pub model: ModelKind,
     /// The experience store (from `byfeel collect`).
     #[arg(long)]
     pub data: PathBuf,
     /// The run directory: created, or resumed if it holds this run.
     #[arg(long)]
     pub out: PathBuf,
+    /// Pixel model: training steps.
     #[arg(long, default_value_t = TrainConfig::default().steps)]
     pub steps: usize,
+    /// Latent model: autoencoder steps (batches of single frames).
+    #[arg(long, default_value_t = WorldModelTrainConfig::default().ae_steps)]
+    pub ae_steps: usize,
+    /// Latent model: dynamics steps (batches of latent windows).
+    #[arg(long, default_value_t = WorldModelTrainConfig::default().dynamics_steps)]
+    pub dynamics_steps: usize,
+    /// Latent model: numbers in the latent state.
+    #[arg(long, default_value_t = WorldModelConfig::default().latent)]
+    pub latent_size: usize,
     #[arg(long, default_value_t = TrainConfig::default().batch)]
     pub batch: usize,
-    /// Frames predicted per sequence.
-    #[arg(long, default_value_t = TrainConfig::default().horizon)]
-    pub horizon: usize,
+    /// Steps predicted ahead per sequence (default: 15 for the pixel model, 18 for the latent).
+    #[arg(long)]
+    pub horizon: Option<usize>,
     /// Context frames (default: 3 for the die, 2 otherwise, as in the paper).
     #[arg(long)]
     pub context: Option<usize>,
@@ -126,10 +150,13 @@ pub fn run(what: TrainCommand) -> Result<(), Error> {
     let task = Task::from_name(&args.task)
         .ok_or_else(|| format!("--task {}: use die-roll, cup-push or door-open", args.task))?;
     let reader = StoreReader::open(&args.data)?;
+    if args.model == ModelKind::Latent {
+        return train_latent(args, task, &reader);
+    }
     let train_config = TrainConfig {
         steps: args.steps,
         batch: args.batch,
-        horizon: args.horizon,
+        horizon: args.horizon.unwrap_or(TrainConfig::default().horizon),
         learning_rate: args.lr,
         seed: args.seed,
         kl_weight: args.kl_weight,
@@ -163,6 +190,64 @@ pub fn run(what: TrainCommand) -> Result<(), Error> {
         reader.num_episodes(),
         done.steps_per_s
     );
+    Ok(())
+}
+
+fn train_latent(args: PredictiveArgs, task: Task, reader: &StoreReader) -> Result<(), Error> {
+    let defaults = WorldModelTrainConfig::default();
+    let config = WorldModelTrainConfig {
+        ae_steps: args.ae_steps,
+        dynamics_steps: args.dynamics_steps,
+        horizon: args.horizon.unwrap_or(defaults.horizon),
+        learning_rate: args.lr,
+        seed: args.seed,
+        ..defaults
+    };
+    let model = WorldModelConfig {
+        latent: args.latent_size,
+        ..Default::default()
+    };
+    let spec = WorldModelSpec::for_task(task, &args.data, reader, model, config)?;
+    let mut bar: Option<(Stage, indicatif::ProgressBar)> = None;
+    let mut valid = None;
+    let done = world_model::train(reader, &spec, &args.out, |p| {
+        if bar.as_ref().is_none_or(|(stage, _)| *stage != p.stage) {
+            if let Some((_, old)) = bar.take() {
+                old.finish();
+            }
+            let unit = match p.stage {
+                Stage::Autoencoder => "autoencoder steps",
+                _ => "dynamics steps",
+            };
+            let fresh = super::progress_bar(p.steps, unit, args.quiet);
+            bar = Some((p.stage, fresh));
+            valid = None;
+        }
+        let (_, b) = bar.as_ref().expect("a bar");
+        if let Some(v) = p.valid_loss {
+            valid = Some(v);
+        }
+        b.set_position(p.step as u64);
+        b.set_message(format!(
+            "loss {:.5} · held-out {} · {:.1} steps/s",
+            p.train_loss,
+            valid.map_or("-".into(), |v| format!("{v:.5}")),
+            p.steps_per_s
+        ));
+    })?;
+    if let Some((_, b)) = bar {
+        b.finish();
+    }
+    println!(
+        "{}: latent world model trained ({} autoencoder steps, {} dynamics steps; {} episodes of {} held out); log in {}",
+        args.out.display(),
+        spec.train.ae_steps,
+        spec.train.dynamics_steps,
+        reader.num_episodes() / spec.train.holdout,
+        reader.num_episodes(),
+        args.out.join("log.jsonl").display()
+    );
+    let _ = done;
     Ok(())
 }
 

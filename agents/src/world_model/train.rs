@@ -1,0 +1,447 @@
+//! Training the world model on a store of play, in two stages:
+//! 1. the encoder and decoder as an autoencoder on single frames (reconstruction);
+//! 2. with the encoder fixed, every frame of the store is encoded once, and the dynamics learn
+//!    to predict `horizon` latents ahead from the first alone (multi-step latent prediction:
+//!    each predicted latent is compared with the encoder's latent of the frame that really
+//!    followed, TD-MPC2's consistency target).
+//!
+//! Why two stages: on a 2-core CPU an image through the encoder and decoder costs
+//! milliseconds, a step of the dynamics microseconds. Learning the dynamics on cached latents
+//! takes thousands of multi-step batches a minute, where end-to-end training through the
+//! images of every step of every window would manage a few dozen.
+//!
+//! A run directory holds `world-model.json` (the spec), `model.bpk`, `optimizer.bin`,
+//! `progress.json` and `log.jsonl`; giving the same directory again resumes.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::prelude::*;
+use burn::store::ModuleRecord;
+use byfeel_gym::Task;
+use byfeel_gym::store::StoreReader;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use super::latents::Latents;
+use super::model::{WorldModel, WorldModelConfig};
+use crate::predictor::Split;
+use crate::{AgentError, io_error as io};
+
+/// The spec file of a world-model run.
+pub const SPEC_FILE: &str = "world-model.json";
+
+/// How to train; defaults sized for a 2-core CPU.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorldModelTrainConfig {
+    /// Autoencoder steps (batches of single frames).
+    pub ae_steps: usize,
+    pub ae_batch: usize,
+    /// Dynamics steps (batches of latent windows).
+    pub dynamics_steps: usize,
+    pub dynamics_batch: usize,
+    /// Steps predicted ahead from one latent.
+    pub horizon: usize,
+    pub learning_rate: f64,
+    /// Every `holdout`-th episode is held out.
+    pub holdout: u64,
+    /// Validate and checkpoint every this many steps.
+    pub valid_every: usize,
+    pub seed: u64,
+}
+
+impl Default for WorldModelTrainConfig {
+    fn default() -> Self {
+        Self {
+            ae_steps: 3000,
+            ae_batch: 64,
+            dynamics_steps: 20_000,
+            dynamics_batch: 256,
+            horizon: 18,
+            learning_rate: 1e-3,
+            holdout: 10,
+            valid_every: 250,
+            seed: 0,
+        }
+    }
+}
+
+impl WorldModelTrainConfig {
+    pub fn check(&self) -> Result<(), String> {
+        for (name, v) in [
+            ("ae_batch", self.ae_batch),
+            ("dynamics_batch", self.dynamics_batch),
+            ("horizon", self.horizon),
+            ("valid_every", self.valid_every),
+        ] {
+            if v == 0 {
+                return Err(format!("world model training: {name} must be positive"));
+            }
+        }
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return Err(format!(
+                "world model training: learning_rate {} must be positive",
+                self.learning_rate
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Everything a run was made from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorldModelSpec {
+    pub task: String,
+    pub store: PathBuf,
+    /// The image field: `tactile` for the die, `camera` elsewhere.
+    pub field: String,
+    pub model: WorldModelConfig,
+    pub train: WorldModelTrainConfig,
+}
+
+impl WorldModelSpec {
+    /// A run for `task` on `store`, at the store's image size.
+    pub fn for_task(
+        task: Task,
+        store: &Path,
+        reader: &StoreReader,
+        model: WorldModelConfig,
+        train: WorldModelTrainConfig,
+    ) -> Result<Self, AgentError> {
+        let field = if task == Task::DieRoll {
+            "tactile"
+        } else {
+            "camera"
+        };
+        let shape = reader
+            .schema()
+            .step_field(field)
+            .map(|f| f.shape.clone())
+            .ok_or_else(|| {
+                AgentError::Config(format!(
+                    "{}: no {field} images in this store",
+                    store.display()
+                ))
+            })?;
+        if let Some(stored) = reader.attributes().get("task").and_then(|t| t.as_str())
+            && stored != task.name()
+        {
+            return Err(AgentError::Config(format!(
+                "{} holds {stored} episodes, not {}",
+                store.display(),
+                task.name()
+            )));
+        }
+        let model = WorldModelConfig {
+            height: shape[0],
+            width: shape[1],
+            ..model
+        };
+        model.check().map_err(AgentError::Config)?;
+        train.check().map_err(AgentError::Config)?;
+        Ok(Self {
+            task: task.name().into(),
+            store: std::fs::canonicalize(store).map_err(|e| io(store, e))?,
+            field: field.into(),
+            model,
+            train,
+        })
+    }
+
+    pub fn task(&self) -> Result<Task, AgentError> {
+        Task::from_name(&self.task)
+            .ok_or_else(|| AgentError::Config(format!("{SPEC_FILE}: unknown task {:?}", self.task)))
+    }
+}
+
+/// Which stage a run is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum Stage {
+    #[default]
+    Autoencoder,
+    Dynamics,
+}
+
+/// Where training stands (`progress.json`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct WorldModelProgress {
+    pub stage: Stage,
+    /// Steps done in this stage.
+    pub step: usize,
+    /// Steps of this stage in all.
+    pub steps: usize,
+    pub train_loss: f32,
+    pub valid_loss: Option<f32>,
+    pub steps_per_s: f64,
+}
+
+/// Reads a run's spec.
+pub fn read_spec(run: &Path) -> Result<WorldModelSpec, AgentError> {
+    let path = run.join(SPEC_FILE);
+    serde_json::from_str(&std::fs::read_to_string(&path).map_err(|e| io(&path, e))?)
+        .map_err(|e| io(&path, e))
+}
+
+/// Loads a trained model from a run directory, on `device`.
+pub fn load(run: &Path, device: &Device) -> Result<(WorldModelSpec, WorldModel), AgentError> {
+    let spec = read_spec(run)?;
+    let record = ModuleRecord::load(run.join("model.bpk")).map_err(|e| io(run, e))?;
+    let model = spec.model.init(device).load_record(record);
+    Ok((spec, model))
+}
+
+/// `[N, 3, H, W]` in [0, 1] from `n` images of `h × w × 3` bytes laid end to end.
+pub(crate) fn image_tensor(bytes: &[u8], n: usize, h: usize, w: usize, device: &Device) -> Tensor<4> {
+    let floats: Vec<f32> = bytes.iter().map(|&p| p as f32 / 255.0).collect();
+    Tensor::<4>::from_data(TensorData::new(floats, [n, h, w, 3]), device).permute([0, 3, 1, 2])
+}
+
+struct Session<'a> {
+    reader: &'a StoreReader,
+    spec: &'a WorldModelSpec,
+    run: &'a Path,
+    split: Split,
+    log: std::fs::File,
+}
+
+/// Trains (or resumes) a world model; `on_progress` is called after every step.
+pub fn train(
+    reader: &StoreReader,
+    spec: &WorldModelSpec,
+    run: &Path,
+    mut on_progress: impl FnMut(&WorldModelProgress),
+) -> Result<WorldModelProgress, AgentError> {
+    spec.model.check().map_err(AgentError::Config)?;
+    spec.train.check().map_err(AgentError::Config)?;
+    std::fs::create_dir_all(run).map_err(|e| io(run, e))?;
+    let device = crate::default_device().autodiff();
+    device.seed(spec.train.seed);
+    let mut model = spec.model.init(&device);
+    let mut progress = WorldModelProgress::default();
+    let spec_path = run.join(SPEC_FILE);
+    if spec_path.exists() {
+        let old = read_spec(run)?;
+        if old.model != spec.model || old.field != spec.field || old.task != spec.task {
+            return Err(AgentError::Config(format!(
+                "{} holds a run of another model, task or field; choose a new run directory",
+                run.display()
+            )));
+        }
+        let path = run.join("progress.json");
+        progress = serde_json::from_str(&std::fs::read_to_string(&path).map_err(|e| io(&path, e))?)
+            .map_err(|e| io(&path, e))?;
+        let record = ModuleRecord::load(run.join("model.bpk")).map_err(|e| io(run, e))?;
+        model = model.load_record(record);
+    }
+    crate::write_replacing(run, SPEC_FILE, serde_json::to_string_pretty(spec).unwrap().as_bytes())?;
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(run.join("log.jsonl"))
+        .map_err(|e| io(run, e))?;
+    let mut session = Session {
+        reader,
+        spec,
+        run,
+        split: Split::every(reader.num_episodes(), spec.train.holdout),
+        log,
+    };
+    if progress.stage == Stage::Autoencoder {
+        model = session.autoencoder(model, &mut progress, &mut on_progress)?;
+        if spec.train.dynamics_steps == 0 {
+            // Stays in the first stage: a later run with dynamics steps goes on from here.
+            return Ok(progress);
+        }
+        progress = WorldModelProgress {
+            stage: Stage::Dynamics,
+            ..Default::default()
+        };
+    }
+    if progress.step < spec.train.dynamics_steps {
+        session.dynamics(model, &mut progress, &mut on_progress)?;
+    }
+    Ok(progress)
+}
+
+impl Session<'_> {
+    fn resume_optimizer(
+        &self,
+        progress: &WorldModelProgress,
+    ) -> Result<burn::optim::ModuleOptimizer, AgentError> {
+        let optimizer = AdamConfig::new().init();
+        let path = self.run.join("optimizer.bin");
+        if progress.step == 0 || !path.exists() {
+            return Ok(optimizer);
+        }
+        let bytes = std::fs::read(&path).map_err(|e| io(&path, e))?;
+        optimizer
+            .from_bytes(burn::tensor::Bytes::from_bytes_vec(bytes))
+            .map_err(|e| io(&path, e))
+    }
+
+    fn log(&mut self, line: serde_json::Value) -> Result<(), AgentError> {
+        writeln!(self.log, "{line}").map_err(|e| io(self.run, e))
+    }
+
+    /// `n` frames drawn uniformly from `episodes`, as a `[n, 3, H, W]` tensor.
+    fn frames(
+        &self,
+        episodes: &[u64],
+        n: usize,
+        rng: &mut impl Rng,
+        device: &Device,
+    ) -> Result<Tensor<4>, AgentError> {
+        let batch = self
+            .reader
+            .sample_windows_from(episodes, &[&self.spec.field], n, 1, rng)?;
+        let bytes = batch
+            .get(&self.spec.field)
+            .and_then(|c| c.as_u8())
+            .ok_or_else(|| AgentError::Config("image field is not u8".into()))?;
+        let m = &self.spec.model;
+        Ok(image_tensor(bytes, n, m.height, m.width, device))
+    }
+
+    /// Stage 1: reconstruction of single frames.
+    fn autoencoder(
+        &mut self,
+        mut model: WorldModel,
+        progress: &mut WorldModelProgress,
+        on_progress: &mut impl FnMut(&WorldModelProgress),
+    ) -> Result<WorldModel, AgentError> {
+        let t = self.spec.train.clone();
+        let device = model.devices()[0].clone();
+        let mut optimizer = self.resume_optimizer(progress)?;
+        progress.steps = t.ae_steps;
+        let clock = Instant::now();
+        let first = progress.step;
+        while progress.step < t.ae_steps {
+            // Seeded by step, so a resumed run draws the batches the unbroken one would.
+            let mut rng = ChaCha8Rng::seed_from_u64(t.seed.wrapping_mul(1_000_003) ^ progress.step as u64);
+            let images = self.frames(&self.split.train, t.ae_batch, &mut rng, &device)?;
+            let z = model.encoder.forward(images.clone());
+            let loss = (model.decoder.forward(z) - images).square().mean();
+            let value = loss.clone().into_scalar::<f32>();
+            if !value.is_finite() {
+                return Err(AgentError::Config(format!(
+                    "the reconstruction loss became {value} at step {}; try a lower learning rate",
+                    progress.step
+                )));
+            }
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optimizer.step(t.learning_rate, model, grads);
+            progress.step += 1;
+            progress.train_loss = value;
+            progress.steps_per_s = (progress.step - first) as f64 / clock.elapsed().as_secs_f64();
+            progress.valid_loss = None;
+            if progress.step % t.valid_every == 0 || progress.step == t.ae_steps {
+                let valid = self.reconstruction_error(&model.valid())?;
+                progress.valid_loss = Some(valid);
+                self.log(serde_json::json!({"stage": "autoencoder", "step": progress.step,
+                    "train_mse": value, "valid_mse": valid}))?;
+                checkpoint(self.run, &model, Some(&optimizer), progress)?;
+            }
+            on_progress(progress);
+        }
+        Ok(model)
+    }
+
+    /// Mean squared pixel error of held-out frames through the autoencoder.
+    fn reconstruction_error(&self, model: &WorldModel) -> Result<f32, AgentError> {
+        let device = model.devices()[0].clone();
+        let mut rng = ChaCha8Rng::seed_from_u64(0xDA7A);
+        let episodes = if self.split.valid.is_empty() {
+            &self.split.train
+        } else {
+            &self.split.valid
+        };
+        let images = self.frames(episodes, 256, &mut rng, &device)?;
+        let recon = model.decoder.forward(model.encoder.forward(images.clone()));
+        Ok((recon - images).square().mean().into_scalar::<f32>())
+    }
+
+    /// Stage 2: the dynamics on every frame's latent, the encoder fixed.
+    fn dynamics(
+        &mut self,
+        model: WorldModel,
+        progress: &mut WorldModelProgress,
+        on_progress: &mut impl FnMut(&WorldModelProgress),
+    ) -> Result<(), AgentError> {
+        let t = self.spec.train.clone();
+        let device = model.devices()[0].clone();
+        let latents = Latents::encode_store(
+            self.reader,
+            &self.spec.field,
+            &model.valid().encoder,
+            &device.clone().inner(),
+        )?;
+        let mut optimizer = self.resume_optimizer(progress)?;
+        progress.steps = t.dynamics_steps;
+        let (encoder, mut dynamics, decoder) = (model.encoder, model.dynamics, model.decoder);
+        let clock = Instant::now();
+        let first = progress.step;
+        while progress.step < t.dynamics_steps {
+            let mut rng = ChaCha8Rng::seed_from_u64(t.seed.wrapping_mul(999_983) ^ progress.step as u64);
+            let w = latents.windows(&self.split.train, t.dynamics_batch, t.horizon, &mut rng, &device)?;
+            let predicted = dynamics.roll_out(w.start, w.actions);
+            let loss = (predicted - w.targets).square().mean();
+            let value = loss.clone().into_scalar::<f32>();
+            if !value.is_finite() {
+                return Err(AgentError::Config(format!(
+                    "the latent prediction loss became {value} at step {}; try a lower learning rate",
+                    progress.step
+                )));
+            }
+            let grads = GradientsParams::from_grads(loss.backward(), &dynamics);
+            dynamics = optimizer.step(t.learning_rate, dynamics, grads);
+            progress.step += 1;
+            progress.train_loss = value;
+            progress.steps_per_s = (progress.step - first) as f64 / clock.elapsed().as_secs_f64();
+            progress.valid_loss = None;
+            if progress.step % t.valid_every == 0 || progress.step == t.dynamics_steps {
+                let (per_step, copy) = latents.validate(&dynamics.valid(), &self.split, t.horizon)?;
+                let mean = per_step.iter().sum::<f32>() / per_step.len() as f32;
+                progress.valid_loss = Some(mean);
+                self.log(serde_json::json!({"stage": "dynamics", "step": progress.step,
+                    "train_mse": value, "valid_mse": mean, "valid_per_step": per_step,
+                    "copy_per_step": copy}))?;
+                let whole = WorldModel {
+                    encoder: encoder.clone(),
+                    dynamics: dynamics.clone(),
+                    decoder: decoder.clone(),
+                };
+                checkpoint(self.run, &whole, Some(&optimizer), progress)?;
+            }
+            on_progress(progress);
+        }
+        Ok(())
+    }
+}
+
+/// Writes the model, the optimizer and the progress, each through a temporary file renamed
+/// into place, the progress last: a run killed mid-checkpoint resumes from the previous one.
+fn checkpoint(
+    run: &Path,
+    model: &WorldModel,
+    optimizer: Option<&burn::optim::ModuleOptimizer>,
+    progress: &WorldModelProgress,
+) -> Result<(), AgentError> {
+    let weights = model
+        .clone()
+        .into_record()
+        .into_bytes()
+        .map_err(|e| io(run, e))?;
+    crate::write_replacing(run, "model.bpk", &weights)?;
+    if let Some(optimizer) = optimizer {
+        let state = optimizer.into_bytes().map_err(|e| io(run, e))?;
+        crate::write_replacing(run, "optimizer.bin", &state)?;
+    }
+    crate::write_replacing(
+        run,
+        "progress.json",
+        serde_json::to_string(progress).unwrap().as_bytes(),
+    )
+}
