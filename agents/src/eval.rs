@@ -42,9 +42,23 @@ impl Controller {
         }
     }
 
+    /// The predictive agent of a run directory, whichever model it trained (the latent world
+    /// model, or the pixel-space predictor), with the papers' planner for its task drawing
+    /// `samples` sequences an iteration.
+    pub fn predictive(run: &Path, samples: usize, seed: u64) -> Result<Self, AgentError> {
+        if run.join(crate::world_model::SPEC_FILE).exists() {
+            return Ok(Controller::Latent(Box::new(LatentAgent::load_for_task(
+                run, samples, seed,
+            )?)));
+        }
+        Ok(Controller::Predictive(Box::new(
+            PredictiveAgent::load_for_task(run, samples, seed)?,
+        )))
+    }
+
     /// Forgets anything held from the last episode and draws this episode's randomness from
     /// its seed, so that an episode plays out the same alone (`byfeel demo`) as in a run.
-    fn begin_episode(&mut self, seed: u64) {
+    pub fn begin_episode(&mut self, seed: u64) {
         match self {
             Controller::Random { held, rng, .. } => {
                 held.1 = 0;
@@ -56,7 +70,8 @@ impl Controller {
         }
     }
 
-    fn context_len(&self) -> usize {
+    /// Frames the controller looks at before acting (oldest first).
+    pub fn context_len(&self) -> usize {
         match self {
             Controller::Predictive(a) => a.context_len(),
             _ => 1,
@@ -64,8 +79,9 @@ impl Controller {
     }
 
     /// The action for now and, for the agent when `foresee` is set, the frames it expects
-    /// its whole plan to bring.
-    fn act(
+    /// its whole plan to bring. `context` holds the last [`context_len`](Self::context_len)
+    /// frames, each `h × w × 3` bytes.
+    pub fn act(
         &mut self,
         context: &[&[u8]],
         goal: &[u8],
@@ -160,6 +176,8 @@ pub struct EvalConfig {
     pub seed: u64,
     /// Image strips saved for the first this-many episodes.
     pub strips: usize,
+    /// DieRoll: goals this many rolls away (1 or 2); other tasks ignore it.
+    pub die_goal_rolls: u8,
 }
 
 /// One episode's outcome.
@@ -244,7 +262,9 @@ pub fn evaluate(
     mut on_episode: impl FnMut(usize, &EpisodeOutcome),
 ) -> Result<EvalReport, AgentError> {
     let env_config = match config.task {
-        Task::DieRoll => EnvConfig::new(Task::DieRoll).obs_mode(ObsMode::Tactile),
+        Task::DieRoll => EnvConfig::new(Task::DieRoll)
+            .obs_mode(ObsMode::Tactile)
+            .die_goal_rolls(config.die_goal_rolls),
         task => EnvConfig::new(task)
             .obs_mode(ObsMode::Image)
             .image_size(64, 48),

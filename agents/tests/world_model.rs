@@ -24,6 +24,7 @@ fn spec(store: &std::path::Path, reader: &StoreReader) -> WorldModelSpec {
         holdout: 6,
         valid_every: 60,
         seed: 1,
+        ..Default::default()
     };
     let model = WorldModelConfig {
         latent: 32,

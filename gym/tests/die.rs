@@ -120,6 +120,39 @@ fn the_goal_face_is_one_roll_away() {
     assert!(goals.len() > 3, "goals vary with the seed: {goals:?}");
 }
 
+/// With `die_goal_rolls(2)` the goal is two rolls away: no neighbour of the face up, but a
+/// neighbour of one of them; such episodes get 40 steps. Three rolls are refused.
+#[test]
+fn a_goal_two_rolls_away_is_no_neighbour_of_the_face_up() {
+    use byfeel_gym::{Env, EnvConfig, InfoValue, ObsMode, ResetOptions, Task, TaskEnv};
+    let config = EnvConfig::new(Task::DieRoll)
+        .obs_mode(ObsMode::Tactile)
+        .die_goal_rolls(2);
+    assert_eq!(config.max_episode_steps, 40);
+    let mut env = TaskEnv::new(config.clone()).unwrap();
+    let d20 = D20::new();
+    let mut goals = std::collections::BTreeSet::new();
+    for seed in 0..12 {
+        let (_, info) = env.reset(Some(seed), &ResetOptions::default()).unwrap();
+        let face = |key: &str| match info.get(key) {
+            Some(InfoValue::Int(f)) => *f as u8,
+            other => panic!("{key}: {other:?}"),
+        };
+        let (up, goal) = (face("oracle_die_face"), face("oracle_die_goal_face"));
+        let first = d20.neighbours(up).unwrap();
+        assert!(goal != up && !first.contains(&goal), "seed {seed}: {up} -> {goal}");
+        assert!(
+            first.iter().any(|m| d20.neighbours(*m).unwrap().contains(&goal)),
+            "seed {seed}: {goal} is not two rolls from {up}"
+        );
+        goals.insert(goal);
+    }
+    assert!(goals.len() > 3, "goals vary with the seed: {goals:?}");
+    let mut three = config;
+    three.die_goal_rolls = 3;
+    assert!(TaskEnv::new(three).is_err());
+}
+
 /// Success is judged when the episode ends: holding the die on the goal face keeps the
 /// episode going to its last step, and counts there; the goal face passing by does not end it.
 #[test]
@@ -232,4 +265,31 @@ fn a_scripted_roll_reaches_the_goal_face_and_matches_its_picture() {
         mean(&reached),
         mean(&missed)
     );
+}
+
+/// A gel pressed 1 mm into the die's top face shows that face, whatever face and turn: a stray
+/// pixel of the height map (a mark's sliver seen edge-on) once set the imprint's depth for
+/// the whole frame and left 1–2 % of such presses blank.
+#[test]
+fn a_settled_press_always_shows_the_face() {
+    use rand::{Rng, SeedableRng};
+    let mut robot =
+        byfeel_gym::SimRobot::from_scene("die", byfeel_sim::Randomization::Seeded(12)).unwrap();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(12);
+    let r = robot.world().die.as_ref().unwrap().circumradius;
+    let top = robot.world().table.top + 2.0 * r * D20::INRADIUS_RATIO;
+    let mut blank = Vec::new();
+    for i in 0..300 {
+        let (x, y) = (rng.random_range(0.58..0.62), rng.random_range(-0.02..0.02));
+        let face = rng.random_range(1..=20u8);
+        let yaw = rng.random_range(0.0..std::f64::consts::TAU);
+        robot.world_mut().place_die(x, y, face, yaw).unwrap();
+        robot.teleport_hand(DVec3::new(x, y, top - 0.001)).unwrap();
+        let t = robot.render_tactile().unwrap();
+        let contact: usize = t.contact.iter().map(|&c| c as usize).sum();
+        if contact < 300 {
+            blank.push((i, face, contact));
+        }
+    }
+    assert!(blank.is_empty(), "presses that show almost nothing: {blank:?}");
 }

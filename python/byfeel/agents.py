@@ -1,15 +1,18 @@
 """byfeel's agents from Python.
 
 ``Predictive`` is the predictive agent of "Manipulation by Feel" and "Visual Foresight": a
-frame predictor trained on an experience store's random play, and CEM planning through it
-toward a goal image (200 samples, 10 elites, 3 iterations, actions held 3 steps)::
+model trained on an experience store's play that predicts what the sensor will see after a
+sequence of actions, and CEM planning through it toward a goal image (200 samples, 10 elites,
+3 iterations, actions held 3 steps). By default the model is a latent world model (an encoder
+to a short vector, dynamics on that vector, a decoder back to images) planned in its latent
+space; ``model="pixel"`` trains the older pixel-space frame predictor::
 
     import numpy as np
     import byfeel
     from byfeel.agents import Predictive
 
     byfeel.collect("die-roll", "die.zarr", episodes=200)
-    agent = Predictive.train("die.zarr", "die-run", steps=2000)   # or Predictive.load("die-run")
+    agent = Predictive.train("die.zarr", "die-run")   # or Predictive.load("die-run")
 
     env = byfeel.ByfeelEnv("DieRoll")                 # tactile observations
     obs, info = env.reset(seed=7)
@@ -22,8 +25,9 @@ toward a goal image (200 samples, 10 elites, 3 iterations, actions held 3 steps)
         if terminated or truncated:
             break
 
-The model runs on burn's CPU backend; a plan step takes seconds there (``score_every=3``
-scores only the frames where held actions change, about 2x faster).
+The model runs on burn's CPU backend. The latent model plans a step in tens of milliseconds
+there; the pixel model takes seconds (``score_every=3`` scores only the frames where held
+actions change, about 2x faster).
 """
 
 from __future__ import annotations
@@ -57,20 +61,30 @@ class Predictive:
         task: Optional[str] = None,
         steps: int = 2000,
         batch: int = 16,
-        horizon: int = 15,
+        horizon: Optional[int] = None,
         context: Optional[int] = None,
         lr: float = 1e-3,
         seed: int = 0,
         progress: bool = True,
         samples: int = 200,
         latent: int = 0,
+        model: str = "latent",
+        ae_steps: Optional[int] = None,
+        dynamics_steps: Optional[int] = None,
+        latent_size: Optional[int] = None,
     ) -> "Predictive":
-        """Trains the frame predictor on the store ``data`` into the run directory ``out``
-        (resuming it if it holds the same run), then loads it. The die learns the gel's
-        images (3 context frames), other tasks the camera's (2); every 10th episode is held
-        out for validation, logged to ``out/log.jsonl``. ``latent`` > 0 adds SV2P's stochastic
-        latent of that many numbers: the planner then scores each candidate on one sampled
-        future rather than on the blurred average of all of them."""
+        """Trains a model on the store ``data`` into the run directory ``out`` (resuming it if
+        it holds the same run), then loads it. The die learns the gel's images, other tasks
+        the camera's; every 10th episode is held out for validation, logged to
+        ``out/log.jsonl``.
+
+        ``model="latent"`` (the default): the autoencoder for ``ae_steps`` batches of single
+        frames, then the dynamics for ``dynamics_steps`` batches of latent windows of
+        ``horizon`` steps (18 by default), in a latent of ``latent_size`` numbers.
+
+        ``model="pixel"``: the pixel-space predictor for ``steps`` batches of ``batch``
+        sequences (``horizon`` 15 by default, ``context`` frames: 3 for the die, else 2);
+        ``latent`` > 0 adds SV2P's stochastic latent of that many numbers."""
         _native.Predictive.train(
             os.fspath(data),
             os.fspath(out),
@@ -83,6 +97,10 @@ class Predictive:
             seed,
             progress,
             latent,
+            model,
+            ae_steps,
+            dynamics_steps,
+            latent_size,
         )
         return cls.load(out, samples=samples, seed=seed)
 

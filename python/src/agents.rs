@@ -4,7 +4,10 @@
 use std::path::PathBuf;
 
 use byfeel_agents::predictor::{RunSpec, TrainConfig, store_task, train};
-use byfeel_agents::{AgentError, PredictiveAgent};
+use byfeel_agents::world_model::{
+    self, LatentAgent, WorldModelConfig, WorldModelSpec, WorldModelTrainConfig,
+};
+use byfeel_agents::{AgentError, Plan, PredictiveAgent};
 use byfeel_gym::Task;
 use byfeel_gym::store::StoreReader;
 use numpy::{PyArray1, PyArrayMethods, PyReadonlyArrayDyn, PyUntypedArrayMethods};
@@ -39,16 +42,69 @@ fn images(a: &PyReadonlyArrayDyn<'_, u8>, image: &[usize], what: &str) -> PyResu
         .collect())
 }
 
+/// Either model's agent.
+enum Agent {
+    /// The latent world model, planned in its latent space.
+    Latent(Box<LatentAgent>),
+    /// The pixel-space frame predictor.
+    Pixel(Box<PredictiveAgent>),
+}
+
 #[pyclass(name = "Predictive", module = "byfeel._native", unsendable)]
 pub struct PyPredictive {
-    agent: PredictiveAgent,
+    agent: Agent,
     task: Task,
 }
 
 impl PyPredictive {
     fn image(&self) -> [usize; 3] {
-        [self.agent.spec.model.height, self.agent.spec.model.width, 3]
+        match &self.agent {
+            Agent::Latent(a) => [a.spec.model.height, a.spec.model.width, 3],
+            Agent::Pixel(a) => [a.spec.model.height, a.spec.model.width, 3],
+        }
     }
+
+    fn context_frames(&self) -> usize {
+        match &self.agent {
+            Agent::Latent(_) => 1,
+            Agent::Pixel(a) => a.context_len(),
+        }
+    }
+}
+
+/// The latent model's progress bar and training, for `Predictive.train(model="latent")`.
+fn train_latent(
+    py: Python<'_>,
+    reader: &StoreReader,
+    spec: &WorldModelSpec,
+    out: &std::path::Path,
+    progress: bool,
+) -> PyResult<()> {
+    let total = spec.train.ae_steps + spec.train.dynamics_steps;
+    let bar = if progress {
+        indicatif::ProgressBar::new(total as u64)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {bar:30} {pos}/{len} steps · {msg} (eta {eta})",
+        )
+        .expect("a valid template"),
+    );
+    py.detach(|| {
+        world_model::train(reader, spec, out, |p| {
+            let done = match p.stage {
+                world_model::Stage::Autoencoder => p.step,
+                world_model::Stage::Dynamics => spec.train.ae_steps + p.step,
+            };
+            bar.set_position(done as u64);
+            bar.set_message(format!("{:?} loss {:.5}", p.stage, p.train_loss));
+        })
+    })
+    .map_err(agent_error)?;
+    bar.finish_and_clear();
+    Ok(())
 }
 
 #[pymethods]
@@ -59,15 +115,28 @@ impl PyPredictive {
         if score_every == 0 {
             return Err(PyValueError::new_err("score_every must be at least 1"));
         }
+        if run.join(world_model::SPEC_FILE).exists() {
+            let agent = LatentAgent::load_for_task(&run, samples, seed).map_err(agent_error)?;
+            let task = agent.spec.task().map_err(agent_error)?;
+            return Ok(Self {
+                agent: Agent::Latent(Box::new(agent)),
+                task,
+            });
+        }
         let mut agent = PredictiveAgent::load_for_task(&run, samples, seed).map_err(agent_error)?;
         let task = agent.spec.task().map_err(agent_error)?;
         agent.score_every = score_every;
-        Ok(Self { agent, task })
+        Ok(Self {
+            agent: Agent::Pixel(Box::new(agent)),
+            task,
+        })
     }
 
     #[staticmethod]
-    #[pyo3(signature = (data, out, task = None, steps = 2000, batch = 16, horizon = 15,
-                        context = None, lr = 1e-3, seed = 0, progress = true, latent = 0))]
+    #[pyo3(signature = (data, out, task = None, steps = 2000, batch = 16, horizon = None,
+                        context = None, lr = 1e-3, seed = 0, progress = true, latent = 0,
+                        model = "latent", ae_steps = None, dynamics_steps = None,
+                        latent_size = None))]
     #[allow(clippy::too_many_arguments)]
     fn train(
         py: Python<'_>,
@@ -76,12 +145,16 @@ impl PyPredictive {
         task: Option<String>,
         steps: usize,
         batch: usize,
-        horizon: usize,
+        horizon: Option<usize>,
         context: Option<usize>,
         lr: f64,
         seed: u64,
         progress: bool,
         latent: usize,
+        model: &str,
+        ae_steps: Option<usize>,
+        dynamics_steps: Option<usize>,
+        latent_size: Option<usize>,
     ) -> PyResult<(u64, f32, Option<f32>)> {
         let reader = StoreReader::open(&data).map_err(|e| PyOSError::new_err(e.to_string()))?;
         let task = match task {
@@ -92,10 +165,37 @@ impl PyPredictive {
             })?,
             None => store_task(&reader).map_err(agent_error)?,
         };
+        match model {
+            "latent" => {
+                let defaults = WorldModelTrainConfig::default();
+                let config = WorldModelTrainConfig {
+                    ae_steps: ae_steps.unwrap_or(defaults.ae_steps),
+                    dynamics_steps: dynamics_steps.unwrap_or(defaults.dynamics_steps),
+                    horizon: horizon.unwrap_or(defaults.horizon),
+                    learning_rate: lr,
+                    seed,
+                    ..defaults
+                };
+                let shape = WorldModelConfig {
+                    latent: latent_size.unwrap_or(WorldModelConfig::default().latent),
+                    ..Default::default()
+                };
+                let spec = WorldModelSpec::for_task(task, &data, &reader, shape, config)
+                    .map_err(agent_error)?;
+                train_latent(py, &reader, &spec, &out, progress)?;
+                return Ok(((spec.train.ae_steps + spec.train.dynamics_steps) as u64, 0.0, None));
+            }
+            "pixel" => {}
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "model {other:?}: use \"latent\" (the latent world model) or \"pixel\""
+                )));
+            }
+        }
         let config = TrainConfig {
             steps,
             batch,
-            horizon,
+            horizon: horizon.unwrap_or(TrainConfig::default().horizon),
             learning_rate: lr,
             seed,
             ..Default::default()
@@ -148,11 +248,21 @@ impl PyPredictive {
             .as_slice()
             .map_err(|_| PyValueError::new_err("goal must be C-contiguous"))?
             .to_vec();
+        if context.len() != self.context_frames() {
+            return Err(PyValueError::new_err(format!(
+                "context: the model plans from {} frame(s), got {}",
+                self.context_frames(),
+                context.len()
+            )));
+        }
         let agent = &mut self.agent;
-        let plan = py
+        let plan: Plan = py
             .detach(|| {
                 let refs: Vec<&[u8]> = context.iter().map(Vec::as_slice).collect();
-                agent.plan(&refs, &goal)
+                match agent {
+                    Agent::Latent(a) => a.plan(refs[0], &goal),
+                    Agent::Pixel(a) => a.plan(&refs, &goal),
+                }
             })
             .map_err(agent_error)?;
         let rows = plan.actions.len() / 3;
@@ -177,11 +287,21 @@ impl PyPredictive {
             )));
         }
         let actions = actions.as_slice()?.to_vec();
+        if context.len() != self.context_frames() {
+            return Err(PyValueError::new_err(format!(
+                "context: the model predicts from {} frame(s), got {}",
+                self.context_frames(),
+                context.len()
+            )));
+        }
         let agent = &self.agent;
         let frames = py
             .detach(|| {
                 let refs: Vec<&[u8]> = context.iter().map(Vec::as_slice).collect();
-                agent.predict(&refs, &actions)
+                match agent {
+                    Agent::Latent(a) => a.predict(refs[0], &actions),
+                    Agent::Pixel(a) => a.predict(&refs, &actions),
+                }
             })
             .map_err(agent_error)?;
         let t = frames.len();
@@ -193,7 +313,7 @@ impl PyPredictive {
 
     #[getter]
     fn context_len(&self) -> usize {
-        self.agent.context_len()
+        self.context_frames()
     }
 
     #[getter]

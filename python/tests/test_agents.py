@@ -16,9 +16,31 @@ def run(tmp_path_factory):
     root = tmp_path_factory.mktemp("predictive")
     byfeel.collect("die-roll", root / "die.zarr", episodes=6, robots=2, seed=3)
     out = root / "run"
-    agent = Predictive.train(root / "die.zarr", out, steps=6, batch=2, horizon=4, progress=False, samples=16)
+    agent = Predictive.train(
+        root / "die.zarr", out, model="pixel", steps=6, batch=2, horizon=4, progress=False, samples=16
+    )
     assert agent.task == "DieRoll" and agent.context_len == 3
     return out
+
+
+def test_the_latent_model_trains_resumes_and_plans_from_one_frame(run, tmp_path):
+    store = json.loads((run / "run.json").read_text())["store"]
+    out = tmp_path / "latent"
+    agent = Predictive.train(store, out, ae_steps=4, dynamics_steps=3, horizon=4, progress=False, samples=16)
+    spec = json.loads((out / "world-model.json").read_text())
+    assert spec["task"] == "DieRoll" and spec["field"] == "tactile"
+    assert agent.context_len == 1 and agent.image_shape == (48, 64, 3)
+    assert json.loads((out / "progress.json").read_text())["step"] == 3
+    Predictive.train(store, out, ae_steps=4, dynamics_steps=5, horizon=4, progress=False)
+    assert json.loads((out / "progress.json").read_text())["step"] == 5
+    frames = byfeel.Store(store)[0]["tactile"]
+    plan = agent.plan(frames[:1], frames[-1])
+    assert plan.shape == (18, 3) and np.all(plan[:, 2] <= 0), "the die's planner never lifts"
+    assert agent.predict(frames[:1], plan).shape == (18, 48, 64, 3)
+    with pytest.raises(ValueError, match="context"):
+        agent.plan(frames[:3], frames[-1])
+    with pytest.raises(ValueError, match="model"):
+        Predictive.train(store, tmp_path / "x", model="clever", progress=False)
 
 
 def test_training_writes_a_run_that_resumes(run):
@@ -26,7 +48,7 @@ def test_training_writes_a_run_that_resumes(run):
     assert spec["task"] == "DieRoll" and spec["field"] == "tactile"
     assert json.loads((run / "progress.json").read_text())["step"] == 6
     # Asking for more steps continues the same run.
-    Predictive.train(spec["store"], run, steps=8, batch=2, horizon=4, progress=False)
+    Predictive.train(spec["store"], run, model="pixel", steps=8, batch=2, horizon=4, progress=False)
     assert json.loads((run / "progress.json").read_text())["step"] == 8
 
 
@@ -61,7 +83,8 @@ def test_bad_input_is_refused_with_the_reason(run, tmp_path):
 def test_a_model_with_a_stochastic_latent_trains_and_plans(run, tmp_path):
     store = json.loads((run / "run.json").read_text())["store"]
     agent = Predictive.train(
-        store, tmp_path / "latent", steps=3, batch=2, horizon=4, progress=False, samples=16, latent=4
+        store, tmp_path / "latent", model="pixel", steps=3, batch=2, horizon=4, progress=False,
+        samples=16, latent=4,
     )
     assert json.loads((tmp_path / "latent" / "run.json").read_text())["model"]["latent"] == 4
     frames = byfeel.Store(store)[0]["tactile"]

@@ -30,6 +30,9 @@ pub struct PredictorBenchArgs {
     /// Which model: the latent world model, or the pixel-space frame predictor.
     #[arg(long, value_enum, default_value_t = super::train::ModelKind::Latent)]
     pub model: super::train::ModelKind,
+    /// Latent model: width of the dynamics' hidden layers (default: the model's).
+    #[arg(long)]
+    pub hidden: Option<usize>,
 }
 
 pub fn run(args: PredictorBenchArgs) -> Result<(), Error> {

@@ -8,8 +8,9 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use byfeel::agents::CemConfig;
+use byfeel::agents::world_model::model::embed;
 use byfeel::agents::world_model::{
-    LatentAgent, WorldModelConfig, WorldModelSpec, WorldModelTrainConfig,
+    LatentAgent, WorldModelConfig, WorldModelSpec, WorldModelTrainConfig, info_nce,
 };
 use rand::Rng;
 
@@ -34,17 +35,27 @@ pub fn run(args: &PredictorBenchArgs) -> Result<(), Error> {
     if args.steps == 0 || args.plans == 0 {
         return Err("--steps and --plans must be positive".into());
     }
-    let config = WorldModelConfig::default();
+    let defaults = WorldModelConfig::default();
+    let config = WorldModelConfig {
+        hidden: args.hidden.unwrap_or(defaults.hidden),
+        ..defaults
+    };
     let train = WorldModelTrainConfig::default();
     let device = byfeel::agents::default_device().autodiff();
     let mut model = config.init(&device);
     let mut optimizer = AdamConfig::new().init();
     let uniform = Distribution::Uniform(0.0, 1.0);
     let b = train.ae_batch;
+    // As training runs it: reconstruction of a batch, plus the contrastive loss against the
+    // batch's positives.
     let ae_s = time(args.steps, || {
         let images = Tensor::<4>::random([b, 3, 48, 64], uniform, &device);
+        let positives = Tensor::<4>::random([b, 3, 48, 64], uniform, &device);
         let z = model.encoder.forward(images.clone());
-        let loss = (model.decoder.forward(z) - images).square().mean();
+        let zp = model.encoder.forward(positives);
+        let projection = model.projection.as_ref().ok_or("the model has no embedding")?;
+        let (nce, _) = info_nce(projection, z.clone(), zp, train.temperature);
+        let loss = (model.decoder.forward(z) - images).square().mean() + nce;
         let grads = GradientsParams::from_grads(loss.backward(), &model);
         model = optimizer.step(1e-3, model.clone(), grads);
         Ok(())
@@ -56,7 +67,11 @@ pub fn run(args: &PredictorBenchArgs) -> Result<(), Error> {
         let z = Tensor::<2>::random([n, d], uniform, &device);
         let actions = Tensor::<3>::random([n, t, 3], Distribution::Uniform(-1.0, 1.0), &device);
         let targets = Tensor::<3>::random([n, t, d], uniform, &device);
-        let loss = (dynamics.roll_out(z, actions) - targets).square().mean();
+        let predicted = dynamics.roll_out(z, actions);
+        let projection = model.projection.as_ref().ok_or("the model has no embedding")?;
+        let e = |z: Tensor<3>| embed(projection, z.reshape([n * t, d]));
+        let embedded = (e(predicted.clone()) - e(targets.clone())).square().sum_dim(1).mean();
+        let loss = (predicted - targets).square().mean() + embedded;
         let grads = GradientsParams::from_grads(loss.backward(), &dynamics);
         dynamics = dyn_optimizer.step(1e-3, dynamics.clone(), grads);
         Ok(())
@@ -91,7 +106,7 @@ pub fn run(args: &PredictorBenchArgs) -> Result<(), Error> {
         println!("{out}");
     } else {
         println!(
-            "autoencoder step (batch {b}, 48×64): {:.1} ms; dynamics step (batch {n} × {t} steps): {:.1} ms",
+            "autoencoder step (batch {b} + {b} positives, 48×64): {:.1} ms; dynamics step (batch {n} × {t} steps): {:.1} ms",
             ae_s * 1e3,
             dyn_s * 1e3
         );

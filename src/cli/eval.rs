@@ -37,6 +37,9 @@ pub struct EvalArgs {
     /// Held-out sequences the prediction error is averaged over (0 skips it).
     #[arg(long, default_value_t = 128)]
     pub held_out: usize,
+    /// DieRoll: goals this many rolls away, 1 or 2 (two rolls get 40-step episodes).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2))]
+    pub goal_rolls: u8,
 }
 
 /// Held-out prediction error per horizon step, and `prediction.png`: predicted over actual
@@ -133,13 +136,14 @@ pub fn run(args: EvalArgs) -> Result<(), Error> {
             serde_json::from_str(&std::fs::read_to_string(args.run.join("run.json"))?)?;
         spec.task()?
     };
-    let out = args.run.join("eval");
+    let out = args.run.join(if args.goal_rolls == 2 { "eval-two-rolls" } else { "eval" });
     std::fs::create_dir_all(&out)?;
     let config = EvalConfig {
         task,
         episodes: args.episodes,
         seed: args.seed,
         strips: args.strips,
+        die_goal_rolls: args.goal_rolls,
     };
     let cem = CemConfig {
         samples: args.samples,

@@ -10,6 +10,21 @@ use super::{Error, progress_bar};
 pub enum ProbeCommand {
     /// Face accuracy of a classifier on held-out gel presses of the die.
     DieFaces(DieFacesArgs),
+    /// How often a latent model's plan opens with the push that rolls the die to its goal.
+    RollDirection(RollDirectionArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RollDirectionArgs {
+    /// A run of `byfeel train predictive --model latent` on the die.
+    pub run: std::path::PathBuf,
+    #[arg(long, default_value_t = 30)]
+    pub episodes: usize,
+    /// First episode seed (1000000 and up: goals no training episode used).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub seed: u64,
+    #[arg(long, default_value_t = 200)]
+    pub samples: usize,
 }
 
 #[derive(clap::Args, Debug)]
@@ -43,7 +58,25 @@ pub struct DieFacesArgs {
 pub fn run(what: ProbeCommand) -> Result<(), Error> {
     match what {
         ProbeCommand::DieFaces(args) => die_faces(args),
+        ProbeCommand::RollDirection(args) => roll_direction(args),
     }
+}
+
+fn roll_direction(args: RollDirectionArgs) -> Result<(), Error> {
+    use byfeel::agents::world_model::{LatentAgent, roll_directions};
+    let mut agent = LatentAgent::load_for_task(&args.run, args.samples, args.seed)?;
+    let seeds = args.seed..args.seed + args.episodes as u64;
+    let right = roll_directions(&mut agent, seeds)?;
+    let k = right.iter().filter(|r| **r).count();
+    let (lo, hi) = byfeel::agents::eval::wilson(k, right.len());
+    println!(
+        "the plan opens toward the goal's roll in {k} of {} episodes ({:.0} %, 95 % interval {:.0}-{:.0} %; chance 33 %)",
+        right.len(),
+        100.0 * k as f64 / right.len().max(1) as f64,
+        100.0 * lo,
+        100.0 * hi
+    );
+    Ok(())
 }
 
 fn die_faces(args: DieFacesArgs) -> Result<(), Error> {

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use burn::prelude::*;
 
-use super::model::WorldModel;
+use super::model::{WorldModel, embed};
 use super::train::{WorldModelSpec, image_tensor, load};
 use crate::AgentError;
 use crate::cem::{Cem, CemConfig, Plan};
@@ -22,6 +22,8 @@ pub struct LatentAgent {
     pub last_weight: f32,
     /// The goal image's latent, kept while the goal stays the same.
     goal: Option<(Vec<u8>, Tensor<2>)>,
+    /// Plan in the contrastive embedding (runs trained with it) rather than the latent.
+    pub embedded_cost: bool,
 }
 
 impl LatentAgent {
@@ -50,13 +52,15 @@ impl LatentAgent {
                 cem.action_dim, spec.model.action_dim
             )));
         }
+        let embedded_cost = spec.train.contrastive_weight > 0.0 && model.projection.is_some();
         Ok(Self {
-            spec,
             model,
             cem: Cem::new(cem, seed).map_err(AgentError::Config)?,
             device,
             last_weight: 10.0,
             goal: None,
+            embedded_cost,
+            spec,
         })
     }
 
@@ -133,13 +137,27 @@ impl LatentAgent {
             }
         };
         let (dynamics, device, last_weight) = (&self.model.dynamics, &self.device, self.last_weight);
+        let projection = self.model.projection.as_ref().filter(|_| self.embedded_cost);
         let (horizon, dim) = (self.cem.config.horizon(), self.cem.config.action_dim);
+        let z_goal = match projection {
+            Some(p) => embed(p, z_goal),
+            None => z_goal,
+        };
         self.cem.plan(|sequences, samples| {
             let actions = Tensor::<3>::from_data(
                 TensorData::new(sequences.to_vec(), [samples, horizon, dim]),
                 device,
             );
             let latents = dynamics.roll_out(z.clone().repeat_dim(0, samples), actions);
+            let latents = match projection {
+                Some(p) => {
+                    let [n, t, d] = latents.dims();
+                    let e = embed(p, latents.reshape([n * t, d]));
+                    let k = e.dims()[1];
+                    e.reshape([n, t, k])
+                }
+                None => latents,
+            };
             latent_cost(latents, &z_goal, last_weight)
         })
     }

@@ -4,16 +4,18 @@
 //! CEM toward the goal image's latent.
 
 pub mod agent;
+pub mod direction;
 pub mod heldout;
 pub mod latents;
 pub mod model;
 pub mod train;
 
 pub use agent::LatentAgent;
+pub use direction::roll_directions;
 pub use heldout::held_out;
 pub use latents::Latents;
 pub use model::{WorldModel, WorldModelConfig};
 pub use train::{
-    SPEC_FILE, Stage, WorldModelProgress, WorldModelSpec, WorldModelTrainConfig, load, read_spec,
-    train,
+    SPEC_FILE, Stage, WorldModelProgress, WorldModelSpec, WorldModelTrainConfig, info_nce, load,
+    read_spec, train,
 };

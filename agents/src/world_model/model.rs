@@ -8,7 +8,11 @@
 //!   linear layer to the latent;
 //! - dynamics: a residual MLP, `z' = z + f([z, a])`, two hidden layers. Planning steps it
 //!   200 candidates × 18 steps × 3 iterations per control step, so it has to be cheap;
-//! - decoder: a linear layer to 64 × 6 × 8 and three transposed convolutions back to the image.
+//! - decoder: a linear layer to 64 × 6 × 8 and three transposed convolutions back to the image;
+//! - embedding: a linear map of the latent to a unit vector, trained contrastively (frames of
+//!   one moment told from frames of other episodes) and used as the planner's cost space, so
+//!   the cost weighs what persists and tells states apart (which face is up, how it is turned)
+//!   rather than how many pixels differ.
 
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
 use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
@@ -29,6 +33,10 @@ pub struct WorldModelConfig {
     pub hidden: usize,
     /// Channels of the encoder's three convolutions (the decoder mirrors them).
     pub channels: [usize; 3],
+    /// Numbers in the contrastive embedding of the latent (0: none; runs saved before it
+    /// existed have none).
+    #[serde(default)]
+    pub embed: usize,
 }
 
 impl Default for WorldModelConfig {
@@ -38,8 +46,9 @@ impl Default for WorldModelConfig {
             width: 64,
             action_dim: 3,
             latent: 64,
-            hidden: 256,
+            hidden: 128,
             channels: [16, 32, 64],
+            embed: 32,
         }
     }
 }
@@ -108,6 +117,7 @@ impl WorldModelConfig {
                 deconvs: [deconv(c2, c1), deconv(c1, c0), deconv(c0, 3)],
                 grid: self.grid(),
             },
+            projection: (self.embed > 0).then(|| LinearConfig::new(z, self.embed).init(device)),
         }
     }
 }
@@ -139,6 +149,15 @@ pub struct WorldModel {
     pub encoder: Encoder,
     pub dynamics: Dynamics,
     pub decoder: Decoder,
+    /// Latent to the contrastive embedding (see [`embed`]), if the model has one.
+    pub projection: Option<Linear>,
+}
+
+/// The unit-length embedding of latents `[N, latent]` through `projection`: `[N, embed]`.
+pub fn embed(projection: &Linear, z: Tensor<2>) -> Tensor<2> {
+    let e = projection.forward(z);
+    let norm = e.clone().square().sum_dim(1).sqrt().clamp_min(1e-6);
+    e / norm
 }
 
 impl Encoder {

@@ -27,7 +27,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::latents::Latents;
-use super::model::{WorldModel, WorldModelConfig};
+use super::model::{WorldModel, WorldModelConfig, embed};
 use crate::predictor::Split;
 use crate::{AgentError, io_error as io};
 
@@ -51,6 +51,25 @@ pub struct WorldModelTrainConfig {
     /// Validate and checkpoint every this many steps.
     pub valid_every: usize,
     pub seed: u64,
+    /// Weight of the contrastive loss beside reconstruction in the first stage, and of the
+    /// embedding's error beside the latent's in the second (0: a plain autoencoder, and the
+    /// planner's cost on the latent itself).
+    #[serde(default)]
+    pub contrastive_weight: f64,
+    /// Temperature of the contrastive softmax.
+    #[serde(default = "default_temperature")]
+    pub temperature: f64,
+    /// A frame's positive is the frame this many steps later in the same episode.
+    #[serde(default = "default_positive_offset")]
+    pub positive_offset: usize,
+}
+
+fn default_temperature() -> f64 {
+    0.1
+}
+
+fn default_positive_offset() -> usize {
+    2
 }
 
 impl Default for WorldModelTrainConfig {
@@ -65,6 +84,9 @@ impl Default for WorldModelTrainConfig {
             holdout: 10,
             valid_every: 250,
             seed: 0,
+            contrastive_weight: 1.0,
+            temperature: default_temperature(),
+            positive_offset: default_positive_offset(),
         }
     }
 }
@@ -76,9 +98,21 @@ impl WorldModelTrainConfig {
             ("dynamics_batch", self.dynamics_batch),
             ("horizon", self.horizon),
             ("valid_every", self.valid_every),
+            ("positive_offset", self.positive_offset),
         ] {
             if v == 0 {
                 return Err(format!("world model training: {name} must be positive"));
+            }
+        }
+        for (name, v, positive) in [
+            ("contrastive_weight", self.contrastive_weight, false),
+            ("temperature", self.temperature, true),
+        ] {
+            if !(v.is_finite() && (v > 0.0 || (!positive && v == 0.0))) {
+                return Err(format!(
+                    "world model training: {name} {v} must be {}",
+                    if positive { "positive" } else { "0 or more" }
+                ));
             }
         }
         if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
@@ -141,6 +175,11 @@ impl WorldModelSpec {
             ..model
         };
         model.check().map_err(AgentError::Config)?;
+        if train.contrastive_weight > 0.0 && model.embed == 0 {
+            return Err(AgentError::Config(
+                "contrastive_weight > 0 needs an embedding (model embed > 0)".into(),
+            ));
+        }
         train.check().map_err(AgentError::Config)?;
         Ok(Self {
             task: task.name().into(),
@@ -321,10 +360,15 @@ impl Session<'_> {
         while progress.step < t.ae_steps {
             // Seeded by step, so a resumed run draws the batches the unbroken one would.
             let mut rng = ChaCha8Rng::seed_from_u64(t.seed.wrapping_mul(1_000_003) ^ progress.step as u64);
-            let images = self.frames(&self.split.train, t.ae_batch, &mut rng, &device)?;
+            let (images, positives) = self.pairs(t.ae_batch, &mut rng, &device)?;
             let z = model.encoder.forward(images.clone());
-            let loss = (model.decoder.forward(z) - images).square().mean();
+            let mut loss = (model.decoder.forward(z.clone()) - images).square().mean();
             let value = loss.clone().into_scalar::<f32>();
+            if let (Some(positives), Some(projection)) = (positives, &model.projection) {
+                let zp = model.encoder.forward(positives);
+                let (nce, _) = info_nce(projection, z, zp, t.temperature);
+                loss = loss + nce.mul_scalar(t.contrastive_weight);
+            }
             if !value.is_finite() {
                 return Err(AgentError::Config(format!(
                     "the reconstruction loss became {value} at step {}; try a lower learning rate",
@@ -338,10 +382,10 @@ impl Session<'_> {
             progress.steps_per_s = (progress.step - first) as f64 / clock.elapsed().as_secs_f64();
             progress.valid_loss = None;
             if progress.step % t.valid_every == 0 || progress.step == t.ae_steps {
-                let valid = self.reconstruction_error(&model.valid())?;
+                let (valid, matched) = self.reconstruction_error(&model.valid())?;
                 progress.valid_loss = Some(valid);
                 self.log(serde_json::json!({"stage": "autoencoder", "step": progress.step,
-                    "train_mse": value, "valid_mse": valid}))?;
+                    "train_mse": value, "valid_mse": valid, "valid_pairs_matched": matched}))?;
                 checkpoint(self.run, &model, Some(&optimizer), progress)?;
             }
             on_progress(progress);
@@ -349,8 +393,53 @@ impl Session<'_> {
         Ok(model)
     }
 
-    /// Mean squared pixel error of held-out frames through the autoencoder.
-    fn reconstruction_error(&self, model: &WorldModel) -> Result<f32, AgentError> {
+    /// `n` frames from the training episodes and, when the run is contrastive, the frame
+    /// `positive_offset` steps after each.
+    fn pairs(
+        &self,
+        n: usize,
+        rng: &mut impl Rng,
+        device: &Device,
+    ) -> Result<(Tensor<4>, Option<Tensor<4>>), AgentError> {
+        let t = &self.spec.train;
+        if t.contrastive_weight == 0.0 {
+            return Ok((self.frames(&self.split.train, n, rng, device)?, None));
+        }
+        let (a, p) = self.window_pairs(&self.split.train, n, rng, device)?;
+        Ok((a, Some(p)))
+    }
+
+    fn window_pairs(
+        &self,
+        episodes: &[u64],
+        n: usize,
+        rng: &mut impl Rng,
+        device: &Device,
+    ) -> Result<(Tensor<4>, Tensor<4>), AgentError> {
+        let k = self.spec.train.positive_offset;
+        let batch = self
+            .reader
+            .sample_windows_from(episodes, &[&self.spec.field], n, k + 1, rng)?;
+        let bytes = batch
+            .get(&self.spec.field)
+            .and_then(|c| c.as_u8())
+            .ok_or_else(|| AgentError::Config("image field is not u8".into()))?;
+        let m = &self.spec.model;
+        let frame = m.height * m.width * 3;
+        let (mut first, mut last) = (Vec::with_capacity(n * frame), Vec::with_capacity(n * frame));
+        for w in bytes.chunks_exact((k + 1) * frame) {
+            first.extend_from_slice(&w[..frame]);
+            last.extend_from_slice(&w[k * frame..]);
+        }
+        Ok((
+            image_tensor(&first, n, m.height, m.width, device),
+            image_tensor(&last, n, m.height, m.width, device),
+        ))
+    }
+
+    /// Mean squared pixel error of held-out frames through the autoencoder, and the share of
+    /// held-out frames whose embedding is nearest their own positive's among 256.
+    fn reconstruction_error(&self, model: &WorldModel) -> Result<(f32, f32), AgentError> {
         let device = model.devices()[0].clone();
         let mut rng = ChaCha8Rng::seed_from_u64(0xDA7A);
         let episodes = if self.split.valid.is_empty() {
@@ -358,9 +447,18 @@ impl Session<'_> {
         } else {
             &self.split.valid
         };
-        let images = self.frames(episodes, 256, &mut rng, &device)?;
-        let recon = model.decoder.forward(model.encoder.forward(images.clone()));
-        Ok((recon - images).square().mean().into_scalar::<f32>())
+        let (images, positives) = self.window_pairs(episodes, 256, &mut rng, &device)?;
+        let z = model.encoder.forward(images.clone());
+        let recon = model.decoder.forward(z.clone());
+        let mse = (recon - images).square().mean().into_scalar::<f32>();
+        let matched = match &model.projection {
+            Some(projection) => {
+                let zp = model.encoder.forward(positives);
+                info_nce(projection, z, zp, self.spec.train.temperature).1
+            }
+            None => f32::NAN,
+        };
+        Ok((mse, matched))
     }
 
     /// Stage 2: the dynamics on every frame's latent, the encoder fixed.
@@ -380,14 +478,22 @@ impl Session<'_> {
         )?;
         let mut optimizer = self.resume_optimizer(progress)?;
         progress.steps = t.dynamics_steps;
-        let (encoder, mut dynamics, decoder) = (model.encoder, model.dynamics, model.decoder);
+        let (encoder, mut dynamics, decoder, projection) =
+            (model.encoder, model.dynamics, model.decoder, model.projection);
         let clock = Instant::now();
         let first = progress.step;
         while progress.step < t.dynamics_steps {
             let mut rng = ChaCha8Rng::seed_from_u64(t.seed.wrapping_mul(999_983) ^ progress.step as u64);
             let w = latents.windows(&self.split.train, t.dynamics_batch, t.horizon, &mut rng, &device)?;
             let predicted = dynamics.roll_out(w.start, w.actions);
-            let loss = (predicted - w.targets).square().mean();
+            let [n, h, d] = predicted.dims();
+            let mut loss = (predicted.clone() - w.targets.clone()).square().mean();
+            if let (true, Some(projection)) = (t.contrastive_weight > 0.0, &projection) {
+                // The planner's cost is on the embedding: predict it well too.
+                let e = |z: Tensor<3>| embed(projection, z.reshape([n * h, d]));
+                let embedded = (e(predicted) - e(w.targets)).square().sum_dim(1).mean();
+                loss = loss + embedded.mul_scalar(t.contrastive_weight);
+            }
             let value = loss.clone().into_scalar::<f32>();
             if !value.is_finite() {
                 return Err(AgentError::Config(format!(
@@ -412,6 +518,7 @@ impl Session<'_> {
                     encoder: encoder.clone(),
                     dynamics: dynamics.clone(),
                     decoder: decoder.clone(),
+                    projection: projection.clone(),
                 };
                 checkpoint(self.run, &whole, Some(&optimizer), progress)?;
             }
@@ -419,6 +526,30 @@ impl Session<'_> {
         }
         Ok(())
     }
+}
+
+/// InfoNCE between each latent's embedding and its positive's, the other positives of the
+/// batch as negatives; and the share of rows whose own positive scores highest.
+pub fn info_nce(
+    projection: &burn::nn::Linear,
+    z: Tensor<2>,
+    positives: Tensor<2>,
+    temperature: f64,
+) -> (Tensor<1>, f32) {
+    let [n, _] = z.dims();
+    let (a, p) = (embed(projection, z), embed(projection, positives));
+    let logits = a.matmul(p.transpose()).div_scalar(temperature);
+    let log_p = burn::tensor::activation::log_softmax(logits.clone(), 1);
+    let eye = Tensor::<2>::eye(n, &log_p.device());
+    let loss = -(log_p * eye.clone()).sum_dim(1).mean();
+    let diagonal = (logits.clone() * eye).sum_dim(1);
+    let best = logits.max_dim(1);
+    let matched = diagonal
+        .greater_equal(best)
+        .float()
+        .mean()
+        .into_scalar::<f32>();
+    (loss.reshape([1]), matched)
 }
 
 /// Writes the model, the optimizer and the progress, each through a temporary file renamed

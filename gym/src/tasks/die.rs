@@ -1,6 +1,7 @@
 //! DieRoll ("Manipulation by Feel"): roll the d20 under the gel until the goal face is up, seen
 //! only through the gel. The goal is given as the gel image of the goal face, a face one roll
-//! (one edge) away from the face up at the start.
+//! (one edge) away from the face up at the start, or two rolls away
+//! ([`EnvConfig::die_goal_rolls`](super::EnvConfig)).
 
 use super::{Info, InfoValue, TaskLogic, hand};
 use crate::sim_robot::sim_error;
@@ -10,7 +11,25 @@ use glam::DVec3;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-pub(super) struct DieRoll;
+pub(super) struct DieRoll {
+    /// How many rolls away goals are drawn: 1 or 2.
+    pub rolls: u8,
+}
+
+/// The faces exactly two rolls from `face` (six on a d20: the face graph has no 4-cycles, so
+/// each is reached by one path only), each with the face the roll passes through.
+fn two_rolls_away(d20: &D20, face: u8) -> Vec<(u8, u8)> {
+    let first = d20.neighbours(face).unwrap_or_default();
+    let mut out = Vec::new();
+    for mid in first {
+        for far in d20.neighbours(mid).unwrap_or_default() {
+            if far != face && !first.contains(&far) {
+                out.push((far, mid));
+            }
+        }
+    }
+    out
+}
 
 /// Pressing harder than this stops downward motion: it protects the gel.
 const MAX_PRESS_N: f64 = 4.0;
@@ -88,11 +107,16 @@ impl TaskLogic for DieRoll {
         }
         // The goal is one roll away (a face sharing an edge with the face up): what 20 steps
         // can reach (random play rolls the die in 30 % of episodes, rarely twice) and what the
-        // planner's 18-step horizon sees.
+        // planner's 18-step horizon sees. Or two rolls away, where no one push gets there.
         let now = face_up(robot);
-        let goal = D20::new()
-            .neighbours(now)
-            .map_or(now % 20 + 1, |n| n[rng.random_range(0..3)]);
+        let d20 = D20::new();
+        let goal = if self.rolls == 2 {
+            let far = two_rolls_away(&d20, now);
+            far[rng.random_range(0..far.len())].0
+        } else {
+            d20.neighbours(now)
+                .map_or(now % 20 + 1, |n| n[rng.random_range(0..3)])
+        };
         let mut v = vec![0.0; 20];
         v[goal as usize - 1] = 1.0;
         Ok(v)
@@ -112,8 +136,15 @@ impl TaskLogic for DieRoll {
             .world()
             .die_pose()
             .ok_or_else(|| RobotError::Unreachable("this scene has no die".into()))?;
-        let turned = D20::new()
-            .rolled_up(pose.rotation, face)
+        let d20 = D20::new();
+        let now = d20.face_toward(pose.rotation, DVec3::Z);
+        // Two rolls away: the turn the two rolls leave, through the one face between.
+        let start = match two_rolls_away(&d20, now).iter().find(|(far, _)| *far == face) {
+            Some(&(_, mid)) => d20.rolled_up(pose.rotation, mid).unwrap_or(pose.rotation),
+            None => pose.rotation,
+        };
+        let turned = d20
+            .rolled_up(start, face)
             .ok_or_else(|| RobotError::Unreachable(format!("a d20 has no face {face}")))?;
         let at = pose.translation;
         let top = die_top(robot);

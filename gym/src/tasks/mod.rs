@@ -105,6 +105,9 @@ pub struct EnvConfig {
     /// Draw the scene's ranges (door handle, damping, cup mass, die placement) on every hard
     /// reset from the env's seed; otherwise nominal scenes.
     pub randomize_scene: bool,
+    /// DieRoll only: how many rolls away the goal face is, 1 (a face sharing an edge with the
+    /// face up) or 2 (a face no one push reaches).
+    pub die_goal_rolls: u8,
 }
 
 impl EnvConfig {
@@ -122,7 +125,17 @@ impl EnvConfig {
             reward: RewardType::Sparse,
             max_episode_steps,
             randomize_scene: false,
+            die_goal_rolls: 1,
         }
+    }
+
+    /// DieRoll with its goal `rolls` (1 or 2) rolls away; two rolls get 40 steps, twice one's.
+    pub fn die_goal_rolls(mut self, rolls: u8) -> Self {
+        self.die_goal_rolls = rolls;
+        if self.task == Task::DieRoll && rolls == 2 && self.max_episode_steps == 20 {
+            self.max_episode_steps = 40;
+        }
+        self
     }
 
     pub fn obs_mode(mut self, mode: ObsMode) -> Self {
@@ -180,12 +193,14 @@ trait TaskLogic: Send + Sync {
     }
 }
 
-fn logic(task: Task) -> Box<dyn TaskLogic> {
-    match task {
+fn logic(config: &EnvConfig) -> Box<dyn TaskLogic> {
+    match config.task {
         Task::Reach => Box::new(reach::Reach),
         Task::DoorOpen => Box::new(door::DoorOpen),
         Task::CupPush => Box::new(cup::CupPush),
-        Task::DieRoll => Box::new(die::DieRoll),
+        Task::DieRoll => Box::new(die::DieRoll {
+            rolls: config.die_goal_rolls,
+        }),
     }
 }
 
@@ -217,7 +232,13 @@ impl TaskEnv {
         }
         let robot = SimRobot::from_scene(config.task.scene(), Randomization::Nominal)
             .map_err(|e| EnvError::Setup(e.to_string()))?;
-        let logic = logic(config.task);
+        if !(1..=2).contains(&config.die_goal_rolls) {
+            return Err(EnvError::Setup(format!(
+                "die_goal_rolls {}: a DieRoll goal is 1 or 2 rolls away",
+                config.die_goal_rolls
+            )));
+        }
+        let logic = logic(&config);
         let spec = Self::make_spec(&config, &*logic, &robot);
         Ok(Self {
             spec,
@@ -316,9 +337,14 @@ impl TaskEnv {
 
     /// The task camera's picture at the configured image size, whatever the observation mode.
     pub fn camera_image(&mut self) -> Result<Vec<u8>, EnvError> {
-        let sim = self.robot.inner_mut();
         let (w, h) = self.config.image_size;
-        let camera = sim.task_camera().map_err(setup)?.with_size(w, h);
+        self.camera_image_sized(w, h)
+    }
+
+    /// The task camera's picture at another size (a movie's, say), whatever the observations'.
+    pub fn camera_image_sized(&mut self, width: u32, height: u32) -> Result<Vec<u8>, EnvError> {
+        let sim = self.robot.inner_mut();
+        let camera = sim.task_camera().map_err(setup)?.with_size(width, height);
         Ok(sim.render_view(&camera).map_err(setup)?.rgb)
     }
 

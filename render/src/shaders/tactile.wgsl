@@ -68,7 +68,20 @@ fn min_height(
     }
     workgroupBarrier();
     if id.x < g.width && id.y < g.height {
-        let key = bitcast<u32>(max(height_mm(id.x, id.y, id.z) + KEY_OFFSET_MM, 0.0));
+        // A pixel counts as near only if one of its four neighbours is about as near: one stray
+        // pixel of the height map (a sliver of geometry seen edge-on) cannot then set the whole
+        // imprint's depth and leave the rest of the frame blank, while a ridge one pixel wide
+        // (an edge, a thin bar) still does.
+        let x0 = max(id.x, 1u) - 1u;
+        let y0 = max(id.y, 1u) - 1u;
+        let x1 = min(id.x + 1u, g.width - 1u);
+        let y1 = min(id.y + 1u, g.height - 1u);
+        let around = min(
+            min(height_mm(x0, id.y, id.z), height_mm(x1, id.y, id.z)),
+            min(height_mm(id.x, y0, id.z), height_mm(id.x, y1, id.z)),
+        );
+        let h = max(height_mm(id.x, id.y, id.z), around);
+        let key = bitcast<u32>(max(h + KEY_OFFSET_MM, 0.0));
         atomicMin(&group_min, key);
     }
     workgroupBarrier();

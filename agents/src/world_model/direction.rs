@@ -1,0 +1,67 @@
+//! Does the planner know which push rolls the die where? From a DieRoll start, the goal face
+//! is one of the three faces next to the top one, and reaching it takes a push away from its
+//! side (the die tips over its far bottom edge and the face that leaned toward the hand comes
+//! up, as the scripted roller does it). This asks the planner for a plan toward the goal
+//! picture and reads the direction of its opening push; it is right when that direction is
+//! nearer the goal's push than either other face's.
+//!
+//! The simulator's oracle tells the right direction; the planner sees only gel images.
+
+use byfeel_gym::{Env, EnvConfig, ObsMode, ResetOptions, Task, TaskEnv};
+use byfeel_sim::D20;
+use glam::DVec2;
+
+use super::agent::LatentAgent;
+use crate::AgentError;
+use crate::eval::image_of;
+
+/// Steps of the plan whose mean horizontal direction is its opening push.
+const OPENING: usize = 6;
+
+fn env_error(e: impl std::fmt::Display) -> AgentError {
+    AgentError::Config(e.to_string())
+}
+
+/// For episodes `seeds`: whether each plan's opening push points toward the goal's roll.
+pub fn roll_directions(
+    agent: &mut LatentAgent,
+    seeds: impl IntoIterator<Item = u64>,
+) -> Result<Vec<bool>, AgentError> {
+    let d20 = D20::new();
+    let mut env = TaskEnv::new(EnvConfig::new(Task::DieRoll).obs_mode(ObsMode::Tactile))
+        .map_err(env_error)?;
+    let mut out = Vec::new();
+    for seed in seeds {
+        let (obs, _) = env
+            .reset(Some(seed), &ResetOptions::default())
+            .map_err(env_error)?;
+        let goal = env.goal_image().unwrap_or_default().to_vec();
+        let goal_face = env
+            .goal()
+            .and_then(|g| g.iter().position(|v| *v > 0.5))
+            .map_or(1, |i| i as u8 + 1);
+        let world = env.robot().inner().world();
+        let pose = world.die_pose().ok_or_else(|| env_error("no die"))?;
+        let up = d20.face_toward(pose.rotation, glam::DVec3::Z);
+        // Away from each neighbouring face's side, in the world's (and the action's) xy.
+        let push = |face: u8| {
+            let n = pose.rotation * d20.normals[d20.face_index(face).expect("a face")];
+            -DVec2::new(n.x, n.y).normalize()
+        };
+        agent.reseed(seed);
+        let plan = agent.plan(&image_of(&obs)?, &goal)?;
+        let opening = plan
+            .actions
+            .chunks(3)
+            .take(OPENING)
+            .fold(DVec2::ZERO, |s, a| s + DVec2::new(a[0] as f64, a[1] as f64));
+        let toward = |face: u8| opening.normalize_or_zero().dot(push(face));
+        let neighbours = d20.neighbours(up).ok_or_else(|| env_error("no neighbours"))?;
+        let best = neighbours
+            .into_iter()
+            .max_by(|&a, &b| toward(a).total_cmp(&toward(b)))
+            .expect("three neighbours");
+        out.push(best == goal_face);
+    }
+    Ok(out)
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The latent world model's speed against the same network in PyTorch, side by side in one run:
+# `byfeel bench predictor` (burn, CPU), then examples/bench_world_model_peer.py (PyTorch, CPU,
+# the same layers, batches, horizon and CEM sizes), then byfeel again. Prints the ratios.
+#
+# Needs: $PEER_PY with torch (e.g. bash ../shared/peers/setup.sh, or pip install torch).
+# Usage: scripts/bench-world-model-vs-pytorch.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PEER_PY=${PEER_PY:-/tmp/pyvenv/bin/python}
+OUT=${OUT:-$(mktemp -d)}
+export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
+cargo build --release --workspace
+echo "load before: $(cat /proc/loadavg)"
+./target/release/byfeel bench predictor --json --plans 10 > "$OUT/byfeel1.json"
+"$PEER_PY" examples/bench_world_model_peer.py > "$OUT/peer.json"
+./target/release/byfeel bench predictor --json --plans 10 > "$OUT/byfeel2.json"
+echo "load after: $(cat /proc/loadavg)"
+python3 - "$OUT" <<'PY'
+import json, os, sys
+out = sys.argv[1]
+b = [json.load(open(os.path.join(out, f))) for f in ("byfeel1.json", "byfeel2.json")]
+p = json.load(open(os.path.join(out, "peer.json")))
+print(f"peer: {p['peer']}, {p['threads']} threads; byfeel {b[0]['threads']} threads")
+print("| | byfeel (run 1 / run 2) | PyTorch | byfeel ÷ PyTorch (time, worse run) |")
+print("|---|---|---|---|")
+for key, name in [("ae_step_s", "autoencoder + contrastive step, 64 + 64 frames 48×64"),
+                  ("dynamics_step_s", "dynamics step, 256 windows × 18 steps")]:
+    v = [x[key] for x in b]
+    print(f"| {name} | {v[0]*1e3:.0f} / {v[1]*1e3:.0f} ms | {p[key]*1e3:.0f} ms | {max(v)/p[key]:.2f}× |")
+v = [x["plan"]["plan_s"] for x in b]
+print(f"| plan step: CEM 200 × 3 iterations × 18 steps | {v[0]*1e3:.1f} / {v[1]*1e3:.1f} ms | {p['plan_s']*1e3:.1f} ms | {max(v)/p['plan_s']:.2f}× |")
+PY
