@@ -114,6 +114,11 @@ pub struct PredictiveArgs {
     /// Latent model: numbers in the latent state.
     #[arg(long, default_value_t = WorldModelConfig::default().latent)]
     pub latent_size: usize,
+    /// Latent model: weight of the contrastive loss beside reconstruction, and of the
+    /// embedding's error beside the latent's in the dynamics (0: a plain autoencoder, planned
+    /// on the latent).
+    #[arg(long, default_value_t = WorldModelTrainConfig::default().contrastive_weight)]
+    pub contrastive_weight: f64,
     #[arg(long, default_value_t = TrainConfig::default().batch)]
     pub batch: usize,
     /// Steps predicted ahead per sequence (default: 15 for the pixel model, 18 for the latent).
@@ -201,6 +206,7 @@ fn train_latent(args: PredictiveArgs, task: Task, reader: &StoreReader) -> Resul
         horizon: args.horizon.unwrap_or(defaults.horizon),
         learning_rate: args.lr,
         seed: args.seed,
+        contrastive_weight: args.contrastive_weight,
         ..defaults
     };
     let model = WorldModelConfig {

@@ -124,6 +124,19 @@ impl LatentAgent {
         Ok(crate::predictive::to_frames(frames.reshape([n, 1, c, h, w]))?.remove(0))
     }
 
+    /// How far apart two frames are where the planner measures its cost (the embedding, or
+    /// the latent): the cost of being at `a` when the goal is `b`, per step.
+    pub fn distance(&self, a: &[u8], b: &[u8]) -> Result<f32, AgentError> {
+        let z = self.encode(&[a, b])?;
+        let z = match self.model.projection.as_ref().filter(|_| self.embedded_cost) {
+            Some(p) => embed(p, z),
+            None => z,
+        };
+        let d = z.dims()[1];
+        let diff = z.clone().narrow(0, 0, 1) - z.narrow(0, 1, 1);
+        Ok(diff.square().sum().into_scalar::<f32>() / d as f32)
+    }
+
     /// Plans from the current frame toward `goal`. Execute `plan.first(3)` and plan again
     /// next step.
     pub fn plan(&mut self, frame: &[u8], goal: &[u8]) -> Result<Plan, AgentError> {
