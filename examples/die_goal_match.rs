@@ -19,6 +19,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let d20 = D20::new();
     let mut env = TaskEnv::new(EnvConfig::new(Task::DieRoll).obs_mode(ObsMode::Tactile))?;
     let (mut matched, mut rolled, mut start_nearest) = (0, 0, 0);
+    let mut predicted_right = 0;
     for seed in 1_000_000..1_000_000 + episodes {
         env.reset(Some(seed), &ResetOptions::default())?;
         let up = match env.reset(Some(seed), &ResetOptions::default())?.1.get("oracle_die_face") {
@@ -32,6 +33,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             g[f as usize - 1] = 1.0;
             env.set_goal(&g)?;
             goals.push(env.goal_image().unwrap().to_vec());
+        }
+        // Which of the three pushes does the model expect to end nearest each goal?
+        let (obs, _) = env.reset(Some(seed), &ResetOptions::default())?;
+        let start = image_of(&obs)?;
+        let pose = env.robot().inner().world().die_pose().unwrap();
+        let pushes: Vec<Vec<f32>> = faces
+            .iter()
+            .map(|&face| {
+                let n = pose.rotation * d20.normals[d20.face_index(face).unwrap()];
+                let p = -DVec3::new(n.x, n.y, 0.0).normalize();
+                (0..18)
+                    .flat_map(|s| if s < 8 { [0.5 * p.x as f32, 0.5 * p.y as f32, 0.0] } else { [0.0; 3] })
+                    .collect()
+            })
+            .collect();
+        for (k, goal) in goals.iter().enumerate() {
+            let d: Vec<f32> = pushes
+                .iter()
+                .map(|a| agent.predicted_distance(&start, a, goal))
+                .collect::<Result<_, _>>()?;
+            let best = (0..3).min_by(|&a, &b| d[a].total_cmp(&d[b])).unwrap();
+            predicted_right += (best == k) as usize;
         }
         for (k, &face) in faces.iter().enumerate() {
             let (obs, _) = env.reset(Some(seed), &ResetOptions::default())?;
@@ -79,6 +102,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             start_nearest += (from_start < d[k]) as usize;
         }
     }
+    println!(
+        "the model expects the goal's own push to end nearest the goal for {predicted_right} of {} goals (chance a third)",
+        3 * episodes
+    );
     println!(
         "{rolled} scripted rolls reached their face; the end frame is nearest its own goal in {matched} \
          (chance a third); the start frame was nearer the goal than the end frame in {start_nearest}"

@@ -7,7 +7,11 @@ cd "$(dirname "$0")/.."
 bash scripts/system-packages.sh
 # Mesa's Vulkan and X probes want a runtime directory; without one they print harmless noise.
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
-cargo test --release --workspace "$@"
+# One test at a time: burn's autodiff keeps a process-wide graph lock, and a test holding it
+# while its CPU kernels wait on rayon's shared pool can deadlock with another test whose rayon
+# work waits for that lock (seen: the predictor's chunked-gradient test beside the VAE's).
+# Each test still uses both cores through rayon.
+RUST_TEST_THREADS=1 cargo test --release --workspace "$@"
 
 # Python: `pip install ./python` builds the same crates with the same profile (maturin reuses
 # target/), so this adds seconds, not a second compile of the dependencies.

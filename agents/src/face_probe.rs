@@ -280,37 +280,56 @@ impl Default for ProbeConfig {
     }
 }
 
-/// Collects presses, trains the classifier and scores it on presses from other seeds.
-pub fn run_probe(
+/// The presses to learn from: settled ones within 5 mm of centre, and pushes.
+fn training_presses(config: &ProbeConfig) -> Result<Vec<Press>, AgentError> {
+    let mut train = settled_presses(config.train_settled, 5.0, config.seed)?;
+    train.extend(pushed_presses(config.train_pushes, config.seed + 1)?);
+    Ok(train)
+}
+
+/// Draws the held-out presses (seeds no training press used) and scores what `read` says of
+/// each kind against the oracle's faces.
+fn score_held_out(
     config: &ProbeConfig,
-    on_step: impl FnMut(usize, f32),
+    train_presses: usize,
+    read: impl Fn(&[Press]) -> Result<Vec<u8>, AgentError>,
 ) -> Result<ProbeReport, AgentError> {
     let s = config.seed;
-    let mut train = settled_presses(config.train_settled, 5.0, s)?;
-    train.extend(pushed_presses(config.train_pushes, s + 1)?);
-    let model = train_classifier(&train, config.steps, s, on_step);
     let centred = settled_presses(config.test_settled, 1.0, s + 1_000_000)?;
     let partial: Vec<Press> = settled_presses(config.test_settled, 5.0, s + 1_000_001)?
         .into_iter()
         .filter(|p| p.offset_mm > 1.0)
         .collect();
     let pushed = pushed_presses(config.test_pushes, s + 1_000_002)?;
-    let score = |presses: &[Press], keep: &dyn Fn(&Press) -> bool| {
+    let score = |presses: &[Press], keep: &dyn Fn(&Press) -> bool| -> Result<Score, AgentError> {
         let kept: Vec<Press> = presses.iter().filter(|p| keep(p)).cloned().collect();
-        let read = classify(&model, &kept);
-        Score {
-            correct: read.iter().zip(&kept).filter(|(r, p)| **r == p.face).count(),
-            total: kept.len(),
+        if kept.is_empty() {
+            return Ok(Score::default());
         }
+        let faces = read(&kept)?;
+        Ok(Score {
+            correct: faces.iter().zip(&kept).filter(|(f, p)| **f == p.face).count(),
+            total: kept.len(),
+        })
     };
     Ok(ProbeReport {
-        train_presses: train.len(),
+        train_presses,
         steps: config.steps,
-        centred: score(&centred, &|_| true),
-        partial: score(&partial, &|_| true),
-        tilted: score(&pushed, &|p| (3.0..=15.0).contains(&p.tilt_deg)),
-        rolling: score(&pushed, &|p| p.tilt_deg > 15.0),
+        centred: score(&centred, &|_| true)?,
+        partial: score(&partial, &|_| true)?,
+        tilted: score(&pushed, &|p| (3.0..=15.0).contains(&p.tilt_deg))?,
+        rolling: score(&pushed, &|p| p.tilt_deg > 15.0)?,
     })
+}
+
+/// Collects presses, trains the classifier and scores it on presses from other seeds.
+pub fn run_probe(
+    config: &ProbeConfig,
+    on_step: impl FnMut(usize, f32),
+) -> Result<ProbeReport, AgentError> {
+    let train = training_presses(config)?;
+    let model = train_classifier(&train, config.steps, config.seed, on_step);
+    score_held_out(config, train.len(), |presses| Ok(classify(&model, presses)))
 }
 
 /// A classifier on a world model's latents (two layers), to measure how much of the face
@@ -350,8 +369,7 @@ pub fn probe_latent(
         }
         Ok(out)
     };
-    let mut train = settled_presses(config.train_settled, 5.0, s)?;
-    train.extend(pushed_presses(config.train_pushes, s + 1)?);
+    let train = training_presses(config)?;
     let latents = encode(&train)?;
     let dim = latents.len() / train.len().max(1);
     let device = crate::default_device().autodiff();
@@ -379,42 +397,17 @@ pub fn probe_latent(
         model = optimizer.step(1e-3, model, grads);
     }
     let model = model.valid();
-    let score = |presses: &[Press], keep: &dyn Fn(&Press) -> bool| -> Result<Score, AgentError> {
-        let kept: Vec<Press> = presses.iter().filter(|p| keep(p)).cloned().collect();
-        if kept.is_empty() {
-            return Ok(Score::default());
-        }
-        let z = encode(&kept)?;
+    score_held_out(config, train.len(), |presses| {
+        let z = encode(presses)?;
         let device = model.devices()[0].clone();
         let scores = model
-            .forward(Tensor::from_data(TensorData::new(z, [kept.len(), dim]), &device))
+            .forward(Tensor::from_data(TensorData::new(z, [presses.len(), dim]), &device))
             .into_data()
             .try_to_vec::<f32>()
             .map_err(|e| AgentError::Config(format!("{e:?}")))?;
-        let correct = scores
+        Ok(scores
             .chunks_exact(20)
-            .zip(&kept)
-            .filter(|(s, p)| {
-                (0..20).max_by(|&a, &b| s[a].total_cmp(&s[b])).expect("20") as u8 + 1 == p.face
-            })
-            .count();
-        Ok(Score {
-            correct,
-            total: kept.len(),
-        })
-    };
-    let centred = settled_presses(config.test_settled, 1.0, s + 1_000_000)?;
-    let partial: Vec<Press> = settled_presses(config.test_settled, 5.0, s + 1_000_001)?
-        .into_iter()
-        .filter(|p| p.offset_mm > 1.0)
-        .collect();
-    let pushed = pushed_presses(config.test_pushes, s + 1_000_002)?;
-    Ok(ProbeReport {
-        train_presses: train.len(),
-        steps: config.steps,
-        centred: score(&centred, &|_| true)?,
-        partial: score(&partial, &|_| true)?,
-        tilted: score(&pushed, &|p| (3.0..=15.0).contains(&p.tilt_deg))?,
-        rolling: score(&pushed, &|p| p.tilt_deg > 15.0)?,
+            .map(|s| (0..20).max_by(|&a, &b| s[a].total_cmp(&s[b])).expect("20") as u8 + 1)
+            .collect())
     })
 }

@@ -105,7 +105,16 @@ fn moving_an_object_moves_it_in_the_image() {
     for (w, img) in [(&a, &images[0]), (&b, &images[1])] {
         let (p, _) = landmark(w);
         let (c, r, _) = camera.project(p.as_vec3()).unwrap();
-        assert!(colour_matches(img.pixel(c as u32, r as u32), "ivory"));
+        // The top face's centre, or right beside it: a raised mark (dark) may hide the exact
+        // pixel from an oblique camera.
+        let near = (-3i32..=3).flat_map(|dr| (-3i32..=3).map(move |dc| (dc, dr)));
+        let ivory = near
+            .filter(|(dc, dr)| {
+                let (x, y) = (c as i32 + dc, r as i32 + dr);
+                colour_matches(img.pixel(x as u32, y as u32), "ivory")
+            })
+            .count();
+        assert!(ivory >= 10, "{ivory} of 49 pixels around the die's top are ivory");
     }
     assert_ne!(images[0].rgb, images[1].rgb);
 }

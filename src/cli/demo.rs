@@ -69,8 +69,11 @@ fn model_dir(given: Option<&Path>, shipped: &str) -> Result<PathBuf, Error> {
         .into_iter()
         .find(|p| p.join("model.bpk").exists())
         .ok_or_else(|| {
-            format!("no model at {shipped}: run from the byfeel checkout, or pass --model RUN")
-                .into()
+            format!(
+                "no model at {shipped}: run from the byfeel checkout, or train one \
+                 (byfeel train predictive --task ... --out RUN) and pass --model RUN"
+            )
+            .into()
         })
 }
 

@@ -88,30 +88,7 @@ impl RunSpec {
         context: Option<usize>,
         train: TrainConfig,
     ) -> Result<Self, AgentError> {
-        let field = if task == Task::DieRoll {
-            "tactile"
-        } else {
-            "camera"
-        };
-        let shape = reader
-            .schema()
-            .step_field(field)
-            .map(|f| f.shape.clone())
-            .ok_or_else(|| {
-                AgentError::Config(format!(
-                    "{}: no {field} images in this store",
-                    store.display()
-                ))
-            })?;
-        if let Some(stored) = reader.attributes().get("task").and_then(|t| t.as_str())
-            && stored != task.name()
-        {
-            return Err(AgentError::Config(format!(
-                "{} holds {stored} episodes, not {}",
-                store.display(),
-                task.name()
-            )));
-        }
+        let (field, shape) = task_images(task, store, reader)?;
         Ok(Self {
             task: task.name().into(),
             // Absolute, so that the run finds its store from any directory.
@@ -135,6 +112,40 @@ impl RunSpec {
         Task::from_name(&self.task)
             .ok_or_else(|| AgentError::Config(format!("run.json: unknown task {:?}", self.task)))
     }
+}
+
+/// The image field a task's model learns (the gel's for the die, the camera's elsewhere) and
+/// its shape in `reader`'s store, which must hold that task's episodes.
+pub(crate) fn task_images(
+    task: Task,
+    store: &Path,
+    reader: &StoreReader,
+) -> Result<(&'static str, Vec<usize>), AgentError> {
+    let field = if task == Task::DieRoll {
+        "tactile"
+    } else {
+        "camera"
+    };
+    let shape = reader
+        .schema()
+        .step_field(field)
+        .map(|f| f.shape.clone())
+        .ok_or_else(|| {
+            AgentError::Config(format!(
+                "{}: no {field} images in this store",
+                store.display()
+            ))
+        })?;
+    if let Some(stored) = reader.attributes().get("task").and_then(|t| t.as_str())
+        && stored != task.name()
+    {
+        return Err(AgentError::Config(format!(
+            "{} holds {stored} episodes, not {}",
+            store.display(),
+            task.name()
+        )));
+    }
+    Ok((field, shape))
 }
 
 /// The task a store was collected for (its `task` attribute).

@@ -137,6 +137,31 @@ impl LatentAgent {
         Ok(diff.square().sum().into_scalar::<f32>() / d as f32)
     }
 
+    /// The cost-space distance from where the model expects `actions` (`[T × action_dim]`)
+    /// to leave `frame` to `goal`: what the planner's last step would pay for this sequence.
+    pub fn predicted_distance(
+        &self,
+        frame: &[u8],
+        actions: &[f32],
+        goal: &[u8],
+    ) -> Result<f32, AgentError> {
+        let z = self.encode(&[frame, goal])?;
+        let latents = self
+            .model
+            .dynamics
+            .roll_out(z.clone().narrow(0, 0, 1), self.actions(actions, 1)?);
+        let [_, t, d] = latents.dims();
+        let end = latents.narrow(1, t - 1, 1).reshape([1, d]);
+        let pair = Tensor::cat(vec![end, z.narrow(0, 1, 1)], 0);
+        let pair = match self.model.projection.as_ref().filter(|_| self.embedded_cost) {
+            Some(p) => embed(p, pair),
+            None => pair,
+        };
+        let k = pair.dims()[1];
+        let diff = pair.clone().narrow(0, 0, 1) - pair.narrow(0, 1, 1);
+        Ok(diff.square().sum().into_scalar::<f32>() / k as f32)
+    }
+
     /// Plans from the current frame toward `goal`. Execute `plan.first(3)` and plan again
     /// next step.
     pub fn plan(&mut self, frame: &[u8], goal: &[u8]) -> Result<Plan, AgentError> {

@@ -8,6 +8,7 @@ pub mod direction;
 pub mod heldout;
 pub mod latents;
 pub mod model;
+pub mod spec;
 pub mod train;
 
 pub use agent::LatentAgent;

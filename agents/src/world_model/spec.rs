@@ -1,0 +1,172 @@
+//! What a world-model run is made from: its training settings and the spec file
+//! (`world-model.json`) that records them with the model's shape, task and store.
+
+use std::path::{Path, PathBuf};
+
+use burn::prelude::*;
+use burn::store::ModuleRecord;
+use byfeel_gym::Task;
+use byfeel_gym::store::StoreReader;
+use serde::{Deserialize, Serialize};
+
+use super::model::{WorldModel, WorldModelConfig};
+use crate::predictor::train::task_images;
+use crate::{AgentError, io_error as io};
+
+/// The spec file of a world-model run.
+pub const SPEC_FILE: &str = "world-model.json";
+
+/// How to train; defaults sized for a 2-core CPU.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorldModelTrainConfig {
+    /// Autoencoder steps (batches of single frames).
+    pub ae_steps: usize,
+    pub ae_batch: usize,
+    /// Dynamics steps (batches of latent windows).
+    pub dynamics_steps: usize,
+    pub dynamics_batch: usize,
+    /// Steps predicted ahead from one latent.
+    pub horizon: usize,
+    pub learning_rate: f64,
+    /// Every `holdout`-th episode is held out.
+    pub holdout: u64,
+    /// Validate and checkpoint every this many steps.
+    pub valid_every: usize,
+    pub seed: u64,
+    /// Weight of the contrastive loss beside reconstruction in the first stage, and of the
+    /// embedding's error beside the latent's in the second (0: a plain autoencoder, and the
+    /// planner's cost on the latent itself).
+    #[serde(default)]
+    pub contrastive_weight: f64,
+    /// Temperature of the contrastive softmax.
+    #[serde(default = "default_temperature")]
+    pub temperature: f64,
+    /// A frame's positive is the frame this many steps later in the same episode.
+    #[serde(default = "default_positive_offset")]
+    pub positive_offset: usize,
+}
+
+fn default_temperature() -> f64 {
+    0.1
+}
+
+fn default_positive_offset() -> usize {
+    2
+}
+
+impl Default for WorldModelTrainConfig {
+    fn default() -> Self {
+        Self {
+            ae_steps: 3000,
+            ae_batch: 64,
+            dynamics_steps: 20_000,
+            dynamics_batch: 256,
+            horizon: 18,
+            learning_rate: 1e-3,
+            holdout: 10,
+            valid_every: 250,
+            seed: 0,
+            contrastive_weight: 1.0,
+            temperature: default_temperature(),
+            positive_offset: default_positive_offset(),
+        }
+    }
+}
+
+impl WorldModelTrainConfig {
+    pub fn check(&self) -> Result<(), String> {
+        for (name, v) in [
+            ("ae_batch", self.ae_batch),
+            ("dynamics_batch", self.dynamics_batch),
+            ("horizon", self.horizon),
+            ("valid_every", self.valid_every),
+            ("positive_offset", self.positive_offset),
+        ] {
+            if v == 0 {
+                return Err(format!("world model training: {name} must be positive"));
+            }
+        }
+        for (name, v, positive) in [
+            ("contrastive_weight", self.contrastive_weight, false),
+            ("temperature", self.temperature, true),
+        ] {
+            if !(v.is_finite() && (v > 0.0 || (!positive && v == 0.0))) {
+                return Err(format!(
+                    "world model training: {name} {v} must be {}",
+                    if positive { "positive" } else { "0 or more" }
+                ));
+            }
+        }
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return Err(format!(
+                "world model training: learning_rate {} must be positive",
+                self.learning_rate
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Everything a run was made from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorldModelSpec {
+    pub task: String,
+    pub store: PathBuf,
+    /// The image field: `tactile` for the die, `camera` elsewhere.
+    pub field: String,
+    pub model: WorldModelConfig,
+    pub train: WorldModelTrainConfig,
+}
+
+impl WorldModelSpec {
+    /// A run for `task` on `store`, at the store's image size.
+    pub fn for_task(
+        task: Task,
+        store: &Path,
+        reader: &StoreReader,
+        model: WorldModelConfig,
+        train: WorldModelTrainConfig,
+    ) -> Result<Self, AgentError> {
+        let (field, shape) = task_images(task, store, reader)?;
+        let model = WorldModelConfig {
+            height: shape[0],
+            width: shape[1],
+            ..model
+        };
+        model.check().map_err(AgentError::Config)?;
+        if train.contrastive_weight > 0.0 && model.embed == 0 {
+            return Err(AgentError::Config(
+                "contrastive_weight > 0 needs an embedding (model embed > 0)".into(),
+            ));
+        }
+        train.check().map_err(AgentError::Config)?;
+        Ok(Self {
+            task: task.name().into(),
+            store: std::fs::canonicalize(store).map_err(|e| io(store, e))?,
+            field: field.into(),
+            model,
+            train,
+        })
+    }
+
+    pub fn task(&self) -> Result<Task, AgentError> {
+        Task::from_name(&self.task)
+            .ok_or_else(|| AgentError::Config(format!("{SPEC_FILE}: unknown task {:?}", self.task)))
+    }
+}
+
+/// Reads a run's spec.
+pub fn read_spec(run: &Path) -> Result<WorldModelSpec, AgentError> {
+    let path = run.join(SPEC_FILE);
+    serde_json::from_str(&std::fs::read_to_string(&path).map_err(|e| io(&path, e))?)
+        .map_err(|e| io(&path, e))
+}
+
+/// Loads a trained model from a run directory, on `device`.
+pub fn load(run: &Path, device: &Device) -> Result<(WorldModelSpec, WorldModel), AgentError> {
+    let spec = read_spec(run)?;
+    let record = ModuleRecord::load(run.join("model.bpk")).map_err(|e| io(run, e))?;
+    let model = spec.model.init(device).load_record(record);
+    Ok((spec, model))
+}
+
