@@ -5,18 +5,7 @@
 //! `cargo run --release --example die_faces_sheet -- docs/images/die_faces_64x48.png`
 
 use byfeel::agents::face_probe::settled_presses;
-use byfeel::render::image::{hstack, save_rgb_png, vstack};
-
-fn upscale(rgb: &[u8], w: usize, h: usize, k: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(rgb.len() * k * k);
-    for r in 0..h * k {
-        for c in 0..w * k {
-            let i = ((r / k) * w + c / k) * 3;
-            out.extend_from_slice(&rgb[i..i + 3]);
-        }
-    }
-    out
-}
+use byfeel::render::image::{hstack, save_rgb_png, upscale, vstack};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = std::env::args()
@@ -32,7 +21,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .iter()
                 .find(|p| p.face == face)
                 .ok_or("a face never came up")?;
-            row.push(upscale(&p.image, 64, 48, 2));
+            row.push(upscale(64, 48, &p.image, 2).2);
         }
         let refs: Vec<(u32, u32, &[u8])> = row.iter().map(|i| (128, 96, i.as_slice())).collect();
         let (w, h, rgb) = hstack(&refs[..10], 2);

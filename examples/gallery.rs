@@ -5,7 +5,7 @@
 
 use byfeel::gym::scripted::{press_gel, press_point};
 use byfeel::gym::{SafetyLayer, SimRobot};
-use byfeel::render::image::{hstack, save_rgb_png};
+use byfeel::render::image::{hstack, save_rgb_png, upscale};
 use byfeel::render::{
     Camera, GelState, Part, Renderer, SceneGeometry, TactileConfig, TactileImage,
 };
@@ -15,17 +15,6 @@ use glam::{Mat4, Quat, Vec3};
 use std::error::Error;
 use std::f32::consts::{FRAC_PI_4, PI};
 use std::path::PathBuf;
-
-fn upscale(w: u32, h: u32, rgb: &[u8], k: u32) -> (u32, u32, Vec<u8>) {
-    let mut out = Vec::with_capacity((w * h * k * k * 3) as usize);
-    for y in 0..h * k {
-        for x in 0..w * k {
-            let i = (((y / k) * w + x / k) * 3) as usize;
-            out.extend_from_slice(&rgb[i..i + 3]);
-        }
-    }
-    (w * k, h * k, out)
-}
 
 fn strip(images: &[&TactileImage], k: u32) -> (u32, u32, Vec<u8>) {
     let big: Vec<(u32, u32, Vec<u8>)> = images

@@ -5,18 +5,7 @@
 
 use byfeel::agents::world_model::{LatentAgent, read_spec};
 use byfeel::gym::store::StoreReader;
-use byfeel::render::image::{hstack, save_rgb_png, vstack};
-
-fn upscale(rgb: &[u8], w: usize, h: usize, k: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(rgb.len() * k * k);
-    for r in 0..h * k {
-        for c in 0..w * k {
-            let i = ((r / k) * w + c / k) * 3;
-            out.extend_from_slice(&rgb[i..i + 3]);
-        }
-    }
-    out
-}
+use byfeel::render::image::{hstack, save_rgb_png, upscale, vstack};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
@@ -37,8 +26,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let frame = reader.read_steps(&spec.field, t..t + 1)?;
         let frame = frame.as_u8().ok_or("not an image field")?.to_vec();
         let recon = agent.reconstruct(&frame)?;
-        top.push(upscale(&frame, w, h, 3));
-        bottom.push(upscale(&recon, w, h, 3));
+        top.push(upscale(w as u32, h as u32, &frame, 3).2);
+        bottom.push(upscale(w as u32, h as u32, &recon, 3).2);
     }
     let row = |frames: &[Vec<u8>]| {
         let refs: Vec<(u32, u32, &[u8])> = frames

@@ -9,7 +9,7 @@ bash scripts/system-packages.sh
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
 # One test at a time: burn's autodiff keeps a process-wide graph lock, and a test holding it
 # while its CPU kernels wait on rayon's shared pool can deadlock with another test whose rayon
-# work waits for that lock (seen: the predictor's chunked-gradient test beside the VAE's).
+# work waits for that lock.
 # Each test still uses both cores through rayon.
 RUST_TEST_THREADS=1 cargo test --release --workspace "$@"
 

@@ -202,6 +202,14 @@ pub fn train_classifier(
     model.valid()
 }
 
+/// The face (1–20) scored highest in each row of 20 scores.
+fn most_likely_faces(scores: &[f32]) -> Vec<u8> {
+    scores
+        .chunks_exact(20)
+        .map(|s| (0..20).max_by(|&a, &b| s[a].total_cmp(&s[b])).expect("20") as u8 + 1)
+        .collect()
+}
+
 /// The faces `model` reads from `presses`.
 pub fn classify(model: &FaceClassifier, presses: &[Press]) -> Vec<u8> {
     let device = model.devices()[0].clone();
@@ -214,12 +222,7 @@ pub fn classify(model: &FaceClassifier, presses: &[Press]) -> Vec<u8> {
                 .into_data()
                 .try_to_vec::<f32>()
                 .expect("f32 scores");
-            scores
-                .chunks_exact(20)
-                .map(|s| {
-                    (0..20).max_by(|&a, &b| s[a].total_cmp(&s[b])).expect("20") as u8 + 1
-                })
-                .collect::<Vec<_>>()
+            most_likely_faces(&scores)
         })
         .collect()
 }
@@ -405,9 +408,6 @@ pub fn probe_latent(
             .into_data()
             .try_to_vec::<f32>()
             .map_err(|e| AgentError::Config(format!("{e:?}")))?;
-        Ok(scores
-            .chunks_exact(20)
-            .map(|s| (0..20).max_by(|&a, &b| s[a].total_cmp(&s[b])).expect("20") as u8 + 1)
-            .collect())
+        Ok(most_likely_faces(&scores))
     })
 }

@@ -206,12 +206,13 @@ fn score(predicted: Tensor<5>, goal: &Tensor<5>, last_weight: f32) -> Result<Vec
 
 /// `h` × `w` RGB images (bytes, channels last) as a `[N, 3, h, w]` tensor in [0, 1].
 pub(crate) fn image_batch(images: &[&[u8]], h: usize, w: usize, device: &Device) -> Tensor<4> {
-    let floats: Vec<f32> = images
-        .iter()
-        .flat_map(|f| f.iter().map(|&p| p as f32 / 255.0))
-        .collect();
-    Tensor::<4>::from_data(TensorData::new(floats, [images.len(), h, w, 3]), device)
-        .permute([0, 3, 1, 2])
+    image_tensor(&images.concat(), images.len(), h, w, device)
+}
+
+/// [`image_batch`] of `n` images laid end to end in one buffer.
+pub(crate) fn image_tensor(bytes: &[u8], n: usize, h: usize, w: usize, device: &Device) -> Tensor<4> {
+    let floats: Vec<f32> = bytes.iter().map(|&p| p as f32 / 255.0).collect();
+    Tensor::<4>::from_data(TensorData::new(floats, [n, h, w, 3]), device).permute([0, 3, 1, 2])
 }
 
 /// `[B, T, 3, H, W]` in [0, 1] to T·B images of H×W×3 bytes.

@@ -90,7 +90,6 @@ fn a_world_model_learns_from_play_resumes_and_plans() {
     let (_, trained) = load(&run, &device).unwrap();
     let (after, examples) = held_out(&trained, &full, &reader, (2, 8, 6), 2).unwrap();
     let m = |v: &[f32]| v.iter().sum::<f32>() / v.len() as f32;
-    // Measured: 0.58 × untrained after these 120 + 200 steps.
     assert!(
         m(&after.model) < 0.75 * m(&before.model),
         "held-out frames: trained {:?} vs untrained {:?}",

@@ -267,9 +267,9 @@ fn a_scripted_roll_reaches_the_goal_face_and_matches_its_picture() {
     );
 }
 
-/// A gel pressed 1 mm into the die's top face shows that face, whatever face and turn: a stray
-/// pixel of the height map (a mark's sliver seen edge-on) once set the imprint's depth for
-/// the whole frame and left 1–2 % of such presses blank.
+/// A gel pressed 1 mm into the die's top face shows that face, whatever face and turn: no
+/// stray pixel of the height map (a mark's sliver seen edge-on) may set the imprint's depth
+/// for the whole frame and leave it blank.
 #[test]
 fn a_settled_press_always_shows_the_face() {
     use rand::{Rng, SeedableRng};

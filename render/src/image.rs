@@ -30,6 +30,19 @@ pub fn save_rgb_png(path: &Path, width: u32, height: u32, rgb: &[u8]) -> Result<
     writer.finish().map_err(|e| err(e.to_string()))
 }
 
+/// Enlarges a `w × h` RGB image `k` times, each pixel a `k × k` block: small learning-size
+/// frames made big enough to look at.
+pub fn upscale(w: u32, h: u32, rgb: &[u8], k: u32) -> (u32, u32, Vec<u8>) {
+    let mut out = Vec::with_capacity((w * h * k * k * 3) as usize);
+    for y in 0..h * k {
+        for x in 0..w * k {
+            let i = (((y / k) * w + x / k) * 3) as usize;
+            out.extend_from_slice(&rgb[i..i + 3]);
+        }
+    }
+    (w * k, h * k, out)
+}
+
 /// Places images side by side (top-aligned, `gap` pixels of dark grey between) into one RGB
 /// image, for strips in docs and reports.
 pub fn hstack(images: &[(u32, u32, &[u8])], gap: u32) -> (u32, u32, Vec<u8>) {

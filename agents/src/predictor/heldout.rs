@@ -57,16 +57,32 @@ pub fn held_out(
         context: spec.model.context,
         horizon: spec.train.horizon,
     };
-    let split = Split::every(reader.num_episodes(), spec.train.holdout);
+    measure(&source, spec.train.holdout, (batches, batch), examples, device, |c, a| {
+        model.forward(c, a)
+    })
+}
+
+/// The held-out error per step of any predictor — `predict(context [B, K, 3, H, W], actions
+/// [B, T, A])` gives `[B, T, 3, H, W]` — over `batches × batch` fixed draws from every
+/// `holdout`-th episode of `source`, and the `examples` sequences where most changed.
+pub(crate) fn measure(
+    source: &SequenceSource,
+    holdout: u64,
+    (batches, batch): (usize, usize),
+    examples: usize,
+    device: &Device,
+    predict: impl Fn(Tensor<5>, Tensor<3>) -> Tensor<5>,
+) -> Result<(HeldOutError, Vec<Example>), AgentError> {
+    let reader = source.reader;
+    let split = Split::every(reader.num_episodes(), holdout);
     if split.valid.is_empty() {
         return Err(AgentError::Config(format!(
-            "the store has {} episodes: none is held out (every {}-th is)",
+            "the store has {} episodes: none is held out (every {holdout}-th is)",
             reader.num_episodes(),
-            spec.train.holdout
         )));
     }
     let mut rng = ChaCha8Rng::seed_from_u64(0x4E1D0);
-    let t = spec.train.horizon;
+    let t = source.horizon;
     let mut report = HeldOutError {
         model: vec![0.0; t],
         copy_last: vec![0.0; t],
@@ -76,7 +92,7 @@ pub fn held_out(
     for b in 0..batches {
         let s = source.batch(&split.valid, batch, &mut rng, device)?;
         let [n, k, c, h, w] = s.context.dims();
-        let predicted = model.forward(s.context.clone(), s.actions);
+        let predicted = predict(s.context.clone(), s.actions);
         let last_frame = s
             .context
             .clone()

@@ -8,7 +8,7 @@ use std::path::Path;
 use burn::prelude::*;
 
 use super::model::{WorldModel, embed};
-use super::train::{WorldModelSpec, image_tensor, load};
+use super::train::{WorldModelSpec, load};
 use crate::AgentError;
 use crate::cem::{Cem, CemConfig, Plan};
 
@@ -85,7 +85,7 @@ impl LatentAgent {
         Ok(self
             .model
             .encoder
-            .forward(image_tensor(&images.concat(), images.len(), h, w, &self.device)))
+            .forward(crate::predictive::image_batch(images, h, w, &self.device)))
     }
 
     fn actions(&self, actions: &[f32], n: usize) -> Result<Tensor<3>, AgentError> {
@@ -124,17 +124,19 @@ impl LatentAgent {
         Ok(crate::predictive::to_frames(frames.reshape([n, 1, c, h, w]))?.remove(0))
     }
 
-    /// How far apart two frames are where the planner measures its cost (the embedding, or
-    /// the latent): the cost of being at `a` when the goal is `b`, per step.
-    pub fn distance(&self, a: &[u8], b: &[u8]) -> Result<f32, AgentError> {
-        let z = self.encode(&[a, b])?;
-        let z = match self.model.projection.as_ref().filter(|_| self.embedded_cost) {
+    /// Latents `[N, latent]` where the planner measures its cost: the embedding, or the
+    /// latent itself.
+    fn in_cost_space(&self, z: Tensor<2>) -> Tensor<2> {
+        match self.model.projection.as_ref().filter(|_| self.embedded_cost) {
             Some(p) => embed(p, z),
             None => z,
-        };
-        let d = z.dims()[1];
-        let diff = z.clone().narrow(0, 0, 1) - z.narrow(0, 1, 1);
-        Ok(diff.square().sum().into_scalar::<f32>() / d as f32)
+        }
+    }
+
+    /// How far apart two frames are where the planner measures its cost: the cost of being at
+    /// `a` when the goal is `b`, per step.
+    pub fn distance(&self, a: &[u8], b: &[u8]) -> Result<f32, AgentError> {
+        Ok(row_distance(self.in_cost_space(self.encode(&[a, b])?)))
     }
 
     /// The cost-space distance from where the model expects `actions` (`[T × action_dim]`)
@@ -153,13 +155,7 @@ impl LatentAgent {
         let [_, t, d] = latents.dims();
         let end = latents.narrow(1, t - 1, 1).reshape([1, d]);
         let pair = Tensor::cat(vec![end, z.narrow(0, 1, 1)], 0);
-        let pair = match self.model.projection.as_ref().filter(|_| self.embedded_cost) {
-            Some(p) => embed(p, pair),
-            None => pair,
-        };
-        let k = pair.dims()[1];
-        let diff = pair.clone().narrow(0, 0, 1) - pair.narrow(0, 1, 1);
-        Ok(diff.square().sum().into_scalar::<f32>() / k as f32)
+        Ok(row_distance(self.in_cost_space(pair)))
     }
 
     /// Plans from the current frame toward `goal`. Execute `plan.first(3)` and plan again
@@ -175,12 +171,9 @@ impl LatentAgent {
             }
         };
         let (dynamics, device, last_weight) = (&self.model.dynamics, &self.device, self.last_weight);
+        let z_goal = self.in_cost_space(z_goal);
         let projection = self.model.projection.as_ref().filter(|_| self.embedded_cost);
         let (horizon, dim) = (self.cem.config.horizon(), self.cem.config.action_dim);
-        let z_goal = match projection {
-            Some(p) => embed(p, z_goal),
-            None => z_goal,
-        };
         self.cem.plan(|sequences, samples| {
             let actions = Tensor::<3>::from_data(
                 TensorData::new(sequences.to_vec(), [samples, horizon, dim]),
@@ -199,6 +192,13 @@ impl LatentAgent {
             latent_cost(latents, &z_goal, last_weight)
         })
     }
+}
+
+/// The mean squared difference of the two rows of `pair` (`[2, D]`).
+fn row_distance(pair: Tensor<2>) -> f32 {
+    let d = pair.dims()[1];
+    let diff = pair.clone().narrow(0, 0, 1) - pair.narrow(0, 1, 1);
+    diff.square().sum().into_scalar::<f32>() / d as f32
 }
 
 /// Each candidate's cost: the squared distance of its predicted latents `[N, T, D]` to the

@@ -7,8 +7,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::model::{Dynamics, Encoder};
-use super::train::image_tensor;
 use crate::AgentError;
+use crate::predictive::image_tensor;
 use crate::predictor::Split;
 
 /// Frames encoded together.

@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 use super::latents::Latents;
 use super::model::{WorldModel, embed};
 pub use super::spec::{SPEC_FILE, WorldModelSpec, WorldModelTrainConfig, load, read_spec};
+use crate::predictive::image_tensor;
 use crate::predictor::Split;
 use crate::{AgentError, io_error as io};
 
@@ -50,12 +51,6 @@ pub struct WorldModelProgress {
     pub train_loss: f32,
     pub valid_loss: Option<f32>,
     pub steps_per_s: f64,
-}
-
-/// `[N, 3, H, W]` in [0, 1] from `n` images of `h × w × 3` bytes laid end to end.
-pub(crate) fn image_tensor(bytes: &[u8], n: usize, h: usize, w: usize, device: &Device) -> Tensor<4> {
-    let floats: Vec<f32> = bytes.iter().map(|&p| p as f32 / 255.0).collect();
-    Tensor::<4>::from_data(TensorData::new(floats, [n, h, w, 3]), device).permute([0, 3, 1, 2])
 }
 
 struct Session<'a> {
@@ -145,23 +140,22 @@ impl Session<'_> {
         writeln!(self.log, "{line}").map_err(|e| io(self.run, e))
     }
 
-    /// `n` frames drawn uniformly from `episodes`, as a `[n, 3, H, W]` tensor.
-    fn frames(
+    /// `n` windows of `len` consecutive frames drawn uniformly from `episodes`: the bytes of
+    /// each window's frames, window after window.
+    fn windows(
         &self,
         episodes: &[u64],
         n: usize,
+        len: usize,
         rng: &mut impl Rng,
-        device: &Device,
-    ) -> Result<Tensor<4>, AgentError> {
-        let batch = self
+    ) -> Result<Vec<u8>, AgentError> {
+        let mut batch = self
             .reader
-            .sample_windows_from(episodes, &[&self.spec.field], n, 1, rng)?;
-        let bytes = batch
-            .get(&self.spec.field)
-            .and_then(|c| c.as_u8())
-            .ok_or_else(|| AgentError::Config("image field is not u8".into()))?;
-        let m = &self.spec.model;
-        Ok(image_tensor(bytes, n, m.height, m.width, device))
+            .sample_windows_from(episodes, &[&self.spec.field], n, len, rng)?;
+        match batch.fields.pop() {
+            Some((_, byfeel_gym::store::Column::U8(bytes))) => Ok(bytes),
+            _ => Err(AgentError::Config("image field is not u8".into())),
+        }
     }
 
     /// Stage 1: reconstruction of single frames.
@@ -206,7 +200,7 @@ impl Session<'_> {
                 progress.valid_loss = Some(valid);
                 self.log(serde_json::json!({"stage": "autoencoder", "step": progress.step,
                     "train_mse": value, "valid_mse": valid, "valid_pairs_matched": matched}))?;
-                checkpoint(self.run, &model, Some(&optimizer), progress)?;
+                checkpoint(self.run, &model, &optimizer, progress)?;
             }
             on_progress(progress);
         }
@@ -223,7 +217,9 @@ impl Session<'_> {
     ) -> Result<(Tensor<4>, Option<Tensor<4>>), AgentError> {
         let t = &self.spec.train;
         if t.contrastive_weight == 0.0 {
-            return Ok((self.frames(&self.split.train, n, rng, device)?, None));
+            let m = &self.spec.model;
+            let bytes = self.windows(&self.split.train, n, 1, rng)?;
+            return Ok((image_tensor(&bytes, n, m.height, m.width, device), None));
         }
         let (a, p) = self.window_pairs(&self.split.train, n, rng, device)?;
         Ok((a, Some(p)))
@@ -237,13 +233,7 @@ impl Session<'_> {
         device: &Device,
     ) -> Result<(Tensor<4>, Tensor<4>), AgentError> {
         let k = self.spec.train.positive_offset;
-        let batch = self
-            .reader
-            .sample_windows_from(episodes, &[&self.spec.field], n, k + 1, rng)?;
-        let bytes = batch
-            .get(&self.spec.field)
-            .and_then(|c| c.as_u8())
-            .ok_or_else(|| AgentError::Config("image field is not u8".into()))?;
+        let bytes = self.windows(episodes, n, k + 1, rng)?;
         let m = &self.spec.model;
         let frame = m.height * m.width * 3;
         let (mut first, mut last) = (Vec::with_capacity(n * frame), Vec::with_capacity(n * frame));
@@ -340,7 +330,7 @@ impl Session<'_> {
                     decoder: decoder.clone(),
                     projection: projection.clone(),
                 };
-                checkpoint(self.run, &whole, Some(&optimizer), progress)?;
+                checkpoint(self.run, &whole, &optimizer, progress)?;
             }
             on_progress(progress);
         }
@@ -377,7 +367,7 @@ pub fn info_nce(
 fn checkpoint(
     run: &Path,
     model: &WorldModel,
-    optimizer: Option<&burn::optim::ModuleOptimizer>,
+    optimizer: &burn::optim::ModuleOptimizer,
     progress: &WorldModelProgress,
 ) -> Result<(), AgentError> {
     let weights = model
@@ -386,10 +376,8 @@ fn checkpoint(
         .into_bytes()
         .map_err(|e| io(run, e))?;
     crate::write_replacing(run, "model.bpk", &weights)?;
-    if let Some(optimizer) = optimizer {
-        let state = optimizer.into_bytes().map_err(|e| io(run, e))?;
-        crate::write_replacing(run, "optimizer.bin", &state)?;
-    }
+    let state = optimizer.into_bytes().map_err(|e| io(run, e))?;
+    crate::write_replacing(run, "optimizer.bin", &state)?;
     crate::write_replacing(
         run,
         "progress.json",
