@@ -1,7 +1,8 @@
 """Peer for `byfeel bench predictor` (the latent world model): the same network in PyTorch
 (CPU), timed the same way -- an autoencoder step with the contrastive loss (batch 64 frames
 and their 64 positives, 48 x 64), a dynamics step (256 windows x 18 steps of the residual
-MLP), and a CEM plan step (3 iterations x 200 samples x 18 steps through the dynamics, cost in
+MLP with its action gate; latent error plus per-step InfoNCE of predicted against real
+embeddings), and a CEM plan step (3 iterations x 200 samples x 18 steps through the dynamics, cost in
 the unit-length embedding).
 
 Usage: python examples/bench_world_model_peer.py   (prints one JSON object; needs torch)
@@ -26,7 +27,7 @@ class WorldModel(nn.Module):
                                     nn.Conv2d(c1, c2, 4, 2, 1)])
         self.head = nn.Linear(c2 * 6 * 8, LATENT)
         self.dyn = nn.ModuleList([nn.Linear(LATENT + 3, HIDDEN), nn.Linear(HIDDEN, HIDDEN),
-                                  nn.Linear(HIDDEN, LATENT)])
+                                  nn.Linear(HIDDEN, LATENT), nn.Linear(3, HIDDEN)])
         self.expand = nn.Linear(LATENT, c2 * 6 * 8)
         self.deconvs = nn.ModuleList([nn.ConvTranspose2d(c2, c1, 4, 2, 1),
                                       nn.ConvTranspose2d(c1, c0, 4, 2, 1),
@@ -48,7 +49,7 @@ class WorldModel(nn.Module):
 
     def step(self, z, a):
         h = F.relu(self.dyn[0](torch.cat([z, a], 1)))
-        h = F.relu(self.dyn[1](h))
+        h = F.relu(self.dyn[1](h) * (1 + self.dyn[3](a)))
         return z + self.dyn[2](h)
 
     def roll_out(self, z, actions):
@@ -89,7 +90,7 @@ def main():
         loss.backward()
         opt.step()
 
-    dyn_params = list(model.dyn.parameters())
+    dyn_params = list(model.dyn.parameters()) + list(model.projection.parameters())
     dyn_opt = torch.optim.Adam(dyn_params, lr=1e-3)
 
     def dynamics_step():
@@ -98,9 +99,12 @@ def main():
         targets = torch.rand(256, 18, LATENT)
         pred = model.roll_out(z, actions)
         loss = ((pred - targets) ** 2).mean()
-        with torch.no_grad():
-            target_e = model.embed(targets)
-        loss = loss + ((model.embed(pred) - target_e) ** 2).sum(-1).mean()
+        e_pred, e_real = model.embed(pred), model.embed(targets)
+        nce = 0
+        for t in range(18):
+            logits = e_pred[:, t] @ e_real[:, t].T / 0.1
+            nce = nce + F.cross_entropy(logits, torch.arange(256))
+        loss = loss + nce / 18
         dyn_opt.zero_grad()
         loss.backward()
         dyn_opt.step()

@@ -24,6 +24,10 @@ fn spec(store: &std::path::Path, reader: &StoreReader) -> WorldModelSpec {
         holdout: 6,
         valid_every: 60,
         seed: 1,
+        // On 20 training episodes a full-weight InfoNCE term memorises them within a few
+        // hundred steps and drags the held-out latents with it; the checks here are on the
+        // latents and the frames.
+        contrastive_weight: 0.1,
         ..Default::default()
     };
     let model = WorldModelConfig {
@@ -83,7 +87,7 @@ fn a_world_model_learns_from_play_resumes_and_plans() {
         v.iter().sum::<f64>() / v.len() as f64
     };
     assert!(
-        mean("valid_per_step") < mean("copy_per_step"),
+        mean("valid_latent") < mean("copy_latent"),
         "held-out latents ahead are predicted better than by repeating the first: {last}"
     );
 

@@ -79,8 +79,10 @@ class Predictive:
         ``out/log.jsonl``.
 
         ``model="latent"`` (the default): the autoencoder for ``ae_steps`` batches of single
-        frames, then the dynamics for ``dynamics_steps`` batches of latent windows of
-        ``horizon`` steps (18 by default), in a latent of ``latent_size`` numbers.
+        frames, then multi-step prediction for ``dynamics_steps`` batches of windows of
+        ``horizon`` steps (18 by default), in a latent of ``latent_size`` numbers. The task
+        sets the rest as ``byfeel train predictive`` does (on the die: 2 000 + 2 000 steps,
+        the encoder trained through the prediction).
 
         ``model="pixel"``: the pixel-space predictor for ``steps`` batches of ``batch``
         sequences (``horizon`` 15 by default, ``context`` frames: 3 for the die, else 2);

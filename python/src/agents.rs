@@ -167,7 +167,7 @@ impl PyPredictive {
         };
         match model {
             "latent" => {
-                let defaults = WorldModelTrainConfig::default();
+                let defaults = WorldModelTrainConfig::for_task(task);
                 let config = WorldModelTrainConfig {
                     ae_steps: ae_steps.unwrap_or(defaults.ae_steps),
                     dynamics_steps: dynamics_steps.unwrap_or(defaults.dynamics_steps),

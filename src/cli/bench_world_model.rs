@@ -8,7 +8,7 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use byfeel::agents::CemConfig;
-use byfeel::agents::world_model::model::embed;
+use byfeel::agents::world_model::prediction::{LatentWindows, latent_prediction_loss};
 use byfeel::agents::world_model::{
     LatentAgent, WorldModelConfig, WorldModelSpec, WorldModelTrainConfig, info_nce,
 };
@@ -61,19 +61,17 @@ pub fn run(args: &PredictorBenchArgs) -> Result<(), Error> {
         Ok(())
     })?;
     let (n, t, d) = (train.dynamics_batch, train.horizon, config.latent);
-    let mut dynamics = model.dynamics.clone();
-    let mut dyn_optimizer = AdamConfig::new().init();
+    // As training runs it on cached latents: latent error and per-step InfoNCE.
     let dyn_s = time(args.steps, || {
-        let z = Tensor::<2>::random([n, d], uniform, &device);
-        let actions = Tensor::<3>::random([n, t, 3], Distribution::Uniform(-1.0, 1.0), &device);
-        let targets = Tensor::<3>::random([n, t, d], uniform, &device);
-        let predicted = dynamics.roll_out(z, actions);
-        let projection = model.projection.as_ref().ok_or("the model has no embedding")?;
-        let e = |z: Tensor<3>| embed(projection, z.reshape([n * t, d]));
-        let embedded = (e(predicted.clone()) - e(targets.clone())).square().sum_dim(1).mean();
-        let loss = (predicted - targets).square().mean() + embedded;
-        let grads = GradientsParams::from_grads(loss.backward(), &dynamics);
-        dynamics = dyn_optimizer.step(1e-3, dynamics.clone(), grads);
+        let w = LatentWindows {
+            start: Tensor::<2>::random([n, d], uniform, &device),
+            actions: Tensor::<3>::random([n, t, 3], Distribution::Uniform(-1.0, 1.0), &device),
+            targets: Tensor::<3>::random([n, t, d], uniform, &device),
+            at: (1..=t).collect(),
+        };
+        let loss = latent_prediction_loss(&model, w, &train);
+        let grads = GradientsParams::from_grads(loss.total.backward(), &model);
+        model = optimizer.step(1e-3, model.clone(), grads);
         Ok(())
     })?;
 

@@ -105,20 +105,40 @@ pub struct PredictiveArgs {
     /// Pixel model: training steps.
     #[arg(long, default_value_t = TrainConfig::default().steps)]
     pub steps: usize,
-    /// Latent model: autoencoder steps (batches of single frames).
-    #[arg(long, default_value_t = WorldModelTrainConfig::default().ae_steps)]
-    pub ae_steps: usize,
-    /// Latent model: dynamics steps (batches of latent windows).
-    #[arg(long, default_value_t = WorldModelTrainConfig::default().dynamics_steps)]
-    pub dynamics_steps: usize,
+    /// Latent model: autoencoder steps (batches of single frames; default 2 000 for the die,
+    /// 3 000 otherwise).
+    #[arg(long)]
+    pub ae_steps: Option<usize>,
+    /// Latent model: prediction steps (batches of windows, predicted from their first frame).
+    /// (Default: 2 000 for the die, through the encoder; 10 000 on cached latents otherwise.)
+    #[arg(long)]
+    pub dynamics_steps: Option<usize>,
     /// Latent model: numbers in the latent state.
     #[arg(long, default_value_t = WorldModelConfig::default().latent)]
     pub latent_size: usize,
-    /// Latent model: weight of the contrastive loss beside reconstruction, and of the
-    /// embedding's error beside the latent's in the dynamics (0: a plain autoencoder, planned
-    /// on the latent).
+    /// Latent model: weight of the contrastive losses (a frame's near future told from other
+    /// episodes' frames; a window's real outcome told from the other windows' outcomes) beside
+    /// the reconstruction and latent errors (0: none, planned on the latent).
     #[arg(long, default_value_t = WorldModelTrainConfig::default().contrastive_weight)]
     pub contrastive_weight: f64,
+    /// Latent model: shift the first stage's frames by up to this many pixels, so the
+    /// embedding matches frames by what the sensor touches rather than where (default: 6 for
+    /// the die's gel, 0 for cameras).
+    #[arg(long)]
+    pub shift: Option<usize>,
+    /// Latent model: turn the first stage's frames at random, so the embedding matches frames
+    /// by what the sensor touches whatever its turn (default: on for the die's gel only).
+    #[arg(long)]
+    pub rotate: Option<bool>,
+    /// Latent model: windows per prediction step (default: 256 on cached latents, 64 when
+    /// the encoder trains too).
+    #[arg(long)]
+    pub dynamics_batch: Option<usize>,
+    /// Latent model: train the encoder through the prediction in the second stage too
+    /// (several times slower; otherwise the dynamics learn on the fixed encoder's latents).
+    /// Default: on for the die, off for camera tasks.
+    #[arg(long)]
+    pub train_encoder: Option<bool>,
     #[arg(long, default_value_t = TrainConfig::default().batch)]
     pub batch: usize,
     /// Steps predicted ahead per sequence (default: 15 for the pixel model, 18 for the latent).
@@ -199,14 +219,23 @@ pub fn run(what: TrainCommand) -> Result<(), Error> {
 }
 
 fn train_latent(args: PredictiveArgs, task: Task, reader: &StoreReader) -> Result<(), Error> {
-    let defaults = WorldModelTrainConfig::default();
+    let defaults = WorldModelTrainConfig::for_task(task);
+    let train_encoder = args.train_encoder.unwrap_or(defaults.train_encoder);
     let config = WorldModelTrainConfig {
-        ae_steps: args.ae_steps,
-        dynamics_steps: args.dynamics_steps,
+        ae_steps: args.ae_steps.unwrap_or(defaults.ae_steps),
+        dynamics_steps: args.dynamics_steps.unwrap_or(defaults.dynamics_steps),
         horizon: args.horizon.unwrap_or(defaults.horizon),
         learning_rate: args.lr,
         seed: args.seed,
         contrastive_weight: args.contrastive_weight,
+        shift: args.shift.unwrap_or(defaults.shift),
+        rotate: args.rotate.unwrap_or(defaults.rotate),
+        train_encoder,
+        dynamics_batch: args.dynamics_batch.unwrap_or(match (train_encoder, defaults.train_encoder) {
+            (true, false) => 64,
+            (false, true) => 256,
+            _ => defaults.dynamics_batch,
+        }),
         ..defaults
     };
     let model = WorldModelConfig {

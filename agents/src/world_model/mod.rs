@@ -5,9 +5,11 @@
 
 pub mod agent;
 pub mod direction;
+pub mod frames;
 pub mod heldout;
 pub mod latents;
 pub mod model;
+pub mod prediction;
 pub mod spec;
 pub mod train;
 

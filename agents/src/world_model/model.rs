@@ -37,6 +37,13 @@ pub struct WorldModelConfig {
     /// existed have none).
     #[serde(default)]
     pub embed: usize,
+    /// Gate the dynamics' second hidden layer by a linear map of the action (a multiplicative
+    /// action interaction, as in Oh et al.'s action-conditional video prediction): where a
+    /// push sends the die depends on the push's direction *relative to* the face's turn, a
+    /// product of the two that a plain ReLU MLP approximates only with many units. Runs saved
+    /// before it existed have none.
+    #[serde(default)]
+    pub action_gate: bool,
 }
 
 impl Default for WorldModelConfig {
@@ -49,6 +56,7 @@ impl Default for WorldModelConfig {
             hidden: 128,
             channels: [16, 32, 64],
             embed: 32,
+            action_gate: true,
         }
     }
 }
@@ -111,6 +119,7 @@ impl WorldModelConfig {
                     LinearConfig::new(h, h).init(device),
                     LinearConfig::new(h, z).init(device),
                 ],
+                gate: self.action_gate.then(|| LinearConfig::new(a, h).init(device)),
             },
             decoder: Decoder {
                 expand: LinearConfig::new(z, flat).init(device),
@@ -133,6 +142,7 @@ pub struct Encoder {
 #[derive(Module, Debug)]
 pub struct Dynamics {
     layers: [Linear; 3],
+    gate: Option<Linear>,
 }
 
 /// Latent to image.
@@ -174,9 +184,13 @@ impl Encoder {
 impl Dynamics {
     /// One control step: `[N, latent]` and `[N, action_dim]` to `[N, latent]`.
     pub fn step(&self, z: Tensor<2>, action: Tensor<2>) -> Tensor<2> {
-        let x = Tensor::cat(vec![z.clone(), action], 1);
+        let x = Tensor::cat(vec![z.clone(), action.clone()], 1);
         let x = relu(self.layers[0].forward(x));
-        let x = relu(self.layers[1].forward(x));
+        let x = self.layers[1].forward(x);
+        let x = match &self.gate {
+            Some(gate) => relu(x * gate.forward(action).add_scalar(1.0)),
+            None => relu(x),
+        };
         z + self.layers[2].forward(x)
     }
 

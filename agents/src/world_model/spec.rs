@@ -22,20 +22,42 @@ pub struct WorldModelTrainConfig {
     /// Autoencoder steps (batches of single frames).
     pub ae_steps: usize,
     pub ae_batch: usize,
-    /// Dynamics steps (batches of latent windows).
+    /// Prediction steps: batches of windows of frames, the encoder trained through the
+    /// dynamics.
     pub dynamics_steps: usize,
     pub dynamics_batch: usize,
-    /// Steps predicted ahead from one latent.
+    /// Steps predicted ahead from one frame.
     pub horizon: usize,
+    /// The prediction is compared with the frame seen after every this many steps of the
+    /// horizon (each such frame costs an encoder pass).
+    #[serde(default = "default_target_every")]
+    pub target_every: usize,
+    /// Train the encoder in the second stage too, through the prediction (slow: an encoder
+    /// pass per target frame); otherwise every frame is encoded once and the dynamics train
+    /// on those latents, every step of the horizon a target.
+    #[serde(default)]
+    pub train_encoder: bool,
+    /// Shift each frame of the first stage's pairs by up to this many pixels, each its own
+    /// way, so that the embedding cannot match a pair by where the gel touches and has to
+    /// match it by what it touches (0: no shift).
+    #[serde(default)]
+    pub shift: usize,
+    /// Turn each frame of the first stage's pairs by its own random angle. On the die, a
+    /// frame's turn alone (the die's yaw is random per episode) tells its episode from every
+    /// other in a batch, so without this the embedding learns the yaw and not which face is
+    /// up. Only for sensors whose picture means the same turned (not a camera's).
+    #[serde(default)]
+    pub rotate: bool,
     pub learning_rate: f64,
     /// Every `holdout`-th episode is held out.
     pub holdout: u64,
     /// Validate and checkpoint every this many steps.
     pub valid_every: usize,
     pub seed: u64,
-    /// Weight of the contrastive loss beside reconstruction in the first stage, and of the
-    /// embedding's error beside the latent's in the second (0: a plain autoencoder, and the
-    /// planner's cost on the latent itself).
+    /// Weight of the contrastive losses beside reconstruction: in the first stage, telling a
+    /// frame's near future from other episodes' frames; in the second, telling the frame that
+    /// really followed a window's actions from the other windows' (0: a plain autoencoder and
+    /// latent prediction, and the planner's cost on the latent itself).
     #[serde(default)]
     pub contrastive_weight: f64,
     /// Temperature of the contrastive softmax.
@@ -44,6 +66,10 @@ pub struct WorldModelTrainConfig {
     /// A frame's positive is the frame this many steps later in the same episode.
     #[serde(default = "default_positive_offset")]
     pub positive_offset: usize,
+}
+
+fn default_target_every() -> usize {
+    3
 }
 
 fn default_temperature() -> f64 {
@@ -59,9 +85,13 @@ impl Default for WorldModelTrainConfig {
         Self {
             ae_steps: 3000,
             ae_batch: 64,
-            dynamics_steps: 20_000,
+            dynamics_steps: 10_000,
             dynamics_batch: 256,
             horizon: 18,
+            target_every: default_target_every(),
+            train_encoder: false,
+            shift: 0,
+            rotate: false,
             learning_rate: 1e-3,
             holdout: 10,
             valid_every: 250,
@@ -74,11 +104,33 @@ impl Default for WorldModelTrainConfig {
 }
 
 impl WorldModelTrainConfig {
+    /// The defaults for `task`. On the die's gel, the embedding is made blind to where the
+    /// gel touches and to the die's yaw (see [`Self::shift`], [`Self::rotate`]), and the
+    /// encoder trains through the prediction (2 000 steps of 64 windows), which is how the
+    /// shipped die model was made; a camera's embedding keeps where things are, which is what
+    /// its tasks are about.
+    pub fn for_task(task: Task) -> Self {
+        let base = Self::default();
+        if task != Task::DieRoll {
+            return base;
+        }
+        Self {
+            shift: 6,
+            rotate: true,
+            ae_steps: 2000,
+            train_encoder: true,
+            dynamics_steps: 2000,
+            dynamics_batch: 64,
+            ..base
+        }
+    }
+
     pub fn check(&self) -> Result<(), String> {
         for (name, v) in [
             ("ae_batch", self.ae_batch),
             ("dynamics_batch", self.dynamics_batch),
             ("horizon", self.horizon),
+            ("target_every", self.target_every),
             ("valid_every", self.valid_every),
             ("positive_offset", self.positive_offset),
         ] {
@@ -96,6 +148,12 @@ impl WorldModelTrainConfig {
                     if positive { "positive" } else { "0 or more" }
                 ));
             }
+        }
+        if self.target_every > self.horizon {
+            return Err(format!(
+                "world model training: target_every {} is longer than the horizon {}",
+                self.target_every, self.horizon
+            ));
         }
         if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
             return Err(format!(

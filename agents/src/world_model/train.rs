@@ -25,7 +25,12 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+use super::frames::{Frames, moved};
 use super::latents::Latents;
+use super::prediction::{
+    PredictionCheck, PredictionLoss, check_prediction, encode_windows, latent_prediction_loss,
+    prediction_loss,
+};
 use super::model::{WorldModel, embed};
 pub use super::spec::{SPEC_FILE, WorldModelSpec, WorldModelTrainConfig, load, read_spec};
 use crate::predictive::image_tensor;
@@ -241,6 +246,9 @@ impl Session<'_> {
             first.extend_from_slice(&w[..frame]);
             last.extend_from_slice(&w[k * frame..]);
         }
+        let (shift, rotate, size) = (self.spec.train.shift, self.spec.train.rotate, (m.height, m.width));
+        let first = moved(&first, n, size, shift, rotate, rng);
+        let last = moved(&last, n, size, shift, rotate, rng);
         Ok((
             image_tensor(&first, n, m.height, m.width, device),
             image_tensor(&last, n, m.height, m.width, device),
@@ -271,70 +279,104 @@ impl Session<'_> {
         Ok((mse, matched))
     }
 
-    /// Stage 2: the dynamics on every frame's latent, the encoder fixed.
+    /// Stage 2: multi-step prediction from single frames (see [`super::prediction`]),
+    /// through the encoder or on every frame's latent with the encoder fixed.
     fn dynamics(
         &mut self,
-        model: WorldModel,
+        mut model: WorldModel,
         progress: &mut WorldModelProgress,
         on_progress: &mut impl FnMut(&WorldModelProgress),
     ) -> Result<(), AgentError> {
         let t = self.spec.train.clone();
         let device = model.devices()[0].clone();
-        let latents = Latents::encode_store(
-            self.reader,
-            &self.spec.field,
-            &model.valid().encoder,
-            &device.clone().inner(),
-        )?;
+        let source = if t.train_encoder {
+            Windows::Frames(Frames::load(self.reader, &self.spec.field)?)
+        } else {
+            let encoder = &model.valid().encoder;
+            let inner = device.clone().inner();
+            Windows::Latents(Latents::encode_store(self.reader, &self.spec.field, encoder, &inner)?)
+        };
         let mut optimizer = self.resume_optimizer(progress)?;
         progress.steps = t.dynamics_steps;
-        let (encoder, mut dynamics, decoder, projection) =
-            (model.encoder, model.dynamics, model.decoder, model.projection);
         let clock = Instant::now();
         let first = progress.step;
         while progress.step < t.dynamics_steps {
             let mut rng = ChaCha8Rng::seed_from_u64(t.seed.wrapping_mul(999_983) ^ progress.step as u64);
-            let w = latents.windows(&self.split.train, t.dynamics_batch, t.horizon, &mut rng, &device)?;
-            let predicted = dynamics.roll_out(w.start, w.actions);
-            let [n, h, d] = predicted.dims();
-            let mut loss = (predicted.clone() - w.targets.clone()).square().mean();
-            if let (true, Some(projection)) = (t.contrastive_weight > 0.0, &projection) {
-                // The planner's cost is on the embedding: predict it well too.
-                let e = |z: Tensor<3>| embed(projection, z.reshape([n * h, d]));
-                let embedded = (e(predicted) - e(w.targets)).square().sum_dim(1).mean();
-                loss = loss + embedded.mul_scalar(t.contrastive_weight);
-            }
-            let value = loss.clone().into_scalar::<f32>();
+            let loss = source.loss(&model, &self.split.train, &t, &mut rng, &device)?;
+            let value = loss.reconstruction + loss.latent + loss.contrastive;
             if !value.is_finite() {
                 return Err(AgentError::Config(format!(
-                    "the latent prediction loss became {value} at step {}; try a lower learning rate",
+                    "the prediction loss became {value} at step {}; try a lower learning rate",
                     progress.step
                 )));
             }
-            let grads = GradientsParams::from_grads(loss.backward(), &dynamics);
-            dynamics = optimizer.step(t.learning_rate, dynamics, grads);
+            let grads = GradientsParams::from_grads(loss.total.backward(), &model);
+            model = optimizer.step(t.learning_rate, model, grads);
             progress.step += 1;
             progress.train_loss = value;
             progress.steps_per_s = (progress.step - first) as f64 / clock.elapsed().as_secs_f64();
             progress.valid_loss = None;
             if progress.step % t.valid_every == 0 || progress.step == t.dynamics_steps {
-                let (per_step, copy) = latents.validate(&dynamics.valid(), &self.split, t.horizon)?;
-                let mean = per_step.iter().sum::<f32>() / per_step.len() as f32;
+                let episodes = if self.split.valid.is_empty() { &self.split.train } else { &self.split.valid };
+                let c = source.check(&model.valid(), episodes, &t)?;
+                let mean = c.latent.iter().sum::<f32>() / c.latent.len().max(1) as f32;
                 progress.valid_loss = Some(mean);
                 self.log(serde_json::json!({"stage": "dynamics", "step": progress.step,
-                    "train_mse": value, "valid_mse": mean, "valid_per_step": per_step,
-                    "copy_per_step": copy}))?;
-                let whole = WorldModel {
-                    encoder: encoder.clone(),
-                    dynamics: dynamics.clone(),
-                    decoder: decoder.clone(),
-                    projection: projection.clone(),
-                };
-                checkpoint(self.run, &whole, &optimizer, progress)?;
+                    "train_loss": value, "reconstruction": loss.reconstruction,
+                    "latent": loss.latent, "contrastive": loss.contrastive,
+                    "valid_at": c.at, "valid_latent": c.latent, "copy_latent": c.latent_copy,
+                    "valid_matched": c.matched, "copy_matched": c.matched_copy}))?;
+                checkpoint(self.run, &model, &optimizer, progress)?;
             }
             on_progress(progress);
         }
         Ok(())
+    }
+}
+
+/// Where the second stage draws its windows: frames (the encoder trains too) or the cached
+/// latents of a fixed encoder.
+enum Windows {
+    Frames(Frames),
+    Latents(Latents),
+}
+
+impl Windows {
+    fn loss(
+        &self,
+        model: &WorldModel,
+        episodes: &[u64],
+        t: &WorldModelTrainConfig,
+        rng: &mut impl Rng,
+        device: &Device,
+    ) -> Result<PredictionLoss, AgentError> {
+        let (n, h) = (t.dynamics_batch, t.horizon);
+        Ok(match self {
+            Self::Frames(f) => {
+                let w = f.windows(episodes, n, h, t.target_every, (t.shift, t.rotate), rng, device)?;
+                prediction_loss(model, w, t)
+            }
+            Self::Latents(l) => latent_prediction_loss(model, l.windows(episodes, n, h, rng, device)?, t),
+        })
+    }
+
+    /// The held-out measures on fixed windows.
+    fn check(
+        &self,
+        model: &WorldModel,
+        episodes: &[u64],
+        t: &WorldModelTrainConfig,
+    ) -> Result<PredictionCheck, AgentError> {
+        let device = model.devices()[0].clone();
+        let mut rng = ChaCha8Rng::seed_from_u64(0xDA7A);
+        let w = match self {
+            Self::Frames(f) => {
+                let w = f.windows(episodes, 256, t.horizon, t.target_every, (t.shift, t.rotate), &mut rng, &device)?;
+                encode_windows(model, w)
+            }
+            Self::Latents(l) => l.windows(episodes, 256, t.horizon, &mut rng, &device)?,
+        };
+        Ok(check_prediction(model, w, t.temperature))
     }
 }
 

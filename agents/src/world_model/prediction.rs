@@ -1,0 +1,160 @@
+//! The second stage's objective: from one frame and a window of actions, predict what the
+//! sensor shows later, trained through the encoder.
+//!
+//! For each window the dynamics roll the first frame's latent forward through the actions;
+//! at every `target_every`-th step the prediction is compared with the encoder's latent of
+//! the frame that really came (held fixed as a target, TD-MPC2's consistency loss), and its
+//! embedding must pick that frame out among the other windows' frames at the same step
+//! (InfoNCE, as CPC predicts the future). Reconstruction of the first frame keeps the latent
+//! decodable, so predictions can be looked at.
+//!
+//! Why through the encoder: on a die the future that matters is which face comes up and how
+//! it is turned. An encoder trained only to reconstruct and to match nearby frames keeps the
+//! gel's position and pressure and little of the marks, so dynamics on its fixed latents
+//! cannot tell where a roll leads. Predicting the frame after the roll, told apart from
+//! other faces, makes the encoder keep what tells the faces apart.
+
+use burn::prelude::*;
+
+use super::frames::FrameWindows;
+use super::model::WorldModel;
+use super::train::info_nce;
+use super::spec::WorldModelTrainConfig;
+
+/// The loss's parts for one batch.
+pub struct PredictionLoss {
+    pub total: Tensor<1>,
+    pub reconstruction: f32,
+    pub latent: f32,
+    pub contrastive: f32,
+}
+
+/// The encoder's latents of `images`, computed outside the autodiff graph (targets).
+fn target_latents(model: &WorldModel, images: Tensor<4>) -> Tensor<2> {
+    let device = images.device();
+    let z = model.encoder.valid().forward(images.inner());
+    Tensor::from_data(z.into_data(), &device)
+}
+
+/// The latents `[N, T, D]` at (1-based) steps `at`: `[N, K, D]`.
+fn at_steps(latents: Tensor<3>, at: &[usize]) -> Tensor<3> {
+    let device = latents.device();
+    let index: Vec<i64> = at.iter().map(|&k| k as i64 - 1).collect();
+    latents.select(1, Tensor::<1, Int>::from_data(TensorData::new(index, [at.len()]), &device))
+}
+
+/// Windows in latent form: the first latent, the actions, and the latents that really came
+/// at steps `at` (`[N, K, D]`).
+pub struct LatentWindows {
+    pub start: Tensor<2>,
+    pub actions: Tensor<3>,
+    pub targets: Tensor<3>,
+    pub at: Vec<usize>,
+}
+
+/// The prediction loss on latent windows: the latent's squared error at each target step
+/// and, with an embedding, InfoNCE of the predicted against the real embeddings per step.
+pub fn latent_prediction_loss(
+    model: &WorldModel,
+    w: LatentWindows,
+    t: &WorldModelTrainConfig,
+) -> PredictionLoss {
+    let predicted = at_steps(model.dynamics.roll_out(w.start, w.actions), &w.at);
+    let [n, k, d] = predicted.dims();
+    let latent = (predicted.clone() - w.targets.clone()).square().mean();
+    let latent_value = latent.clone().into_scalar::<f32>();
+    let mut total = latent;
+    let mut contrastive = 0.0;
+    if let (true, Some(projection)) = (t.contrastive_weight > 0.0, &model.projection) {
+        let step = |x: &Tensor<3>, j: usize| x.clone().narrow(1, j, 1).reshape([n, d]);
+        let mut nce = Tensor::<1>::zeros([1], &total.device());
+        for j in 0..k {
+            let (loss, _) = info_nce(projection, step(&predicted, j), step(&w.targets, j), t.temperature);
+            nce = nce + loss;
+        }
+        let nce = nce.div_scalar(k as f64);
+        contrastive = nce.clone().into_scalar::<f32>();
+        total = total + nce.mul_scalar(t.contrastive_weight);
+    }
+    PredictionLoss {
+        total,
+        reconstruction: 0.0,
+        latent: latent_value,
+        contrastive,
+    }
+}
+
+/// The prediction loss on windows of frames, through the encoder (see the module docs).
+pub fn prediction_loss(
+    model: &WorldModel,
+    w: FrameWindows,
+    t: &WorldModelTrainConfig,
+) -> PredictionLoss {
+    let z0 = model.encoder.forward(w.start.clone());
+    let recon = (model.decoder.forward(z0.clone()) - w.start).square().mean();
+    let [n, _] = z0.dims();
+    let targets = target_latents(model, w.targets);
+    let d = targets.dims()[1];
+    let k = w.at.len();
+    let latents = LatentWindows {
+        start: z0,
+        actions: w.actions,
+        targets: targets.reshape([n, k, d]),
+        at: w.at,
+    };
+    let mut loss = latent_prediction_loss(model, latents, t);
+    loss.reconstruction = recon.clone().into_scalar::<f32>();
+    loss.total = loss.total + recon;
+    loss
+}
+
+/// Held-out measures of the prediction, per target step: the latent's squared error against
+/// the encoder's latent of the real frame, the same for repeating the first latent, and the
+/// share of windows whose predicted embedding is nearest the frame that really came among the
+/// batch's (with repeating: how often nothing changes enough to tell).
+pub struct PredictionCheck {
+    pub at: Vec<usize>,
+    pub latent: Vec<f32>,
+    pub latent_copy: Vec<f32>,
+    pub matched: Vec<f32>,
+    pub matched_copy: Vec<f32>,
+}
+
+/// Measures `model` (without autodiff) on held-out windows `w`.
+pub fn check_prediction(model: &WorldModel, w: LatentWindows, temperature: f64) -> PredictionCheck {
+    let z0 = w.start;
+    let [n, d] = z0.dims();
+    let predicted = at_steps(model.dynamics.roll_out(z0.clone(), w.actions), &w.at);
+    let mut check = PredictionCheck {
+        at: w.at.clone(),
+        latent: vec![],
+        latent_copy: vec![],
+        matched: vec![],
+        matched_copy: vec![],
+    };
+    for j in 0..w.at.len() {
+        let target = w.targets.clone().narrow(1, j, 1).reshape([n, d]);
+        let guess = predicted.clone().narrow(1, j, 1).reshape([n, d]);
+        let mse = |x: Tensor<2>| (x - target.clone()).square().mean().into_scalar::<f32>();
+        check.latent.push(mse(guess.clone()));
+        check.latent_copy.push(mse(z0.clone()));
+        if let Some(p) = &model.projection {
+            check.matched.push(info_nce(p, guess, target.clone(), temperature).1);
+            check.matched_copy.push(info_nce(p, z0.clone(), target, temperature).1);
+        }
+    }
+    check
+}
+
+/// Frame windows through `model`'s encoder, as latent windows.
+pub fn encode_windows(model: &WorldModel, w: FrameWindows) -> LatentWindows {
+    let z0 = model.encoder.forward(w.start);
+    let [n, d] = z0.dims();
+    let k = w.at.len();
+    LatentWindows {
+        start: z0,
+        actions: w.actions,
+        targets: model.encoder.forward(w.targets).reshape([n, k, d]),
+        at: w.at,
+    }
+}
