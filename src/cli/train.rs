@@ -113,6 +113,10 @@ pub struct PredictiveArgs {
     /// (Default: 2 000 for the die, through the encoder; 10 000 on cached latents otherwise.)
     #[arg(long)]
     pub dynamics_steps: Option<usize>,
+    /// Latent model: assign the first stage's embedding to this many prototypes (SwAV's
+    /// swapped prediction) instead of telling frames apart (InfoNCE); 0: InfoNCE.
+    #[arg(long, default_value_t = 0)]
+    pub prototypes: usize,
     /// Latent model: numbers in the latent state.
     #[arg(long, default_value_t = WorldModelConfig::default().latent)]
     pub latent_size: usize,
@@ -240,6 +244,7 @@ fn train_latent(args: PredictiveArgs, task: Task, reader: &StoreReader) -> Resul
     };
     let model = WorldModelConfig {
         latent: args.latent_size,
+        prototypes: args.prototypes,
         ..Default::default()
     };
     let spec = WorldModelSpec::for_task(task, &args.data, reader, model, config)?;

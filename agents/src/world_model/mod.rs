@@ -10,6 +10,7 @@ pub mod heldout;
 pub mod latents;
 pub mod model;
 pub mod prediction;
+pub mod prototypes;
 pub mod spec;
 pub mod train;
 

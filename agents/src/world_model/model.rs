@@ -44,6 +44,10 @@ pub struct WorldModelConfig {
     /// before it existed have none.
     #[serde(default)]
     pub action_gate: bool,
+    /// Prototypes the first stage's embedding is assigned to (SwAV's swapped prediction, see
+    /// [`super::prototypes`]; 0: InfoNCE between frames instead).
+    #[serde(default)]
+    pub prototypes: usize,
 }
 
 impl Default for WorldModelConfig {
@@ -57,6 +61,7 @@ impl Default for WorldModelConfig {
             channels: [16, 32, 64],
             embed: 32,
             action_gate: true,
+            prototypes: 0,
         }
     }
 }
@@ -127,6 +132,9 @@ impl WorldModelConfig {
                 grid: self.grid(),
             },
             projection: (self.embed > 0).then(|| LinearConfig::new(z, self.embed).init(device)),
+            prototypes: (self.embed > 0 && self.prototypes > 0).then(|| {
+                LinearConfig::new(self.embed, self.prototypes).with_bias(false).init(device)
+            }),
         }
     }
 }
@@ -161,6 +169,8 @@ pub struct WorldModel {
     pub decoder: Decoder,
     /// Latent to the contrastive embedding (see [`embed`]), if the model has one.
     pub projection: Option<Linear>,
+    /// The embedding's prototypes, if the first stage assigns to them.
+    pub prototypes: Option<Linear>,
 }
 
 /// The unit-length embedding of latents `[N, latent]` through `projection`: `[N, embed]`.

@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use super::frames::{Frames, moved};
 use super::latents::Latents;
+use super::prototypes::swapped_prediction;
 use super::prediction::{
     PredictionCheck, PredictionLoss, check_prediction, encode_windows, latent_prediction_loss,
     prediction_loss,
@@ -185,8 +186,11 @@ impl Session<'_> {
             let value = loss.clone().into_scalar::<f32>();
             if let (Some(positives), Some(projection)) = (positives, &model.projection) {
                 let zp = model.encoder.forward(positives);
-                let (nce, _) = info_nce(projection, z, zp, t.temperature);
-                loss = loss + nce.mul_scalar(t.contrastive_weight);
+                let pairs = match &model.prototypes {
+                    Some(prototypes) => swapped_prediction(projection, prototypes, z, zp, t.temperature),
+                    None => info_nce(projection, z, zp, t.temperature).0,
+                };
+                loss = loss + pairs.mul_scalar(t.contrastive_weight);
             }
             if !value.is_finite() {
                 return Err(AgentError::Config(format!(
