@@ -82,4 +82,20 @@ mod tests {
             assert!((used - 2.0).abs() < 0.5, "prototype {k} takes {used} of 6: {q:?}");
         }
     }
+
+    #[test]
+    fn the_loss_reaches_the_latents() {
+        use burn::nn::LinearConfig;
+        use burn::tensor::Distribution;
+        let device = crate::default_device().autodiff();
+        let projection = LinearConfig::new(8, 4).init(&device);
+        let prototypes = LinearConfig::new(4, 6).with_bias(false).init(&device);
+        let a = Tensor::<2>::random([16, 8], Distribution::Normal(0.0, 1.0), &device).require_grad();
+        let b = Tensor::<2>::random([16, 8], Distribution::Normal(0.0, 1.0), &device);
+        let loss = swapped_prediction(&projection, &prototypes, a.clone(), b, 0.1);
+        let grads = loss.backward();
+        let g = a.grad(&grads).expect("a gradient").into_data().try_to_vec::<f32>().unwrap();
+        let size = g.iter().map(|x| x.abs()).sum::<f32>() / g.len() as f32;
+        assert!(size > 1e-4, "mean |gradient| {size}");
+    }
 }
