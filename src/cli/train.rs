@@ -224,7 +224,10 @@ pub fn run(what: TrainCommand) -> Result<(), Error> {
 
 fn train_latent(args: PredictiveArgs, task: Task, reader: &StoreReader) -> Result<(), Error> {
     let defaults = WorldModelTrainConfig::for_task(task);
-    let train_encoder = args.train_encoder.unwrap_or(defaults.train_encoder);
+    let defaults = match args.train_encoder {
+        Some(on) => defaults.training_encoder(on),
+        None => defaults,
+    };
     let config = WorldModelTrainConfig {
         ae_steps: args.ae_steps.unwrap_or(defaults.ae_steps),
         dynamics_steps: args.dynamics_steps.unwrap_or(defaults.dynamics_steps),
@@ -234,12 +237,7 @@ fn train_latent(args: PredictiveArgs, task: Task, reader: &StoreReader) -> Resul
         contrastive_weight: args.contrastive_weight,
         shift: args.shift.unwrap_or(defaults.shift),
         rotate: args.rotate.unwrap_or(defaults.rotate),
-        train_encoder,
-        dynamics_batch: args.dynamics_batch.unwrap_or(match (train_encoder, defaults.train_encoder) {
-            (true, false) => 64,
-            (false, true) => 256,
-            _ => defaults.dynamics_batch,
-        }),
+        dynamics_batch: args.dynamics_batch.unwrap_or(defaults.dynamics_batch),
         ..defaults
     };
     let model = WorldModelConfig {

@@ -14,8 +14,11 @@ pub struct Frames {
     pub height: usize,
     pub width: usize,
     pub action_dim: usize,
-    /// Per episode: `[len × H × W × 3]` bytes and `[len × action_dim]` actions.
-    episodes: Vec<(Vec<u8>, Vec<f32>)>,
+    /// Every step's frame, `[steps × H × W × 3]` bytes, and action, `[steps × action_dim]`.
+    images: Vec<u8>,
+    actions: Vec<f32>,
+    /// Where each episode's steps begin and end.
+    episodes: Vec<std::ops::Range<usize>>,
 }
 
 /// A batch of windows: the first frame, the actions taken from it, and the frames seen after
@@ -94,26 +97,26 @@ impl Frames {
             .map(|f| f.shape.clone())
             .ok_or_else(|| AgentError::Config(format!("the store has no RGB image field {field:?}")))?;
         let (height, width) = (shape[0], shape[1]);
-        let frame = height * width * 3;
         let ends = reader.episode_ends().to_vec();
         let steps = ends.last().copied().unwrap_or(0);
         let images = column_u8(reader.read_steps(field, 0..steps)?)?;
         let actions = column_f32(reader.read_steps("action", 0..steps)?)?;
         let action_dim = actions.len() / (steps as usize).max(1);
-        let mut episodes = Vec::with_capacity(ends.len());
         let mut begin = 0usize;
-        for end in ends {
-            let end = end as usize;
-            episodes.push((
-                images[begin * frame..end * frame].to_vec(),
-                actions[begin * action_dim..end * action_dim].to_vec(),
-            ));
-            begin = end;
-        }
+        let episodes = ends
+            .into_iter()
+            .map(|end| {
+                let range = begin..end as usize;
+                begin = end as usize;
+                range
+            })
+            .collect();
         Ok(Self {
             height,
             width,
             action_dim,
+            images,
+            actions,
             episodes,
         })
     }
@@ -123,7 +126,7 @@ impl Frames {
     }
 
     fn len(&self, e: usize) -> usize {
-        self.episodes[e].1.len() / self.action_dim.max(1)
+        self.episodes[e].len()
     }
 
     /// `n` windows of `horizon` actions, uniformly over the windows that fit in `episodes`,
@@ -148,12 +151,12 @@ impl Frames {
         let mut targets = Vec::with_capacity(n * at.len() * f);
         for _ in 0..n {
             let (e, pick) = windows.pick(rng);
-            let (images, act) = &self.episodes[e];
+            let first = self.episodes[e].start + pick;
             // The action at step j leads from frame j to frame j + 1.
-            start.extend_from_slice(&images[pick * f..(pick + 1) * f]);
-            actions.extend_from_slice(&act[pick * a..(pick + horizon) * a]);
+            start.extend_from_slice(&self.images[first * f..(first + 1) * f]);
+            actions.extend_from_slice(&self.actions[first * a..(first + horizon) * a]);
             for &k in &at {
-                targets.extend_from_slice(&images[(pick + k) * f..(pick + k + 1) * f]);
+                targets.extend_from_slice(&self.images[(first + k) * f..(first + k + 1) * f]);
             }
         }
         let (h, w) = (self.height, self.width);

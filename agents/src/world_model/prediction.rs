@@ -1,5 +1,5 @@
 //! The second stage's objective: from one frame and a window of actions, predict what the
-//! sensor shows later, trained through the encoder.
+//! sensor shows later, either through the encoder or on cached latents of a fixed one.
 //!
 //! For each window the dynamics roll the first frame's latent forward through the actions;
 //! at every `target_every`-th step the prediction is compared with the encoder's latent of
@@ -8,7 +8,7 @@
 //! (InfoNCE, as CPC predicts the future). Reconstruction of the first frame keeps the latent
 //! decodable, so predictions can be looked at.
 //!
-//! Why through the encoder: on a die the future that matters is which face comes up and how
+//! Why through the encoder (the die's default): on a die the future that matters is which face comes up and how
 //! it is turned. An encoder trained only to reconstruct and to match nearby frames keeps the
 //! gel's position and pressure and little of the marks, so dynamics on its fixed latents
 //! cannot tell where a roll leads. Predicting the frame after the roll, told apart from

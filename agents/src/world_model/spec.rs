@@ -22,8 +22,8 @@ pub struct WorldModelTrainConfig {
     /// Autoencoder steps (batches of single frames).
     pub ae_steps: usize,
     pub ae_batch: usize,
-    /// Prediction steps: batches of windows of frames, the encoder trained through the
-    /// dynamics.
+    /// Prediction steps: batches of windows, each predicted from its first frame (through
+    /// the encoder if [`Self::train_encoder`], else on cached latents).
     pub dynamics_steps: usize,
     pub dynamics_batch: usize,
     /// Steps predicted ahead from one frame.
@@ -118,10 +118,20 @@ impl WorldModelTrainConfig {
             shift: 6,
             rotate: true,
             ae_steps: 2000,
-            train_encoder: true,
             dynamics_steps: 2000,
-            dynamics_batch: 64,
             ..base
+        }
+        .training_encoder(true)
+    }
+
+    /// The same, with the encoder trained through the prediction or not, and the second
+    /// stage's batch sized for it: 64 windows through the encoder (seven encoder passes
+    /// each), 256 on cached latents.
+    pub fn training_encoder(self, on: bool) -> Self {
+        Self {
+            train_encoder: on,
+            dynamics_batch: if on { 64 } else { 256 },
+            ..self
         }
     }
 
