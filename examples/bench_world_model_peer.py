@@ -2,7 +2,10 @@
 (CPU), timed the same way -- an autoencoder step with the contrastive loss (batch 64 frames
 and their 64 positives, 48 x 64), a dynamics step (256 windows x 18 steps of the residual
 MLP with its action gate; latent error plus per-step InfoNCE of predicted against real
-embeddings), and a CEM plan step (3 iterations x 200 samples x 18 steps through the dynamics, cost in
+embeddings), the die's second stage through the encoder (64 windows: the first frame encoded
+and reconstructed, 18 steps rolled out, the frames after every third step encoded as the
+InfoNCE's real frames, with gradient, and held fixed as the latent error's targets), and a CEM
+plan step (3 iterations x 200 samples x 18 steps through the dynamics, cost in
 the unit-length embedding).
 
 Usage: python examples/bench_world_model_peer.py   (prints one JSON object; needs torch)
@@ -109,8 +112,28 @@ def main():
         loss.backward()
         dyn_opt.step()
 
+    def through_step():
+        start = torch.rand(64, 3, 48, 64)
+        actions = torch.rand(64, 18, 3) * 2 - 1
+        targets = torch.rand(64 * 6, 3, 48, 64)
+        z0 = model.encode(start)
+        recon = ((model.decode(z0) - start) ** 2).mean()
+        real = model.encode(targets).view(64, 6, LATENT)
+        pred = model.roll_out(z0, actions)[:, 2::3]
+        loss = recon + ((pred - real.detach()) ** 2).mean()
+        e_pred, e_real = model.embed(pred), model.embed(real)
+        nce = 0
+        for t in range(6):
+            logits = e_pred[:, t] @ e_real[:, t].T / 0.1
+            nce = nce + F.cross_entropy(logits, torch.arange(64))
+        loss = loss + nce / 6
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
     ae_s = median_time(ae_step, 10)
     dyn_s = median_time(dynamics_step, 10)
+    through_s = median_time(through_step, 10)
     frame, goal = torch.rand(1, 3, 48, 64), torch.rand(1, 3, 48, 64)
 
     @torch.no_grad()
@@ -129,7 +152,8 @@ def main():
 
     plan_s = median_time(plan, 10)
     print(json.dumps({"peer": "PyTorch %s CPU" % torch.__version__, "threads": threads,
-                      "ae_step_s": ae_s, "dynamics_step_s": dyn_s, "plan_s": plan_s}))
+                      "ae_step_s": ae_s, "dynamics_step_s": dyn_s, "through_step_s": through_s,
+                      "plan_s": plan_s}))
 
 
 if __name__ == "__main__":

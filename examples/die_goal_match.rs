@@ -34,31 +34,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             env.set_goal(&g)?;
             goals.push(env.goal_image().unwrap().to_vec());
         }
-        // Which of the three pushes does the model expect to end nearest each goal?
-        let (obs, _) = env.reset(Some(seed), &ResetOptions::default())?;
-        let start = image_of(&obs)?;
-        let pose = env.robot().inner().world().die_pose().unwrap();
-        let pushes: Vec<Vec<f32>> = faces
-            .iter()
-            .map(|&face| {
-                let n = pose.rotation * d20.normals[d20.face_index(face).unwrap()];
-                let p = -DVec3::new(n.x, n.y, 0.0).normalize();
-                (0..18)
-                    .flat_map(|s| if s < 8 { [0.5 * p.x as f32, 0.5 * p.y as f32, 0.0] } else { [0.0; 3] })
-                    .collect()
-            })
-            .collect();
-        for (k, goal) in goals.iter().enumerate() {
-            let d: Vec<f32> = pushes
-                .iter()
-                .map(|a| agent.predicted_distance(&start, a, goal))
-                .collect::<Result<_, _>>()?;
-            let best = (0..3).min_by(|&a, &b| d[a].total_cmp(&d[b])).unwrap();
-            predicted_right += (best == k) as usize;
-        }
+        // The scripted rolls as executed, then what the model expects each to leave.
+        let mut taken: Vec<Vec<f32>> = Vec::new();
+        let mut start = Vec::new();
         for (k, &face) in faces.iter().enumerate() {
             let (obs, _) = env.reset(Some(seed), &ResetOptions::default())?;
             let first = image_of(&obs)?;
+            start = first.clone();
+            taken.push(Vec::new());
             let world = env.robot().inner().world();
             let pose = world.die_pose().unwrap();
             let normal = pose.rotation * d20.normals[d20.face_index(face).unwrap()];
@@ -79,6 +62,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 } else {
                     [0.0, 0.0, ((pressed - hand.z) / 0.002).clamp(-1.0, 1.0) as f32]
                 };
+                if step < 18 {
+                    taken[k].extend_from_slice(&action);
+                }
                 let t = env.step(&action)?;
                 last = image_of(&t.observation)?;
                 reached = env
@@ -101,9 +87,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let from_start = agent.distance(&first, &goals[k])?;
             start_nearest += (from_start < d[k]) as usize;
         }
+        // Which of the three executed rolls does the model expect to end nearest each goal?
+        for (k, goal) in goals.iter().enumerate() {
+            let d: Vec<f32> = taken
+                .iter()
+                .map(|a| agent.predicted_distance(&start, a, goal))
+                .collect::<Result<_, _>>()?;
+            let best = (0..3).min_by(|&a, &b| d[a].total_cmp(&d[b])).unwrap();
+            predicted_right += (best == k) as usize;
+        }
     }
     println!(
-        "the model expects the goal's own push to end nearest the goal for {predicted_right} of {} goals (chance a third)",
+        "given the scripted rolls' own actions (18 steps: push, recentre, press), the model expects the goal's \
+         own roll to end nearest the goal for {predicted_right} of {} goals (chance a third)",
         3 * episodes
     );
     println!(

@@ -25,7 +25,8 @@ print(f"peer: {p['peer']}, {p['threads']} threads; byfeel {b[0]['threads']} thre
 print("| | byfeel (run 1 / run 2) | PyTorch | byfeel ÷ PyTorch (time, worse run) |")
 print("|---|---|---|---|")
 for key, name in [("ae_step_s", "autoencoder + contrastive step, 64 + 64 frames 48×64"),
-                  ("dynamics_step_s", "dynamics step, 256 windows × 18 steps")]:
+                  ("dynamics_step_s", "dynamics step, 256 windows × 18 steps"),
+                  ("through_step_s", "die's second stage through the encoder, 64 windows × 18 steps, 6 target frames each")]:
     v = [x[key] for x in b]
     print(f"| {name} | {v[0]*1e3:.0f} / {v[1]*1e3:.0f} ms | {p[key]*1e3:.0f} ms | {max(v)/p[key]:.2f}× |")
 v = [x["plan"]["plan_s"] for x in b]

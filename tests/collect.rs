@@ -464,3 +464,76 @@ fn die_play_rolls_the_die_and_returns_over_it() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("the play policy rolls the die"));
     assert!(!refused.exists(), "nothing written");
 }
+
+/// `--branches 3` plays each seed three times: the siblings share the seed, the scene and the
+/// first frame, their first pushes point 120° apart, and what follows differs. Branches are
+/// for play only.
+#[test]
+fn branched_play_turns_the_first_push_of_each_sibling() {
+    let dir = temp("branches");
+    let args = [
+        "--task",
+        "die-roll",
+        "--policy",
+        "play",
+        "--branches",
+        "3",
+        "--episodes",
+        "6",
+        "--robots",
+        "2",
+        "--max-steps",
+        "8",
+    ];
+    collect_ok(&args, &dir);
+    let reader = StoreReader::open(&dir).unwrap();
+    assert_eq!(
+        reader.attributes().get("branches").and_then(|b| b.as_u64()),
+        Some(3)
+    );
+    let seeds = reader.episode_field("seed").unwrap();
+    let branch = reader.episode_field("branch").unwrap();
+    let (seeds, branch) = (seeds.as_u64().unwrap(), branch.as_u64().unwrap());
+    let mut families = std::collections::BTreeMap::<u64, Vec<usize>>::new();
+    for (e, s) in seeds.iter().enumerate() {
+        families.entry(*s).or_default().push(e);
+    }
+    assert_eq!(families.len(), 2, "{seeds:?}");
+    for family in families.values() {
+        let mut branches: Vec<u64> = family.iter().map(|&e| branch[e]).collect();
+        branches.sort();
+        assert_eq!(branches, [0, 1, 2]);
+        let get = |e: usize, field: &str| {
+            let fields = reader.episode(e as u64).unwrap();
+            fields.into_iter().find(|(k, _)| k == field).unwrap().1
+        };
+        let by_branch = |b: u64| *family.iter().find(|&&e| branch[e] == b).unwrap();
+        let tactile: Vec<Vec<u8>> =
+            (0..3).map(|b| get(by_branch(b), "tactile").as_u8().unwrap().to_vec()).collect();
+        let frame = tactile[0].len() / 9;
+        for t in &tactile[1..] {
+            assert_eq!(t[..frame], tactile[0][..frame], "siblings start alike");
+            assert_ne!(t[8 * frame..], tactile[0][8 * frame..], "and end apart");
+        }
+        let angle = |b: u64| {
+            let a = get(by_branch(b), "action");
+            let a = a.as_f32().unwrap();
+            a[1].atan2(a[0])
+        };
+        for b in 1..3 {
+            let turn = (angle(b) - angle(0)).rem_euclid(std::f32::consts::TAU);
+            let want = std::f32::consts::TAU * b as f32 / 3.0;
+            assert!((turn - want).abs() < 0.15, "branch {b} turned {turn}");
+        }
+    }
+
+    let refused = temp("branches-random");
+    let out = byfeel()
+        .args(["collect", "--task", "die-roll", "--branches", "2", "--quiet", "--out"])
+        .arg(&refused)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("with the play policy"));
+    assert!(!refused.exists(), "nothing written");
+}

@@ -1,6 +1,7 @@
 //! `byfeel bench predictor --model latent`: the latent world model's training steps (the
-//! autoencoder on single frames, the dynamics on latent windows) and the planner's time per
-//! control step, on random data of the real shapes.
+//! autoencoder on single frames, the dynamics on latent windows, and the die's second stage
+//! through the encoder on windows of frames) and the planner's time per control step, on
+//! random data of the real shapes.
 
 use std::time::Instant;
 
@@ -8,7 +9,10 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use byfeel::agents::CemConfig;
-use byfeel::agents::world_model::prediction::{LatentWindows, latent_prediction_loss};
+use byfeel::agents::world_model::frames::FrameWindows;
+use byfeel::agents::world_model::prediction::{
+    LatentWindows, latent_prediction_loss, prediction_loss,
+};
 use byfeel::agents::world_model::{
     LatentAgent, WorldModelConfig, WorldModelSpec, WorldModelTrainConfig, info_nce,
 };
@@ -74,6 +78,22 @@ pub fn run(args: &PredictorBenchArgs) -> Result<(), Error> {
         model = optimizer.step(1e-3, model.clone(), grads);
         Ok(())
     })?;
+    // The die's second stage: windows of frames through the encoder, targets every third step.
+    let die = WorldModelTrainConfig::for_task(byfeel::gym::Task::DieRoll);
+    let (wn, every) = (die.dynamics_batch, die.target_every);
+    let at: Vec<usize> = (1..=t).filter(|k| k % every == 0).collect();
+    let through_s = time(args.steps, || {
+        let w = FrameWindows {
+            start: Tensor::<4>::random([wn, 3, 48, 64], uniform, &device),
+            actions: Tensor::<3>::random([wn, t, 3], Distribution::Uniform(-1.0, 1.0), &device),
+            targets: Tensor::<4>::random([wn * at.len(), 3, 48, 64], uniform, &device),
+            at: at.clone(),
+        };
+        let loss = prediction_loss(&model, w, &die);
+        let grads = GradientsParams::from_grads(loss.total.backward(), &model);
+        model = optimizer.step(1e-3, model.clone(), grads);
+        Ok(())
+    })?;
 
     let spec = WorldModelSpec {
         task: "die-roll".into(),
@@ -97,6 +117,7 @@ pub fn run(args: &PredictorBenchArgs) -> Result<(), Error> {
         "model": config,
         "ae_batch": b, "ae_step_s": ae_s,
         "dynamics_batch": n, "horizon": t, "dynamics_step_s": dyn_s,
+        "through_batch": wn, "through_targets": at.len(), "through_step_s": through_s,
         "plan": {"samples": cem.samples, "iterations": cem.iterations,
                  "horizon": cem.horizon(), "plan_s": plan_s},
     });
@@ -107,6 +128,11 @@ pub fn run(args: &PredictorBenchArgs) -> Result<(), Error> {
             "autoencoder step (batch {b} + {b} positives, 48×64): {:.1} ms; dynamics step (batch {n} × {t} steps): {:.1} ms",
             ae_s * 1e3,
             dyn_s * 1e3
+        );
+        println!(
+            "through the encoder (batch {wn} windows, {} target frames each): {:.1} ms",
+            at.len(),
+            through_s * 1e3
         );
         println!(
             "plan (CEM {} samples × {} iterations, horizon {}): {:.1} ms",

@@ -24,6 +24,11 @@ pub struct CollectArgs {
     /// actions 3 steps).
     #[arg(long, default_value_t = 1)]
     pub hold: usize,
+    /// Play: play each seed this many times, the first push turned a further 360°/N each
+    /// time (sibling episodes; the die's world model learns which face a push brings up by
+    /// telling siblings' futures apart).
+    #[arg(long, default_value_t = 1)]
+    pub branches: usize,
     /// Episodes to add to the store.
     #[arg(long, default_value_t = 10)]
     pub episodes: usize,
@@ -55,13 +60,14 @@ pub fn run_collect(args: CollectArgs) -> Result<(), Error> {
     })?;
     let policy = byfeel::gym::collect::Policy::from_name(&args.policy)
         .ok_or_else(|| format!("--policy {}: use random, pressing or play", args.policy))?;
-    if args.episodes == 0 || args.robots == 0 || args.hold == 0 {
-        return Err("--episodes, --robots and --hold must be at least 1".into());
+    if args.episodes == 0 || args.robots == 0 || args.hold == 0 || args.branches == 0 {
+        return Err("--episodes, --robots, --hold and --branches must be at least 1".into());
     }
     let mut config = CollectConfig::new(task, args.episodes, args.robots, &args.out);
     config.seed = args.seed;
     config.policy = policy;
     config.hold = args.hold;
+    config.branches = args.branches;
     config.image_size = args.image_size;
     config.max_episode_steps = args.max_steps;
 

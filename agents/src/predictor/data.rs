@@ -15,7 +15,9 @@ pub struct Sequences {
 }
 
 /// Which episodes train and which are held out: every `holdout`-th episode (the last of each
-/// group) is kept for validation, so both splits span the whole collection.
+/// group) is kept for validation, so both splits span the whole collection. In a store of
+/// sibling episodes (`byfeel collect --branches`) whole families are held out, by seed, so no
+/// held-out episode starts where a training one did.
 #[derive(Debug, Clone)]
 pub struct Split {
     pub train: Vec<u64>,
@@ -27,6 +29,20 @@ impl Split {
         let (valid, train) =
             (0..num_episodes).partition(|e| holdout > 0 && e % holdout == holdout - 1);
         Self { train, valid }
+    }
+
+    /// [`Split::every`] by episode, or by family in a store of siblings.
+    pub fn for_store(reader: &StoreReader, holdout: u64) -> Result<Self, StoreError> {
+        if reader.schema().episode_field("branch").is_none() {
+            return Ok(Self::every(reader.num_episodes(), holdout));
+        }
+        let seeds = reader.episode_field("seed")?;
+        let seeds = seeds
+            .as_u64()
+            .ok_or_else(|| StoreError::BadRequest("the store's seed field is not u64".into()))?;
+        let (valid, train) = (0..seeds.len() as u64)
+            .partition(|&e| holdout > 0 && seeds[e as usize] % holdout == holdout - 1);
+        Ok(Self { train, valid })
     }
 }
 

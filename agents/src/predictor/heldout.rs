@@ -74,7 +74,7 @@ pub(crate) fn measure(
     predict: impl Fn(Tensor<5>, Tensor<3>) -> Tensor<5>,
 ) -> Result<(HeldOutError, Vec<Example>), AgentError> {
     let reader = source.reader;
-    let split = Split::every(reader.num_episodes(), holdout);
+    let split = Split::for_store(reader, holdout)?;
     if split.valid.is_empty() {
         return Err(AgentError::Config(format!(
             "the store has {} episodes: none is held out (every {holdout}-th is)",

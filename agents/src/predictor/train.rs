@@ -228,7 +228,7 @@ pub fn train(
             spec.field, spec.model.height, spec.model.width
         )));
     }
-    let split = Split::every(reader.num_episodes(), t.holdout);
+    let split = Split::for_store(reader, t.holdout)?;
     std::fs::create_dir_all(run).map_err(|e| io(run, e))?;
     let device = crate::default_device().autodiff();
     // burn draws initial weights from the backend's generator, seeded from the OS unless told:

@@ -19,6 +19,8 @@ pub struct Frames {
     actions: Vec<f32>,
     /// Where each episode's steps begin and end.
     episodes: Vec<std::ops::Range<usize>>,
+    /// Episodes played from one seed (`byfeel collect --branches`), or none.
+    siblings: Vec<Vec<usize>>,
 }
 
 /// A batch of windows: the first frame, the actions taken from it, and the frames seen after
@@ -118,7 +120,47 @@ impl Frames {
             images,
             actions,
             episodes,
+            siblings: siblings(reader)?,
         })
+    }
+
+    /// Whether the store holds sibling episodes, which [`Frames::windows`] draws together.
+    pub fn has_siblings(&self) -> bool {
+        !self.siblings.is_empty()
+    }
+
+    /// `n` window starts (episode, step): uniformly over those that fit in `episodes`; or, in a
+    /// store of siblings, whole families at one step, so that a batch holds the futures that
+    /// followed other pushes from the same start.
+    fn picks(
+        &self,
+        episodes: &[u64],
+        n: usize,
+        horizon: usize,
+        rng: &mut impl Rng,
+    ) -> Result<Vec<(usize, usize)>, AgentError> {
+        let held = |e: usize| (e < self.episodes.len()).then(|| self.len(e));
+        if self.siblings.is_empty() {
+            let windows = WindowPicker::new(episodes, horizon, held)?;
+            return Ok((0..n).map(|_| windows.pick(rng)).collect());
+        }
+        let allowed: std::collections::HashSet<u64> = episodes.iter().copied().collect();
+        let families: Vec<Vec<usize>> = self
+            .siblings
+            .iter()
+            .map(|f| f.iter().copied().filter(|&e| allowed.contains(&(e as u64))).collect::<Vec<_>>())
+            .filter(|f| f.len() > 1)
+            .collect();
+        let ids: Vec<u64> = (0..families.len() as u64).collect();
+        let windows = WindowPicker::new(&ids, horizon, |g| {
+            families[g].iter().map(|&e| held(e)).min().flatten()
+        })?;
+        let mut picks = Vec::with_capacity(n);
+        while picks.len() < n {
+            let (g, step) = windows.pick(rng);
+            picks.extend(families[g].iter().map(|&e| (e, step)).take(n - picks.len()));
+        }
+        Ok(picks)
     }
 
     fn frame(&self) -> usize {
@@ -143,14 +185,13 @@ impl Frames {
         rng: &mut impl Rng,
         device: &Device,
     ) -> Result<FrameWindows, AgentError> {
-        let windows = WindowPicker::new(episodes, horizon, |e| (e < self.episodes.len()).then(|| self.len(e)))?;
+        let picks = self.picks(episodes, n, horizon, rng)?;
         let at: Vec<usize> = (1..=horizon).filter(|k| k % every.max(1) == 0).collect();
         let (f, a) = (self.frame(), self.action_dim);
         let mut start = Vec::with_capacity(n * f);
         let mut actions = Vec::with_capacity(n * horizon * a);
         let mut targets = Vec::with_capacity(n * at.len() * f);
-        for _ in 0..n {
-            let (e, pick) = windows.pick(rng);
+        for (e, pick) in picks {
             let first = self.episodes[e].start + pick;
             // The action at step j leads from frame j to frame j + 1.
             start.extend_from_slice(&self.images[first * f..(first + 1) * f]);
@@ -168,6 +209,23 @@ impl Frames {
             at,
         })
     }
+}
+
+/// Families of episodes sharing a seed, in a store collected with branches (one with a
+/// `branch` field); none otherwise.
+fn siblings(reader: &StoreReader) -> Result<Vec<Vec<usize>>, AgentError> {
+    if reader.schema().episode_field("branch").is_none() {
+        return Ok(Vec::new());
+    }
+    let seeds = match reader.episode_field("seed")? {
+        Column::U64(v) => v,
+        _ => return Err(AgentError::Config("the store's seed field is not u64".into())),
+    };
+    let mut families: std::collections::BTreeMap<u64, Vec<usize>> = Default::default();
+    for (e, seed) in seeds.into_iter().enumerate() {
+        families.entry(seed).or_default().push(e);
+    }
+    Ok(families.into_values().collect())
 }
 
 /// `n` images of `h × w × 3` bytes, each moved by its own random whole-pixel offset of at
@@ -210,6 +268,37 @@ pub fn moved(
 mod tests {
     use super::*;
     use rand::SeedableRng;
+
+    /// Six episodes of 10 actions; 0–2 and 3–5 siblings when `families`.
+    fn six(families: bool) -> Frames {
+        Frames {
+            height: 1,
+            width: 1,
+            action_dim: 1,
+            images: vec![0; 66 * 3],
+            actions: vec![0.0; 66],
+            episodes: (0..6).map(|e| e * 11..(e + 1) * 11).collect(),
+            siblings: if families { vec![vec![0, 1, 2], vec![3, 4, 5]] } else { vec![] },
+        }
+    }
+
+    #[test]
+    fn siblings_are_drawn_together_at_one_step_and_only_from_the_split() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+        let frames = six(true);
+        let picks = frames.picks(&[0, 1, 2, 3, 4, 5], 60, 4, &mut rng).unwrap();
+        for family in picks.chunks(3) {
+            let episodes: Vec<usize> = family.iter().map(|p| p.0).collect();
+            assert!(episodes == [0, 1, 2] || episodes == [3, 4, 5], "{family:?}");
+            assert!(family.iter().all(|p| p.1 == family[0].1 && p.1 < 7), "{family:?}");
+        }
+        // Held out: 3, 4 and 5; a family with one member left has nothing to be told from.
+        let picks = frames.picks(&[0, 1, 2, 3], 30, 4, &mut rng).unwrap();
+        assert!(picks.iter().all(|p| p.0 < 3), "{picks:?}");
+        // Without siblings, windows are drawn one by one.
+        let picks = six(false).picks(&[0, 1, 2, 3, 4, 5], 300, 4, &mut rng).unwrap();
+        assert!(picks.chunks(3).any(|w| w[0].0 / 3 != w[1].0 / 3 || w[0].1 != w[1].1));
+    }
 
     #[test]
     fn a_shift_moves_the_picture_and_repeats_the_edge() {

@@ -89,6 +89,9 @@ impl WorldModelConfig {
         if self.channels.contains(&0) {
             return Err("world model: every layer needs channels".into());
         }
+        if self.prototypes > 0 && self.embed == 0 {
+            return Err("world model: prototypes are assigned from the embedding; give it one (embed > 0)".into());
+        }
         Ok(())
     }
 
@@ -275,6 +278,8 @@ mod tests {
         assert!(bad(WorldModelConfig { latent: 0, ..base.clone() }).contains("latent"));
         assert!(bad(WorldModelConfig { height: 50, ..base.clone() }).contains("divisible by 8"));
         assert!(bad(WorldModelConfig { channels: [16, 0, 64], ..base.clone() }).contains("channels"));
+        let no_embedding = WorldModelConfig { prototypes: 40, embed: 0, ..base.clone() };
+        assert!(bad(no_embedding).contains("embed > 0"));
         assert!(base.check().is_ok());
     }
 }

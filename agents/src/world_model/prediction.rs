@@ -29,13 +29,6 @@ pub struct PredictionLoss {
     pub contrastive: f32,
 }
 
-/// The encoder's latents of `images`, computed outside the autodiff graph (targets).
-fn target_latents(model: &WorldModel, images: Tensor<4>) -> Tensor<2> {
-    let device = images.device();
-    let z = model.encoder.valid().forward(images.inner());
-    Tensor::from_data(z.into_data(), &device)
-}
-
 /// The latents `[N, T, D]` at (1-based) steps `at`: `[N, K, D]`.
 fn at_steps(latents: Tensor<3>, at: &[usize]) -> Tensor<3> {
     let device = latents.device();
@@ -59,9 +52,21 @@ pub fn latent_prediction_loss(
     w: LatentWindows,
     t: &WorldModelTrainConfig,
 ) -> PredictionLoss {
+    let contrast = w.targets.clone();
+    step_losses(model, w, contrast, t)
+}
+
+/// [`latent_prediction_loss`], with the InfoNCE's real latents given apart (`[N, K, D]`): the
+/// same values, but through the encoder.
+fn step_losses(
+    model: &WorldModel,
+    w: LatentWindows,
+    contrast: Tensor<3>,
+    t: &WorldModelTrainConfig,
+) -> PredictionLoss {
     let predicted = at_steps(model.dynamics.roll_out(w.start, w.actions), &w.at);
     let [n, k, d] = predicted.dims();
-    let latent = (predicted.clone() - w.targets.clone()).square().mean();
+    let latent = (predicted.clone() - w.targets).square().mean();
     let latent_value = latent.clone().into_scalar::<f32>();
     let mut total = latent;
     let mut contrastive = 0.0;
@@ -69,7 +74,7 @@ pub fn latent_prediction_loss(
         let step = |x: &Tensor<3>, j: usize| x.clone().narrow(1, j, 1).reshape([n, d]);
         let mut nce = Tensor::<1>::zeros([1], &total.device());
         for j in 0..k {
-            let (loss, _) = info_nce(projection, step(&predicted, j), step(&w.targets, j), t.temperature);
+            let (loss, _) = info_nce(projection, step(&predicted, j), step(&contrast, j), t.temperature);
             nce = nce + loss;
         }
         let nce = nce.div_scalar(k as f64);
@@ -84,7 +89,11 @@ pub fn latent_prediction_loss(
     }
 }
 
-/// The prediction loss on windows of frames, through the encoder (see the module docs).
+/// The prediction loss on windows of frames, through the encoder (see the module docs). The
+/// latent error's targets are held fixed (TD-MPC2's consistency target; a target that moves
+/// with the prediction can meet it by collapsing), but the InfoNCE reaches the encoder through
+/// the real frames too: it is the term that has to tell a window's future from the others',
+/// and only an encoder that sees what differs between those frames can.
 pub fn prediction_loss(
     model: &WorldModel,
     w: FrameWindows,
@@ -93,16 +102,17 @@ pub fn prediction_loss(
     let z0 = model.encoder.forward(w.start.clone());
     let recon = (model.decoder.forward(z0.clone()) - w.start).square().mean();
     let [n, _] = z0.dims();
-    let targets = target_latents(model, w.targets);
-    let d = targets.dims()[1];
     let k = w.at.len();
+    let real = model.encoder.forward(w.targets);
+    let d = real.dims()[1];
+    let real = real.reshape([n, k, d]);
     let latents = LatentWindows {
         start: z0,
         actions: w.actions,
-        targets: targets.reshape([n, k, d]),
+        targets: real.clone().detach(),
         at: w.at,
     };
-    let mut loss = latent_prediction_loss(model, latents, t);
+    let mut loss = step_losses(model, latents, real, t);
     loss.reconstruction = recon.clone().into_scalar::<f32>();
     loss.total = loss.total + recon;
     loss
@@ -156,5 +166,37 @@ pub fn encode_windows(model: &WorldModel, w: FrameWindows) -> LatentWindows {
         actions: w.actions,
         targets: model.encoder.forward(w.targets).reshape([n, k, d]),
         at: w.at,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::world_model::WorldModelConfig;
+    use burn::tensor::Distribution;
+
+    /// Windows that start from one frame and differ only in what came later (siblings): the
+    /// loss must reach the encoder through those later frames, or nothing makes it tell them
+    /// apart. The latent error alone must not (its targets are held fixed).
+    #[test]
+    fn the_contrastive_term_reaches_the_encoder_through_the_real_frames() {
+        let device = crate::default_device().autodiff();
+        let model = WorldModelConfig::default().init(&device);
+        let gradient = |contrastive_weight: f64| {
+            let uniform = Distribution::Uniform(0.0, 1.0);
+            let start = Tensor::<4>::random([1, 3, 48, 64], uniform, &device).repeat_dim(0, 6);
+            let targets = Tensor::<4>::random([12, 3, 48, 64], uniform, &device).require_grad();
+            let w = FrameWindows {
+                start,
+                actions: Tensor::<3>::zeros([6, 4, 3], &device),
+                targets: targets.clone(),
+                at: vec![2, 4],
+            };
+            let t = WorldModelTrainConfig { contrastive_weight, ..Default::default() };
+            let grads = prediction_loss(&model, w, &t).total.backward();
+            targets.grad(&grads).map_or(0.0, |g| g.abs().mean().into_scalar::<f32>())
+        };
+        assert!(gradient(1.0) > 1e-6, "InfoNCE: {}", gradient(1.0));
+        assert_eq!(gradient(0.0), 0.0, "the latent error's targets are fixed");
     }
 }

@@ -106,7 +106,7 @@ pub fn train(
         reader,
         spec,
         run,
-        split: Split::every(reader.num_episodes(), spec.train.holdout),
+        split: Split::for_store(reader, spec.train.holdout)?,
         log,
     };
     if progress.stage == Stage::Autoencoder {

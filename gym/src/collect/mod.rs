@@ -67,6 +67,11 @@ pub struct CollectConfig {
     /// Each random action is held for this many steps (at least 1). The predictive agent's
     /// planner holds its actions 3 steps; play held the same way pushes as far as a plan does.
     pub hold: usize,
+    /// Play only: each seed is played this many times (sibling episodes: they share the stored
+    /// `seed` and carry their `branch`), the first push turned by a further 2π/branches each time and everything else
+    /// the same. Siblings start from the same frame and differ by where that push rolled the
+    /// die, so a model that must tell their futures apart has to know which face comes up.
+    pub branches: usize,
     pub store: StoreOptions,
     /// Append to the store; `false` steps and renders the same but drops the episodes (to
     /// measure what writing costs).
@@ -85,6 +90,7 @@ impl CollectConfig {
             max_episode_steps: None,
             policy: Policy::Random,
             hold: 1,
+            branches: 1,
             store: StoreOptions::default(),
             write: true,
         }
@@ -113,8 +119,13 @@ pub enum CollectError {
 }
 
 /// The fields collection records for `task` (camera, tactile, proprioception, action, reward,
-/// RLDS flags, goal, oracle state; per episode the robot, seed, goal picture and drawn scene).
-pub fn collect_schema(task: Task, image_size: (u32, u32)) -> Result<Schema, CollectError> {
+/// RLDS flags, goal, oracle state; per episode the robot, seed, goal picture and drawn scene,
+/// and with `branches` > 1 the episode's branch).
+pub fn collect_schema(
+    task: Task,
+    image_size: (u32, u32),
+    branches: usize,
+) -> Result<Schema, CollectError> {
     let (w, h) = (image_size.0 as usize, image_size.1 as usize);
     let mut env = TaskEnv::new(episode_config(task, image_size, None))?;
     env.reset(Some(0), &ResetOptions::default())?;
@@ -159,6 +170,9 @@ pub fn collect_schema(task: Task, image_size: (u32, u32)) -> Result<Schema, Coll
         .episode(Field::u8("goal_image", &goal_image));
     if !scene.is_empty() {
         schema = schema.episode(Field::f32("scene", &[scene.len()]).with_columns(&scene));
+    }
+    if branches > 1 {
+        schema = schema.episode(Field::u64("branch", &[]));
     }
     Ok(schema)
 }
@@ -218,6 +232,7 @@ struct Worker {
     /// The action being held, and for how many more steps.
     held: ([f32; 3], usize),
     play: play::DiePlay,
+    branches: usize,
 }
 
 /// What a robot senses at one moment.
@@ -246,6 +261,7 @@ impl Worker {
             hold: config.hold.max(1),
             held: ([0.0; 3], 0),
             play: play::DiePlay::default(),
+            branches: config.branches.max(1),
         })
     }
 
@@ -303,13 +319,15 @@ impl Worker {
         Ok(())
     }
 
-    /// Starts an episode from `seed`: a fresh world whose scene, goal and random actions all
-    /// come from it, so the seed stored with the episode reproduces it.
-    fn begin(&mut self, seed: u64) -> Result<(), CollectError> {
+    /// Starts episode `(seed, branch)`: a fresh world whose scene, goal and random actions all
+    /// come from the seed (and play's first push from the branch too), so the seed stored with
+    /// the episode, and its place in the store, reproduce it.
+    fn begin(&mut self, seed: u64, branch: usize) -> Result<(), CollectError> {
         self.episode.clear();
         self.rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5EED_AC71_0000_0000);
         self.held = ([0.0; 3], 0);
-        self.play = play::DiePlay::default();
+        let turn = std::f32::consts::TAU * branch as f32 / self.branches as f32;
+        self.play = play::DiePlay::turned(turn);
         let (obs, _) = self.env.reset(Some(seed), &ResetOptions::default())?;
         // The goal holds for the whole episode: its picture is kept once.
         let goal_image = obs
@@ -323,6 +341,10 @@ impl Worker {
         self.episode
             .set_episode("robot", Column::U64(vec![self.index]))?;
         self.episode.set_episode("seed", Column::U64(vec![seed]))?;
+        if self.branches > 1 {
+            self.episode
+                .set_episode("branch", Column::U64(vec![branch as u64]))?;
+        }
         let scene = self.env.robot().inner().world().scene_parameters();
         if !scene.is_empty() {
             let values = scene.iter().map(|(_, v)| *v as f32).collect();
@@ -385,7 +407,13 @@ pub fn collect(
             config.task.name()
         )));
     }
-    let schema = collect_schema(config.task, config.image_size)?;
+    if config.branches > 1 && config.policy != Policy::Play {
+        return Err(CollectError::Config(
+            "branches turn play's first push; use them with the play policy".into(),
+        ));
+    }
+    let branches = config.branches.max(1);
+    let schema = collect_schema(config.task, config.image_size, branches)?;
     let robots = config.robots.min(config.episodes);
     let mut workers = (0..robots as u64)
         .map(|k| Worker::new(k, config, &schema))
@@ -395,6 +423,7 @@ pub fn collect(
     attributes.insert("task".into(), config.task.name().into());
     attributes.insert("policy".into(), config.policy.name().into());
     attributes.insert("hold".into(), config.hold.max(1).into());
+    attributes.insert("branches".into(), branches.into());
     attributes.insert(
         "step_seconds".into(),
         workers[0].env.spec().step_seconds.into(),
@@ -414,18 +443,22 @@ pub fn collect(
             .and_then(|w| w.repair_note().map(String::from)),
         ..Default::default()
     };
-    // Seeds continue where an earlier run on this store stopped, so no episode repeats.
+    // Seeds continue where an earlier run on this store stopped, so no episode repeats; with
+    // branches, the e-th episode started is branch e % branches of seed e / branches.
     let first_episode = writer.as_ref().map_or(0, |w| w.num_episodes());
     let episode_seed = |n: u64| {
-        config
+        let e = first_episode + n;
+        let seed = config
             .seed
             .wrapping_mul(1_000_003)
-            .wrapping_add(first_episode + n)
+            .wrapping_add(e / branches as u64);
+        (seed, (e % branches as u64) as usize)
     };
     let started = AtomicUsize::new(0);
     for w in &mut workers {
         let n = started.fetch_add(1, Ordering::Relaxed) as u64;
-        w.begin(episode_seed(n))?;
+        let (seed, branch) = episode_seed(n);
+        w.begin(seed, branch)?;
     }
 
     // The writer compresses and writes on its own thread while the robots step.
@@ -469,7 +502,8 @@ pub fn collect(
                         if n >= config.episodes {
                             return Ok(());
                         }
-                        w.begin(episode_seed(n as u64))?;
+                        let (seed, branch) = episode_seed(n as u64);
+                        w.begin(seed, branch)?;
                     }
                     Ok(())
                 })

@@ -32,15 +32,31 @@ pub(super) struct DiePlay {
     doing: Move,
     push: [f32; 3],
     left: usize,
+    /// Added to the first push's direction (radians): sibling episodes of one seed differ in
+    /// this alone (see `CollectConfig::branches`).
+    first_turn: f32,
+    pushed: bool,
 }
 
 impl DiePlay {
+    /// Play whose first push is turned by `first_turn` radians from the one the seed draws.
+    pub(super) fn turned(first_turn: f32) -> Self {
+        Self {
+            first_turn,
+            ..Self::default()
+        }
+    }
+
     /// The next action (an episode starts with a push: the gel already rests on the die).
     pub(super) fn act(&mut self, robot: &SimRobot, rng: &mut ChaCha8Rng) -> [f32; 3] {
         if self.left == 0 {
             self.doing = match self.doing {
                 Move::Settle => {
-                    let angle = rng.random_range(0.0..std::f32::consts::TAU);
+                    let mut angle = rng.random_range(0.0..std::f32::consts::TAU);
+                    if !self.pushed {
+                        angle += self.first_turn;
+                        self.pushed = true;
+                    }
                     let speed = rng.random_range(0.5..=1.0f32);
                     self.push = [
                         speed * angle.cos(),
