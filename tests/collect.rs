@@ -483,7 +483,7 @@ fn branched_play_turns_the_first_push_of_each_sibling() {
         "--robots",
         "2",
         "--max-steps",
-        "8",
+        "14",
     ];
     collect_ok(&args, &dir);
     let reader = StoreReader::open(&dir).unwrap();
@@ -510,10 +510,24 @@ fn branched_play_turns_the_first_push_of_each_sibling() {
         let by_branch = |b: u64| *family.iter().find(|&&e| branch[e] == b).unwrap();
         let tactile: Vec<Vec<u8>> =
             (0..3).map(|b| get(by_branch(b), "tactile").as_u8().unwrap().to_vec()).collect();
-        let frame = tactile[0].len() / 9;
+        let frame = tactile[0].len() / 15;
         for t in &tactile[1..] {
             assert_eq!(t[..frame], tactile[0][..frame], "siblings start alike");
             assert_ne!(t[8 * frame..], tactile[0][8 * frame..], "and end apart");
+        }
+        // After 12 actions every sibling's gel rests on the die's top face, near its centre (the
+        // episode starts 1–3 mm off it), as in a goal picture.
+        for b in 0..3 {
+            let e = by_branch(b);
+            let hand = get(e, "proprio");
+            let hand = hand.as_f32().unwrap();
+            let oracle = get(e, "oracle");
+            let oracle = oracle.as_f32().unwrap();
+            let (p, o) = (hand.len() / 15, oracle.len() / 15);
+            let (hx, hy) = (hand[12 * p + p - 3], hand[12 * p + p - 2]);
+            let (dx, dy) = (oracle[12 * o + 2], oracle[12 * o + 3]);
+            let off = (hx - dx).hypot(hy - dy);
+            assert!(off < 0.004, "branch {b}: the gel is {off} m off the die's centre");
         }
         let angle = |b: u64| {
             let a = get(by_branch(b), "action");

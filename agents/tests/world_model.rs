@@ -41,7 +41,9 @@ fn spec(store: &std::path::Path, reader: &StoreReader) -> WorldModelSpec {
 #[test]
 fn a_world_model_learns_from_play_resumes_and_plans() {
     let store = temp("store");
-    let mut c = CollectConfig::new(Task::DieRoll, 24, 2, &store);
+    // One robot: the store's episode order, and with it the held-out split, is then the same
+    // on every run.
+    let mut c = CollectConfig::new(Task::DieRoll, 24, 1, &store);
     c.seed = 3;
     c.policy = Policy::Play;
     collect(&c, |_| {}).unwrap();

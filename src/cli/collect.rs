@@ -25,8 +25,8 @@ pub struct CollectArgs {
     #[arg(long, default_value_t = 1)]
     pub hold: usize,
     /// Play: play each seed this many times, the first push turned a further 360°/N each
-    /// time (sibling episodes; the die's world model learns which face a push brings up by
-    /// telling siblings' futures apart).
+    /// time and the gel returned over the die until the 12th action (sibling episodes; the
+    /// die's world model learns which face a push brings up by telling siblings' futures apart).
     #[arg(long, default_value_t = 1)]
     pub branches: usize,
     /// Episodes to add to the store.

@@ -21,6 +21,11 @@ use crate::{
     TaskEnv,
 };
 
+/// With branches, play returns over the die after the first push until this many actions
+/// have been taken: the siblings' frames there differ only by the face up (12 is the fourth
+/// frame the world model's second stage compares, one every third step).
+pub const SIBLINGS_CENTRED_AT: usize = 12;
+
 /// How actions are chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Policy {
@@ -68,9 +73,11 @@ pub struct CollectConfig {
     /// planner holds its actions 3 steps; play held the same way pushes as far as a plan does.
     pub hold: usize,
     /// Play only: each seed is played this many times (sibling episodes: they share the stored
-    /// `seed` and carry their `branch`), the first push turned by a further 2π/branches each time and everything else
-    /// the same. Siblings start from the same frame and differ by where that push rolled the
-    /// die, so a model that must tell their futures apart has to know which face comes up.
+    /// `seed` and carry their `branch`), the first push turned by a further 2π/branches each
+    /// time, the return after it held until [`SIBLINGS_CENTRED_AT`] actions, and everything
+    /// else the same. Siblings start from the same frame and, at that step, differ only by
+    /// where the push rolled the die, so a model that must tell their futures apart there has
+    /// to know which face comes up.
     pub branches: usize,
     pub store: StoreOptions,
     /// Append to the store; `false` steps and renders the same but drops the episodes (to
@@ -326,8 +333,12 @@ impl Worker {
         self.episode.clear();
         self.rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5EED_AC71_0000_0000);
         self.held = ([0.0; 3], 0);
-        let turn = std::f32::consts::TAU * branch as f32 / self.branches as f32;
-        self.play = play::DiePlay::turned(turn);
+        self.play = if self.branches > 1 {
+            let turn = std::f32::consts::TAU * branch as f32 / self.branches as f32;
+            play::DiePlay::branched(turn, SIBLINGS_CENTRED_AT)
+        } else {
+            play::DiePlay::default()
+        };
         let (obs, _) = self.env.reset(Some(seed), &ResetOptions::default())?;
         // The goal holds for the whole episode: its picture is kept once.
         let goal_image = obs

@@ -36,13 +36,20 @@ pub(super) struct DiePlay {
     /// this alone (see `CollectConfig::branches`).
     first_turn: f32,
     pushed: bool,
+    /// If not 0, the return after the first push lasts until this many actions have been
+    /// taken and aims exactly at the die's centre: siblings are then compared where the gel
+    /// rests centred on the die, as in the goal pictures, and differ only by the face up.
+    settle_until: usize,
+    taken: usize,
 }
 
 impl DiePlay {
-    /// Play whose first push is turned by `first_turn` radians from the one the seed draws.
-    pub(super) fn turned(first_turn: f32) -> Self {
+    /// Play for one of a seed's siblings: the first push turned by `first_turn` radians from
+    /// the one the seed draws, and the return after it held until `settle_until` actions.
+    pub(super) fn branched(first_turn: f32, settle_until: usize) -> Self {
         Self {
             first_turn,
+            settle_until,
             ..Self::default()
         }
     }
@@ -67,28 +74,39 @@ impl DiePlay {
                     Move::Push
                 }
                 Move::Push => {
+                    // Drawn whatever the length used, so siblings' draws stay in step.
                     self.left = rng.random_range(2..=4);
+                    if self.careful() {
+                        self.left = self.settle_until.saturating_sub(self.taken).max(1);
+                    }
                     Move::Settle
                 }
             };
         }
+        let careful = self.doing == Move::Settle && self.careful();
         self.left -= 1;
+        self.taken += 1;
         match self.doing {
             Move::Push => self.push,
-            Move::Settle => settle(robot, rng),
+            Move::Settle => settle(robot, rng, if careful { 0.0 } else { 1.0 }),
         }
+    }
+
+    /// In the return after the first push, before `settle_until`.
+    fn careful(&self) -> bool {
+        self.settle_until > 0 && self.taken < self.settle_until
     }
 }
 
 /// Toward the centre of the die's top, and down to the goal picture's press (never up).
-fn settle(robot: &SimRobot, rng: &mut ChaCha8Rng) -> [f32; 3] {
+fn settle(robot: &SimRobot, rng: &mut ChaCha8Rng, noisy: f64) -> [f32; 3] {
     let world = robot.world();
     let (Some(die), hand) = (world.die_pose(), world.ee_frame().translation) else {
         return [0.0; 3];
     };
     let to = DVec3::new(die.translation.x - hand.x, die.translation.y - hand.y, 0.0) / STEP_XY;
     let to = to.clamp_length_max(1.0);
-    let noise = |rng: &mut ChaCha8Rng| rng.random_range(-0.15..=0.15);
+    let noise = |rng: &mut ChaCha8Rng| noisy * rng.random_range(-0.15..=0.15);
     let down = ((die_top(robot) - PRESS - hand.z) / STEP_Z).clamp(-1.0, 0.0);
     [
         (to.x + noise(rng)).clamp(-1.0, 1.0) as f32,
