@@ -66,6 +66,16 @@ class WorldModel(nn.Module):
         return F.normalize(self.projection(z), dim=-1)
 
 
+def step_nce(e_pred, e_real):
+    """InfoNCE of predicted against real embeddings ([N, T, E]) at each step, averaged."""
+    n, steps = e_pred.shape[0], e_pred.shape[1]
+    nce = 0
+    for t in range(steps):
+        logits = e_pred[:, t] @ e_real[:, t].T / 0.1
+        nce = nce + F.cross_entropy(logits, torch.arange(n))
+    return nce / steps
+
+
 def median_time(fn, n):
     fn()
     fn()
@@ -102,12 +112,7 @@ def main():
         targets = torch.rand(256, 18, LATENT)
         pred = model.roll_out(z, actions)
         loss = ((pred - targets) ** 2).mean()
-        e_pred, e_real = model.embed(pred), model.embed(targets)
-        nce = 0
-        for t in range(18):
-            logits = e_pred[:, t] @ e_real[:, t].T / 0.1
-            nce = nce + F.cross_entropy(logits, torch.arange(256))
-        loss = loss + nce / 18
+        loss = loss + step_nce(model.embed(pred), model.embed(targets))
         dyn_opt.zero_grad()
         loss.backward()
         dyn_opt.step()
@@ -121,12 +126,7 @@ def main():
         real = model.encode(targets).view(64, 6, LATENT)
         pred = model.roll_out(z0, actions)[:, 2::3]
         loss = recon + ((pred - real.detach()) ** 2).mean()
-        e_pred, e_real = model.embed(pred), model.embed(real)
-        nce = 0
-        for t in range(6):
-            logits = e_pred[:, t] @ e_real[:, t].T / 0.1
-            nce = nce + F.cross_entropy(logits, torch.arange(64))
-        loss = loss + nce / 6
+        loss = loss + step_nce(model.embed(pred), model.embed(real))
         opt.zero_grad()
         loss.backward()
         opt.step()

@@ -33,16 +33,24 @@ impl Split {
 
     /// [`Split::every`] by episode, or by family in a store of siblings.
     pub fn for_store(reader: &StoreReader, holdout: u64) -> Result<Self, StoreError> {
-        if reader.schema().episode_field("branch").is_none() {
+        let Some(seeds) = sibling_seeds(reader)? else {
             return Ok(Self::every(reader.num_episodes(), holdout));
-        }
-        let seeds = reader.episode_field("seed")?;
-        let seeds = seeds
-            .as_u64()
-            .ok_or_else(|| StoreError::BadRequest("the store's seed field is not u64".into()))?;
+        };
         let (valid, train) = (0..seeds.len() as u64)
             .partition(|&e| holdout > 0 && seeds[e as usize] % holdout == holdout - 1);
         Ok(Self { train, valid })
+    }
+}
+
+/// Every episode's seed, in a store of sibling episodes (`byfeel collect --branches`: those
+/// with one seed are one family); `None` in a store without them.
+pub fn sibling_seeds(reader: &StoreReader) -> Result<Option<Vec<u64>>, StoreError> {
+    if reader.schema().episode_field("branch").is_none() {
+        return Ok(None);
+    }
+    match reader.episode_field("seed")?.as_u64() {
+        Some(seeds) => Ok(Some(seeds.to_vec())),
+        None => Err(StoreError::BadRequest("the store's seed field is not u64".into())),
     }
 }
 

@@ -7,6 +7,7 @@ use byfeel_gym::store::{Column, StoreReader};
 use rand::Rng;
 
 use crate::AgentError;
+use crate::predictor::data::sibling_seeds;
 use crate::predictive::image_tensor;
 
 /// Every committed episode's frames of one image field, with its actions.
@@ -124,11 +125,6 @@ impl Frames {
         })
     }
 
-    /// Whether the store holds sibling episodes, which [`Frames::windows`] draws together.
-    pub fn has_siblings(&self) -> bool {
-        !self.siblings.is_empty()
-    }
-
     /// `n` window starts (episode, step): uniformly over those that fit in `episodes`; or, in a
     /// store of siblings, whole families at one step, so that a batch holds the futures that
     /// followed other pushes from the same start.
@@ -211,15 +207,10 @@ impl Frames {
     }
 }
 
-/// Families of episodes sharing a seed, in a store collected with branches (one with a
-/// `branch` field); none otherwise.
+/// Families of episodes sharing a seed, in a store collected with branches; none otherwise.
 fn siblings(reader: &StoreReader) -> Result<Vec<Vec<usize>>, AgentError> {
-    if reader.schema().episode_field("branch").is_none() {
+    let Some(seeds) = sibling_seeds(reader)? else {
         return Ok(Vec::new());
-    }
-    let seeds = match reader.episode_field("seed")? {
-        Column::U64(v) => v,
-        _ => return Err(AgentError::Config("the store's seed field is not u64".into())),
     };
     let mut families: std::collections::BTreeMap<u64, Vec<usize>> = Default::default();
     for (e, seed) in seeds.into_iter().enumerate() {
