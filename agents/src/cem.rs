@@ -66,6 +66,21 @@ impl CemConfig {
         }
     }
 
+    /// The planner for `task` acting in `mode`. A roll action is a whole push and the press
+    /// after it, so a plan is as many rolls as the goal is away at most: 2 actions, each taken
+    /// once; the search is over the square of push directions.
+    pub fn for_actions(task: byfeel_gym::Task, mode: byfeel_gym::ActionMode) -> Self {
+        match mode {
+            byfeel_gym::ActionMode::Hand => Self::for_task(task),
+            byfeel_gym::ActionMode::Roll => Self {
+                actions: 2,
+                repeat: 1,
+                action_dim: mode.action_dim(),
+                ..Self::default()
+            },
+        }
+    }
+
     /// The (low, high) of action number `j`.
     pub fn bound(&self, j: usize) -> (f32, f32) {
         self.bounds.get(j).copied().unwrap_or((-1.0, 1.0))

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use byfeel_gym::{Env, EnvConfig, InfoValue, ObsMode, ResetOptions, Task, TaskEnv};
+use byfeel_gym::{ActionMode, Env, EnvConfig, InfoValue, ObsMode, ResetOptions, Task, TaskEnv};
 use byfeel_render::image::{hstack, save_rgb_png, vstack};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -23,6 +23,8 @@ pub enum Controller {
     Random {
         rng: ChaCha8Rng,
         bounds: Vec<(f32, f32)>,
+        /// Numbers in one action.
+        dim: usize,
         hold: usize,
         /// The action being held and the steps it has left.
         held: (Vec<f32>, usize),
@@ -30,6 +32,9 @@ pub enum Controller {
     /// The hand-designed baseline of "Manipulation by Feel": move toward the centroid of the
     /// thresholded difference between the current and the goal image.
     Centroid,
+    /// DieRoll with roll actions, as an upper reference: the simulator says how the die lies
+    /// and the push goes toward the goal face (see `byfeel_gym::scripted::roll_toward`).
+    Scripted,
 }
 
 impl Controller {
@@ -39,6 +44,7 @@ impl Controller {
             Controller::Random { hold: 1, .. } => "random",
             Controller::Random { .. } => "random-held",
             Controller::Centroid => "centroid",
+            Controller::Scripted => "scripted",
         }
     }
 
@@ -66,7 +72,7 @@ impl Controller {
             }
             Controller::Predictive(agent) => agent.reseed(seed),
             Controller::Latent(agent) => agent.reseed(seed),
-            Controller::Centroid => {}
+            Controller::Centroid | Controller::Scripted => {}
         }
     }
 
@@ -98,6 +104,11 @@ impl Controller {
                 };
                 (plan.first(3).to_vec(), foreseen)
             }
+            Controller::Scripted => {
+                return Err(AgentError::Config(
+                    "the scripted roller acts on the simulator's state, in evaluate".into(),
+                ));
+            }
             Controller::Latent(agent) => {
                 let now = context[context.len() - 1];
                 let plan = agent.plan(now, goal)?;
@@ -106,16 +117,17 @@ impl Controller {
                 } else {
                     Vec::new()
                 };
-                (plan.first(3).to_vec(), foreseen)
+                (plan.first(agent.cem().action_dim).to_vec(), foreseen)
             }
             Controller::Random {
                 rng,
                 bounds,
+                dim,
                 hold,
                 held,
             } => {
                 if held.1 == 0 {
-                    let action = (0..3)
+                    let action = (0..*dim)
                         .map(|j| {
                             let (lo, hi) = bounds.get(j).copied().unwrap_or((-1.0, 1.0));
                             rng.random_range(lo..=hi)
@@ -178,6 +190,8 @@ pub struct EvalConfig {
     pub strips: usize,
     /// DieRoll: goals this many rolls away (1 or 2); other tasks ignore it.
     pub die_goal_rolls: u8,
+    /// What one action does (DieRoll may roll).
+    pub action_mode: ActionMode,
 }
 
 /// One episode's outcome.
@@ -264,7 +278,8 @@ pub fn evaluate(
     let env_config = match config.task {
         Task::DieRoll => EnvConfig::new(Task::DieRoll)
             .obs_mode(ObsMode::Tactile)
-            .die_goal_rolls(config.die_goal_rolls),
+            .die_goal_rolls(config.die_goal_rolls)
+            .action_mode(config.action_mode),
         task => EnvConfig::new(task)
             .obs_mode(ObsMode::Image)
             .image_size(64, 48),
@@ -290,10 +305,15 @@ pub fn evaluate(
                 .map(|f| f.as_slice())
                 .collect();
             let strip = steps == 0 && out.is_some() && i < config.strips;
-            let (action, f) = controller.act(&context, &goal, (h, w), strip)?;
+            let (mut action, f) = match controller {
+                Controller::Scripted => (scripted(&env)?, Vec::new()),
+                _ => controller.act(&context, &goal, (h, w), strip)?,
+            };
             if strip {
                 foreseen = f;
             }
+            // The centroid controller's Δxy is, with roll actions, the push's direction.
+            action.truncate(config.action_mode.action_dim());
             let t = env
                 .step(&action)
                 .map_err(|e| AgentError::Config(e.to_string()))?;
@@ -335,12 +355,30 @@ pub fn evaluate(
     })
 }
 
+/// The scripted roller's action: toward the goal face, from the simulator's state.
+fn scripted(env: &TaskEnv) -> Result<Vec<f32>, AgentError> {
+    let goal = env
+        .goal()
+        .and_then(|g| g.iter().position(|v| *v > 0.5))
+        .map(|i| i as u8 + 1);
+    let world = env.robot().inner().world();
+    match (env.config().action_mode, goal) {
+        (ActionMode::Roll, Some(goal)) => byfeel_gym::scripted::roll_toward(world, goal)
+            .map(|a| a.to_vec())
+            .ok_or_else(|| AgentError::Config(format!("no scripted roll reaches face {goal}"))),
+        _ => Err(AgentError::Config(
+            "the scripted controller rolls the die with roll actions only".into(),
+        )),
+    }
+}
+
 /// A fresh random controller, sampling inside `cem`'s bounds (so it lifts the gel off the
 /// die no more than the agent may), holding each action `hold` steps.
 pub fn random(seed: u64, cem: &crate::CemConfig, hold: usize) -> Controller {
     Controller::Random {
         rng: ChaCha8Rng::seed_from_u64(seed),
         bounds: cem.bounds.clone(),
+        dim: cem.action_dim,
         hold: hold.max(1),
         held: (Vec::new(), 0),
     }

@@ -23,5 +23,5 @@ pub use robot::{
 pub use safety::SafetyLayer;
 pub use sim_robot::{SimRobot, SimRobotSnapshot};
 pub use spaces::{Array, ArrayData, BoxSpace, Dtype, Observation, Space};
-pub use tasks::{EnvConfig, ObsMode, RewardType, Task, TaskEnv};
+pub use tasks::{ActionMode, EnvConfig, ObsMode, RewardType, STAY, Task, TaskEnv};
 pub use vec_env::{AutoReset, VecEnv, VecTransition, stack};

@@ -72,3 +72,28 @@ pub fn press_gel<R: Robot + Oracle>(
     }
     Ok(false)
 }
+
+/// The roll action toward `goal` (a face number) from how the die lies now, as a person who
+/// sees the die would push it: away from the side of the next face on the way (the die tips
+/// over its far bottom edge and the face that leaned toward the hand comes up); a face two
+/// rolls away goes through the neighbour it shares; `[0, 0]` (no push) when `goal` is up.
+/// `None` without a die, or for a goal more than two rolls away.
+pub fn roll_toward(world: &byfeel_sim::World, goal: u8) -> Option<[f32; 2]> {
+    let d20 = byfeel_sim::D20::new();
+    let pose = world.die_pose()?;
+    let up = d20.face_toward(pose.rotation, DVec3::Z);
+    if up == goal {
+        return Some([0.0, 0.0]);
+    }
+    let first = d20.neighbours(up)?;
+    let next = if first.contains(&goal) {
+        goal
+    } else {
+        first
+            .into_iter()
+            .find(|&n| d20.neighbours(n).is_some_and(|far| far.contains(&goal)))?
+    };
+    let normal = pose.rotation * d20.normals[d20.face_index(next)?];
+    let away = -glam::DVec2::new(normal.x, normal.y).normalize_or_zero();
+    Some([away.x as f32, away.y as f32])
+}

@@ -7,6 +7,7 @@ __version__: str
 Obs = np.ndarray | dict[str, np.ndarray]
 
 class Env:
+    action_dim: int
     max_episode_steps: int
     step_seconds: float
     goal_conditioned: bool
@@ -19,6 +20,8 @@ class Env:
         reward: str = "sparse",
         max_episode_steps: Optional[int] = None,
         randomize_scene: bool = False,
+        actions: str = "hand",
+        goal_rolls: int = 1,
     ) -> None: ...
     def observation_space(self) -> dict[str, dict[str, Any]]: ...
     def reset(self, seed: Optional[int] = None, hard_reset: bool = False) -> tuple[Obs, dict[str, Any]]: ...
@@ -30,6 +33,7 @@ class Env:
     def set_reward_fn(self, reward_fn: Optional[Callable[[Obs, dict[str, Any]], float]] = None) -> None: ...
 
 class VecEnv:
+    action_dim: int
     num_envs: int
     step_seconds: float
     def __init__(
@@ -43,6 +47,8 @@ class VecEnv:
         max_episode_steps: Optional[int] = None,
         randomize_scene: bool = False,
         autoreset: str = "next_step",
+        actions: str = "hand",
+        goal_rolls: int = 1,
     ) -> None: ...
     def observation_space(self) -> dict[str, dict[str, Any]]: ...
     def reset(self, seed: Optional[int] = None, hard_reset: bool = False) -> tuple[Obs, list[dict[str, Any]]]: ...
@@ -81,6 +87,7 @@ def collect(
     max_episode_steps: Optional[int] = None,
     policy: str = "random",
     hold: int = 1,
+    actions: str = "hand",
 ) -> tuple[int, int]: ...
 
 class Predictive:
@@ -108,6 +115,10 @@ class Predictive:
     def image_shape(self) -> tuple[int, int, int]: ...
     @property
     def task(self) -> str: ...
+    @property
+    def action_dim(self) -> int: ...
+    @property
+    def actions(self) -> str: ...
 
 class SkewFit:
     @staticmethod

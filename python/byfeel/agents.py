@@ -120,15 +120,25 @@ class Predictive:
     def task(self) -> str:
         return self._native.task
 
+    @property
+    def actions(self) -> str:
+        """What one of its actions does: ``"hand"`` (Δxyz) or, for a die model, ``"roll"`` (a
+        push direction; make the env with ``actions="roll"``)."""
+        return self._native.actions
+
+    @property
+    def action_dim(self) -> int:
+        return self._native.action_dim
+
     def plan(self, context: np.ndarray, goal: np.ndarray) -> np.ndarray:
         """The best action sequence toward ``goal`` from the last ``context_len`` frames
-        (uint8, shape (K, H, W, 3), oldest first): float32 (horizon, 3). Execute row 0, then
-        plan again."""
+        (uint8, shape (K, H, W, 3), oldest first): float32 (horizon, action_dim). Execute row 0,
+        then plan again."""
         return self._native.plan(np.ascontiguousarray(context, dtype=np.uint8),
                                  np.ascontiguousarray(goal, dtype=np.uint8))
 
     def predict(self, context: np.ndarray, actions: np.ndarray) -> np.ndarray:
-        """The frames the model expects after ``actions`` (float32 (T, 3)) from ``context``:
+        """The frames the model expects after ``actions`` (float32 (T, action_dim)) from ``context``:
         uint8 (T, H, W, 3)."""
         return self._native.predict(np.ascontiguousarray(context, dtype=np.uint8),
                                     np.ascontiguousarray(actions, dtype=np.float32))

@@ -40,14 +40,18 @@ class ByfeelEnv(gymnasium.Env):
         max_episode_steps: Optional[int] = None,
         randomize_scene: bool = False,
         render_mode: Optional[str] = None,
+        actions: str = "hand",
+        goal_rolls: int = 1,
     ) -> None:
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode {render_mode!r} is not one of {self.metadata['render_modes']}")
-        self._env = _native.Env(task, obs_mode, width, height, reward, max_episode_steps, randomize_scene)
+        self._env = _native.Env(
+            task, obs_mode, width, height, reward, max_episode_steps, randomize_scene, actions, goal_rolls
+        )
         self.task = task
         self.render_mode = render_mode
         self.observation_space = observation_space(self._env.observation_space())
-        self.action_space = spaces.Box(-1.0, 1.0, shape=(3,), dtype=np.float32)
+        self.action_space = spaces.Box(-1.0, 1.0, shape=(self._env.action_dim,), dtype=np.float32)
         self.metadata = {**self.metadata, "render_fps": int(round(1.0 / self._env.step_seconds))}
         self._window = None
 
@@ -63,7 +67,7 @@ class ByfeelEnv(gymnasium.Env):
         return obs, info
 
     def step(self, action):
-        a = check_actions(action, (3,))
+        a = check_actions(action, (self._env.action_dim,))
         obs, reward, terminated, truncated, info = self._env.step(a)
         if self.render_mode == "human":
             self.render()

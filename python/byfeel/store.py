@@ -121,13 +121,16 @@ def collect(
     max_episode_steps: Optional[int] = None,
     policy: str = "random",
     hold: int = 1,
+    actions: str = "hand",
 ) -> tuple:
     """Random play on ``robots`` simulated robots in parallel, each episode in its own
     randomised scene, appended to the store at ``out`` (created, or reopened). Returns
     ``(episodes, steps)`` added. ``policy="pressing"`` never lifts the hand (the die's
     planner searches the same box); ``policy="play"`` (die-roll only) pushes the die in
     random directions and returns over its top face between pushes, as the goal pictures
-    show it; ``hold`` repeats each random action that many steps."""
+    show it; ``hold`` repeats each random action that many steps. ``actions="roll"``
+    (die-roll, random policy) records roll actions: each a push direction, the gel finding the
+    die's top again after it."""
     return _native.collect(
-        task, str(out), episodes, robots, seed, width, height, max_episode_steps, policy, hold
+        task, str(out), episodes, robots, seed, width, height, max_episode_steps, policy, hold, actions
     )

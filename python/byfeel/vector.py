@@ -35,15 +35,29 @@ class ByfeelVectorEnv(gymnasium.vector.VectorEnv):
         max_episode_steps: Optional[int] = None,
         randomize_scene: bool = False,
         render_mode: Optional[str] = None,
+        actions: str = "hand",
+        goal_rolls: int = 1,
         **unused: Any,
     ) -> None:
         self._envs = _native.VecEnv(
-            num_envs, task, obs_mode, width, height, reward, max_episode_steps, randomize_scene, "next_step"
+            num_envs,
+            task,
+            obs_mode,
+            width,
+            height,
+            reward,
+            max_episode_steps,
+            randomize_scene,
+            "next_step",
+            actions,
+            goal_rolls,
         )
         self.num_envs = num_envs
         self.render_mode = render_mode
         self.single_observation_space = observation_space(self._envs.observation_space())
-        self.single_action_space = gymnasium.spaces.Box(-1.0, 1.0, shape=(3,), dtype=np.float32)
+        self.single_action_space = gymnasium.spaces.Box(
+            -1.0, 1.0, shape=(self._envs.action_dim,), dtype=np.float32
+        )
         self.observation_space = batch_space(self.single_observation_space, num_envs)
         self.action_space = batch_space(self.single_action_space, num_envs)
         self.metadata = {**self.metadata, "render_fps": int(round(1.0 / self._envs.step_seconds))}
@@ -57,7 +71,7 @@ class ByfeelVectorEnv(gymnasium.vector.VectorEnv):
         return obs, _batch_infos(infos)
 
     def step(self, actions):
-        a = check_actions(actions, (self.num_envs, 3))
+        a = check_actions(actions, (self.num_envs, self._envs.action_dim))
         obs, rewards, terminated, truncated, infos = self._envs.step(a)
         return obs, rewards, terminated, truncated, _batch_infos(infos)
 

@@ -167,7 +167,8 @@ impl PyPredictive {
         };
         match model {
             "latent" => {
-                let defaults = WorldModelTrainConfig::for_task(task);
+                let actions = world_model::store_actions(&reader).map_err(agent_error)?;
+                let defaults = WorldModelTrainConfig::for_actions(task, actions);
                 let config = WorldModelTrainConfig {
                     ae_steps: ae_steps.unwrap_or(defaults.ae_steps),
                     dynamics_steps: dynamics_steps.unwrap_or(defaults.dynamics_steps),
@@ -183,7 +184,11 @@ impl PyPredictive {
                 let spec = WorldModelSpec::for_task(task, &data, &reader, shape, config)
                     .map_err(agent_error)?;
                 train_latent(py, &reader, &spec, &out, progress)?;
-                return Ok(((spec.train.ae_steps + spec.train.dynamics_steps) as u64, 0.0, None));
+                return Ok((
+                    (spec.train.ae_steps + spec.train.dynamics_steps) as u64,
+                    0.0,
+                    None,
+                ));
             }
             "pixel" => {}
             other => {
@@ -228,8 +233,8 @@ impl PyPredictive {
         Ok((done.step as u64, done.train_loss, valid))
     }
 
-    /// The best action sequence toward `goal`, shape (horizon, 3); its first row is the action
-    /// to take now.
+    /// The best action sequence toward `goal`, shape (horizon, action_dim); its first row is
+    /// the action to take now.
     fn plan<'py>(
         &mut self,
         py: Python<'py>,
@@ -265,13 +270,15 @@ impl PyPredictive {
                 }
             })
             .map_err(agent_error)?;
-        let rows = plan.actions.len() / 3;
+        let dim = self.action_dim();
+        let rows = plan.actions.len() / dim;
         Ok(PyArray1::from_vec(py, plan.actions)
-            .reshape([rows, 3])?
+            .reshape([rows, dim])?
             .into_any())
     }
 
-    /// The frames the model expects after `actions` (T, 3) from `context`: (T, H, W, 3).
+    /// The frames the model expects after `actions` (T, action_dim) from `context`:
+    /// (T, H, W, 3).
     fn predict<'py>(
         &self,
         py: Python<'py>,
@@ -281,9 +288,10 @@ impl PyPredictive {
         let image = self.image();
         let context = images(&context, &image, "context")?;
         let shape = actions.shape().to_vec();
-        if shape.len() != 2 || shape[1] != 3 || shape[0] == 0 {
+        let dim = self.action_dim();
+        if shape.len() != 2 || shape[1] != dim || shape[0] == 0 {
             return Err(PyValueError::new_err(format!(
-                "actions must be float32 of shape (T, 3), got {shape:?}"
+                "actions must be float32 of shape (T, {dim}), got {shape:?}"
             )));
         }
         let actions = actions.as_slice()?.to_vec();
@@ -314,6 +322,25 @@ impl PyPredictive {
     #[getter]
     fn context_len(&self) -> usize {
         self.context_frames()
+    }
+
+    /// Numbers in one action: 3 (the hand's Δxyz), or 2 for a die model of roll actions (make
+    /// its env with `actions="roll"`).
+    #[getter]
+    fn action_dim(&self) -> usize {
+        match &self.agent {
+            Agent::Latent(a) => a.cem().action_dim,
+            Agent::Pixel(_) => 3,
+        }
+    }
+
+    /// What one action does: "hand" or "roll".
+    #[getter]
+    fn actions(&self) -> String {
+        match &self.agent {
+            Agent::Latent(a) => a.spec.actions.clone(),
+            Agent::Pixel(_) => "hand".into(),
+        }
     }
 
     #[getter]

@@ -81,6 +81,7 @@ fn config(
     reward: &str,
     max_episode_steps: Option<usize>,
     randomize_scene: bool,
+    (actions, goal_rolls): (&str, u8),
 ) -> PyResult<EnvConfig> {
     let task = Task::from_name(task).ok_or_else(|| {
         PyValueError::new_err(format!(
@@ -106,6 +107,21 @@ fn config(
             )));
         }
     };
+    let mode = byfeel_gym::ActionMode::from_name(actions).ok_or_else(|| {
+        PyValueError::new_err(format!("unknown actions {actions:?}; use 'hand' or 'roll'"))
+    })?;
+    if mode == byfeel_gym::ActionMode::Roll && task != Task::DieRoll {
+        return Err(PyValueError::new_err(format!(
+            "actions='roll' rolls the die; {} takes hand actions",
+            task.name()
+        )));
+    }
+    if !(1..=2).contains(&goal_rolls) {
+        return Err(PyValueError::new_err(format!(
+            "goal_rolls {goal_rolls}: a DieRoll goal is 1 or 2 rolls away"
+        )));
+    }
+    c = c.die_goal_rolls(goal_rolls).action_mode(mode);
     if let Some(n) = max_episode_steps {
         c.max_episode_steps = n;
     }
@@ -140,7 +156,8 @@ struct PyEnv {
 #[pymethods]
 impl PyEnv {
     #[new]
-    #[pyo3(signature = (task, obs_mode=None, width=None, height=None, reward="sparse", max_episode_steps=None, randomize_scene=false))]
+    #[pyo3(signature = (task, obs_mode=None, width=None, height=None, reward="sparse", max_episode_steps=None, randomize_scene=false, actions="hand", goal_rolls=1))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         task: &str,
         obs_mode: Option<&str>,
@@ -149,6 +166,8 @@ impl PyEnv {
         reward: &str,
         max_episode_steps: Option<usize>,
         randomize_scene: bool,
+        actions: &str,
+        goal_rolls: u8,
     ) -> PyResult<Self> {
         let c = config(
             task,
@@ -158,6 +177,7 @@ impl PyEnv {
             reward,
             max_episode_steps,
             randomize_scene,
+            (actions, goal_rolls),
         )?;
         Ok(Self {
             env: TaskEnv::new(c).map_err(env_error)?,
@@ -167,6 +187,12 @@ impl PyEnv {
     /// The observation space: a dict of box descriptions, or one under the key "".
     fn observation_space<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         spaces(py, &self.env.spec().observation_space)
+    }
+
+    /// Numbers in one action (3 for the hand's Δxyz, 2 for a roll's push).
+    #[getter]
+    fn action_dim(&self) -> usize {
+        self.env.config().action_mode.action_dim()
     }
 
     #[getter]
@@ -204,7 +230,7 @@ impl PyEnv {
         py: Python<'py>,
         action: &Bound<'py, PyAny>,
     ) -> PyResult<(Bound<'py, PyAny>, f64, bool, bool, Bound<'py, PyDict>)> {
-        let a = actions(action, None, 3)?;
+        let a = actions(action, None, self.env.config().action_mode.action_dim())?;
         let env = &mut self.env;
         let t = py.detach(|| env.step(&a)).map_err(env_error)?;
         Ok((
@@ -318,7 +344,7 @@ struct PyVecEnv {
 #[pymethods]
 impl PyVecEnv {
     #[new]
-    #[pyo3(signature = (num_envs, task, obs_mode=None, width=None, height=None, reward="sparse", max_episode_steps=None, randomize_scene=false, autoreset="next_step"))]
+    #[pyo3(signature = (num_envs, task, obs_mode=None, width=None, height=None, reward="sparse", max_episode_steps=None, randomize_scene=false, autoreset="next_step", actions="hand", goal_rolls=1))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         num_envs: usize,
@@ -330,6 +356,8 @@ impl PyVecEnv {
         max_episode_steps: Option<usize>,
         randomize_scene: bool,
         autoreset: &str,
+        actions: &str,
+        goal_rolls: u8,
     ) -> PyResult<Self> {
         let c = config(
             task,
@@ -339,6 +367,7 @@ impl PyVecEnv {
             reward,
             max_episode_steps,
             randomize_scene,
+            (actions, goal_rolls),
         )?;
         let mode = match autoreset {
             "next_step" => AutoReset::NextStep,
@@ -377,6 +406,12 @@ impl PyVecEnv {
         self.envs.envs()[0].spec().step_seconds
     }
 
+    /// Numbers in one environment's action.
+    #[getter]
+    fn action_dim(&self) -> usize {
+        self.envs.envs()[0].config().action_mode.action_dim()
+    }
+
     #[pyo3(signature = (seed=None, hard_reset=false))]
     fn reset<'py>(
         &mut self,
@@ -407,7 +442,8 @@ impl PyVecEnv {
         Bound<'py, PyAny>,
         Bound<'py, PyList>,
     )> {
-        let a = actions(actions_in, Some(self.envs.len()), 3)?;
+        let dim = self.envs.envs()[0].config().action_mode.action_dim();
+        let a = actions(actions_in, Some(self.envs.len()), dim)?;
         let envs = &mut self.envs;
         let t = py.detach(|| envs.step(&a)).map_err(env_error)?;
         let list = PyList::empty(py);

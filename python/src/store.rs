@@ -191,7 +191,7 @@ impl PyStore {
 
 /// Random-play collection into a store (see `byfeel collect`).
 #[pyfunction]
-#[pyo3(signature = (task, out, episodes = 10, robots = 4, seed = 0, width = 48, height = 48, max_episode_steps = None, policy = "random", hold = 1))]
+#[pyo3(signature = (task, out, episodes = 10, robots = 4, seed = 0, width = 48, height = 48, max_episode_steps = None, policy = "random", hold = 1, actions = "hand"))]
 #[allow(clippy::too_many_arguments)]
 pub fn collect(
     py: Python<'_>,
@@ -205,6 +205,7 @@ pub fn collect(
     max_episode_steps: Option<usize>,
     policy: &str,
     hold: usize,
+    actions: &str,
 ) -> PyResult<(u64, u64)> {
     let task = Task::from_name(task).ok_or_else(|| {
         PyValueError::new_err(format!(
@@ -224,6 +225,8 @@ pub fn collect(
     config.seed = seed;
     config.policy = policy;
     config.hold = hold;
+    config.action_mode = byfeel_gym::ActionMode::from_name(actions)
+        .ok_or_else(|| PyValueError::new_err(format!("actions {actions:?}: use hand or roll")))?;
     config.image_size = (width, height);
     config.max_episode_steps = max_episode_steps;
     let done = py

@@ -183,3 +183,20 @@ def test_the_coverage_comparison_counts_the_door_angles_the_policy_reached(tmp_p
     assert 0.0 <= s["late_open"] <= 1.0
     assert 0.0 <= s["shut_share"] <= 1.0 and 0.0 <= s["moving_coverage"] <= 1.0
     assert s["eval"] is None
+
+
+def test_a_die_model_of_roll_actions_plans_pushes(tmp_path):
+    store = tmp_path / "rolls.zarr"
+    byfeel.collect("die-roll", store, episodes=4, robots=2, seed=1, max_episode_steps=3, actions="roll")
+    agent = Predictive.train(store, tmp_path / "run", ae_steps=4, dynamics_steps=3, progress=False, samples=16)
+    assert (agent.actions, agent.action_dim) == ("roll", 2)
+    frames = byfeel.Store(store)[0]["tactile"]
+    plan = agent.plan(frames[:1], frames[-1])
+    assert plan.shape == (2, 2) and np.all(np.abs(plan) <= 1)
+    env = byfeel.ByfeelEnv("DieRoll", actions="roll")
+    obs, _ = env.reset(seed=1_000_000)
+    env.step(agent.plan(obs[None], env.goal_image())[0])
+    with pytest.raises(ValueError, match="shape"):
+        agent.predict(frames[:1], np.zeros((2, 3), dtype=np.float32))
+    with pytest.raises(ValueError, match="play"):
+        byfeel.collect("die-roll", tmp_path / "x.zarr", episodes=1, policy="play", actions="roll")

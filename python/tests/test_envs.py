@@ -152,3 +152,28 @@ def test_typing_files_ship():
 
     files = {p.name for p in resources.files("byfeel").iterdir()}
     assert {"py.typed", "_native.pyi"} <= files
+
+
+def test_die_roll_actions_push_the_die_over():
+    env = gym.make("byfeel/DieRoll-v0", actions="roll").unwrapped
+    assert env.action_space.shape == (2,)
+    check_env(env, skip_render_check=True)
+    _, info = env.reset(seed=3)
+    faces = [info["oracle_die_face"]]
+    for _ in range(3):
+        obs, _, _, truncated, info = env.step(np.array([0.0, 1.0], dtype=np.float32))
+        assert info["hand_steps"] > 3, "a roll is many hand steps"
+        faces.append(info["oracle_die_face"])
+    assert truncated, "one-roll goals get 3 roll actions"
+    assert len(set(faces)) > 1, f"pushes rolled the die: {faces}"
+    with pytest.raises(ValueError, match="shape"):
+        env.step(np.zeros(3, dtype=np.float32))
+    with pytest.raises(ValueError, match="unknown actions"):
+        gym.make("byfeel/DieRoll-v0", actions="kick")
+    with pytest.raises(ValueError, match="roll"):
+        gym.make("byfeel/CupPush-v0", actions="roll")
+    vec = gym.make_vec("byfeel/DieRoll-v0", num_envs=2, actions="roll", goal_rolls=2)
+    assert vec.single_action_space.shape == (2,)
+    vec.reset(seed=0)
+    vec.step(np.zeros((2, 2), dtype=np.float32))
+    vec.close()

@@ -57,7 +57,10 @@ pub fn run(args: &PredictorBenchArgs) -> Result<(), Error> {
         let positives = Tensor::<4>::random([b, 3, 48, 64], uniform, &device);
         let z = model.encoder.forward(images.clone());
         let zp = model.encoder.forward(positives);
-        let projection = model.projection.as_ref().ok_or("the model has no embedding")?;
+        let projection = model
+            .projection
+            .as_ref()
+            .ok_or("the model has no embedding")?;
         let (nce, _) = info_nce(projection, z.clone(), zp, train.temperature);
         let loss = (model.decoder.forward(z) - images).square().mean() + nce;
         let grads = GradientsParams::from_grads(loss.backward(), &model);
@@ -101,6 +104,7 @@ pub fn run(args: &PredictorBenchArgs) -> Result<(), Error> {
         field: "tactile".into(),
         model: config.clone(),
         train: train.clone(),
+        actions: "hand".into(),
     };
     let cem = CemConfig::for_task(byfeel::gym::Task::DieRoll);
     let mut agent = LatentAgent::new(spec, model.valid(), cem.clone(), 0, device.inner())?;

@@ -29,6 +29,10 @@ pub struct CollectArgs {
     /// die's world model learns which face a push brings up by telling siblings' futures apart).
     #[arg(long, default_value_t = 1)]
     pub branches: usize,
+    /// What one action does: `hand` (move the hand by Δxyz) or, for die-roll, `roll` (push the
+    /// die over in a direction, then feel for its top face again and press it: 2 numbers).
+    #[arg(long, default_value = "hand")]
+    pub actions: String,
     /// Episodes to add to the store.
     #[arg(long, default_value_t = 10)]
     pub episodes: usize,
@@ -63,7 +67,10 @@ pub fn run_collect(args: CollectArgs) -> Result<(), Error> {
     if args.episodes == 0 || args.robots == 0 || args.hold == 0 || args.branches == 0 {
         return Err("--episodes, --robots, --hold and --branches must be at least 1".into());
     }
+    let mode = byfeel::gym::ActionMode::from_name(&args.actions)
+        .ok_or_else(|| format!("--actions {}: use hand or roll", args.actions))?;
     let mut config = CollectConfig::new(task, args.episodes, args.robots, &args.out);
+    config.action_mode = mode;
     config.seed = args.seed;
     config.policy = policy;
     config.hold = args.hold;

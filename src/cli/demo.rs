@@ -104,9 +104,19 @@ pub fn run(args: DemoArgs) -> Result<(), Error> {
     };
     let mut agent = Controller::predictive(&run, args.samples, seed)?;
     agent.begin_episode(seed);
+    let spec = run.join(byfeel::agents::world_model::SPEC_FILE);
+    let actions = if spec.exists() {
+        byfeel::agents::world_model::read_spec(&run)?.action_mode()?
+    } else {
+        byfeel::gym::ActionMode::Hand
+    };
     let config = match task {
-        Task::DieRoll => EnvConfig::new(task).obs_mode(ObsMode::Tactile),
-        _ => EnvConfig::new(task).obs_mode(ObsMode::Image).image_size(64, 48),
+        Task::DieRoll => EnvConfig::new(task)
+            .obs_mode(ObsMode::Tactile)
+            .action_mode(actions),
+        _ => EnvConfig::new(task)
+            .obs_mode(ObsMode::Image)
+            .image_size(64, 48),
     };
     let mut env = TaskEnv::new(config)?;
     let (obs, info) = env.reset(Some(seed), &ResetOptions::default())?;
@@ -124,10 +134,7 @@ pub fn run(args: DemoArgs) -> Result<(), Error> {
             int(info, "oracle_die_face"),
             int(info, "oracle_die_goal_face")
         ),
-        _ => format!(
-            "{:.3} m from the goal",
-            float(info, "oracle_goal_distance")
-        ),
+        _ => format!("{:.3} m from the goal", float(info, "oracle_goal_distance")),
     };
     println!(
         "{}: {}; planning with {}",
@@ -164,13 +171,27 @@ pub fn run(args: DemoArgs) -> Result<(), Error> {
         }
     };
     bar.finish_and_clear();
-    movie::write(&out, &frames, 5.0)?;
+    // A roll action is a whole push and press: one frame a second shows each.
+    let fps = if actions == byfeel::gym::ActionMode::Roll {
+        1.0
+    } else {
+        5.0
+    };
+    movie::write(&out, &frames, fps)?;
     println!(
         "{} after {} steps: {}; movie (camera | {} | goal): {}",
-        if success { "goal reached" } else { "goal not reached" },
+        if success {
+            "goal reached"
+        } else {
+            "goal not reached"
+        },
         frames.len() - 1,
         state(&last),
-        if task == Task::DieRoll { "gel" } else { "task camera" },
+        if task == Task::DieRoll {
+            "gel"
+        } else {
+            "task camera"
+        },
         out.display()
     );
     Ok(())

@@ -18,9 +18,11 @@ pub struct EvalArgs {
     #[arg(long, default_value_t = 50)]
     pub episodes: usize,
     /// Controllers to compare: predictive, random (a new action every step), random-held
-    /// (each action held as the agent's plans hold theirs), centroid (hand-designed).
-    #[arg(long, value_delimiter = ',', default_values_t = ["predictive".to_string(), "random".to_string(), "random-held".to_string(), "centroid".to_string()])]
-    pub controllers: Vec<String>,
+    /// (each action held as the agent's plans hold theirs), centroid (hand-designed), and for
+    /// a die model with roll actions scripted (the simulator's roller, an upper reference).
+    /// Default: all of them (for roll actions, random-held is random and is left out).
+    #[arg(long, value_delimiter = ',')]
+    pub controllers: Option<Vec<String>>,
     /// First episode seed (goals differ from the training data's).
     #[arg(long, default_value_t = 1_000_000)]
     pub seed: u64,
@@ -52,7 +54,9 @@ fn prediction_section(args: &EvalArgs, out: &std::path::Path) -> Result<String, 
     let (err, examples, (h, w)) = if args.run.join(world_model::SPEC_FILE).exists() {
         let (spec, model) = world_model::load(&args.run, &device)?;
         let reader = byfeel::gym::store::StoreReader::open(&spec.store)?;
-        let horizon = CemConfig::for_task(spec.task()?).horizon();
+        let horizon = CemConfig::for_actions(spec.task()?, spec.action_mode()?)
+            .horizon()
+            .max(spec.train.horizon);
         let (err, examples) =
             world_model::held_out(&model, &spec, &reader, (batches, batch, horizon), 4)?;
         (err, examples, (spec.model.height, spec.model.width))
@@ -136,10 +140,20 @@ pub fn run(args: EvalArgs) -> Result<(), Error> {
             serde_json::from_str(&std::fs::read_to_string(args.run.join("run.json"))?)?;
         spec.task()?
     };
-    let out = args.run.join(if args.goal_rolls == 2 { "eval-two-rolls" } else { "eval" });
+    let out = args.run.join(if args.goal_rolls == 2 {
+        "eval-two-rolls"
+    } else {
+        "eval"
+    });
     std::fs::create_dir_all(&out)?;
+    let actions = if latent {
+        byfeel::agents::world_model::read_spec(&args.run)?.action_mode()?
+    } else {
+        byfeel::gym::ActionMode::Hand
+    };
     let config = EvalConfig {
         task,
+        action_mode: actions,
         episodes: args.episodes,
         seed: args.seed,
         strips: args.strips,
@@ -147,7 +161,7 @@ pub fn run(args: EvalArgs) -> Result<(), Error> {
     };
     let cem = CemConfig {
         samples: args.samples,
-        ..CemConfig::for_task(task)
+        ..CemConfig::for_actions(task, actions)
     };
     let prediction = if args.held_out > 0 {
         prediction_section(&args, &out)?
@@ -155,7 +169,15 @@ pub fn run(args: EvalArgs) -> Result<(), Error> {
         String::new()
     };
     let mut reports: Vec<EvalReport> = Vec::new();
-    for name in &args.controllers {
+    // A roll action is taken once, so held random play is plain random play there.
+    let controllers: Vec<String> = match actions {
+        byfeel::gym::ActionMode::Hand => vec!["predictive", "random", "random-held", "centroid"],
+        byfeel::gym::ActionMode::Roll => vec!["predictive", "random", "centroid", "scripted"],
+    }
+    .into_iter()
+    .map(String::from)
+    .collect();
+    for name in args.controllers.as_ref().unwrap_or(&controllers) {
         let mut controller = match name.as_str() {
             "predictive" if latent => Controller::Latent(Box::new(LatentAgent::load_for_task(
                 &args.run,
@@ -171,9 +193,10 @@ pub fn run(args: EvalArgs) -> Result<(), Error> {
             // Held as long as the agent's plans hold each action.
             "random-held" => random(args.seed, &cem, cem.repeat),
             "centroid" => Controller::Centroid,
+            "scripted" if actions == byfeel::gym::ActionMode::Roll => Controller::Scripted,
             other => {
                 return Err(format!(
-                    "--controllers: unknown {other:?} (predictive, random, random-held, centroid)"
+                    "--controllers: unknown {other:?} (predictive, random, random-held, centroid; scripted for a die model with roll actions)"
                 )
                 .into());
             }

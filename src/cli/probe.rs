@@ -25,6 +25,10 @@ pub struct RollDirectionArgs {
     pub seed: u64,
     #[arg(long, default_value_t = 200)]
     pub samples: usize,
+    /// Ask the model's inverse model for the push (current frame and goal in) instead of the
+    /// planner (a run trained with `--inverse-weight`).
+    #[arg(long)]
+    pub inverse: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -63,14 +67,23 @@ pub fn run(what: ProbeCommand) -> Result<(), Error> {
 }
 
 fn roll_direction(args: RollDirectionArgs) -> Result<(), Error> {
-    use byfeel::agents::world_model::{LatentAgent, roll_directions};
+    use byfeel::agents::world_model::{LatentAgent, inverse_directions, roll_directions};
     let mut agent = LatentAgent::load_for_task(&args.run, args.samples, args.seed)?;
     let seeds = args.seed..args.seed + args.episodes as u64;
-    let right = roll_directions(&mut agent, seeds)?;
+    let right = if args.inverse {
+        inverse_directions(&mut agent, seeds)?
+    } else {
+        roll_directions(&mut agent, seeds)?
+    };
     let k = right.iter().filter(|r| **r).count();
     let (lo, hi) = byfeel::agents::eval::wilson(k, right.len());
     println!(
-        "the plan opens toward the goal's roll in {k} of {} episodes ({:.0} %, 95 % interval {:.0}-{:.0} %; chance 33 %)",
+        "the {} opens toward the goal's roll in {k} of {} episodes ({:.0} %, 95 % interval {:.0}-{:.0} %; chance 33 %)",
+        if args.inverse {
+            "inverse model's push"
+        } else {
+            "plan"
+        },
         right.len(),
         100.0 * k as f64 / right.len().max(1) as f64,
         100.0 * lo,

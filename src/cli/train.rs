@@ -122,9 +122,15 @@ pub struct PredictiveArgs {
     pub latent_size: usize,
     /// Latent model: weight of the contrastive losses (a frame's near future told from other
     /// episodes' frames; a window's real outcome told from the other windows' outcomes) beside
-    /// the reconstruction and latent errors (0: none, planned on the latent).
-    #[arg(long, default_value_t = WorldModelTrainConfig::default().contrastive_weight)]
-    pub contrastive_weight: f64,
+    /// the reconstruction and latent errors (0: none, planned on the latent). Default: 1, or
+    /// 0 on a store of roll actions.
+    #[arg(long)]
+    pub contrastive_weight: Option<f64>,
+    /// Latent model: weight of an inverse model's error (the action told from the latents
+    /// before and after it), trained through the encoder in the second stage (0: no inverse
+    /// model). Needs `--train-encoder true`.
+    #[arg(long, default_value_t = 0.0)]
+    pub inverse_weight: f64,
     /// Latent model: shift the first stage's frames by up to this many pixels, so the
     /// embedding matches frames by what the sensor touches rather than where (default: 6 for
     /// the die's gel, 0 for cameras).
@@ -223,7 +229,7 @@ pub fn run(what: TrainCommand) -> Result<(), Error> {
 }
 
 fn train_latent(args: PredictiveArgs, task: Task, reader: &StoreReader) -> Result<(), Error> {
-    let defaults = WorldModelTrainConfig::for_task(task);
+    let defaults = WorldModelTrainConfig::for_actions(task, world_model::store_actions(reader)?);
     let defaults = match args.train_encoder {
         Some(on) => defaults.training_encoder(on),
         None => defaults,
@@ -234,7 +240,10 @@ fn train_latent(args: PredictiveArgs, task: Task, reader: &StoreReader) -> Resul
         horizon: args.horizon.unwrap_or(defaults.horizon),
         learning_rate: args.lr,
         seed: args.seed,
-        contrastive_weight: args.contrastive_weight,
+        contrastive_weight: args
+            .contrastive_weight
+            .unwrap_or(defaults.contrastive_weight),
+        inverse_weight: args.inverse_weight,
         shift: args.shift.unwrap_or(defaults.shift),
         rotate: args.rotate.unwrap_or(defaults.rotate),
         dynamics_batch: args.dynamics_batch.unwrap_or(defaults.dynamics_batch),
@@ -243,8 +252,12 @@ fn train_latent(args: PredictiveArgs, task: Task, reader: &StoreReader) -> Resul
     let model = WorldModelConfig {
         latent: args.latent_size,
         prototypes: args.prototypes,
+        inverse: args.inverse_weight > 0.0,
         ..Default::default()
     };
+    if args.inverse_weight > 0.0 && !config.train_encoder {
+        return Err("--inverse-weight trains the encoder through the inverse model: give --train-encoder true".into());
+    }
     let spec = WorldModelSpec::for_task(task, &args.data, reader, model, config)?;
     let mut bar: Option<(Stage, indicatif::ProgressBar)> = None;
     let mut valid = None;

@@ -33,7 +33,7 @@ impl LatentAgent {
         let (spec, model) = load(run, &device)?;
         let cem = CemConfig {
             samples,
-            ..CemConfig::for_task(spec.task()?)
+            ..CemConfig::for_actions(spec.task()?, spec.action_mode()?)
         };
         Self::new(spec, model, cem, seed, device)
     }
@@ -127,7 +127,12 @@ impl LatentAgent {
     /// Latents `[N, latent]` where the planner measures its cost: the embedding, or the
     /// latent itself.
     fn in_cost_space(&self, z: Tensor<2>) -> Tensor<2> {
-        match self.model.projection.as_ref().filter(|_| self.embedded_cost) {
+        match self
+            .model
+            .projection
+            .as_ref()
+            .filter(|_| self.embedded_cost)
+        {
             Some(p) => embed(p, z),
             None => z,
         }
@@ -158,6 +163,28 @@ impl LatentAgent {
         Ok(row_distance(self.in_cost_space(pair)))
     }
 
+    /// The action the inverse model says leads from `frame` to `goal` in one step ("Learning
+    /// to Poke by Poking" chooses its pokes this way), if the model has one; clamped to
+    /// [-1, 1].
+    pub fn inverse_action(
+        &self,
+        frame: &[u8],
+        goal: &[u8],
+    ) -> Result<Option<Vec<f32>>, AgentError> {
+        let Some(inverse) = &self.model.inverse else {
+            return Ok(None);
+        };
+        let z = self.encode(&[frame, goal])?;
+        let action = inverse.forward(z.clone().narrow(0, 0, 1), z.narrow(0, 1, 1));
+        let action: Vec<f32> = action
+            .into_data()
+            .try_to_vec::<f32>()
+            .map_err(|e| AgentError::Config(format!("{e:?}")))?;
+        Ok(Some(
+            action.into_iter().map(|a| a.clamp(-1.0, 1.0)).collect(),
+        ))
+    }
+
     /// Plans from the current frame toward `goal`. Execute `plan.first(3)` and plan again
     /// next step.
     pub fn plan(&mut self, frame: &[u8], goal: &[u8]) -> Result<Plan, AgentError> {
@@ -170,9 +197,14 @@ impl LatentAgent {
                 z
             }
         };
-        let (dynamics, device, last_weight) = (&self.model.dynamics, &self.device, self.last_weight);
+        let (dynamics, device, last_weight) =
+            (&self.model.dynamics, &self.device, self.last_weight);
         let z_goal = self.in_cost_space(z_goal);
-        let projection = self.model.projection.as_ref().filter(|_| self.embedded_cost);
+        let projection = self
+            .model
+            .projection
+            .as_ref()
+            .filter(|_| self.embedded_cost);
         let (horizon, dim) = (self.cem.config.horizon(), self.cem.config.action_dim);
         self.cem.plan(|sequences, samples| {
             let actions = Tensor::<3>::from_data(
@@ -203,13 +235,20 @@ fn row_distance(pair: Tensor<2>) -> f32 {
 
 /// Each candidate's cost: the squared distance of its predicted latents `[N, T, D]` to the
 /// goal's `[1, D]`, per step, summed, the last step weighted `last_weight` times.
-fn latent_cost(latents: Tensor<3>, goal: &Tensor<2>, last_weight: f32) -> Result<Vec<f32>, AgentError> {
+fn latent_cost(
+    latents: Tensor<3>,
+    goal: &Tensor<2>,
+    last_weight: f32,
+) -> Result<Vec<f32>, AgentError> {
     let [n, t, d] = latents.dims();
     let err = (latents - goal.clone().unsqueeze_dim::<3>(1).expand([n, t, d]))
         .square()
         .mean_dim(2)
         .reshape([n, t]);
-    let last = err.clone().narrow(1, t - 1, 1).mul_scalar(last_weight - 1.0);
+    let last = err
+        .clone()
+        .narrow(1, t - 1, 1)
+        .mul_scalar(last_weight - 1.0);
     (err.sum_dim(1) + last)
         .into_data()
         .try_to_vec::<f32>()

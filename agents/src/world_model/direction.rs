@@ -5,9 +5,12 @@
 //! picture and reads the direction of its opening push; it is right when that direction is
 //! nearer the goal's push than either other face's.
 //!
+//! With roll actions the opening push is the plan's first action that pushes (a plan may
+//! press in place first and roll after).
+//!
 //! The simulator's oracle tells the right direction; the planner sees only gel images.
 
-use byfeel_gym::{Env, EnvConfig, ObsMode, ResetOptions, Task, TaskEnv};
+use byfeel_gym::{ActionMode, Env, EnvConfig, ObsMode, ResetOptions, Task, TaskEnv};
 use byfeel_sim::D20;
 use glam::DVec2;
 
@@ -27,9 +30,30 @@ pub fn roll_directions(
     agent: &mut LatentAgent,
     seeds: impl IntoIterator<Item = u64>,
 ) -> Result<Vec<bool>, AgentError> {
+    directions(agent, seeds, false)
+}
+
+/// [`roll_directions`] for the push the model's inverse model answers (current frame and goal
+/// picture in, push out) instead of the planner's; an error for a model without one.
+pub fn inverse_directions(
+    agent: &mut LatentAgent,
+    seeds: impl IntoIterator<Item = u64>,
+) -> Result<Vec<bool>, AgentError> {
+    directions(agent, seeds, true)
+}
+
+fn directions(
+    agent: &mut LatentAgent,
+    seeds: impl IntoIterator<Item = u64>,
+    inverse: bool,
+) -> Result<Vec<bool>, AgentError> {
     let d20 = D20::new();
-    let mut env = TaskEnv::new(EnvConfig::new(Task::DieRoll).obs_mode(ObsMode::Tactile))
-        .map_err(env_error)?;
+    let mode = agent.spec.action_mode()?;
+    let config = EnvConfig::new(Task::DieRoll)
+        .obs_mode(ObsMode::Tactile)
+        .action_mode(mode);
+    let mut env = TaskEnv::new(config).map_err(env_error)?;
+    let dim = mode.action_dim();
     let mut out = Vec::new();
     for seed in seeds {
         let (obs, _) = env
@@ -49,14 +73,31 @@ pub fn roll_directions(
             -DVec2::new(n.x, n.y).normalize()
         };
         agent.reseed(seed);
-        let plan = agent.plan(&image_of(&obs)?, &goal)?;
-        let opening = plan
-            .actions
-            .chunks(3)
-            .take(OPENING)
-            .fold(DVec2::ZERO, |s, a| s + DVec2::new(a[0] as f64, a[1] as f64));
+        let plan = if inverse {
+            let action = agent
+                .inverse_action(&image_of(&obs)?, &goal)?
+                .ok_or_else(|| env_error("this model has no inverse model"))?;
+            crate::cem::Plan {
+                actions: action,
+                cost: 0.0,
+            }
+        } else {
+            agent.plan(&image_of(&obs)?, &goal)?
+        };
+        let xy = |a: &[f32]| DVec2::new(a[0] as f64, a[1] as f64);
+        let opening = match mode {
+            ActionMode::Hand => plan.actions.chunks(dim).take(OPENING).map(xy).sum(),
+            ActionMode::Roll => plan
+                .actions
+                .chunks(dim)
+                .map(xy)
+                .find(|a| a.length() >= byfeel_gym::STAY as f64)
+                .unwrap_or_default(),
+        };
         let toward = |face: u8| opening.normalize_or_zero().dot(push(face));
-        let neighbours = d20.neighbours(up).ok_or_else(|| env_error("no neighbours"))?;
+        let neighbours = d20
+            .neighbours(up)
+            .ok_or_else(|| env_error("no neighbours"))?;
         let best = neighbours
             .into_iter()
             .max_by(|&a, &b| toward(a).total_cmp(&toward(b)))

@@ -15,11 +15,11 @@ pub mod spec;
 pub mod train;
 
 pub use agent::LatentAgent;
-pub use direction::roll_directions;
+pub use direction::{inverse_directions, roll_directions};
 pub use heldout::held_out;
 pub use latents::Latents;
 pub use model::{WorldModel, WorldModelConfig};
 pub use train::{
     SPEC_FILE, Stage, WorldModelProgress, WorldModelSpec, WorldModelTrainConfig, info_nce, load,
-    read_spec, train,
+    read_spec, store_actions, train,
 };

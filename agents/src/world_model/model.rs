@@ -48,6 +48,13 @@ pub struct WorldModelConfig {
     /// [`super::prototypes`]; 0: InfoNCE between frames instead).
     #[serde(default)]
     pub prototypes: usize,
+    /// An inverse model beside the forward one ("Learning to Poke by Poking"): from a frame's
+    /// latent and the next one's, the action taken between them. Telling which way a roll
+    /// went from the face before and the face after needs the marks that name the faces, so
+    /// training it through the encoder makes the latent keep them. Runs saved before it
+    /// existed have none.
+    #[serde(default)]
+    pub inverse: bool,
 }
 
 impl Default for WorldModelConfig {
@@ -62,6 +69,7 @@ impl Default for WorldModelConfig {
             embed: 32,
             action_gate: true,
             prototypes: 0,
+            inverse: false,
         }
     }
 }
@@ -90,7 +98,10 @@ impl WorldModelConfig {
             return Err("world model: every layer needs channels".into());
         }
         if self.prototypes > 0 && self.embed == 0 {
-            return Err("world model: prototypes are assigned from the embedding; give it one (embed > 0)".into());
+            return Err(
+                "world model: prototypes are assigned from the embedding; give it one (embed > 0)"
+                    .into(),
+            );
         }
         Ok(())
     }
@@ -127,7 +138,9 @@ impl WorldModelConfig {
                     LinearConfig::new(h, h).init(device),
                     LinearConfig::new(h, z).init(device),
                 ],
-                gate: self.action_gate.then(|| LinearConfig::new(a, h).init(device)),
+                gate: self
+                    .action_gate
+                    .then(|| LinearConfig::new(a, h).init(device)),
             },
             decoder: Decoder {
                 expand: LinearConfig::new(z, flat).init(device),
@@ -136,9 +149,37 @@ impl WorldModelConfig {
             },
             projection: (self.embed > 0).then(|| LinearConfig::new(z, self.embed).init(device)),
             prototypes: (self.embed > 0 && self.prototypes > 0).then(|| {
-                LinearConfig::new(self.embed, self.prototypes).with_bias(false).init(device)
+                LinearConfig::new(self.embed, self.prototypes)
+                    .with_bias(false)
+                    .init(device)
             }),
+            inverse: self.inverse.then(|| self.inverse_model(device)),
         }
+    }
+
+    /// A fresh inverse model for this shape.
+    pub fn inverse_model(&self, device: &Device) -> InverseModel {
+        let (z, a, h) = (self.latent, self.action_dim, self.hidden);
+        InverseModel {
+            layers: [
+                LinearConfig::new(2 * z, h).init(device),
+                LinearConfig::new(h, a).init(device),
+            ],
+        }
+    }
+}
+
+/// A latent and the next to the action between them.
+#[derive(Module, Debug)]
+pub struct InverseModel {
+    layers: [Linear; 2],
+}
+
+impl InverseModel {
+    /// `[N, latent]` before and after to `[N, action_dim]`.
+    pub fn forward(&self, before: Tensor<2>, after: Tensor<2>) -> Tensor<2> {
+        let x = relu(self.layers[0].forward(Tensor::cat(vec![before, after], 1)));
+        self.layers[1].forward(x)
     }
 }
 
@@ -174,6 +215,8 @@ pub struct WorldModel {
     pub projection: Option<Linear>,
     /// The embedding's prototypes, if the first stage assigns to them.
     pub prototypes: Option<Linear>,
+    /// The inverse model, if the model has one ([`WorldModelConfig::inverse`]).
+    pub inverse: Option<InverseModel>,
 }
 
 /// The unit-length embedding of latents `[N, latent]` through `projection`: `[N, embed]`.
@@ -246,7 +289,9 @@ impl WorldModel {
     /// `[N, T, 3, H, W]`.
     pub fn predict(&self, images: Tensor<4>, actions: Tensor<3>) -> Tensor<5> {
         let [n, t, _] = actions.dims();
-        let z = self.dynamics.roll_out(self.encoder.forward(images), actions);
+        let z = self
+            .dynamics
+            .roll_out(self.encoder.forward(images), actions);
         let latent = z.dims()[2];
         let frames = self.decoder.forward(z.reshape([n * t, latent]));
         let [_, c, h, w] = frames.dims();
@@ -275,10 +320,32 @@ mod tests {
     fn bad_shapes_are_refused_naming_the_field() {
         let bad = |c: WorldModelConfig| c.check().unwrap_err();
         let base = WorldModelConfig::default();
-        assert!(bad(WorldModelConfig { latent: 0, ..base.clone() }).contains("latent"));
-        assert!(bad(WorldModelConfig { height: 50, ..base.clone() }).contains("divisible by 8"));
-        assert!(bad(WorldModelConfig { channels: [16, 0, 64], ..base.clone() }).contains("channels"));
-        let no_embedding = WorldModelConfig { prototypes: 40, embed: 0, ..base.clone() };
+        assert!(
+            bad(WorldModelConfig {
+                latent: 0,
+                ..base.clone()
+            })
+            .contains("latent")
+        );
+        assert!(
+            bad(WorldModelConfig {
+                height: 50,
+                ..base.clone()
+            })
+            .contains("divisible by 8")
+        );
+        assert!(
+            bad(WorldModelConfig {
+                channels: [16, 0, 64],
+                ..base.clone()
+            })
+            .contains("channels")
+        );
+        let no_embedding = WorldModelConfig {
+            prototypes: 40,
+            embed: 0,
+            ..base.clone()
+        };
         assert!(bad(no_embedding).contains("embed > 0"));
         assert!(base.check().is_ok());
     }

@@ -18,8 +18,8 @@ use burn::prelude::*;
 
 use super::frames::FrameWindows;
 use super::model::WorldModel;
-use super::train::info_nce;
 use super::spec::WorldModelTrainConfig;
+use super::train::info_nce;
 
 /// The loss's parts for one batch.
 pub struct PredictionLoss {
@@ -27,13 +27,18 @@ pub struct PredictionLoss {
     pub reconstruction: f32,
     pub latent: f32,
     pub contrastive: f32,
+    /// The inverse model's squared action error (0 without one).
+    pub inverse: f32,
 }
 
 /// The latents `[N, T, D]` at (1-based) steps `at`: `[N, K, D]`.
 fn at_steps(latents: Tensor<3>, at: &[usize]) -> Tensor<3> {
     let device = latents.device();
     let index: Vec<i64> = at.iter().map(|&k| k as i64 - 1).collect();
-    latents.select(1, Tensor::<1, Int>::from_data(TensorData::new(index, [at.len()]), &device))
+    latents.select(
+        1,
+        Tensor::<1, Int>::from_data(TensorData::new(index, [at.len()]), &device),
+    )
 }
 
 /// Windows in latent form: the first latent, the actions, and the latents that really came
@@ -74,7 +79,12 @@ fn step_losses(
         let step = |x: &Tensor<3>, j: usize| x.clone().narrow(1, j, 1).reshape([n, d]);
         let mut nce = Tensor::<1>::zeros([1], &total.device());
         for j in 0..k {
-            let (loss, _) = info_nce(projection, step(&predicted, j), step(&contrast, j), t.temperature);
+            let (loss, _) = info_nce(
+                projection,
+                step(&predicted, j),
+                step(&contrast, j),
+                t.temperature,
+            );
             nce = nce + loss;
         }
         let nce = nce.div_scalar(k as f64);
@@ -86,6 +96,7 @@ fn step_losses(
         reconstruction: 0.0,
         latent: latent_value,
         contrastive,
+        inverse: 0.0,
     }
 }
 
@@ -100,21 +111,33 @@ pub fn prediction_loss(
     t: &WorldModelTrainConfig,
 ) -> PredictionLoss {
     let z0 = model.encoder.forward(w.start.clone());
-    let recon = (model.decoder.forward(z0.clone()) - w.start).square().mean();
+    let recon = (model.decoder.forward(z0.clone()) - w.start)
+        .square()
+        .mean();
     let [n, _] = z0.dims();
     let k = w.at.len();
     let real = model.encoder.forward(w.targets);
     let d = real.dims()[1];
     let real = real.reshape([n, k, d]);
+    let (z_start, first_actions, first_at) = (z0.clone(), w.actions.clone(), w.at.first().copied());
     let latents = LatentWindows {
         start: z0,
         actions: w.actions,
         targets: real.clone().detach(),
         at: w.at,
     };
-    let mut loss = step_losses(model, latents, real, t);
+    let mut loss = step_losses(model, latents, real.clone(), t);
     loss.reconstruction = recon.clone().into_scalar::<f32>();
     loss.total = loss.total + recon;
+    if let (true, Some(inverse), Some(1)) = (t.inverse_weight > 0.0, &model.inverse, first_at) {
+        // The first action, from the start's latent and the latent of the frame after it.
+        let after = real.narrow(1, 0, 1).reshape([n, d]);
+        let [_, _, a] = first_actions.dims();
+        let taken = first_actions.narrow(1, 0, 1).reshape([n, a]);
+        let error = (inverse.forward(z_start, after) - taken).square().mean();
+        loss.inverse = error.clone().into_scalar::<f32>();
+        loss.total = loss.total + error.mul_scalar(t.inverse_weight);
+    }
     loss
 }
 
@@ -149,8 +172,12 @@ pub fn check_prediction(model: &WorldModel, w: LatentWindows, temperature: f64) 
         check.latent.push(mse(guess.clone()));
         check.latent_copy.push(mse(z0.clone()));
         if let Some(p) = &model.projection {
-            check.matched.push(info_nce(p, guess, target.clone(), temperature).1);
-            check.matched_copy.push(info_nce(p, z0.clone(), target, temperature).1);
+            check
+                .matched
+                .push(info_nce(p, guess, target.clone(), temperature).1);
+            check
+                .matched_copy
+                .push(info_nce(p, z0.clone(), target, temperature).1);
         }
     }
     check
@@ -192,9 +219,14 @@ mod tests {
                 targets: targets.clone(),
                 at: vec![2, 4],
             };
-            let t = WorldModelTrainConfig { contrastive_weight, ..Default::default() };
+            let t = WorldModelTrainConfig {
+                contrastive_weight,
+                ..Default::default()
+            };
             let grads = prediction_loss(&model, w, &t).total.backward();
-            targets.grad(&grads).map_or(0.0, |g| g.abs().mean().into_scalar::<f32>())
+            targets
+                .grad(&grads)
+                .map_or(0.0, |g| g.abs().mean().into_scalar::<f32>())
         };
         assert!(gradient(1.0) > 1e-6, "InfoNCE: {}", gradient(1.0));
         assert_eq!(gradient(0.0), 0.0, "the latent error's targets are fixed");

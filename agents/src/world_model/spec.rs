@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use burn::prelude::*;
 use burn::store::ModuleRecord;
-use byfeel_gym::Task;
 use byfeel_gym::store::StoreReader;
+use byfeel_gym::{ActionMode, Task};
 use serde::{Deserialize, Serialize};
 
 use super::model::{WorldModel, WorldModelConfig};
@@ -60,6 +60,10 @@ pub struct WorldModelTrainConfig {
     /// latent prediction, and the planner's cost on the latent itself).
     #[serde(default)]
     pub contrastive_weight: f64,
+    /// Weight of the inverse model's squared action error in the second stage (through the
+    /// encoder only; needs a model with `inverse`).
+    #[serde(default)]
+    pub inverse_weight: f64,
     /// Temperature of the contrastive softmax.
     #[serde(default = "default_temperature")]
     pub temperature: f64,
@@ -97,6 +101,7 @@ impl Default for WorldModelTrainConfig {
             valid_every: 250,
             seed: 0,
             contrastive_weight: 1.0,
+            inverse_weight: 0.0,
             temperature: default_temperature(),
             positive_offset: default_positive_offset(),
         }
@@ -122,6 +127,29 @@ impl WorldModelTrainConfig {
             ..base
         }
         .training_encoder(true)
+    }
+
+    /// The defaults for a store of `mode` actions on `task`. Roll actions (the die's) join
+    /// settled, centred presses: the frames differ by the face up and its turn, which the
+    /// planner needs, so the first stage neither shifts nor turns them, and nothing pulls
+    /// one roll's frames together (the next frame is another face: no contrastive loss, the
+    /// planner's cost is on the latent). Episodes are a few rolls long: the prediction looks
+    /// 3 rolls ahead, every one a target, on the first stage's latents.
+    pub fn for_actions(task: Task, mode: ActionMode) -> Self {
+        if mode == ActionMode::Hand {
+            return Self::for_task(task);
+        }
+        Self {
+            ae_steps: 2000,
+            dynamics_steps: 5000,
+            horizon: 3,
+            target_every: 1,
+            shift: 0,
+            rotate: false,
+            contrastive_weight: 0.0,
+            ..Self::default()
+        }
+        .training_encoder(false)
     }
 
     /// The same, with the encoder trained through the prediction or not, and the second
@@ -150,6 +178,7 @@ impl WorldModelTrainConfig {
         }
         for (name, v, positive) in [
             ("contrastive_weight", self.contrastive_weight, false),
+            ("inverse_weight", self.inverse_weight, false),
             ("temperature", self.temperature, true),
         ] {
             if !(v.is_finite() && (v > 0.0 || (!positive && v == 0.0))) {
@@ -184,6 +213,25 @@ pub struct WorldModelSpec {
     pub field: String,
     pub model: WorldModelConfig,
     pub train: WorldModelTrainConfig,
+    /// What one action of the store did (`hand` or `roll`: [`ActionMode`]); the planner and
+    /// the evaluation act the same way.
+    #[serde(default = "hand")]
+    pub actions: String,
+}
+
+fn hand() -> String {
+    ActionMode::Hand.name().into()
+}
+
+/// What one action of `reader`'s episodes did (stores from before roll actions moved the hand).
+pub fn store_actions(reader: &StoreReader) -> Result<ActionMode, AgentError> {
+    let name = reader
+        .attributes()
+        .get("action_mode")
+        .and_then(|m| m.as_str())
+        .unwrap_or("hand");
+    ActionMode::from_name(name)
+        .ok_or_else(|| AgentError::Config(format!("the store's action_mode {name:?} is unknown")))
 }
 
 impl WorldModelSpec {
@@ -196,9 +244,11 @@ impl WorldModelSpec {
         train: WorldModelTrainConfig,
     ) -> Result<Self, AgentError> {
         let (field, shape) = task_images(task, store, reader)?;
+        let actions = store_actions(reader)?;
         let model = WorldModelConfig {
             height: shape[0],
             width: shape[1],
+            action_dim: actions.action_dim(),
             ..model
         };
         model.check().map_err(AgentError::Config)?;
@@ -214,6 +264,14 @@ impl WorldModelSpec {
             field: field.into(),
             model,
             train,
+            actions: actions.name().into(),
+        })
+    }
+
+    /// What one action does, as the model learnt it.
+    pub fn action_mode(&self) -> Result<ActionMode, AgentError> {
+        ActionMode::from_name(&self.actions).ok_or_else(|| {
+            AgentError::Config(format!("{SPEC_FILE}: unknown actions {:?}", self.actions))
         })
     }
 
@@ -237,4 +295,3 @@ pub fn load(run: &Path, device: &Device) -> Result<(WorldModelSpec, WorldModel),
     let model = spec.model.init(device).load_record(record);
     Ok((spec, model))
 }
-

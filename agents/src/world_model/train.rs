@@ -27,13 +27,15 @@ use serde::{Deserialize, Serialize};
 
 use super::frames::{Frames, moved};
 use super::latents::Latents;
-use super::prototypes::swapped_prediction;
+use super::model::{WorldModel, embed};
 use super::prediction::{
     PredictionCheck, PredictionLoss, check_prediction, encode_windows, latent_prediction_loss,
     prediction_loss,
 };
-use super::model::{WorldModel, embed};
-pub use super::spec::{SPEC_FILE, WorldModelSpec, WorldModelTrainConfig, load, read_spec};
+use super::prototypes::swapped_prediction;
+pub use super::spec::{
+    SPEC_FILE, WorldModelSpec, WorldModelTrainConfig, load, read_spec, store_actions,
+};
 use crate::predictive::image_tensor;
 use crate::predictor::Split;
 use crate::{AgentError, io_error as io};
@@ -84,7 +86,13 @@ pub fn train(
     let spec_path = run.join(SPEC_FILE);
     if spec_path.exists() {
         let old = read_spec(run)?;
-        if old.model != spec.model || old.field != spec.field || old.task != spec.task {
+        // An inverse model may be added to a run trained without one (it starts fresh).
+        let adding_inverse = spec.model.inverse && !old.model.inverse;
+        let old_shape = super::model::WorldModelConfig {
+            inverse: old.model.inverse || adding_inverse,
+            ..old.model.clone()
+        };
+        if old_shape != spec.model || old.field != spec.field || old.task != spec.task {
             return Err(AgentError::Config(format!(
                 "{} holds a run of another model, task or field; choose a new run directory",
                 run.display()
@@ -94,9 +102,23 @@ pub fn train(
         progress = serde_json::from_str(&std::fs::read_to_string(&path).map_err(|e| io(&path, e))?)
             .map_err(|e| io(&path, e))?;
         let record = ModuleRecord::load(run.join("model.bpk")).map_err(|e| io(run, e))?;
-        model = model.load_record(record);
+        model = if adding_inverse {
+            let without = super::model::WorldModelConfig {
+                inverse: false,
+                ..spec.model.clone()
+            };
+            let mut loaded = without.init(&device).load_record(record);
+            loaded.inverse = Some(spec.model.inverse_model(&device));
+            loaded
+        } else {
+            model.load_record(record)
+        };
     }
-    crate::write_replacing(run, SPEC_FILE, serde_json::to_string_pretty(spec).unwrap().as_bytes())?;
+    crate::write_replacing(
+        run,
+        SPEC_FILE,
+        serde_json::to_string_pretty(spec).unwrap().as_bytes(),
+    )?;
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -155,9 +177,9 @@ impl Session<'_> {
         len: usize,
         rng: &mut impl Rng,
     ) -> Result<Vec<u8>, AgentError> {
-        let mut batch = self
-            .reader
-            .sample_windows_from(episodes, &[&self.spec.field], n, len, rng)?;
+        let mut batch =
+            self.reader
+                .sample_windows_from(episodes, &[&self.spec.field], n, len, rng)?;
         match batch.fields.pop() {
             Some((_, byfeel_gym::store::Column::U8(bytes))) => Ok(bytes),
             _ => Err(AgentError::Config("image field is not u8".into())),
@@ -179,7 +201,8 @@ impl Session<'_> {
         let first = progress.step;
         while progress.step < t.ae_steps {
             // Seeded by step, so a resumed run draws the batches the unbroken one would.
-            let mut rng = ChaCha8Rng::seed_from_u64(t.seed.wrapping_mul(1_000_003) ^ progress.step as u64);
+            let mut rng =
+                ChaCha8Rng::seed_from_u64(t.seed.wrapping_mul(1_000_003) ^ progress.step as u64);
             let (images, positives) = self.pairs(t.ae_batch, &mut rng, &device)?;
             let z = model.encoder.forward(images.clone());
             let mut loss = (model.decoder.forward(z.clone()) - images).square().mean();
@@ -187,7 +210,9 @@ impl Session<'_> {
             if let (Some(positives), Some(projection)) = (positives, &model.projection) {
                 let zp = model.encoder.forward(positives);
                 let pairs = match &model.prototypes {
-                    Some(prototypes) => swapped_prediction(projection, prototypes, z, zp, t.temperature),
+                    Some(prototypes) => {
+                        swapped_prediction(projection, prototypes, z, zp, t.temperature)
+                    }
                     None => info_nce(projection, z, zp, t.temperature).0,
                 };
                 loss = loss + pairs.mul_scalar(t.contrastive_weight);
@@ -207,8 +232,10 @@ impl Session<'_> {
             if progress.step % t.valid_every == 0 || progress.step == t.ae_steps {
                 let (valid, matched) = self.reconstruction_error(&model.valid())?;
                 progress.valid_loss = Some(valid);
-                self.log(serde_json::json!({"stage": "autoencoder", "step": progress.step,
-                    "train_mse": value, "valid_mse": valid, "valid_pairs_matched": matched}))?;
+                self.log(
+                    serde_json::json!({"stage": "autoencoder", "step": progress.step,
+                    "train_mse": value, "valid_mse": valid, "valid_pairs_matched": matched}),
+                )?;
                 checkpoint(self.run, &model, &optimizer, progress)?;
             }
             on_progress(progress);
@@ -250,7 +277,11 @@ impl Session<'_> {
             first.extend_from_slice(&w[..frame]);
             last.extend_from_slice(&w[k * frame..]);
         }
-        let (shift, rotate, size) = (self.spec.train.shift, self.spec.train.rotate, (m.height, m.width));
+        let (shift, rotate, size) = (
+            self.spec.train.shift,
+            self.spec.train.rotate,
+            (m.height, m.width),
+        );
         let first = moved(&first, n, size, shift, rotate, rng);
         let last = moved(&last, n, size, shift, rotate, rng);
         Ok((
@@ -298,14 +329,20 @@ impl Session<'_> {
         } else {
             let encoder = &model.valid().encoder;
             let inner = device.clone().inner();
-            Windows::Latents(Latents::encode_store(self.reader, &self.spec.field, encoder, &inner)?)
+            Windows::Latents(Latents::encode_store(
+                self.reader,
+                &self.spec.field,
+                encoder,
+                &inner,
+            )?)
         };
         let mut optimizer = self.resume_optimizer(progress)?;
         progress.steps = t.dynamics_steps;
         let clock = Instant::now();
         let first = progress.step;
         while progress.step < t.dynamics_steps {
-            let mut rng = ChaCha8Rng::seed_from_u64(t.seed.wrapping_mul(999_983) ^ progress.step as u64);
+            let mut rng =
+                ChaCha8Rng::seed_from_u64(t.seed.wrapping_mul(999_983) ^ progress.step as u64);
             let loss = source.loss(&model, &self.split.train, &t, &mut rng, &device)?;
             let value = loss.reconstruction + loss.latent + loss.contrastive;
             if !value.is_finite() {
@@ -321,15 +358,21 @@ impl Session<'_> {
             progress.steps_per_s = (progress.step - first) as f64 / clock.elapsed().as_secs_f64();
             progress.valid_loss = None;
             if progress.step % t.valid_every == 0 || progress.step == t.dynamics_steps {
-                let episodes = if self.split.valid.is_empty() { &self.split.train } else { &self.split.valid };
+                let episodes = if self.split.valid.is_empty() {
+                    &self.split.train
+                } else {
+                    &self.split.valid
+                };
                 let c = source.check(&model.valid(), episodes, &t)?;
                 let mean = c.latent.iter().sum::<f32>() / c.latent.len().max(1) as f32;
                 progress.valid_loss = Some(mean);
-                self.log(serde_json::json!({"stage": "dynamics", "step": progress.step,
+                self.log(
+                    serde_json::json!({"stage": "dynamics", "step": progress.step,
                     "train_loss": value, "reconstruction": loss.reconstruction,
-                    "latent": loss.latent, "contrastive": loss.contrastive,
+                    "latent": loss.latent, "contrastive": loss.contrastive, "inverse": loss.inverse,
                     "valid_at": c.at, "valid_latent": c.latent, "copy_latent": c.latent_copy,
-                    "valid_matched": c.matched, "copy_matched": c.matched_copy}))?;
+                    "valid_matched": c.matched, "copy_matched": c.matched_copy}),
+                )?;
                 checkpoint(self.run, &model, &optimizer, progress)?;
             }
             on_progress(progress);
@@ -357,10 +400,20 @@ impl Windows {
         let (n, h) = (t.dynamics_batch, t.horizon);
         Ok(match self {
             Self::Frames(f) => {
-                let w = f.windows(episodes, n, h, t.target_every, (t.shift, t.rotate), rng, device)?;
+                let w = f.windows(
+                    episodes,
+                    n,
+                    h,
+                    t.target_every,
+                    (t.shift, t.rotate),
+                    rng,
+                    device,
+                )?;
                 prediction_loss(model, w, t)
             }
-            Self::Latents(l) => latent_prediction_loss(model, l.windows(episodes, n, h, rng, device)?, t),
+            Self::Latents(l) => {
+                latent_prediction_loss(model, l.windows(episodes, n, h, rng, device)?, t)
+            }
         })
     }
 
@@ -375,7 +428,15 @@ impl Windows {
         let mut rng = ChaCha8Rng::seed_from_u64(0xDA7A);
         let w = match self {
             Self::Frames(f) => {
-                let w = f.windows(episodes, 256, t.horizon, t.target_every, (t.shift, t.rotate), &mut rng, &device)?;
+                let w = f.windows(
+                    episodes,
+                    256,
+                    t.horizon,
+                    t.target_every,
+                    (t.shift, t.rotate),
+                    &mut rng,
+                    &device,
+                )?;
                 encode_windows(model, w)
             }
             Self::Latents(l) => l.windows(episodes, 256, t.horizon, &mut rng, &device)?,

@@ -17,8 +17,8 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::store::{Column, EpisodeBuffer, Field, Schema, StoreError, StoreOptions, StoreWriter};
 use crate::{
-    Env, EnvConfig, EnvError, ObsMode, Observation, Oracle, OracleState, ResetOptions, Robot, Task,
-    TaskEnv,
+    ActionMode, Env, EnvConfig, EnvError, ObsMode, Observation, Oracle, OracleState, ResetOptions,
+    Robot, Task, TaskEnv,
 };
 
 /// With branches, play returns over the die after the first push until this many actions
@@ -79,6 +79,9 @@ pub struct CollectConfig {
     /// where the push rolled the die, so a model that must tell their futures apart there has
     /// to know which face comes up.
     pub branches: usize,
+    /// What one stored action does (DieRoll may roll: see [`ActionMode::Roll`]); random
+    /// roll actions are uniform over the square of push directions.
+    pub action_mode: ActionMode,
     pub store: StoreOptions,
     /// Append to the store; `false` steps and renders the same but drops the episodes (to
     /// measure what writing costs).
@@ -98,6 +101,7 @@ impl CollectConfig {
             policy: Policy::Random,
             hold: 1,
             branches: 1,
+            action_mode: ActionMode::Hand,
             store: StoreOptions::default(),
             write: true,
         }
@@ -132,9 +136,10 @@ pub fn collect_schema(
     task: Task,
     image_size: (u32, u32),
     branches: usize,
+    mode: ActionMode,
 ) -> Result<Schema, CollectError> {
     let (w, h) = (image_size.0 as usize, image_size.1 as usize);
-    let mut env = TaskEnv::new(episode_config(task, image_size, None))?;
+    let mut env = TaskEnv::new(episode_config(task, image_size, None, mode))?;
     env.reset(Some(0), &ResetOptions::default())?;
     let gel = byfeel_render::TactileConfig::default();
     let (gh, gw) = (gel.height as usize, gel.width as usize);
@@ -165,7 +170,10 @@ pub fn collect_schema(
             Field::f32("proprio", &[proprio.len()])
                 .with_columns(&proprio.iter().map(String::as_str).collect::<Vec<_>>()),
         )
-        .step(Field::f32("action", &[3]).with_columns(&["dx", "dy", "dz"]))
+        .step(match mode {
+            ActionMode::Hand => Field::f32("action", &[3]).with_columns(&["dx", "dy", "dz"]),
+            ActionMode::Roll => Field::f32("action", &[2]).with_columns(&["push_x", "push_y"]),
+        })
         .step(Field::f32("reward", &[]))
         .step(Field::u8("is_first", &[]))
         .step(Field::u8("is_last", &[]))
@@ -184,10 +192,16 @@ pub fn collect_schema(
     Ok(schema)
 }
 
-fn episode_config(task: Task, image_size: (u32, u32), steps: Option<usize>) -> EnvConfig {
+fn episode_config(
+    task: Task,
+    image_size: (u32, u32),
+    steps: Option<usize>,
+    mode: ActionMode,
+) -> EnvConfig {
     let mut config = EnvConfig::new(task)
         .obs_mode(ObsMode::Goal)
-        .image_size(image_size.0, image_size.1);
+        .image_size(image_size.0, image_size.1)
+        .action_mode(mode);
     config.randomize_scene = true;
     if let Some(s) = steps {
         config.max_episode_steps = s;
@@ -237,7 +251,8 @@ struct Worker {
     policy: Policy,
     hold: usize,
     /// The action being held, and for how many more steps.
-    held: ([f32; 3], usize),
+    held: (Vec<f32>, usize),
+    action_dim: usize,
     play: play::DiePlay,
     branches: usize,
 }
@@ -257,6 +272,7 @@ impl Worker {
             config.task,
             config.image_size,
             config.max_episode_steps,
+            config.action_mode,
         ))?;
         Ok(Self {
             index,
@@ -266,7 +282,8 @@ impl Worker {
             last: None,
             policy: config.policy,
             hold: config.hold.max(1),
-            held: ([0.0; 3], 0),
+            held: (Vec::new(), 0),
+            action_dim: config.action_mode.action_dim(),
             play: play::DiePlay::default(),
             branches: config.branches.max(1),
         })
@@ -306,7 +323,7 @@ impl Worker {
     fn push(
         &mut self,
         s: Sensed,
-        action: [f32; 3],
+        action: Vec<f32>,
         reward: f32,
         flags: [bool; 3],
     ) -> Result<(), CollectError> {
@@ -315,7 +332,7 @@ impl Worker {
             ("camera", Column::U8(s.camera)),
             ("tactile", Column::U8(s.tactile)),
             ("proprio", Column::F32(s.proprio)),
-            ("action", Column::F32(action.to_vec())),
+            ("action", Column::F32(action)),
             ("reward", Column::F32(vec![reward])),
             ("is_first", flag(flags[0])),
             ("is_last", flag(flags[1])),
@@ -332,7 +349,7 @@ impl Worker {
     fn begin(&mut self, seed: u64, branch: usize) -> Result<(), CollectError> {
         self.episode.clear();
         self.rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5EED_AC71_0000_0000);
-        self.held = ([0.0; 3], 0);
+        self.held = (Vec::new(), 0);
         self.play = if self.branches > 1 {
             let turn = std::f32::consts::TAU * branch as f32 / self.branches as f32;
             play::DiePlay::branched(turn, SIBLINGS_CENTRED_AT)
@@ -369,7 +386,9 @@ impl Worker {
         let first = self.episode.is_empty();
         let before = self.sense(task)?;
         let action = if self.policy == Policy::Play {
-            self.play.act(self.env.robot().inner(), &mut self.rng)
+            self.play
+                .act(self.env.robot().inner(), &mut self.rng)
+                .to_vec()
         } else {
             let top = if self.policy == Policy::Pressing {
                 0.0
@@ -377,22 +396,23 @@ impl Worker {
                 1.0
             };
             if self.held.1 == 0 {
-                let action: [f32; 3] = std::array::from_fn(|j| {
-                    self.rng.random_range(-1.0..=if j == 2 { top } else { 1.0 })
-                });
+                let action: Vec<f32> = (0..self.action_dim)
+                    .map(|j| self.rng.random_range(-1.0..=if j == 2 { top } else { 1.0 }))
+                    .collect();
                 self.held = (action, self.hold);
             }
             self.held.1 -= 1;
-            self.held.0
+            self.held.0.clone()
         };
         let t = self.env.step(&action)?;
         self.last = Some(t.observation);
         self.push(before, action, t.reward as f32, [first, false, false])?;
+        let rest = vec![0.0; self.action_dim];
         if !(t.terminated || t.truncated) {
             return Ok(None);
         }
         let after = self.sense(task)?;
-        self.push(after, [0.0; 3], 0.0, [false, true, t.terminated])?;
+        self.push(after, rest, 0.0, [false, true, t.terminated])?;
         let schema = self.episode.schema().clone();
         Ok(Some(std::mem::replace(
             &mut self.episode,
@@ -423,8 +443,14 @@ pub fn collect(
             "branches turn play's first push; use them with the play policy".into(),
         ));
     }
+    if config.action_mode == ActionMode::Roll && config.policy != Policy::Random {
+        return Err(CollectError::Config(format!(
+            "roll actions are collected with the random policy (each is a whole push), not {}",
+            config.policy.name()
+        )));
+    }
     let branches = config.branches.max(1);
-    let schema = collect_schema(config.task, config.image_size, branches)?;
+    let schema = collect_schema(config.task, config.image_size, branches, config.action_mode)?;
     let robots = config.robots.min(config.episodes);
     let mut workers = (0..robots as u64)
         .map(|k| Worker::new(k, config, &schema))
@@ -435,6 +461,7 @@ pub fn collect(
     attributes.insert("policy".into(), config.policy.name().into());
     attributes.insert("hold".into(), config.hold.max(1).into());
     attributes.insert("branches".into(), branches.into());
+    attributes.insert("action_mode".into(), config.action_mode.name().into());
     attributes.insert(
         "step_seconds".into(),
         workers[0].env.spec().step_seconds.into(),

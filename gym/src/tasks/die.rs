@@ -139,7 +139,10 @@ impl TaskLogic for DieRoll {
         let d20 = D20::new();
         let now = d20.face_toward(pose.rotation, DVec3::Z);
         // Two rolls away: the turn the two rolls leave, through the one face between.
-        let start = match two_rolls_away(&d20, now).iter().find(|(far, _)| *far == face) {
+        let start = match two_rolls_away(&d20, now)
+            .iter()
+            .find(|(far, _)| *far == face)
+        {
             Some(&(_, mid)) => d20.rolled_up(pose.rotation, mid).unwrap_or(pose.rotation),
             None => pose.rotation,
         };
@@ -189,14 +192,19 @@ impl TaskLogic for DieRoll {
 
     fn limit_action(&self, robot: &SimRobot, delta: DVec3) -> DVec3 {
         let max = robot.spec().max_ee_step;
-        let mut delta = DVec3::new(
+        let delta = DVec3::new(
             delta.x / max * STEP_XY,
             delta.y / max * STEP_XY,
             delta.z / max * STEP_Z,
         );
-        if robot.world().gel_normal_force() > MAX_PRESS_N {
-            delta.z = delta.z.max(0.0);
-        }
-        delta
+        guard_press(robot, delta)
     }
+}
+
+/// `delta` with no downward part while the gel presses harder than it may.
+pub(crate) fn guard_press(robot: &SimRobot, mut delta: DVec3) -> DVec3 {
+    if robot.world().gel_normal_force() > MAX_PRESS_N {
+        delta.z = delta.z.max(0.0);
+    }
+    delta
 }

@@ -7,11 +7,18 @@
 //! | `DoorOpen` | door | 48×48 door camera | door angle + hand position, shown as an image | angle within 0.02 rad and hand within 3 cm (Skew-Fit's thresholds) |
 //! | `CupPush` | cup | 64×48 side camera | a cup position, shown as an image of the cup there with the finger where a push to it ends | cup within 3 cm |
 //! | `DieRoll` | die, the gel resting on it; 4 mm (xy) and 2 mm (z) per unit action | 64×48 gel image | a die face, shown as its gel image | that face up |
+//!
+//! DieRoll can also take roll actions ([`ActionMode::Roll`]): one action is a push direction,
+//! after which the hand feels for the die's top again by touch (`roll`); episodes are then 3
+//! rolls long (5 for goals two rolls away).
 
 mod cup;
 pub(crate) mod die;
 mod door;
 mod reach;
+mod roll;
+
+pub use roll::{ActionMode, STAY};
 
 use glam::DVec3;
 use rand::SeedableRng;
@@ -108,6 +115,8 @@ pub struct EnvConfig {
     /// DieRoll only: how many rolls away the goal face is, 1 (a face sharing an edge with the
     /// face up) or 2 (a face no one push reaches).
     pub die_goal_rolls: u8,
+    /// What one action does: move the hand, or (DieRoll only) roll the die and feel for it.
+    pub action_mode: ActionMode,
 }
 
 impl EnvConfig {
@@ -126,14 +135,40 @@ impl EnvConfig {
             max_episode_steps,
             randomize_scene: false,
             die_goal_rolls: 1,
+            action_mode: ActionMode::Hand,
         }
     }
 
-    /// DieRoll with its goal `rolls` (1 or 2) rolls away; two rolls get 40 steps, twice one's.
+    /// The task's episode length for these goals and actions: DieRoll gets 20 hand steps for
+    /// one roll, 40 for two; with roll actions, 3 and 5 (the rolls needed, and room to undo a
+    /// roll that went astray).
+    fn default_steps(&self) -> usize {
+        match (self.task, self.action_mode, self.die_goal_rolls) {
+            (Task::DieRoll, ActionMode::Roll, 2) => 5,
+            (Task::DieRoll, ActionMode::Roll, _) => 3,
+            (Task::DieRoll, ActionMode::Hand, 2) => 40,
+            _ => EnvConfig::new(self.task).max_episode_steps,
+        }
+    }
+
+    /// With roll actions (DieRoll only): one action pushes the die over and presses its top
+    /// again; episodes get [`Self::default_steps`] unless their length was set.
+    pub fn action_mode(mut self, mode: ActionMode) -> Self {
+        let default = self.max_episode_steps == self.default_steps();
+        self.action_mode = mode;
+        if default {
+            self.max_episode_steps = self.default_steps();
+        }
+        self
+    }
+
+    /// DieRoll with its goal `rolls` (1 or 2) rolls away; two rolls get twice one's steps (or,
+    /// with roll actions, 5 for 3) unless the episode length was set.
     pub fn die_goal_rolls(mut self, rolls: u8) -> Self {
+        let default = self.max_episode_steps == self.default_steps();
         self.die_goal_rolls = rolls;
-        if self.task == Task::DieRoll && rolls == 2 && self.max_episode_steps == 20 {
-            self.max_episode_steps = 40;
+        if default {
+            self.max_episode_steps = self.default_steps();
         }
         self
     }
@@ -215,6 +250,9 @@ pub struct TaskEnv {
     goal_image: Option<Vec<u8>>,
     steps: usize,
     reward_fn: Option<RewardFn>,
+    /// Roll actions: the hand's height when the episode began, pressed on the die as the goal
+    /// picture is; each roll presses back to it.
+    press_height: f64,
 }
 
 impl TaskEnv {
@@ -238,6 +276,12 @@ impl TaskEnv {
                 config.die_goal_rolls
             )));
         }
+        if config.action_mode == ActionMode::Roll && config.task != Task::DieRoll {
+            return Err(EnvError::Setup(format!(
+                "roll actions roll the die; {} takes hand actions",
+                config.task.name()
+            )));
+        }
         let logic = logic(&config);
         let spec = Self::make_spec(&config, &*logic, &robot);
         Ok(Self {
@@ -249,6 +293,7 @@ impl TaskEnv {
             goal_image: None,
             steps: 0,
             reward_fn: None,
+            press_height: 0.0,
             config,
         })
     }
@@ -273,7 +318,7 @@ impl TaskEnv {
         EnvSpec {
             id: format!("byfeel/{}-v0", config.task.name()),
             observation_space,
-            action_space: BoxSpace::f32(&[3], -1.0, 1.0),
+            action_space: BoxSpace::f32(&[config.action_mode.action_dim()], -1.0, 1.0),
             max_episode_steps: config.max_episode_steps,
             step_seconds: robot.spec().control_dt,
             goal_conditioned: config.obs_mode == ObsMode::Goal,
@@ -474,6 +519,7 @@ impl Env for TaskEnv {
         self.goal_image = Some(self.picture_of_goal(&goal)?);
         self.goal = Some(goal);
         self.steps = 0;
+        self.press_height = self.robot.state().ee_position.z;
         let obs = self.observe()?;
         Ok((obs, self.info()))
     }
@@ -486,15 +532,21 @@ impl Env for TaskEnv {
             .action_space
             .check("action", action)
             .map_err(EnvError::BadAction)?;
-        let max = self.robot.spec().max_ee_step;
-        let delta = DVec3::new(action[0] as f64, action[1] as f64, action[2] as f64) * max;
-        let delta = self.logic.limit_action(self.robot.inner(), delta);
-        self.robot
-            .command(Command::ee_delta(delta.x, delta.y, delta.z))?;
-        self.robot.step()?;
+        let hand_steps = if self.config.action_mode == ActionMode::Roll {
+            self.roll(action)?
+        } else {
+            let max = self.robot.spec().max_ee_step;
+            let delta = DVec3::new(action[0] as f64, action[1] as f64, action[2] as f64) * max;
+            let delta = self.logic.limit_action(self.robot.inner(), delta);
+            self.robot
+                .command(Command::ee_delta(delta.x, delta.y, delta.z))?;
+            self.robot.step()?;
+            1
+        };
         self.steps += 1;
         let observation = self.observe()?;
-        let info = self.info();
+        let mut info = self.info();
+        info.insert("hand_steps".into(), InfoValue::Int(hand_steps as i64));
         let achieved = self.logic.achieved(self.robot.inner());
         let success = self.logic.success(&achieved, &goal);
         let reward = match &self.reward_fn {
