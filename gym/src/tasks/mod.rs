@@ -153,20 +153,20 @@ impl EnvConfig {
 
     /// With roll actions (DieRoll only): one action pushes the die over and presses its top
     /// again; episodes get [`Self::default_steps`] unless their length was set.
-    pub fn action_mode(mut self, mode: ActionMode) -> Self {
-        let default = self.max_episode_steps == self.default_steps();
-        self.action_mode = mode;
-        if default {
-            self.max_episode_steps = self.default_steps();
-        }
-        self
+    pub fn action_mode(self, mode: ActionMode) -> Self {
+        self.keeping_default_steps(|c| c.action_mode = mode)
     }
 
     /// DieRoll with its goal `rolls` (1 or 2) rolls away; two rolls get twice one's steps (or,
     /// with roll actions, 5 for 3) unless the episode length was set.
-    pub fn die_goal_rolls(mut self, rolls: u8) -> Self {
+    pub fn die_goal_rolls(self, rolls: u8) -> Self {
+        self.keeping_default_steps(|c| c.die_goal_rolls = rolls)
+    }
+
+    /// Applies `change`; an episode length that was the default becomes the new default.
+    fn keeping_default_steps(mut self, change: impl FnOnce(&mut Self)) -> Self {
         let default = self.max_episode_steps == self.default_steps();
-        self.die_goal_rolls = rolls;
+        change(&mut self);
         if default {
             self.max_episode_steps = self.default_steps();
         }
