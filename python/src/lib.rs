@@ -110,18 +110,8 @@ fn config(
     let mode = byfeel_gym::ActionMode::from_name(actions).ok_or_else(|| {
         PyValueError::new_err(format!("unknown actions {actions:?}; use 'hand' or 'roll'"))
     })?;
-    if mode == byfeel_gym::ActionMode::Roll && task != Task::DieRoll {
-        return Err(PyValueError::new_err(format!(
-            "actions='roll' rolls the die; {} takes hand actions",
-            task.name()
-        )));
-    }
-    if !(1..=2).contains(&goal_rolls) {
-        return Err(PyValueError::new_err(format!(
-            "goal_rolls {goal_rolls}: a DieRoll goal is 1 or 2 rolls away"
-        )));
-    }
     c = c.die_goal_rolls(goal_rolls).action_mode(mode);
+    c.check_die().map_err(PyValueError::new_err)?;
     if let Some(n) = max_episode_steps {
         c.max_episode_steps = n;
     }

@@ -163,6 +163,24 @@ impl EnvConfig {
         self.keeping_default_steps(|c| c.die_goal_rolls = rolls)
     }
 
+    /// Says what is wrong with the die's settings: goals 1 or 2 rolls away, roll actions on
+    /// the die only.
+    pub fn check_die(&self) -> Result<(), String> {
+        if !(1..=2).contains(&self.die_goal_rolls) {
+            return Err(format!(
+                "die_goal_rolls {}: a DieRoll goal is 1 or 2 rolls away",
+                self.die_goal_rolls
+            ));
+        }
+        if self.action_mode == ActionMode::Roll && self.task != Task::DieRoll {
+            return Err(format!(
+                "roll actions roll the die; {} takes hand actions",
+                self.task.name()
+            ));
+        }
+        Ok(())
+    }
+
     /// Applies `change`; an episode length that was the default becomes the new default.
     fn keeping_default_steps(mut self, change: impl FnOnce(&mut Self)) -> Self {
         let default = self.max_episode_steps == self.default_steps();
@@ -270,18 +288,7 @@ impl TaskEnv {
         }
         let robot = SimRobot::from_scene(config.task.scene(), Randomization::Nominal)
             .map_err(|e| EnvError::Setup(e.to_string()))?;
-        if !(1..=2).contains(&config.die_goal_rolls) {
-            return Err(EnvError::Setup(format!(
-                "die_goal_rolls {}: a DieRoll goal is 1 or 2 rolls away",
-                config.die_goal_rolls
-            )));
-        }
-        if config.action_mode == ActionMode::Roll && config.task != Task::DieRoll {
-            return Err(EnvError::Setup(format!(
-                "roll actions roll the die; {} takes hand actions",
-                config.task.name()
-            )));
-        }
+        config.check_die().map_err(EnvError::Setup)?;
         let logic = logic(&config);
         let spec = Self::make_spec(&config, &*logic, &robot);
         Ok(Self {
