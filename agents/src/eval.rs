@@ -9,6 +9,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
+use crate::memory::MemoryAgent;
 use crate::world_model::LatentAgent;
 use crate::{AgentError, PredictiveAgent};
 
@@ -18,6 +19,8 @@ pub enum Controller {
     Predictive(Box<PredictiveAgent>),
     /// The predictive agent on the latent world model: CEM in its latent space.
     Latent(Box<LatentAgent>),
+    /// The predictive agent on a replay memory: the stored rolls searched.
+    Memory(Box<MemoryAgent>),
     /// Uniform random actions, inside the same bounds as the agent's search, each held for
     /// `hold` steps (1: a new action every step; 3: held as the agent's plans hold theirs).
     Random {
@@ -40,7 +43,9 @@ pub enum Controller {
 impl Controller {
     pub fn name(&self) -> &'static str {
         match self {
-            Controller::Predictive(_) | Controller::Latent(_) => "predictive",
+            Controller::Predictive(_) | Controller::Latent(_) | Controller::Memory(_) => {
+                "predictive"
+            }
             Controller::Random { hold: 1, .. } => "random",
             Controller::Random { .. } => "random-held",
             Controller::Centroid => "centroid",
@@ -48,10 +53,13 @@ impl Controller {
         }
     }
 
-    /// The predictive agent of a run directory, whichever model it trained (the latent world
-    /// model, or the pixel-space predictor), with the papers' planner for its task drawing
-    /// `samples` sequences an iteration.
+    /// The predictive agent of a run directory, whichever model it holds (a replay memory, the
+    /// latent world model, or the pixel-space predictor); the models' planner is the papers'
+    /// CEM for its task drawing `samples` sequences an iteration.
     pub fn predictive(run: &Path, samples: usize, seed: u64) -> Result<Self, AgentError> {
+        if crate::memory::is_memory_run(run) {
+            return Ok(Controller::Memory(Box::new(MemoryAgent::load(run)?)));
+        }
         if run.join(crate::world_model::SPEC_FILE).exists() {
             return Ok(Controller::Latent(Box::new(LatentAgent::load_for_task(
                 run, samples, seed,
@@ -72,7 +80,15 @@ impl Controller {
             }
             Controller::Predictive(agent) => agent.reseed(seed),
             Controller::Latent(agent) => agent.reseed(seed),
-            Controller::Centroid | Controller::Scripted => {}
+            Controller::Centroid | Controller::Scripted | Controller::Memory(_) => {}
+        }
+    }
+
+    /// Tells the controller how many actions the episode just begun has (a planner that
+    /// knows the deadline does not plan past it).
+    pub fn episode_steps(&mut self, steps: usize) {
+        if let Controller::Memory(agent) = self {
+            agent.begin_episode(Some(steps));
         }
     }
 
@@ -118,6 +134,16 @@ impl Controller {
                     Vec::new()
                 };
                 (plan.first(agent.cem().action_dim).to_vec(), foreseen)
+            }
+            Controller::Memory(agent) => {
+                let now = context[context.len() - 1];
+                let plan = agent.act(now, goal)?;
+                let foreseen = if foresee {
+                    agent.foresee(now, &plan)?
+                } else {
+                    Vec::new()
+                };
+                (plan.action.to_vec(), foreseen)
             }
             Controller::Random {
                 rng,
@@ -294,6 +320,7 @@ pub fn evaluate(
             .reset(Some(seed), &ResetOptions::default())
             .map_err(|e| AgentError::Config(e.to_string()))?;
         controller.begin_episode(seed);
+        controller.episode_steps(env.config().max_episode_steps);
         let goal = env.goal_image().unwrap_or_default().to_vec();
         let first = image_of(&obs)?;
         let mut frames = vec![first; k];

@@ -6,12 +6,14 @@
 //! - [`skewfit`]: Skew-Fit: the VAE, the skew, relabelling, SAC and the door training loop.
 //! - [`her`]: the state-input SAC + HER baseline for Skew-Fit's door.
 //! - [`world_model`]: the latent world model (encoder, dynamics, decoder) and its planner.
+//! - [`memory`]: the nonparametric predictive agent: a replay memory of rolls, searched.
 //! - [`tensorboard`]: scalars in TensorBoard's event-file format.
 
 pub mod cem;
 pub mod eval;
 pub mod face_probe;
 pub mod her;
+pub mod memory;
 pub mod predictive;
 pub mod predictor;
 mod run_dir;

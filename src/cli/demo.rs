@@ -105,7 +105,9 @@ pub fn run(args: DemoArgs) -> Result<(), Error> {
     let mut agent = Controller::predictive(&run, args.samples, seed)?;
     agent.begin_episode(seed);
     let spec = run.join(byfeel::agents::world_model::SPEC_FILE);
-    let actions = if spec.exists() {
+    let actions = if byfeel::agents::memory::is_memory_run(&run) {
+        byfeel::agents::memory::read_memory_spec(&run)?.action_mode()?
+    } else if spec.exists() {
         byfeel::agents::world_model::read_spec(&run)?.action_mode()?
     } else {
         byfeel::gym::ActionMode::Hand
@@ -119,6 +121,7 @@ pub fn run(args: DemoArgs) -> Result<(), Error> {
             .image_size(64, 48),
     };
     let mut env = TaskEnv::new(config)?;
+    agent.episode_steps(env.config().max_episode_steps);
     let (obs, info) = env.reset(Some(seed), &ResetOptions::default())?;
     let int = |info: &byfeel::gym::Info, key: &str| match info.get(key) {
         Some(InfoValue::Int(f)) => *f,

@@ -133,7 +133,10 @@ pub fn run(args: EvalArgs) -> Result<(), Error> {
         .run
         .join(byfeel::agents::world_model::SPEC_FILE)
         .exists();
-    let task = if latent {
+    let memory = byfeel::agents::memory::is_memory_run(&args.run);
+    let task = if memory {
+        byfeel::agents::memory::read_memory_spec(&args.run)?.task()?
+    } else if latent {
         byfeel::agents::world_model::read_spec(&args.run)?.task()?
     } else {
         let spec: byfeel::agents::predictor::RunSpec =
@@ -146,7 +149,9 @@ pub fn run(args: EvalArgs) -> Result<(), Error> {
         "eval"
     });
     std::fs::create_dir_all(&out)?;
-    let actions = if latent {
+    let actions = if memory {
+        byfeel::agents::memory::read_memory_spec(&args.run)?.action_mode()?
+    } else if latent {
         byfeel::agents::world_model::read_spec(&args.run)?.action_mode()?
     } else {
         byfeel::gym::ActionMode::Hand
@@ -163,7 +168,9 @@ pub fn run(args: EvalArgs) -> Result<(), Error> {
         samples: args.samples,
         ..CemConfig::for_actions(task, actions)
     };
-    let prediction = if args.held_out > 0 {
+    let prediction = if args.held_out > 0 && memory {
+        super::eval_memory::prediction_section(&args.run, args.held_out)?
+    } else if args.held_out > 0 {
         prediction_section(&args, &out)?
     } else {
         String::new()
@@ -179,6 +186,7 @@ pub fn run(args: EvalArgs) -> Result<(), Error> {
     .collect();
     for name in args.controllers.as_ref().unwrap_or(&controllers) {
         let mut controller = match name.as_str() {
+            "predictive" if memory => Controller::predictive(&args.run, args.samples, args.seed)?,
             "predictive" if latent => Controller::Latent(Box::new(LatentAgent::load_for_task(
                 &args.run,
                 args.samples,

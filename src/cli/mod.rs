@@ -10,6 +10,7 @@ mod bench_store;
 mod collect;
 mod demo;
 mod eval;
+mod eval_memory;
 mod eval_skewfit;
 mod movie;
 mod probe;

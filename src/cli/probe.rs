@@ -67,12 +67,22 @@ pub fn run(what: ProbeCommand) -> Result<(), Error> {
 }
 
 fn roll_direction(args: RollDirectionArgs) -> Result<(), Error> {
-    use byfeel::agents::world_model::{LatentAgent, inverse_directions, roll_directions};
-    let mut agent = LatentAgent::load_for_task(&args.run, args.samples, args.seed)?;
+    use byfeel::agents::world_model::{
+        LatentAgent, inverse_directions, planned_roll_directions, roll_directions,
+    };
     let seeds = args.seed..args.seed + args.episodes as u64;
-    let right = if args.inverse {
+    let memory = byfeel::agents::memory::is_memory_run(&args.run);
+    if memory && args.inverse {
+        return Err("--inverse: a memory run has no inverse model".into());
+    }
+    let right = if memory {
+        let agent = byfeel::agents::memory::MemoryAgent::load(&args.run)?;
+        planned_roll_directions(seeds, |_, now, goal| Ok(agent.plan(now, goal)?.action.to_vec()))?
+    } else if args.inverse {
+        let mut agent = LatentAgent::load_for_task(&args.run, args.samples, args.seed)?;
         inverse_directions(&mut agent, seeds)?
     } else {
+        let mut agent = LatentAgent::load_for_task(&args.run, args.samples, args.seed)?;
         roll_directions(&mut agent, seeds)?
     };
     let k = right.iter().filter(|r| **r).count();

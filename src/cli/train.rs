@@ -87,6 +87,9 @@ pub enum ModelKind {
     Latent,
     /// The pixel-space frame predictor (SV2P/SAVP family); planned on decoded frames.
     Pixel,
+    /// DieRoll with roll actions: the store itself as the forward model, its rolls searched
+    /// for the one that ends nearest the goal (`byfeel_agents::memory`).
+    Memory,
 }
 
 #[derive(clap::Args, Debug)]
@@ -185,8 +188,10 @@ pub fn run(what: TrainCommand) -> Result<(), Error> {
     let task = Task::from_name(&args.task)
         .ok_or_else(|| format!("--task {}: use die-roll, cup-push or door-open", args.task))?;
     let reader = StoreReader::open(&args.data)?;
-    if args.model == ModelKind::Latent {
-        return train_latent(args, task, &reader);
+    match args.model {
+        ModelKind::Latent => return train_latent(args, task, &reader),
+        ModelKind::Memory => return train_memory(args, task, &reader),
+        ModelKind::Pixel => {}
     }
     let train_config = TrainConfig {
         steps: args.steps,
@@ -224,6 +229,44 @@ pub fn run(what: TrainCommand) -> Result<(), Error> {
         reader.num_episodes() / spec.train.holdout,
         reader.num_episodes(),
         done.steps_per_s
+    );
+    Ok(())
+}
+
+/// Builds a replay memory: no gradient steps, so nothing to resume; an existing run is
+/// replaced whole.
+fn train_memory(args: PredictiveArgs, task: Task, reader: &StoreReader) -> Result<(), Error> {
+    use byfeel::agents::memory::{self, MemoryConfig, MemorySpec, ReplayMemory, SearchConfig};
+    if task != Task::DieRoll || world_model::store_actions(reader)? != byfeel::gym::ActionMode::Roll {
+        return Err("--model memory: a die-roll store of roll actions (`byfeel collect --task die-roll --actions roll`)".into());
+    }
+    let config = MemoryConfig::default();
+    let started = std::time::Instant::now();
+    let bar = super::progress_bar(3, "stages", args.quiet);
+    let memory = ReplayMemory::build(reader, &config, |stage| {
+        bar.inc(1);
+        bar.set_message(stage.to_string());
+    })?;
+    bar.finish_and_clear();
+    let spec = MemorySpec {
+        task: task.name().into(),
+        actions: "roll".into(),
+        store: args.data.clone(),
+        config,
+        search: SearchConfig::default(),
+        height: memory.embedding.height,
+        width: memory.embedding.width,
+        frames: memory.frames.len() / memory.dims(),
+        transitions: memory.transitions.len(),
+    };
+    memory::save(&args.out, &spec, &memory)?;
+    println!(
+        "{}: a memory of {} presses and {} rolls ({} numbers each) in {:.0} s",
+        args.out.display(),
+        spec.frames,
+        spec.transitions,
+        memory.dims(),
+        started.elapsed().as_secs_f64()
     );
     Ok(())
 }

@@ -33,6 +33,15 @@ pub fn roll_directions(
     directions(agent, seeds, false)
 }
 
+/// [`roll_directions`] for any planner of roll actions: `plan(seed, frame, goal)` answers the
+/// actions it would take (2 numbers each), of which the first push counts.
+pub fn planned_roll_directions(
+    seeds: impl IntoIterator<Item = u64>,
+    plan: impl FnMut(u64, &[u8], &[u8]) -> Result<Vec<f32>, AgentError>,
+) -> Result<Vec<bool>, AgentError> {
+    opening_directions(ActionMode::Roll, seeds, plan)
+}
+
 /// [`roll_directions`] for the push the model's inverse model answers (current frame and goal
 /// picture in, push out) instead of the planner's; an error for a model without one.
 pub fn inverse_directions(
@@ -47,8 +56,25 @@ fn directions(
     seeds: impl IntoIterator<Item = u64>,
     inverse: bool,
 ) -> Result<Vec<bool>, AgentError> {
-    let d20 = D20::new();
     let mode = agent.spec.action_mode()?;
+    opening_directions(mode, seeds, |seed, frame, goal| {
+        agent.reseed(seed);
+        if inverse {
+            agent
+                .inverse_action(frame, goal)?
+                .ok_or_else(|| env_error("this model has no inverse model"))
+        } else {
+            Ok(agent.plan(frame, goal)?.actions)
+        }
+    })
+}
+
+fn opening_directions(
+    mode: ActionMode,
+    seeds: impl IntoIterator<Item = u64>,
+    mut plan: impl FnMut(u64, &[u8], &[u8]) -> Result<Vec<f32>, AgentError>,
+) -> Result<Vec<bool>, AgentError> {
+    let d20 = D20::new();
     let config = EnvConfig::new(Task::DieRoll)
         .obs_mode(ObsMode::Tactile)
         .action_mode(mode);
@@ -72,23 +98,11 @@ fn directions(
             let n = pose.rotation * d20.normals[d20.face_index(face).expect("a face")];
             -DVec2::new(n.x, n.y).normalize()
         };
-        agent.reseed(seed);
-        let plan = if inverse {
-            let action = agent
-                .inverse_action(&image_of(&obs)?, &goal)?
-                .ok_or_else(|| env_error("this model has no inverse model"))?;
-            crate::cem::Plan {
-                actions: action,
-                cost: 0.0,
-            }
-        } else {
-            agent.plan(&image_of(&obs)?, &goal)?
-        };
+        let actions = plan(seed, &image_of(&obs)?, &goal)?;
         let xy = |a: &[f32]| DVec2::new(a[0] as f64, a[1] as f64);
         let opening = match mode {
-            ActionMode::Hand => plan.actions.chunks(dim).take(OPENING).map(xy).sum(),
-            ActionMode::Roll => plan
-                .actions
+            ActionMode::Hand => actions.chunks(dim).take(OPENING).map(xy).sum(),
+            ActionMode::Roll => actions
                 .chunks(dim)
                 .map(xy)
                 .find(|a| a.length() >= byfeel_gym::STAY as f64)

@@ -15,7 +15,7 @@ pub mod spec;
 pub mod train;
 
 pub use agent::LatentAgent;
-pub use direction::{inverse_directions, roll_directions};
+pub use direction::{inverse_directions, planned_roll_directions, roll_directions};
 pub use heldout::held_out;
 pub use latents::Latents;
 pub use model::{WorldModel, WorldModelConfig};
