@@ -84,7 +84,9 @@ fn eval_writes_a_report_with_strips_for_every_controller() {
         String::from_utf8_lossy(&out.stderr)
     );
     let report = std::fs::read_to_string(run.join("eval/report.md")).unwrap();
-    for name in ["predictive", "random", "random-held", "centroid"] {
+    // The shipped die agent plays roll actions: random actions are single rolls (no held
+    // variant) and the simulator's scripted roller is the upper reference.
+    for name in ["predictive", "random", "centroid", "scripted"] {
         assert!(report.contains(&format!("| {name} |")), "{report}");
         assert!(
             report.contains(&format!("({name}-episode-000.png)")),

@@ -100,13 +100,18 @@ class Predictive:
         task: Optional[str] = None,
         steps: int = 2000,
         batch: int = 16,
-        horizon: int = 15,
+        horizon: Optional[int] = None,
         context: Optional[int] = None,
         lr: float = 1e-3,
         seed: int = 0,
         progress: bool = True,
         latent: int = 0,
+        model: str = "latent",
+        ae_steps: Optional[int] = None,
+        dynamics_steps: Optional[int] = None,
+        latent_size: Optional[int] = None,
     ) -> tuple[int, float, Optional[float]]: ...
+    def begin_episode(self, steps: Optional[int] = None) -> None: ...
     def plan(self, context: np.ndarray, goal: np.ndarray) -> np.ndarray: ...
     def predict(self, context: np.ndarray, actions: np.ndarray) -> np.ndarray: ...
     @property

@@ -5,7 +5,9 @@ model trained on an experience store's play that predicts what the sensor will s
 sequence of actions, and CEM planning through it toward a goal image (200 samples, 10 elites,
 3 iterations, actions held 3 steps). By default the model is a latent world model (an encoder
 to a short vector, dynamics on that vector, a decoder back to images) planned in its latent
-space; ``model="pixel"`` trains the older pixel-space frame predictor::
+space; ``model="pixel"`` trains the older pixel-space frame predictor, and ``model="memory"``
+(for a die store of roll actions) builds a replay memory of the store's rolls, searched a few
+rolls ahead for the one whose stored outcome lies nearest the goal::
 
     import numpy as np
     import byfeel
@@ -86,7 +88,21 @@ class Predictive:
 
         ``model="pixel"``: the pixel-space predictor for ``steps`` batches of ``batch``
         sequences (``horizon`` 15 by default, ``context`` frames: 3 for the die, else 2);
-        ``latent`` > 0 adds SV2P's stochastic latent of that many numbers."""
+        ``latent`` > 0 adds SV2P's stochastic latent of that many numbers.
+
+        ``model="memory"`` (a ``die-roll`` store collected with ``actions="roll"``): no
+        training; every press is embedded (centred on the contact, pooled, principal
+        components) and every roll between two presses kept, in seconds. Its ``plan`` answers
+        one roll, ``[0, 0]`` when the press felt now is nearer the goal than any stored
+        outcome; call ``begin_episode(steps)`` at each reset so it never plans past the
+        episode's last roll::
+
+            byfeel.collect("die-roll", "rolls.zarr", episodes=3000, max_episode_steps=6, actions="roll")
+            agent = Predictive.train("rolls.zarr", "die-memory", model="memory")
+            env = byfeel.ByfeelEnv("DieRoll", actions="roll")
+            obs, _ = env.reset(seed=1_000_000)
+            agent.begin_episode(1)
+            obs, reward, *_ = env.step(agent.plan(obs[None], env.goal_image())[0])"""
         _native.Predictive.train(
             os.fspath(data),
             os.fspath(out),
@@ -105,6 +121,11 @@ class Predictive:
             latent_size,
         )
         return cls.load(out, samples=samples, seed=seed)
+
+    def begin_episode(self, steps: Optional[int] = None) -> None:
+        """Tells the model an episode of ``steps`` actions has begun (``None``: unknown). A
+        memory then plans no further than the rolls left; the other models ignore it."""
+        self._native.begin_episode(steps)
 
     @property
     def context_len(self) -> int:

@@ -7,6 +7,7 @@ use byfeel_agents::predictor::{RunSpec, TrainConfig, store_task, train};
 use byfeel_agents::world_model::{
     self, LatentAgent, WorldModelConfig, WorldModelSpec, WorldModelTrainConfig,
 };
+use byfeel_agents::memory::{self, MemoryAgent};
 use byfeel_agents::{AgentError, Plan, PredictiveAgent};
 use byfeel_gym::Task;
 use byfeel_gym::store::StoreReader;
@@ -48,6 +49,8 @@ enum Agent {
     Latent(Box<LatentAgent>),
     /// The pixel-space frame predictor.
     Pixel(Box<PredictiveAgent>),
+    /// A replay memory of rolls, searched.
+    Memory(Box<MemoryAgent>),
 }
 
 #[pyclass(name = "Predictive", module = "byfeel._native", unsendable)]
@@ -61,12 +64,13 @@ impl PyPredictive {
         match &self.agent {
             Agent::Latent(a) => [a.spec.model.height, a.spec.model.width, 3],
             Agent::Pixel(a) => [a.spec.model.height, a.spec.model.width, 3],
+            Agent::Memory(a) => [a.spec.height, a.spec.width, 3],
         }
     }
 
     fn context_frames(&self) -> usize {
         match &self.agent {
-            Agent::Latent(_) => 1,
+            Agent::Latent(_) | Agent::Memory(_) => 1,
             Agent::Pixel(a) => a.context_len(),
         }
     }
@@ -107,13 +111,60 @@ fn train_latent(
     Ok(())
 }
 
+/// Builds and saves a replay memory of a die store of roll actions; answers its rolls.
+fn build_memory(
+    reader: &StoreReader,
+    task: Task,
+    data: &std::path::Path,
+    out: &std::path::Path,
+) -> Result<usize, AgentError> {
+    use byfeel_agents::memory::{MemoryConfig, MemorySpec, ReplayMemory, SearchConfig};
+    if task != Task::DieRoll || world_model::store_actions(reader)? != byfeel_gym::ActionMode::Roll {
+        return Err(AgentError::Config(
+            "model \"memory\": a die-roll store of roll actions (collect(..., actions=\"roll\"))".into(),
+        ));
+    }
+    let config = MemoryConfig::default();
+    let m = ReplayMemory::build(reader, &config, |_| {})?;
+    let spec = MemorySpec {
+        task: task.name().into(),
+        actions: "roll".into(),
+        store: data.to_path_buf(),
+        config,
+        search: SearchConfig::default(),
+        height: m.embedding.height,
+        width: m.embedding.width,
+        frames: m.frames.len() / m.dims(),
+        transitions: m.transitions.len(),
+    };
+    memory::save(out, &spec, &m)?;
+    Ok(m.transitions.len())
+}
+
 #[pymethods]
 impl PyPredictive {
+    /// For a memory: the episode just begun has `steps` actions, and plans never run past its
+    /// end (the other models plan their fixed horizon and ignore it).
+    #[pyo3(signature = (steps = None))]
+    fn begin_episode(&mut self, steps: Option<usize>) {
+        if let Agent::Memory(a) = &mut self.agent {
+            a.begin_episode(steps);
+        }
+    }
+
     #[staticmethod]
     #[pyo3(signature = (run, samples = 200, score_every = 1, seed = 0))]
     fn load(run: PathBuf, samples: usize, score_every: usize, seed: u64) -> PyResult<Self> {
         if score_every == 0 {
             return Err(PyValueError::new_err("score_every must be at least 1"));
+        }
+        if memory::is_memory_run(&run) {
+            let agent = MemoryAgent::load(&run).map_err(agent_error)?;
+            let task = agent.spec.task().map_err(agent_error)?;
+            return Ok(Self {
+                agent: Agent::Memory(Box::new(agent)),
+                task,
+            });
         }
         if run.join(world_model::SPEC_FILE).exists() {
             let agent = LatentAgent::load_for_task(&run, samples, seed).map_err(agent_error)?;
@@ -190,10 +241,14 @@ impl PyPredictive {
                     None,
                 ));
             }
+            "memory" => {
+                let memory = py.detach(|| build_memory(&reader, task, &data, &out)).map_err(agent_error)?;
+                return Ok((memory as u64, 0.0, None));
+            }
             "pixel" => {}
             other => {
                 return Err(PyValueError::new_err(format!(
-                    "model {other:?}: use \"latent\" (the latent world model) or \"pixel\""
+                    "model {other:?}: use \"latent\" (the latent world model), \"memory\" (die rolls, searched) or \"pixel\""
                 )));
             }
         }
@@ -267,6 +322,10 @@ impl PyPredictive {
                 match agent {
                     Agent::Latent(a) => a.plan(refs[0], &goal),
                     Agent::Pixel(a) => a.plan(&refs, &goal),
+                    Agent::Memory(a) => a.act(refs[0], &goal).map(|p| Plan {
+                        actions: p.action.to_vec(),
+                        cost: p.cost,
+                    }),
                 }
             })
             .map_err(agent_error)?;
@@ -309,6 +368,7 @@ impl PyPredictive {
                 match agent {
                     Agent::Latent(a) => a.predict(refs[0], &actions),
                     Agent::Pixel(a) => a.predict(&refs, &actions),
+                    Agent::Memory(a) => a.predict(refs[0], &actions),
                 }
             })
             .map_err(agent_error)?;
@@ -331,6 +391,7 @@ impl PyPredictive {
         match &self.agent {
             Agent::Latent(a) => a.cem().action_dim,
             Agent::Pixel(_) => 3,
+            Agent::Memory(_) => 2,
         }
     }
 
@@ -340,6 +401,7 @@ impl PyPredictive {
         match &self.agent {
             Agent::Latent(a) => a.spec.actions.clone(),
             Agent::Pixel(_) => "hand".into(),
+            Agent::Memory(a) => a.spec.actions.clone(),
         }
     }
 

@@ -200,3 +200,24 @@ def test_a_die_model_of_roll_actions_plans_pushes(tmp_path):
         agent.predict(frames[:1], np.zeros((2, 3), dtype=np.float32))
     with pytest.raises(ValueError, match="play"):
         byfeel.collect("die-roll", tmp_path / "x.zarr", episodes=1, policy="play", actions="roll")
+
+
+def test_a_replay_memory_of_rolls_plans_one_push_and_predicts_the_next_press(tmp_path):
+    store = tmp_path / "rolls.zarr"
+    byfeel.collect("die-roll", store, episodes=12, robots=2, seed=3, max_episode_steps=3, actions="roll")
+    agent = Predictive.train(store, tmp_path / "memory", model="memory", progress=False)
+    assert (agent.actions, agent.action_dim, agent.context_len) == ("roll", 2, 1)
+    assert Predictive.load(tmp_path / "memory").task == "DieRoll"
+    frames = byfeel.Store(store)[0]["tactile"]
+    # The press it is at is the goal: staying ([0, 0]) costs nothing, any roll costs more.
+    agent.begin_episode(3)
+    assert np.array_equal(agent.plan(frames[:1], frames[0]), np.zeros((1, 2), dtype=np.float32))
+    plan = agent.plan(frames[:1], frames[-1])
+    assert plan.shape == (1, 2) and np.all(np.isfinite(plan)) and np.all(np.abs(plan) <= 1)
+    predicted = agent.predict(frames[:1], np.array([[1, 0], [0, 1]], dtype=np.float32))
+    assert predicted.shape == (2,) + agent.image_shape and predicted.dtype == np.uint8
+    hand = tmp_path / "hand.zarr"
+    byfeel.collect("die-roll", hand, episodes=2, robots=2, seed=3, max_episode_steps=3)
+    with pytest.raises(ValueError, match="roll actions"):
+        Predictive.train(hand, tmp_path / "m2", model="memory", progress=False)
+    assert not (tmp_path / "m2" / "memory.json").exists()

@@ -22,22 +22,31 @@ pub struct PredictorBenchArgs {
     /// Timed training steps.
     #[arg(long, default_value_t = 10)]
     pub steps: usize,
-    /// Timed plans (the die's CEM: 200 samples, 3 iterations, 6 actions × 3).
+    /// Timed plans (the die's CEM: 200 samples, 3 iterations, 6 actions × 3; for a memory,
+    /// one search each, from a fresh episode's first press).
     #[arg(long, default_value_t = 3)]
     pub plans: usize,
     #[arg(long)]
     pub json: bool,
-    /// Which model: the latent world model, or the pixel-space frame predictor.
+    /// Which model: the latent world model, the die's replay memory (its plans only), or the
+    /// pixel-space frame predictor.
     #[arg(long, value_enum, default_value_t = super::train::ModelKind::Latent)]
     pub model: super::train::ModelKind,
     /// Latent model: width of the dynamics' hidden layers (default: the model's).
     #[arg(long)]
     pub hidden: Option<usize>,
+    /// Memory: the run to time (default: the shipped die agent, assets/models/die-roll).
+    #[arg(long)]
+    pub run: Option<std::path::PathBuf>,
 }
 
 pub fn run(args: PredictorBenchArgs) -> Result<(), Error> {
-    if args.model == super::train::ModelKind::Latent {
-        return super::bench_world_model::run(&args);
+    match args.model {
+        super::train::ModelKind::Latent => return super::bench_world_model::run(&args),
+        super::train::ModelKind::Memory => {
+            return super::bench_memory::run(args.run, args.plans, args.json);
+        }
+        super::train::ModelKind::Pixel => {}
     }
     if args.batch == 0 || args.horizon == 0 || args.steps == 0 || args.plans == 0 {
         return Err("--batch, --horizon, --steps and --plans must be positive".into());

@@ -59,7 +59,7 @@ pub struct DemoArgs {
 }
 
 /// The model given, else the shipped one found from here or from where byfeel was built.
-fn model_dir(given: Option<&Path>, shipped: &str) -> Result<PathBuf, Error> {
+pub(super) fn model_dir(given: Option<&Path>, shipped: &str) -> Result<PathBuf, Error> {
     if let Some(path) = given {
         return Ok(path.to_path_buf());
     }
@@ -67,7 +67,7 @@ fn model_dir(given: Option<&Path>, shipped: &str) -> Result<PathBuf, Error> {
     let built = Path::new(env!("CARGO_MANIFEST_DIR")).join(shipped);
     [here, built]
         .into_iter()
-        .find(|p| p.join("model.bpk").exists())
+        .find(|p| p.join("model.bpk").exists() || byfeel::agents::memory::is_memory_run(p))
         .ok_or_else(|| {
             format!(
                 "no model at {shipped}: run from the byfeel checkout, or train one \

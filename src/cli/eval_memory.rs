@@ -10,6 +10,12 @@ use super::Error;
 /// The memory's held-out prediction of the next press, as a report section.
 pub fn prediction_section(run: &Path, limit: usize) -> Result<String, Error> {
     let agent = MemoryAgent::load(run)?;
+    if agent.spec.config.holdout == 0 {
+        println!("held-out prediction skipped: the memory was built from every episode (--holdout 0)");
+        return Ok("## Prediction\n\nNot measured: the memory was built from every episode of its store \
+                   (`--holdout 0`), so none is left to predict.\n\n"
+            .into());
+    }
     let reader = match StoreReader::open(&agent.spec.store) {
         Ok(reader) => reader,
         Err(e) => {

@@ -5,6 +5,7 @@ mod bench_env;
 mod bench_predictor;
 mod bench_render;
 mod bench_skewfit;
+mod bench_memory;
 mod bench_world_model;
 mod bench_store;
 mod collect;

@@ -108,6 +108,10 @@ pub struct PredictiveArgs {
     /// Pixel model: training steps.
     #[arg(long, default_value_t = TrainConfig::default().steps)]
     pub steps: usize,
+    /// Memory: every n-th episode is left out of the memory so that `byfeel eval` can measure
+    /// its prediction on them; 0 keeps every episode (for a memory to deploy).
+    #[arg(long, default_value_t = byfeel::agents::memory::MemoryConfig::default().holdout)]
+    pub holdout: u64,
     /// Latent model: autoencoder steps (batches of single frames; default 2 000 for the die,
     /// 3 000 otherwise).
     #[arg(long)]
@@ -240,7 +244,10 @@ fn train_memory(args: PredictiveArgs, task: Task, reader: &StoreReader) -> Resul
     if task != Task::DieRoll || world_model::store_actions(reader)? != byfeel::gym::ActionMode::Roll {
         return Err("--model memory: a die-roll store of roll actions (`byfeel collect --task die-roll --actions roll`)".into());
     }
-    let config = MemoryConfig::default();
+    let config = MemoryConfig {
+        holdout: args.holdout,
+        ..MemoryConfig::default()
+    };
     let started = std::time::Instant::now();
     let bar = super::progress_bar(3, "stages", args.quiet);
     let memory = ReplayMemory::build(reader, &config, |stage| {

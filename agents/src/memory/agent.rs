@@ -56,6 +56,28 @@ impl MemoryAgent {
         Ok(search(&self.memory, &config, &e.embed(now)?, &e.embed(goal)?))
     }
 
+    /// The presses the memory expects after `actions` (2 numbers each) from the press `now`:
+    /// each the press stored after the most similar action from the press nearest the one
+    /// before (see [`predict`](super::predict)).
+    pub fn predict(&self, now: &[u8], actions: &[f32]) -> Result<Vec<Vec<u8>>, AgentError> {
+        if actions.is_empty() || actions.len() % 2 != 0 || actions.iter().any(|a| !a.is_finite()) {
+            return Err(AgentError::Config(format!(
+                "actions: {} numbers; roll actions are finite pairs",
+                actions.len()
+            )));
+        }
+        let e = &self.memory.embedding;
+        let mut z = e.embed(now)?;
+        let mut out = Vec::new();
+        for a in actions.chunks_exact(2) {
+            if let Some(j) = super::predict(&self.memory, self.search.first, &z, [a[0], a[1]]) {
+                z = self.memory.frame(self.memory.transitions[j].end).to_vec();
+            }
+            out.push(e.picture(&z));
+        }
+        Ok(out)
+    }
+
     /// The presses the plan expects, drawn from the embedding (see
     /// [`TouchEmbedding::picture`](super::TouchEmbedding::picture)); for staying, the press
     /// felt now.
