@@ -13,12 +13,15 @@ export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
 # Each test still uses both cores through rayon.
 RUST_TEST_THREADS=1 cargo test --release --workspace "$@"
 
-# Python: `pip install ./python` builds the same crates with the same profile (maturin reuses
-# target/), so this adds seconds, not a second compile of the dependencies.
+# Python: the wheel builds the same crates with the same profile (maturin reuses target/), so
+# this adds seconds, not a second compile of the dependencies.
 venv=target/py-test-venv
-rm -rf "$venv"
+rm -rf "$venv" target/wheels
 python3 -m venv "$venv"
 "$venv/bin/pip" install -q --upgrade pip
-"$venv/bin/pip" install -q "./python[test]"
+"$venv/bin/pip" wheel -q --no-deps -w target/wheels ./python
+wheel=$(ls target/wheels/byfeel-*.whl)
+"$venv/bin/pip" install -q "$wheel[test]"
 # -rs prints why the Stable-Baselines3 tests are skipped when torch is not installed.
 "$venv/bin/pytest" -q -rs python/tests
+bash scripts/test-wheel.sh "$wheel"

@@ -13,29 +13,43 @@ fn stdout(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
+/// The subcommands a `--help` lists under "Commands:" (without `help`).
+fn subcommands(path: &[&str]) -> Vec<String> {
+    let mut args = path.to_vec();
+    args.push("--help");
+    let text = stdout(&byfeel(&args));
+    text.lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .map(String::from)
+        .collect()
+}
+
+/// Every command and subcommand, found by walking the help itself, so that a new command
+/// cannot be left out.
 #[test]
 fn every_subcommand_has_help() {
-    for args in [
-        vec!["--help"],
-        vec!["sim", "--help"],
-        vec!["bench", "--help"],
-        vec!["bench", "physics", "--help"],
-        vec!["bench", "render", "--help"],
-        vec!["bench", "tactile", "--help"],
-        vec!["bench", "env", "--help"],
-        vec!["bench", "store", "--help"],
-        vec!["collect", "--help"],
-        vec!["export", "--help"],
-        vec!["render", "--help"],
-        vec!["view", "--help"],
-        vec!["train", "skewfit", "--help"],
-        vec!["train", "her", "--help"],
-        vec!["bench", "skewfit", "--help"],
-    ] {
-        let out = byfeel(&args);
-        assert!(out.status.success(), "{args:?} failed");
-        assert!(stdout(&out).contains("Usage"), "{args:?} printed no usage");
+    let mut todo: Vec<Vec<String>> = vec![vec![]];
+    let mut seen = 0;
+    while let Some(path) = todo.pop() {
+        let args: Vec<&str> = path.iter().map(String::as_str).collect();
+        let mut help = args.clone();
+        help.push("--help");
+        let out = byfeel(&help);
+        assert!(out.status.success(), "{help:?} failed");
+        assert!(stdout(&out).contains("Usage"), "{help:?} printed no usage");
+        seen += 1;
+        for sub in subcommands(&args) {
+            let mut next = path.clone();
+            next.push(sub);
+            todo.push(next);
+        }
     }
+    // The top level, 10 commands, and the subcommands of train, bench and probe.
+    assert!(seen >= 20, "only {seen} commands found");
 }
 
 #[test]
@@ -119,4 +133,43 @@ fn bad_arguments_are_explained() {
         run.to_str().unwrap(),
     ]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("door"));
+}
+
+/// A task name that could mean two tasks is refused with the valid names, not quietly read
+/// as one of them; so is a controller that does not exist.
+#[test]
+fn loose_names_are_refused_with_the_valid_ones() {
+    let out = byfeel(&["collect", "--task", "cup", "--out", "never.zarr"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cup-push") && err.contains("reach"), "{err}");
+    assert!(!std::path::Path::new("never.zarr").exists());
+    let out = byfeel(&["eval", "assets/models/die-roll", "--controllers", "predictive,oracle"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("oracle") && err.contains("centroid"), "{err}");
+}
+
+/// `byfeel eval` takes every kind of run: here a (tiny) HER run, evaluated on the door's goals;
+/// a directory that is no run is named as such.
+#[test]
+fn eval_takes_a_her_run_and_names_what_is_not_a_run() {
+    let dir = std::env::temp_dir().join(format!("byfeel-cli-her-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let run = dir.join("her");
+    let run_s = run.to_str().unwrap();
+    let out = byfeel(&[
+        "train", "her", "--out", run_s, "--env-steps", "500", "--warmup-steps", "250",
+        "--updates-per-epoch", "2", "--batch", "16",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = byfeel(&["eval", run_s, "--episodes", "2"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout(&out).contains("over 2 goals"), "{}", stdout(&out));
+    let report = std::fs::read_to_string(run.join("eval/report.md")).unwrap();
+    assert!(report.contains("final angle error"), "{report}");
+    let out = byfeel(&["eval", dir.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a run directory"));
+    std::fs::remove_dir_all(&dir).ok();
 }

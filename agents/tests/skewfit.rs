@@ -101,3 +101,32 @@ fn door_angles_fall_in_the_coverage_bin_of_their_stretch() {
     assert_eq!(coverage(&vec![0.0; ANGLE_BINS]), 0.0);
     assert!((coverage(&vec![3.0; ANGLE_BINS]) - 1.0).abs() < 1e-12);
 }
+
+/// A setting out of range is refused up front, naming the setting, instead of panicking or
+/// training on nonsense later.
+#[test]
+fn bad_settings_are_refused_naming_the_setting() {
+    use byfeel_agents::her::HerConfig;
+    use byfeel_agents::skewfit::SkewFitConfig;
+    assert_eq!(SkewFitConfig::default().check(), Ok(()));
+    assert_eq!(HerConfig::default().check(), Ok(()));
+    let refused = |edit: fn(&mut SkewFitConfig), name: &str| {
+        let mut c = SkewFitConfig::default();
+        edit(&mut c);
+        let e = c.check().expect_err(name);
+        assert!(e.starts_with(name), "{name}: {e}");
+    };
+    refused(|c| c.vae.latent = 0, "vae.latent");
+    refused(|c| c.vae.beta = f64::NAN, "vae.beta");
+    refused(|c| c.sac.hidden = vec![400, 0], "sac.hidden");
+    refused(|c| c.sac.gamma = 1.5, "sac.gamma");
+    refused(|c| c.sac.q_lr = -1e-3, "sac.q_lr");
+    refused(|c| c.density_samples = 0, "density_samples");
+    refused(|c| c.vae_lr = f64::INFINITY, "vae_lr");
+    refused(|c| c.alpha = 0.5, "alpha");
+    let her = HerConfig {
+        future_fraction: 1.2,
+        ..HerConfig::default()
+    };
+    assert!(her.check().unwrap_err().starts_with("future_fraction"));
+}

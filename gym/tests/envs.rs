@@ -333,3 +333,19 @@ fn vec_env_refuses_a_bad_row_and_moves_nothing() {
         .collect();
     assert_eq!(before, after);
 }
+
+/// A loose name must not pick a task the user did not mean: `cup` is two tasks (Reach and
+/// CupPush run in the cup scene), so it names neither.
+#[test]
+fn task_names_are_exact_and_cup_alone_is_refused() {
+    assert_eq!(Task::from_name("cup"), None);
+    assert_eq!(Task::from_name("cup-push"), Some(Task::CupPush));
+    assert_eq!(Task::from_name("CupPush"), Some(Task::CupPush));
+    assert_eq!(Task::from_name("reach"), Some(Task::Reach));
+    assert_eq!(Task::from_name("door"), Some(Task::DoorOpen));
+    assert_eq!(Task::from_name("die_roll"), Some(Task::DieRoll));
+    assert_eq!(Task::from_name("dice"), None);
+    for t in Task::ALL {
+        assert_eq!(Task::from_name(t.name()), Some(t));
+    }
+}

@@ -14,12 +14,45 @@ Keyword arguments: ``obs_mode`` ("state", "image", "tactile", "goal"), ``width``
 ``render_mode`` ("rgb_array", "human").
 """
 
-from byfeel._native import __version__
-from byfeel.envs import ByfeelEnv, TASKS
-from byfeel.vector import ByfeelVectorEnv
-from byfeel.store import Store, collect
+import os as _os
 
-__all__ = ["ByfeelEnv", "ByfeelVectorEnv", "Store", "TASKS", "__version__", "collect", "register_envs"]
+from byfeel import _native
+from byfeel._native import __version__
+
+# The wheel carries byfeel's robots, scenes and shipped models; byfeel reads them from there
+# (BYFEEL_ASSETS, when set, still wins).
+_native.set_assets_dir(_os.path.join(_os.path.dirname(_os.path.abspath(__file__)), "assets"))
+
+from byfeel.envs import ByfeelEnv, TASKS  # noqa: E402
+from byfeel.vector import ByfeelVectorEnv  # noqa: E402
+from byfeel.store import Store, collect  # noqa: E402
+
+__all__ = [
+    "ByfeelEnv",
+    "ByfeelVectorEnv",
+    "Store",
+    "TASKS",
+    "__version__",
+    "assets_dir",
+    "collect",
+    "model_path",
+    "register_envs",
+]
+
+
+def assets_dir() -> str:
+    """The folder byfeel reads its robots, scenes and shipped models from."""
+    return _os.fspath(_native.assets_dir())
+
+
+def model_path(name: str) -> str:
+    """The folder of a shipped agent: ``"die-roll"``, ``"cup-push"``; load it with
+    ``byfeel.agents.Predictive.load(byfeel.model_path("die-roll"))``."""
+    path = _os.path.join(assets_dir(), "models", name)
+    if not _os.path.isdir(path):
+        shipped = sorted(_os.listdir(_os.path.join(assets_dir(), "models")))
+        raise ValueError(f"no shipped model {name!r}; shipped: {[s for s in shipped if not s.endswith('.md')]}")
+    return path
 
 
 def register_envs() -> None:

@@ -4,6 +4,9 @@ import numpy as np
 
 __version__: str
 
+def set_assets_dir(path: str) -> bool: ...
+def assets_dir() -> str: ...
+
 Obs = np.ndarray | dict[str, np.ndarray]
 
 class Env:

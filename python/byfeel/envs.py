@@ -84,7 +84,8 @@ class ByfeelEnv(gymnasium.Env):
         return self._env.goal_image()
 
     def set_reward_fn(self, fn) -> None:
-        """Replaces the reward with ``fn(observation, info) -> float`` (``None`` restores it)."""
+        """Replaces the reward with ``fn(observation, info) -> float`` (``None`` restores it).
+        An exception ``fn`` raises is raised again from the ``step`` that called it."""
         self._env.set_reward_fn(fn)
 
     def render(self):
@@ -99,7 +100,7 @@ class ByfeelEnv(gymnasium.Env):
             import pygame
         except ImportError as e:
             raise ImportError(
-                "render_mode='human' draws with pygame: pip install pygame "
+                "render_mode='human' draws with pygame: pip install 'byfeel[viewer]' (or pygame) "
                 "(or watch the scene with the `byfeel view` window)"
             ) from e
         if self._window is None:

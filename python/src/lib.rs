@@ -141,6 +141,9 @@ fn actions(a: &Bound<'_, PyAny>, rows: Option<usize>, width: usize) -> PyResult<
 #[pyclass(name = "Env", module = "byfeel._native")]
 struct PyEnv {
     env: TaskEnv,
+    /// The exception the user's reward function raised during the last step, raised again to
+    /// the caller of `step` once the step returns (the gym's reward hook returns a number).
+    reward_error: std::sync::Arc<std::sync::Mutex<Option<PyErr>>>,
 }
 
 #[pymethods]
@@ -171,6 +174,7 @@ impl PyEnv {
         )?;
         Ok(Self {
             env: TaskEnv::new(c).map_err(env_error)?,
+            reward_error: Default::default(),
         })
     }
 
@@ -223,6 +227,9 @@ impl PyEnv {
         let a = actions(action, None, self.env.config().action_mode.action_dim())?;
         let env = &mut self.env;
         let t = py.detach(|| env.step(&a)).map_err(env_error)?;
+        if let Some(e) = self.reward_error.lock().expect("not poisoned").take() {
+            return Err(e);
+        }
         Ok((
             observation(py, t.observation)?,
             t.reward,
@@ -298,14 +305,19 @@ impl PyEnv {
     /// Replaces the reward with `fn(observation, info) -> float`; `None` restores the task's.
     #[pyo3(signature = (reward_fn=None))]
     fn set_reward_fn(&mut self, reward_fn: Option<Py<PyAny>>) {
+        let failed = self.reward_error.clone();
         let f = reward_fn.map(|f| {
             Box::new(move |o: &Observation, i: &Info| -> f64 {
                 Python::attach(|py| {
-                    let obs = observation(py, o.clone()).ok()?;
-                    let inf = info(py, i).ok()?;
-                    f.call1(py, (obs, inf)).ok()?.extract::<f64>(py).ok()
+                    let reward = (|| -> PyResult<f64> {
+                        let (obs, inf) = (observation(py, o.clone())?, info(py, i)?);
+                        f.call1(py, (obs, inf))?.extract::<f64>(py)
+                    })();
+                    reward.unwrap_or_else(|e| {
+                        *failed.lock().expect("not poisoned") = Some(e);
+                        f64::NAN
+                    })
                 })
-                .unwrap_or(f64::NAN)
             }) as byfeel_gym::RewardFn
         });
         self.env.set_reward_fn(f);
@@ -450,8 +462,23 @@ impl PyVecEnv {
     }
 }
 
+/// Points byfeel at the assets inside the installed package (unless `BYFEEL_ASSETS` is set);
+/// called once, at import.
+#[pyfunction]
+fn set_assets_dir(path: std::path::PathBuf) -> bool {
+    byfeel_sim::set_assets_dir(path)
+}
+
+/// The folder byfeel reads its robots, scenes and shipped models from.
+#[pyfunction]
+fn assets_dir() -> std::path::PathBuf {
+    byfeel_sim::assets_dir()
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(set_assets_dir, m)?)?;
+    m.add_function(wrap_pyfunction!(assets_dir, m)?)?;
     m.add_class::<PyEnv>()?;
     m.add_class::<PyVecEnv>()?;
     m.add_class::<store::PyStore>()?;

@@ -221,3 +221,11 @@ def test_a_replay_memory_of_rolls_plans_one_push_and_predicts_the_next_press(tmp
     with pytest.raises(ValueError, match="roll actions"):
         Predictive.train(hand, tmp_path / "m2", model="memory", progress=False)
     assert not (tmp_path / "m2" / "memory.json").exists()
+
+
+def test_the_shipped_agents_load_by_name():
+    die = Predictive.load(byfeel.model_path("die-roll"))
+    assert (die.task, die.actions) == ("DieRoll", "roll")
+    assert Predictive.load(byfeel.model_path("cup-push")).task == "CupPush"
+    with pytest.raises(ValueError, match="die-roll"):
+        byfeel.model_path("die")

@@ -129,6 +129,24 @@ def test_learned_reward_hook():
     assert env.step(np.zeros(3, dtype=np.float32))[1] in (0.0, -1.0)
 
 
+def test_a_reward_function_that_raises_raises_from_step():
+    env = gym.make("byfeel/Reach-v0").unwrapped
+    env.reset(seed=0)
+
+    def broken(obs, info):
+        raise KeyError("no such sensor")
+
+    env.set_reward_fn(broken)
+    with pytest.raises(KeyError, match="no such sensor"):
+        env.step(np.zeros(3, dtype=np.float32))
+    env.set_reward_fn(lambda obs, info: "not a number")
+    with pytest.raises(TypeError):
+        env.step(np.zeros(3, dtype=np.float32))
+    # The error is raised once; a working function afterwards is used as usual.
+    env.set_reward_fn(lambda obs, info: 2.5)
+    assert env.step(np.zeros(3, dtype=np.float32))[1] == 2.5
+
+
 def test_rgb_array_render_and_goal_image():
     env = gym.make("byfeel/CupPush-v0", render_mode="rgb_array").unwrapped
     env.reset(seed=0)
@@ -177,3 +195,21 @@ def test_die_roll_actions_push_the_die_over():
     vec.reset(seed=0)
     vec.step(np.zeros((2, 2), dtype=np.float32))
     vec.close()
+
+
+def test_a_headless_start_prints_nothing(tmp_path):
+    # A library prints no error that is not one: on a machine with no display and no
+    # XDG_RUNTIME_DIR, making and stepping rendering envs leaves stderr empty.
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("XDG_RUNTIME_DIR", "NODEVICE_SELECT", "DISPLAY", "WAYLAND_DISPLAY")}
+    code = (
+        "import byfeel, gymnasium as gym\n"
+        "for name in ['byfeel/DoorOpen-v0', 'byfeel/DieRoll-v0']:\n"
+        "    e = gym.make(name); e.reset(seed=0); e.step(e.action_space.sample())\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, cwd=tmp_path, timeout=300)
+    assert run.returncode == 0, run.stderr.decode()
+    assert run.stderr == b"", run.stderr.decode()

@@ -103,3 +103,12 @@ def test_pressing_play_held_three_steps(tmp_path):
     with pytest.raises(ValueError, match="hold"):
         byfeel.collect("die-roll", tmp_path / "z.zarr", hold=0)
     assert not (tmp_path / "y.zarr").exists() and not (tmp_path / "z.zarr").exists()
+
+
+def test_a_loose_task_name_is_refused_with_the_valid_ones(tmp_path):
+    # "cup" is two tasks (Reach and CupPush share the cup scene): neither is guessed.
+    with pytest.raises(ValueError, match="cup-push"):
+        byfeel.collect("cup", tmp_path / "x.zarr", episodes=1)
+    with pytest.raises(ValueError, match="DoorOpen"):
+        byfeel.ByfeelEnv("cup")
+    assert not (tmp_path / "x.zarr").exists()

@@ -47,6 +47,22 @@ impl GpuOptions {
     }
 }
 
+/// Mesa's Vulkan device-selection layer asks the Wayland compositor which GPU it draws on;
+/// without `XDG_RUNTIME_DIR` there is no compositor to ask, and libwayland prints an error
+/// saying so on every start. byfeel ranks the adapters itself, so there the layer is turned
+/// off (`NODEVICE_SELECT=1`, unless the user set it either way).
+fn quiet_headless_probe() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("XDG_RUNTIME_DIR").is_none() && std::env::var_os("NODEVICE_SELECT").is_none() {
+            // SAFETY: called once, while the process's first GPU is opened, which is normally
+            // before byfeel has started other threads; another thread reading the environment
+            // at that moment is the remaining risk, taken for a quiet headless start.
+            unsafe { std::env::set_var("NODEVICE_SELECT", "1") };
+        }
+    });
+}
+
 /// A device, its queue and what it is, shared by every renderer of a process.
 pub struct Gpu {
     pub instance: wgpu::Instance,
@@ -78,6 +94,18 @@ impl Gpu {
     /// Opens the adapter picked by `options` (see [`GpuOptions`]).
     pub fn new(options: &GpuOptions) -> Result<Self, RenderError> {
         let backends = options.backends()?;
+        // GL is started only when Vulkan has no adapter to offer: starting it (EGL) looks for
+        // a Wayland display, which on a headless machine prints an error to stderr.
+        if backends.contains(wgpu::Backends::VULKAN) && backends != wgpu::Backends::VULKAN {
+            if let Ok(gpu) = Self::on(wgpu::Backends::VULKAN, options) {
+                return Ok(gpu);
+            }
+        }
+        Self::on(backends, options)
+    }
+
+    fn on(backends: wgpu::Backends, options: &GpuOptions) -> Result<Self, RenderError> {
+        quiet_headless_probe();
         let mut desc = wgpu::InstanceDescriptor::new_without_display_handle();
         desc.backends = backends;
         Self::with_instance(wgpu::Instance::new(desc), options, None)

@@ -37,13 +37,30 @@ pub use world::{DieReadout, HOOK_PRONG, Randomization, Snapshot, World};
 
 pub use rapier3d;
 
-/// The directory holding byfeel's bundled assets (robots, scenes): `$BYFEEL_ASSETS` if set,
-/// else the `assets/` folder of the source tree this was built from.
+static ASSETS: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
+/// Where the assets are when `$BYFEEL_ASSETS` is not set, for a program that ships its own
+/// copy (the Python package calls this at import with the copy inside the wheel). The first
+/// call wins; returns whether it did.
+pub fn set_assets_dir(dir: impl Into<std::path::PathBuf>) -> bool {
+    ASSETS.set(dir.into()).is_ok()
+}
+
+/// The directory holding byfeel's bundled assets (robots, scenes, shipped models), the first
+/// of: `$BYFEEL_ASSETS`; the directory given to [`set_assets_dir`]; `assets/` next to the
+/// running executable; the `assets/` folder of the source tree this was built from.
 pub fn assets_dir() -> std::path::PathBuf {
-    match std::env::var_os("BYFEEL_ASSETS") {
-        Some(dir) => dir.into(),
-        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets"),
+    if let Some(dir) = std::env::var_os("BYFEEL_ASSETS") {
+        return dir.into();
     }
+    if let Some(dir) = ASSETS.get() {
+        return dir.clone();
+    }
+    let next_to_exe = std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.join("assets")))
+        .filter(|d| d.join("scenes").is_dir());
+    next_to_exe.unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets"))
 }
 
 /// Path of a bundled scene file by short name: `door`, `cup` or `die`.

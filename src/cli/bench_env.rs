@@ -8,12 +8,10 @@ use std::time::Instant;
 
 #[derive(clap::Args, Debug)]
 pub struct EnvBenchArgs {
-    /// Task: door, cup, die or reach.
-    #[arg(long, default_value = "door")]
-    pub task: String,
-    /// Observation mode: state, image, tactile or goal.
-    #[arg(long, default_value = "image")]
-    pub obs: String,
+    #[arg(long, value_enum, default_value = "door-open")]
+    pub task: super::names::TaskName,
+    #[arg(long, value_enum, default_value = "image")]
+    pub obs: super::names::ObsName,
     /// Batch sizes to measure.
     #[arg(long, value_delimiter = ',', default_values_t = [1usize, 4, 16])]
     pub num_envs: Vec<usize>,
@@ -26,10 +24,7 @@ pub struct EnvBenchArgs {
 }
 
 pub fn run(args: EnvBenchArgs) -> Result<(), Error> {
-    let task = Task::from_name(&args.task)
-        .ok_or_else(|| format!("--task {}: use door, cup, die or reach", args.task))?;
-    let mode = ObsMode::from_name(&args.obs)
-        .ok_or_else(|| format!("--obs {}: use state, image, tactile or goal", args.obs))?;
+    let (task, mode) = (Task::from(args.task), ObsMode::from(args.obs));
     if args.num_envs.contains(&0) || args.seconds.is_nan() || args.seconds <= 0.0 {
         return Err("--num-envs must be at least 1 and --seconds positive".into());
     }
@@ -65,7 +60,7 @@ pub fn run(args: EnvBenchArgs) -> Result<(), Error> {
     }
     let spec = TaskEnv::new(config)?.spec().clone();
     let out = serde_json::json!({
-        "bench": "env", "task": task.name(), "obs": args.obs, "step_seconds": spec.step_seconds,
+        "bench": "env", "task": task.name(), "obs": super::names::name_of(args.obs), "step_seconds": spec.step_seconds,
         "threads": threads, "results": rows,
     });
     if args.json {
@@ -74,7 +69,7 @@ pub fn run(args: EnvBenchArgs) -> Result<(), Error> {
         println!(
             "{} ({} observations), random actions, {threads} threads:",
             task.name(),
-            args.obs
+            super::names::name_of(args.obs)
         );
         for r in &rows {
             println!(

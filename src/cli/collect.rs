@@ -12,14 +12,13 @@ use super::movie::{self, Frame};
 
 #[derive(clap::Args, Debug)]
 pub struct CollectArgs {
-    /// Task: door-open, cup-push, die-roll (or reach).
-    #[arg(long)]
-    pub task: String,
+    #[arg(long, value_enum)]
+    pub task: super::names::TaskName,
     /// How actions are chosen: `random` (uniform in [-1, 1]³), `pressing` (the same, but
     /// never lifting the hand: Δz in [-1, 0]) or, for die-roll, `play` (random pushes, each
     /// followed by a return over the die's top face, pressed as in the goal picture).
-    #[arg(long, default_value = "random")]
-    pub policy: String,
+    #[arg(long, value_enum, default_value = "random")]
+    pub policy: super::names::PolicyName,
     /// Hold each random action for this many steps (the predictive agent's planner holds its
     /// actions 3 steps).
     #[arg(long, default_value_t = 1)]
@@ -31,8 +30,8 @@ pub struct CollectArgs {
     pub branches: usize,
     /// What one action does: `hand` (move the hand by Δxyz) or, for die-roll, `roll` (push the
     /// die over in a direction, then feel for its top face again and press it: 2 numbers).
-    #[arg(long, default_value = "hand")]
-    pub actions: String,
+    #[arg(long, value_enum, default_value = "hand")]
+    pub actions: super::names::ActionsName,
     /// Episodes to add to the store.
     #[arg(long, default_value_t = 10)]
     pub episodes: usize,
@@ -56,19 +55,12 @@ pub struct CollectArgs {
 }
 
 pub fn run_collect(args: CollectArgs) -> Result<(), Error> {
-    let task = Task::from_name(&args.task).ok_or_else(|| {
-        format!(
-            "--task {}: use door-open, cup-push, die-roll or reach",
-            args.task
-        )
-    })?;
-    let policy = byfeel::gym::collect::Policy::from_name(&args.policy)
-        .ok_or_else(|| format!("--policy {}: use random, pressing or play", args.policy))?;
+    let task = Task::from(args.task);
+    let policy = byfeel::gym::collect::Policy::from(args.policy);
     if args.episodes == 0 || args.robots == 0 || args.hold == 0 || args.branches == 0 {
         return Err("--episodes, --robots, --hold and --branches must be at least 1".into());
     }
-    let mode = byfeel::gym::ActionMode::from_name(&args.actions)
-        .ok_or_else(|| format!("--actions {}: use hand or roll", args.actions))?;
+    let mode = byfeel::gym::ActionMode::from(args.actions);
     let mut config = CollectConfig::new(task, args.episodes, args.robots, &args.out);
     config.action_mode = mode;
     config.seed = args.seed;

@@ -42,7 +42,8 @@ impl DemoName {
 
 #[derive(clap::Args, Debug)]
 pub struct DemoArgs {
-    pub what: DemoName,
+    /// Which demo; none: every one, each into its own movie.
+    pub what: Option<DemoName>,
     /// A run directory (default: the model shipped in assets/models/die-roll or cup-push).
     #[arg(long)]
     pub model: Option<PathBuf>,
@@ -64,14 +65,15 @@ pub(super) fn model_dir(given: Option<&Path>, shipped: &str) -> Result<PathBuf, 
         return Ok(path.to_path_buf());
     }
     let here = PathBuf::from(shipped);
-    let built = Path::new(env!("CARGO_MANIFEST_DIR")).join(shipped);
-    [here, built]
+    let bundled = byfeel::sim::assets_dir().join(shipped.trim_start_matches("assets/"));
+    [here, bundled]
         .into_iter()
         .find(|p| p.join("model.bpk").exists() || byfeel::agents::memory::is_memory_run(p))
         .ok_or_else(|| {
             format!(
-                "no model at {shipped}: run from the byfeel checkout, or train one \
-                 (byfeel train predictive --task ... --out RUN) and pass --model RUN"
+                "no model at {shipped} (nor in {}): set BYFEEL_ASSETS to byfeel's assets folder, \
+                 or train one (byfeel train predictive --task ... --out RUN) and pass --model RUN",
+                byfeel::sim::assets_dir().display()
             )
             .into()
         })
@@ -91,13 +93,29 @@ fn demo_seed(run: &Path) -> Result<u64, Error> {
 }
 
 pub fn run(args: DemoArgs) -> Result<(), Error> {
-    let task = args.what.task();
+    let Some(what) = args.what else {
+        if args.out.is_some() || args.model.is_some() || args.seed.is_some() {
+            return Err("--out, --model and --seed are for one demo: name it (byfeel demo die-roll …)".into());
+        }
+        println!("byfeel's shipped agents, each planning toward a goal picture it was given:");
+        for what in [DemoName::DieRoll, DemoName::CupPush] {
+            println!();
+            one(what, &args)?;
+        }
+        return Ok(());
+    };
+    one(what, &args)
+}
+
+/// Plays the demo `what` into its movie.
+fn one(what: DemoName, args: &DemoArgs) -> Result<(), Error> {
+    let task = what.task();
     let out = args
         .out
         .clone()
-        .unwrap_or_else(|| PathBuf::from(format!("{}.gif", task.name())));
+        .unwrap_or_else(|| PathBuf::from(format!("{}.gif", super::names::name_of(what))));
     movie::check_path(&out)?;
-    let run = model_dir(args.model.as_deref(), args.what.model())?;
+    let run = model_dir(args.model.as_deref(), what.model())?;
     let seed = match args.seed {
         Some(seed) => seed,
         None => demo_seed(&run)?,

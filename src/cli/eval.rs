@@ -21,8 +21,8 @@ pub struct EvalArgs {
     /// (each action held as the agent's plans hold theirs), centroid (hand-designed), and for
     /// a die model with roll actions scripted (the simulator's roller, an upper reference).
     /// Default: all of them (for roll actions, random-held is random and is left out).
-    #[arg(long, value_delimiter = ',')]
-    pub controllers: Option<Vec<String>>,
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub controllers: Option<Vec<super::names::ControllerName>>,
     /// First episode seed (goals differ from the training data's).
     #[arg(long, default_value_t = 1_000_000)]
     pub seed: u64,
@@ -129,6 +129,9 @@ pub fn run(args: EvalArgs) -> Result<(), Error> {
     if args.run.join("skewfit.json").exists() {
         return super::eval_skewfit::run(&args);
     }
+    if args.run.join("her.json").exists() {
+        return super::eval_skewfit::run_her(&args);
+    }
     let latent = args
         .run
         .join(byfeel::agents::world_model::SPEC_FILE)
@@ -138,10 +141,16 @@ pub fn run(args: EvalArgs) -> Result<(), Error> {
         byfeel::agents::memory::read_memory_spec(&args.run)?.task()?
     } else if latent {
         byfeel::agents::world_model::read_spec(&args.run)?.task()?
-    } else {
+    } else if args.run.join("run.json").exists() {
         let spec: byfeel::agents::predictor::RunSpec =
             serde_json::from_str(&std::fs::read_to_string(args.run.join("run.json"))?)?;
         spec.task()?
+    } else {
+        return Err(format!(
+            "{}: not a run directory (none of memory.json, world-model.json, run.json, skewfit.json, her.json)",
+            args.run.display()
+        )
+        .into());
     };
     let out = args.run.join(if args.goal_rolls == 2 {
         "eval-two-rolls"
@@ -184,7 +193,11 @@ pub fn run(args: EvalArgs) -> Result<(), Error> {
     .into_iter()
     .map(String::from)
     .collect();
-    for name in args.controllers.as_ref().unwrap_or(&controllers) {
+    let chosen: Option<Vec<String>> = args
+        .controllers
+        .as_ref()
+        .map(|c| c.iter().map(|&n| super::names::name_of(n)).collect());
+    for name in chosen.as_ref().unwrap_or(&controllers) {
         let mut controller = match name.as_str() {
             "predictive" if memory => Controller::predictive(&args.run, args.samples, args.seed)?,
             "predictive" if latent => Controller::Latent(Box::new(LatentAgent::load_for_task(
@@ -204,7 +217,7 @@ pub fn run(args: EvalArgs) -> Result<(), Error> {
             "scripted" if actions == byfeel::gym::ActionMode::Roll => Controller::Scripted,
             other => {
                 return Err(format!(
-                    "--controllers: unknown {other:?} (predictive, random, random-held, centroid; scripted for a die model with roll actions)"
+                    "--controllers: {other} is not for this run (scripted: die models with roll actions only)"
                 )
                 .into());
             }

@@ -10,16 +10,33 @@ use super::eval::EvalArgs;
 
 pub fn run(args: &EvalArgs) -> Result<(), Error> {
     let (_, vae, sac) = skewfit::load(&args.run)?;
+    let (result, strips) = skewfit::evaluate(&vae, &sac, args.episodes, args.seed, args.strips)?;
+    report(args, "goal images", &result, &strips)
+}
+
+/// `byfeel eval RUN` for a `byfeel train her` run: the state policy toward the goals Skew-Fit
+/// is evaluated on (the same seeds give the same goals), from a shut door.
+pub fn run_her(args: &EvalArgs) -> Result<(), Error> {
+    let (_, sac) = byfeel::agents::her::load_her(&args.run)?;
+    let result = byfeel::agents::her::evaluate_her(&sac, args.episodes, args.seed)?;
+    report(args, "goals, as states", &result, &[])
+}
+
+/// Writes `eval/report.md` and `eval/report.json` and says where.
+fn report(
+    args: &EvalArgs,
+    goals: &str,
+    result: &skewfit::EvalResult,
+    strips: &[skewfit::GoalStrip],
+) -> Result<(), Error> {
     let out = args.run.join("eval");
     std::fs::create_dir_all(&out)?;
-    let (result, strips) = skewfit::evaluate(&vae, &sac, args.episodes, args.seed, args.strips)?;
     let side = skewfit::vae::IMAGE_SIDE as u32;
     let mut md = format!(
-        "# {} on the door ({} goal images, seeds {}..)\n\n\
+        "# {} on the door ({} {goals}, seeds {}..)\n\n\
          | final angle error: mean | median | hand distance | success (0.02 rad and 0.03 m) |\n\
          |---|---|---|---|\n\
-         | {:.3} rad | {:.3} rad | {:.3} m | {:.0}% |\n\n\
-         Each strip: the goal image, the last frame, and the VAE's reconstruction of the last frame.\n\n",
+         | {:.3} rad | {:.3} rad | {:.3} m | {:.0}% |\n\n",
         args.run.display(),
         args.episodes,
         args.seed,
@@ -28,6 +45,11 @@ pub fn run(args: &EvalArgs) -> Result<(), Error> {
         result.hand_distance,
         100.0 * result.success
     );
+    if !strips.is_empty() {
+        md.push_str(
+            "Each strip: the goal image, the last frame, and the VAE's reconstruction of the last frame.\n\n",
+        );
+    }
     for (i, (s, g)) in strips.iter().zip(&result.goals).enumerate() {
         let (w, h, rgb) = hstack(
             &[

@@ -14,6 +14,7 @@ mod eval;
 mod eval_memory;
 mod eval_skewfit;
 mod movie;
+mod names;
 mod probe;
 mod render;
 mod sim;

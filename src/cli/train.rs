@@ -28,8 +28,8 @@ pub enum TrainCommand {
 
 #[derive(clap::Args, Debug)]
 pub struct HerArgs {
-    #[arg(long, default_value = "door")]
-    pub task: String,
+    #[arg(long, value_enum, default_value = "door-open")]
+    pub task: super::names::TaskName,
     /// The run directory: created, or resumed from its last epoch if it holds this run (only
     /// --env-steps may differ).
     #[arg(long)]
@@ -53,8 +53,8 @@ pub struct HerArgs {
 #[derive(clap::Args, Debug)]
 pub struct SkewFitArgs {
     /// Only the door for now.
-    #[arg(long, default_value = "door")]
-    pub task: String,
+    #[arg(long, value_enum, default_value = "door-open")]
+    pub task: super::names::TaskName,
     /// The run directory (created; logs, scalars.csv and the latest networks go here).
     #[arg(long)]
     pub out: PathBuf,
@@ -95,8 +95,8 @@ pub enum ModelKind {
 #[derive(clap::Args, Debug)]
 pub struct PredictiveArgs {
     /// die-roll learns the gel's images; cup-push and door-open the camera's.
-    #[arg(long)]
-    pub task: String,
+    #[arg(long, value_enum)]
+    pub task: super::names::TaskName,
     #[arg(long, value_enum, default_value_t = ModelKind::Latent)]
     pub model: ModelKind,
     /// The experience store (from `byfeel collect`).
@@ -189,8 +189,7 @@ pub fn run(what: TrainCommand) -> Result<(), Error> {
         TrainCommand::Skewfit(args) => return skewfit(args),
         TrainCommand::Her(args) => return her(args),
     };
-    let task = Task::from_name(&args.task)
-        .ok_or_else(|| format!("--task {}: use die-roll, cup-push or door-open", args.task))?;
+    let task = Task::from(args.task);
     let reader = StoreReader::open(&args.data)?;
     match args.model {
         ModelKind::Latent => return train_latent(args, task, &reader),
@@ -353,10 +352,10 @@ fn train_latent(args: PredictiveArgs, task: Task, reader: &StoreReader) -> Resul
 }
 
 fn skewfit(args: SkewFitArgs) -> Result<(), Error> {
-    if !matches!(args.task.as_str(), "door" | "door-open") {
+    if args.task != super::names::TaskName::DoorOpen {
         return Err(format!(
             "--task {}: Skew-Fit runs on the door (door-open)",
-            args.task
+            super::names::name_of(args.task)
         )
         .into());
     }
@@ -398,10 +397,10 @@ fn skewfit(args: SkewFitArgs) -> Result<(), Error> {
 }
 
 fn her(args: HerArgs) -> Result<(), Error> {
-    if !matches!(args.task.as_str(), "door" | "door-open") {
+    if args.task != super::names::TaskName::DoorOpen {
         return Err(format!(
             "--task {}: the HER baseline runs on the door (door-open)",
-            args.task
+            super::names::name_of(args.task)
         )
         .into());
     }

@@ -61,6 +61,22 @@ impl Default for HerConfig {
     }
 }
 
+impl HerConfig {
+    /// Every setting in range, else an error naming the first one that is not.
+    pub fn check(&self) -> Result<(), String> {
+        self.sac.check()?;
+        if !(0.0..=1.0).contains(&self.future_fraction) {
+            return Err(format!("future_fraction is {}: use 0 … 1", self.future_fraction));
+        }
+        for (name, v) in [("env_steps", self.env_steps), ("steps_per_epoch", self.steps_per_epoch)] {
+            if v == 0 {
+                return Err(format!("{name} is 0: it must be at least 1"));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// One epoch of the baseline.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HerEpoch {
@@ -80,11 +96,7 @@ pub fn train_her(
     mut on_epoch: impl FnMut(&HerEpoch),
 ) -> Result<Sac, AgentError> {
     let io = |e: &dyn std::fmt::Display| AgentError::Io(format!("{}: {e}", run.display()));
-    if !(0.0..=1.0).contains(&config.future_fraction) || config.steps_per_epoch == 0 {
-        return Err(AgentError::Config(
-            "future_fraction must be in 0 … 1 and steps_per_epoch positive".into(),
-        ));
-    }
+    config.check().map_err(AgentError::Config)?;
     std::fs::create_dir_all(run).map_err(|e| io(&e))?;
     run_dir::refuse_other_settings(run, "her.json", config, |old: HerConfig| HerConfig {
         env_steps: config.env_steps,
@@ -202,6 +214,19 @@ fn write_row(csv: &mut std::fs::File, e: &HerEpoch) -> std::io::Result<()> {
         opt(ev.map(|e| e.success)),
         e.seconds
     )
+}
+
+/// Loads a run's settings (`her.json`) and its latest policy (`sac/`), to act or evaluate.
+pub fn load_her(run: &Path) -> Result<(HerConfig, Sac), AgentError> {
+    let io = |e: &dyn std::fmt::Display| AgentError::Io(format!("{}: {e}", run.display()));
+    let config: HerConfig =
+        serde_json::from_str(&std::fs::read_to_string(run.join("her.json")).map_err(|e| io(&e))?)
+            .map_err(|e| io(&e))?;
+    if !run.join("sac").exists() {
+        return Err(io(&"no policy yet (sac/): the run has not finished an epoch"));
+    }
+    let sac = Sac::load(&run.join("sac"), &crate::default_device().autodiff())?;
+    Ok((config, sac))
 }
 
 /// The state policy toward the same goals Skew-Fit is evaluated on (seeds `first_seed …`),

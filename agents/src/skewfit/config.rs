@@ -69,17 +69,27 @@ fn default_checkpoint_every() -> usize {
 }
 
 impl SkewFitConfig {
+    /// Every setting in range, else an error naming the first one that is not.
     pub fn check(&self) -> Result<(), String> {
         self.relabel.check()?;
-        if self.steps_per_epoch == 0
-            || self.env_steps == 0
-            || self.vae_batch == 0
-            || self.sac.batch == 0
-        {
-            return Err("env_steps, steps_per_epoch and the batch sizes must be positive".into());
+        self.vae.check()?;
+        self.sac.check()?;
+        for (name, v) in [
+            ("env_steps", self.env_steps),
+            ("steps_per_epoch", self.steps_per_epoch),
+            ("vae_batch", self.vae_batch),
+            ("density_samples", self.density_samples),
+            ("checkpoint_every", self.checkpoint_every),
+        ] {
+            if v == 0 {
+                return Err(format!("{name} is 0: it must be at least 1"));
+            }
         }
         if !self.alpha.is_finite() || self.alpha > 0.0 {
             return Err(format!("alpha is {}: use −1 … 0 (0 is RIG)", self.alpha));
+        }
+        if !(self.vae_lr.is_finite() && self.vae_lr > 0.0) {
+            return Err(format!("vae_lr is {}: it must be positive", self.vae_lr));
         }
         Ok(())
     }

@@ -44,7 +44,7 @@ impl Relabel {
             || (parts.iter().sum::<f64>() - 1.0).abs() > 1e-6
         {
             return Err(format!(
-                "goal relabelling fractions must be non-negative and sum to 1, not {parts:?}"
+                "relabel: the goal fractions (rollout, proposed, future) must be non-negative and sum to 1, not {parts:?}"
             ));
         }
         Ok(())

@@ -59,6 +59,33 @@ pub struct Mlp {
     layers: Vec<Linear>,
 }
 
+impl SacConfig {
+    /// The settings in range, else an error naming the setting (`sac.…`).
+    pub fn check(&self) -> Result<(), String> {
+        if self.hidden.is_empty() || self.hidden.contains(&0) {
+            return Err(format!("sac.hidden is {:?}: give one or more positive widths", self.hidden));
+        }
+        if self.batch == 0 {
+            return Err("sac.batch is 0: it must be at least 1".into());
+        }
+        let unit = |name: &str, v: f64| {
+            if v.is_finite() && v > 0.0 && v <= 1.0 {
+                Ok(())
+            } else {
+                Err(format!("sac.{name} is {v}: it must be in (0, 1]"))
+            }
+        };
+        unit("gamma", self.gamma)?;
+        unit("tau", self.tau)?;
+        for (name, v) in [("policy_lr", self.policy_lr), ("q_lr", self.q_lr), ("alpha_lr", self.alpha_lr)] {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(format!("sac.{name} is {v}: it must be positive"));
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Mlp {
     fn new(sizes: &[usize], device: &Device) -> Self {
         let layers = sizes

@@ -50,6 +50,17 @@ impl Default for VaeConfig {
 }
 
 impl VaeConfig {
+    /// The settings in range, else an error naming the setting (`vae.…`).
+    pub fn check(&self) -> Result<(), String> {
+        if self.latent == 0 {
+            return Err("vae.latent is 0: a VAE needs at least one latent number".into());
+        }
+        if !(self.beta.is_finite() && self.beta >= 0.0) {
+            return Err(format!("vae.beta is {}: it must be 0 or more", self.beta));
+        }
+        Ok(())
+    }
+
     pub fn init(&self, device: &Device) -> Vae {
         assert!(self.latent > 0, "a VAE needs at least one latent number");
         let flat = FEATURES.iter().product();

@@ -48,14 +48,29 @@ impl Task {
         }
     }
 
+    /// Every task.
+    pub const ALL: [Task; 4] = [Task::Reach, Task::DoorOpen, Task::CupPush, Task::DieRoll];
+
+    /// The valid names, for error messages.
+    pub const NAMES: &'static str = "reach, door-open (or door), cup-push, die-roll (or die)";
+
+    /// The task named `name` in any case, with or without `-`/`_` (`DoorOpen`, `door-open`,
+    /// `door_open`), or by the scene it is that scene's only task in (`door`, `die`). `cup`
+    /// names no task: the cup scene has two.
     pub fn from_name(name: &str) -> Option<Self> {
         let n = name.to_ascii_lowercase().replace(['-', '_'], "");
-        [Task::Reach, Task::DoorOpen, Task::CupPush, Task::DieRoll]
+        match n.as_str() {
+            "door" => return Some(Task::DoorOpen),
+            "die" => return Some(Task::DieRoll),
+            _ => {}
+        }
+        Self::ALL
             .into_iter()
-            .find(|t| t.name().to_ascii_lowercase() == n || n == t.scene())
+            .find(|t| t.name().to_ascii_lowercase() == n)
     }
 
-    fn scene(self) -> &'static str {
+    /// The scene the task runs in.
+    pub fn scene(self) -> &'static str {
         match self {
             Task::Reach | Task::CupPush => "cup",
             Task::DoorOpen => "door",
