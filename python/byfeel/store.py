@@ -1,6 +1,6 @@
 """The experience store from Python: every step of every episode, on disk, as Zarr v3.
 
-A store is a directory that ``zarr.open(path)`` also reads (see the README's layout table).
+A store is a directory that ``zarr.open(path)`` also reads (layout: docs/guide/store.md).
 ``Store`` gives episodes and training batches as numpy arrays::
 
     import byfeel
