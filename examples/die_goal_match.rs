@@ -23,7 +23,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (mut real_right, mut real_asked) = (0, 0);
     for seed in 1_000_000..1_000_000 + episodes {
         env.reset(Some(seed), &ResetOptions::default())?;
-        let up = match env.reset(Some(seed), &ResetOptions::default())?.1.get("oracle_die_face") {
+        let up = match env.reset(Some(seed), &ResetOptions::default())?.1.get(byfeel::gym::info::DIE_FACE) {
             Some(InfoValue::Int(f)) => *f as u8,
             _ => return Err("no face".into()),
         };

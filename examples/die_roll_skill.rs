@@ -20,7 +20,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t0 = std::time::Instant::now();
     for seed in 1_000_000..1_000_000 + episodes {
         let (_, info) = env.reset(Some(seed), &ResetOptions::default())?;
-        let up = match info.get("oracle_die_face") {
+        let up = match info.get(byfeel::gym::info::DIE_FACE) {
             Some(InfoValue::Int(f)) => *f as u8,
             _ => 0,
         };

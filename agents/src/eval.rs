@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use byfeel_gym::{ActionMode, Env, EnvConfig, InfoValue, ObsMode, ResetOptions, Task, TaskEnv};
+use byfeel_gym::{ActionMode, Env, EnvConfig, ObsMode, ResetOptions, Task, TaskEnv};
 use byfeel_render::image::{hstack, save_rgb_png, vstack};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -310,7 +310,7 @@ pub fn evaluate(
             .obs_mode(ObsMode::Image)
             .image_size(64, 48),
     };
-    let mut env = TaskEnv::new(env_config).map_err(|e| AgentError::Config(e.to_string()))?;
+    let mut env = TaskEnv::new(env_config).map_err(AgentError::from)?;
     let (h, w) = (48, 64);
     let k = controller.context_len();
     let mut outcomes = Vec::with_capacity(config.episodes);
@@ -318,15 +318,15 @@ pub fn evaluate(
         let seed = config.seed + i as u64;
         let (obs, _) = env
             .reset(Some(seed), &ResetOptions::default())
-            .map_err(|e| AgentError::Config(e.to_string()))?;
+            .map_err(AgentError::from)?;
         controller.begin_episode(seed);
         controller.episode_steps(env.config().max_episode_steps);
         let goal = env.goal_image().unwrap_or_default().to_vec();
         let first = image_of(&obs)?;
         let mut frames = vec![first; k];
         let mut foreseen = Vec::new();
-        let (mut success, mut distance, mut steps) = (false, f64::NAN, 0);
-        loop {
+        let mut steps = 0;
+        let (success, distance) = loop {
             let context: Vec<&[u8]> = frames[frames.len() - k..]
                 .iter()
                 .map(|f| f.as_slice())
@@ -341,21 +341,14 @@ pub fn evaluate(
             }
             // The centroid controller's Δxy is, with roll actions, the push's direction.
             action.truncate(config.action_mode.action_dim());
-            let t = env
-                .step(&action)
-                .map_err(|e| AgentError::Config(e.to_string()))?;
+            let t = env.step(&action)?;
             steps += 1;
             frames.push(image_of(&t.observation)?);
-            if let Some(InfoValue::Bool(s)) = t.info.get("is_success") {
-                success = *s;
-            }
-            if let Some(InfoValue::Float(d)) = t.info.get("oracle_goal_distance") {
-                distance = *d;
-            }
             if t.terminated || t.truncated {
-                break;
+                let distance = byfeel_gym::info::float(&t.info, byfeel_gym::info::GOAL_DISTANCE)?;
+                break (byfeel_gym::info::success(&t.info)?, distance);
             }
-        }
+        };
         if let Some(dir) = out.filter(|_| i < config.strips) {
             let path = dir.join(format!("{}-episode-{i:03}.png", controller.name()));
             save_strip(&path, &goal, &frames[k - 1..], &foreseen, (h, w))?;

@@ -36,6 +36,12 @@ pub enum AgentError {
     Io(String),
     #[error("{0}")]
     Config(String),
+    /// The environment refused a setting or a step.
+    #[error(transparent)]
+    Env(#[from] byfeel_gym::EnvError),
+    /// A step's `info` lacked a metric the caller relies on.
+    #[error(transparent)]
+    Info(#[from] byfeel_gym::info::MissingInfo),
 }
 
 /// An I/O (or encoding) failure at `path`, naming it.

@@ -3,6 +3,7 @@
 //! evaluation-only [`Oracle`]. Tasks, `Env`, `VecEnv` and the experience store build on these.
 
 pub mod collect;
+pub mod info;
 mod env;
 mod oracle;
 mod robot;

@@ -19,6 +19,9 @@ pub(crate) fn agent_error(e: AgentError) -> PyErr {
     match e {
         AgentError::Config(m) => PyValueError::new_err(m),
         AgentError::Io(m) => PyOSError::new_err(m),
+        AgentError::Env(e @ (byfeel_gym::EnvError::BadAction(_) | byfeel_gym::EnvError::Setup(_))) => {
+            PyValueError::new_err(e.to_string())
+        }
         e => PyRuntimeError::new_err(e.to_string()),
     }
 }

@@ -152,10 +152,10 @@ fn one(what: DemoName, args: &DemoArgs) -> Result<(), Error> {
     let state = |info: &byfeel::gym::Info| match task {
         Task::DieRoll => format!(
             "face {} up (goal {})",
-            int(info, "oracle_die_face"),
-            int(info, "oracle_die_goal_face")
+            int(info, byfeel::gym::info::DIE_FACE),
+            int(info, byfeel::gym::info::DIE_GOAL_FACE)
         ),
-        _ => format!("{:.3} m from the goal", float(info, "oracle_goal_distance")),
+        _ => format!("{:.3} m from the goal", float(info, byfeel::gym::info::GOAL_DISTANCE)),
     };
     println!(
         "{}: {}; planning with {}",
@@ -187,7 +187,7 @@ fn one(what: DemoName, args: &DemoArgs) -> Result<(), Error> {
         bar.inc(1);
         bar.set_message(state(&t.info));
         if t.terminated || t.truncated {
-            let success = matches!(t.info.get("is_success"), Some(InfoValue::Bool(true)));
+            let success = byfeel::gym::info::success(&t.info)?;
             break (success, t.info);
         }
     };

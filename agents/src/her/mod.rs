@@ -246,7 +246,7 @@ pub fn evaluate_her(sac: &Sac, goals: usize, first_seed: u64) -> Result<EvalResu
             state = split(&t.observation)?.0;
             info = t.info;
         }
-        tally.add(&info);
+        tally.add(&info)?;
     }
     Ok(tally.result())
 }

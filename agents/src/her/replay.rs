@@ -75,7 +75,7 @@ pub(crate) fn state_env(dense_reward: bool) -> Result<TaskEnv, AgentError> {
 }
 
 pub(crate) fn env_error(e: byfeel_gym::EnvError) -> AgentError {
-    AgentError::Config(e.to_string())
+    AgentError::Env(e)
 }
 
 /// `(state, goal)` from a State-mode observation: 4 numbers of state then 4 of goal.

@@ -145,7 +145,7 @@ pub fn load_with(
     // Replays the run's actions from its seed: the simulator is deterministic, so this is where
     // the run left the arm and the door.
     let mut env = door_env()?;
-    let err = |e: byfeel_gym::EnvError| AgentError::Config(e.to_string());
+    let err = AgentError::Env;
     env.reset(Some(config.seed), &ResetOptions::default())
         .map_err(err)?;
     let episode_len = env.spec().max_episode_steps;

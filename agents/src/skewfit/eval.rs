@@ -5,7 +5,7 @@
 //! Success is the door task's own (`is_success`: within 0.02 rad and 0.03 m).
 
 use burn::prelude::*;
-use byfeel_gym::{Env, Info, InfoValue, ResetOptions};
+use byfeel_gym::{Env, Info, ResetOptions};
 use serde::{Deserialize, Serialize};
 
 use super::sac::Sac;
@@ -52,18 +52,16 @@ pub(crate) struct DoorTally {
 
 impl DoorTally {
     /// Adds an episode by its last step's `info`.
-    pub(crate) fn add(&mut self, info: &Info) {
-        let get = |k: &str| match info.get(k) {
-            Some(InfoValue::Float(v)) => *v,
-            _ => f64::NAN,
-        };
+    pub(crate) fn add(&mut self, info: &Info) -> Result<(), AgentError> {
+        use byfeel_gym::info::{self, DOOR_ANGLE, DOOR_ANGLE_ERROR, GOAL_DOOR_ANGLE, HAND_DISTANCE};
         self.goals.push(GoalOutcome {
-            goal_angle: get("oracle_goal_door_angle"),
-            final_angle: get("oracle_door_angle"),
-            angle_error: get("oracle_door_angle_error"),
-            hand_distance: get("oracle_hand_distance"),
-            success: matches!(info.get("is_success"), Some(InfoValue::Bool(true))),
+            goal_angle: info::float(info, GOAL_DOOR_ANGLE)?,
+            final_angle: info::float(info, DOOR_ANGLE)?,
+            angle_error: info::float(info, DOOR_ANGLE_ERROR)?,
+            hand_distance: info::float(info, HAND_DISTANCE)?,
+            success: info::success(info)?,
         });
+        Ok(())
     }
 
     pub(crate) fn result(&self) -> EvalResult {
@@ -105,7 +103,7 @@ pub fn evaluate(
     first_seed: u64,
     strips: usize,
 ) -> Result<(EvalResult, Vec<GoalStrip>), AgentError> {
-    let err = |e: byfeel_gym::EnvError| AgentError::Config(e.to_string());
+    let err = AgentError::Env;
     let device = vae.devices()[0].clone();
     let mut env = door_env()?;
     let mut tally = DoorTally::default();
@@ -125,7 +123,7 @@ pub fn evaluate(
             now = image(&t.observation, "image_observation")?;
             info = t.info;
         }
-        tally.add(&info);
+        tally.add(&info)?;
         if g < strips {
             pictures.push(GoalStrip {
                 reconstruction: reconstruct(vae, &now, &device),
@@ -157,16 +155,17 @@ fn reconstruct(vae: &Vae, img: &[u8], device: &Device) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use byfeel_gym::InfoValue;
 
     fn info(angle: f64, hand: f64) -> Info {
         let mut i = Info::new();
-        i.insert("oracle_goal_door_angle".into(), InfoValue::Float(0.3));
-        i.insert("oracle_door_angle".into(), InfoValue::Float(0.3 + angle));
-        i.insert("oracle_door_angle_error".into(), InfoValue::Float(angle));
-        i.insert("oracle_hand_distance".into(), InfoValue::Float(hand));
+        i.insert(byfeel_gym::info::GOAL_DOOR_ANGLE.into(), InfoValue::Float(0.3));
+        i.insert(byfeel_gym::info::DOOR_ANGLE.into(), InfoValue::Float(0.3 + angle));
+        i.insert(byfeel_gym::info::DOOR_ANGLE_ERROR.into(), InfoValue::Float(angle));
+        i.insert(byfeel_gym::info::HAND_DISTANCE.into(), InfoValue::Float(hand));
         // As the door task decides it: within 0.02 rad and 0.03 m.
         i.insert(
-            "is_success".into(),
+            byfeel_gym::info::IS_SUCCESS.into(),
             InfoValue::Bool(angle < 0.02 && hand < 0.03),
         );
         i
@@ -176,7 +175,7 @@ mod tests {
     fn one_goal_missed_by_far_moves_the_mean_not_the_median() {
         let mut tally = DoorTally::default();
         for (a, h) in [(0.01, 0.01), (0.6, 0.05), (0.03, 0.02), (0.015, 0.04)] {
-            tally.add(&info(a, h));
+            tally.add(&info(a, h)).unwrap();
         }
         let r = tally.result();
         assert!((r.angle_error - 0.16375).abs() < 1e-12);

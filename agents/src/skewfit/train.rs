@@ -73,7 +73,7 @@ pub fn door_env() -> Result<TaskEnv, AgentError> {
             .obs_mode(ObsMode::Goal)
             .image_size(IMAGE_SIDE as u32, IMAGE_SIDE as u32),
     )
-    .map_err(|e| AgentError::Config(e.to_string()))
+    .map_err(AgentError::from)
 }
 
 /// Latents (the VAE's means) of every frame, in batches.
@@ -123,7 +123,7 @@ pub fn train(
                 let mut env = door_env()?;
                 let (obs, _) = env
                     .reset(Some(config.seed), &ResetOptions::default())
-                    .map_err(|e| AgentError::Config(e.to_string()))?;
+                    .map_err(AgentError::from)?;
                 let mut replay = Replay::new(IMAGE_SIDE * IMAGE_SIDE * 3, 3, latent);
                 replay.push_frame(&image(&obs, "image_observation")?, false);
                 let state = LoopState {
@@ -170,7 +170,7 @@ pub fn train(
             };
             let t = env
                 .step(&action)
-                .map_err(|e| AgentError::Config(e.to_string()))?;
+                .map_err(AgentError::from)?;
             replay.push_step(&action, &image(&t.observation, "image_observation")?);
             if let Some(a) = t.observation.get("achieved_goal").and_then(|a| a.as_f32()) {
                 let angle = a[0] as f64;
@@ -182,7 +182,7 @@ pub fn train(
             if t.truncated || state.episode_step >= episode_len {
                 // Reset-free: only a new goal is proposed; the frame stays where it is.
                 env.reset(None, &ResetOptions::default())
-                    .map_err(|e| AgentError::Config(e.to_string()))?;
+                    .map_err(AgentError::from)?;
                 state.episode_step = 0;
             }
         }

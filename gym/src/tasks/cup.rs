@@ -119,10 +119,10 @@ impl TaskLogic for CupPush {
 
     fn metrics(&self, robot: &SimRobot, goal: &[f32], info: &mut Info) {
         info.insert(
-            "oracle_cup_distance".into(),
+            crate::info::CUP_DISTANCE.into(),
             InfoValue::Float(l2(&self.achieved(robot), goal)),
         );
         let tilt = robot.world().cup_tilt().unwrap_or(0.0);
-        info.insert("oracle_cup_tilt".into(), InfoValue::Float(tilt));
+        info.insert(crate::info::CUP_TILT.into(), InfoValue::Float(tilt));
     }
 }

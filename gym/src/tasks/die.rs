@@ -172,11 +172,11 @@ impl TaskLogic for DieRoll {
 
     fn metrics(&self, robot: &SimRobot, goal: &[f32], info: &mut Info) {
         info.insert(
-            "oracle_die_face".into(),
+            crate::info::DIE_FACE.into(),
             InfoValue::Int(face_up(robot) as i64),
         );
         let g = goal.iter().position(|g| *g > 0.5).map_or(0, |i| i + 1);
-        info.insert("oracle_die_goal_face".into(), InfoValue::Int(g as i64));
+        info.insert(crate::info::DIE_GOAL_FACE.into(), InfoValue::Int(g as i64));
         info.insert(
             "gel_force".into(),
             InfoValue::Float(robot.world().gel_normal_force()),

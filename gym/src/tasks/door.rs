@@ -68,17 +68,17 @@ impl TaskLogic for DoorOpen {
 
     fn metrics(&self, robot: &SimRobot, goal: &[f32], info: &mut Info) {
         let a = self.achieved(robot);
-        info.insert("oracle_door_angle".into(), InfoValue::Float(a[0] as f64));
+        info.insert(crate::info::DOOR_ANGLE.into(), InfoValue::Float(a[0] as f64));
         info.insert(
-            "oracle_goal_door_angle".into(),
+            crate::info::GOAL_DOOR_ANGLE.into(),
             InfoValue::Float(goal[0] as f64),
         );
         info.insert(
-            "oracle_door_angle_error".into(),
+            crate::info::DOOR_ANGLE_ERROR.into(),
             InfoValue::Float((a[0] - goal[0]).abs() as f64),
         );
         info.insert(
-            "oracle_hand_distance".into(),
+            crate::info::HAND_DISTANCE.into(),
             InfoValue::Float(l2(&a[1..], &goal[1..])),
         );
     }

@@ -491,9 +491,9 @@ impl TaskEnv {
         let achieved = self.logic.achieved(sim);
         if let Some(goal) = &self.goal {
             let success = self.logic.success(&achieved, goal);
-            info.insert("is_success".into(), InfoValue::Bool(success));
+            info.insert(crate::info::IS_SUCCESS.into(), InfoValue::Bool(success));
             info.insert(
-                "oracle_goal_distance".into(),
+                crate::info::GOAL_DISTANCE.into(),
                 InfoValue::Float(self.logic.distance(&achieved, goal)),
             );
             self.logic.metrics(sim, goal, &mut info);
@@ -568,7 +568,7 @@ impl Env for TaskEnv {
         self.steps += 1;
         let observation = self.observe()?;
         let mut info = self.info();
-        info.insert("hand_steps".into(), InfoValue::Int(hand_steps as i64));
+        info.insert(crate::info::HAND_STEPS.into(), InfoValue::Int(hand_steps as i64));
         let achieved = self.logic.achieved(self.robot.inner());
         let success = self.logic.success(&achieved, &goal);
         let reward = match &self.reward_fn {

@@ -50,6 +50,6 @@ impl TaskLogic for Reach {
 
     fn metrics(&self, robot: &SimRobot, goal: &[f32], info: &mut Info) {
         let d = l2(&self.achieved(robot), goal);
-        info.insert("oracle_hand_distance".into(), InfoValue::Float(d));
+        info.insert(crate::info::HAND_DISTANCE.into(), InfoValue::Float(d));
     }
 }
