@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # byfeel's door environment with 48x48 image observations against Meta-World's door-open with
 # 48x48 rendering (../shared/peers/mujoco_door.py), side by side in one run: the Rust API
-# (`byfeel bench env`), the Python API (examples/bench_env.py), then the peer, then byfeel again.
+# (`byfeel bench env`), the Python API (experiments/bench_env.py), then the peer, then byfeel again.
 #
 # Needs: the byfeel package in $BYFEEL_PY's environment (pip install ./python) and the peers'
 # venv (bash ../shared/peers/setup.sh) for $MUJOCO_PY.
@@ -19,10 +19,10 @@ cargo build --release --workspace --all-targets
 secs=3; [ "$quick" = "--quick" ] && secs=1
 echo "load before: $(cat /proc/loadavg)"
 ./target/release/byfeel bench env --task door --obs image --num-envs 1,4,16 --seconds "$secs" --json > "$OUT/rust1.json"
-"$BYFEEL_PY" examples/bench_env.py --seconds "$secs" > "$OUT/py1.json"
+"$BYFEEL_PY" experiments/bench_env.py --seconds "$secs" > "$OUT/py1.json"
 (cd "$PEERS" && "$MUJOCO_PY" mujoco_door.py $quick) > "$OUT/mujoco.txt" 2> "$OUT/mujoco.err" || true
 ./target/release/byfeel bench env --task door --obs image --num-envs 1,4,16 --seconds "$secs" --json > "$OUT/rust2.json"
-"$BYFEEL_PY" examples/bench_env.py --seconds "$secs" > "$OUT/py2.json"
+"$BYFEEL_PY" experiments/bench_env.py --seconds "$secs" > "$OUT/py2.json"
 echo "load after: $(cat /proc/loadavg)"
 python3 - "$OUT" <<'PY'
 import json, os, sys

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The predictive agent's speed against the same network in PyTorch, side by side in one run:
-# `byfeel bench predictor` (burn, CPU), then examples/bench_predictor_peer.py (PyTorch, CPU,
+# `byfeel bench predictor` (burn, CPU), then experiments/bench_predictor_peer.py (PyTorch, CPU,
 # the same layers, batch, horizon and CEM sizes), then byfeel again. Prints the ratios.
 #
 # Needs: $PEER_PY with torch (e.g. bash ../shared/peers/setup.sh, or pip install torch).
@@ -13,7 +13,7 @@ export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
 cargo build --release --workspace
 echo "load before: $(cat /proc/loadavg)"
 ./target/release/byfeel bench predictor --json > "$OUT/byfeel1.json"
-"$PEER_PY" examples/bench_predictor_peer.py > "$OUT/peer.json"
+"$PEER_PY" experiments/bench_predictor_peer.py > "$OUT/peer.json"
 ./target/release/byfeel bench predictor --json > "$OUT/byfeel2.json"
 echo "load after: $(cat /proc/loadavg)"
 python3 - "$OUT" <<'PY'

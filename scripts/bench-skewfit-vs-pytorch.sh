@@ -10,7 +10,7 @@ export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
 cargo build --release --workspace
 echo "load before: $(cat /proc/loadavg)"
 ./target/release/byfeel bench skewfit --json > "$OUT/byfeel1.json"
-"$PEER_PY" examples/bench_skewfit_peer.py > "$OUT/peer.json"
+"$PEER_PY" experiments/bench_skewfit_peer.py > "$OUT/peer.json"
 ./target/release/byfeel bench skewfit --json > "$OUT/byfeel2.json"
 echo "load after: $(cat /proc/loadavg)"
 python3 - "$OUT" <<'PY'

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The experience store against what a researcher would use instead, side by side in one run:
 # `byfeel bench store` (collect with/without writing, write a 100k-step store of real frames,
-# sample batches of 1024), then examples/bench_store_peers.py on the same store (zarr-python
+# sample batches of 1024), then experiments/bench_store_peers.py on the same store (zarr-python
 # appending the same episodes with the same chunks and codec, zarr-python drawing the same
 # batches, and a PyTorch training step on a batch of 1024: Skew-Fit's conv VAE), then byfeel again.
 #
@@ -15,7 +15,7 @@ export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
 cargo build --release --workspace
 echo "load before: $(cat /proc/loadavg)"
 ./target/release/byfeel bench store --dir "$OUT/stores" --json > "$OUT/byfeel1.json"
-"$PEER_PY" examples/bench_store_peers.py "$OUT/stores/big.zarr" > "$OUT/peer.json"
+"$PEER_PY" experiments/bench_store_peers.py "$OUT/stores/big.zarr" > "$OUT/peer.json"
 rm -rf "$OUT/stores"
 ./target/release/byfeel bench store --json > "$OUT/byfeel2.json"
 echo "load after: $(cat /proc/loadavg)"

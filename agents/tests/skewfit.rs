@@ -7,6 +7,7 @@ use burn::prelude::*;
 use byfeel_agents::predictor::latent::standard_normal;
 use byfeel_agents::skewfit::coverage::{ANGLE_BINS, ANGLE_RANGE, angle_bin, coverage};
 use byfeel_agents::skewfit::{VaeConfig, skew_weights, weight_evenness};
+use byfeel_gym::store::StepSampler;
 use rand::{Rng, SeedableRng};
 
 const SIDE: usize = 48;
@@ -73,13 +74,23 @@ fn skewed_weights_favour_the_rare_images() {
     eprintln!("log q̂: common {common:.1}, rare {rare:.1}");
     assert!(common > rare, "the VAE finds the common images likelier");
 
-    let rare_share = |alpha| -> f64 { skew_weights(&log_q, alpha).unwrap()[180..].iter().sum() };
+    // Draw as training draws (the store's weighted sampler), 20 000 times.
+    let rare_share = |alpha: f64| -> f64 {
+        let sampler = StepSampler::weighted(&skew_weights(&log_q, alpha).unwrap()).unwrap();
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        let rare = (0..20_000).filter(|_| sampler.draw(&mut rng) >= 180).count();
+        rare as f64 / 20_000.0
+    };
     let (rig, skewed) = (rare_share(0.0), rare_share(-0.5));
     eprintln!("share of draws that are rare: α = 0 {rig:.3}, α = −0.5 {skewed:.3}");
-    assert!((rig - 0.1).abs() < 1e-9);
+    assert!((rig - 0.1).abs() < 0.01, "RIG draws the rare images as often as seen: {rig}");
     assert!(skewed > 0.3, "α = −0.5 draws rare images {skewed}");
+    // The skew spreads the draws over many images rather than collapsing onto a few outliers,
+    // and is no longer uniform.
     let evenness = weight_evenness(&skew_weights(&log_q, -0.5).unwrap());
     eprintln!("evenness at α = −0.5: {evenness:.3}");
+    assert!(evenness > 0.7 && evenness < 0.999, "evenness {evenness}");
+    assert!((weight_evenness(&skew_weights(&log_q, 0.0).unwrap()) - 1.0).abs() < 1e-9);
 }
 
 /// Coverage bins the whole hinge range evenly, so a door held shut and a door swung to its

@@ -146,11 +146,11 @@ def test_skewfit_refuses_bad_settings_and_images(tmp_path):
 
 
 def test_the_coverage_comparison_counts_the_door_angles_the_policy_reached(tmp_path):
-    """examples/skewfit_coverage.py compares alphas by the angles reached after the warm-up;
+    """experiments/skewfit_coverage.py compares alphas by the angles reached after the warm-up;
     its summary must count exactly those steps."""
     import importlib.util
 
-    path = Path(__file__).resolve().parents[2] / "examples" / "skewfit_coverage.py"
+    path = Path(__file__).resolve().parents[2] / "experiments" / "skewfit_coverage.py"
     spec = importlib.util.spec_from_file_location("skewfit_coverage", path)
     coverage = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(coverage)

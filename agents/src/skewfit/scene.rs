@@ -43,26 +43,6 @@ impl SceneRecord {
         })
     }
 
-    /// Runs recorded before cameras were (2026-12-02) all saw the door through the camera
-    /// over the arm; such a record is read as having seen through it, so that evaluating it
-    /// through another camera is refused like any other changed door.
-    fn with_camera_before_records(mut self) -> Self {
-        if !self.parameters.keys().any(|k| k.starts_with("camera.")) {
-            let over_the_arm = CameraConfig {
-                name: "door_top".into(),
-                position: [0.35, 0.0, 0.85],
-                look_at: [0.62, 0.0, 0.1],
-                up: [0.0, 0.0, 1.0],
-                fov_deg: 60.0,
-                width: 48,
-                height: 48,
-            };
-            self.parameters
-                .extend(camera_parameters(std::slice::from_ref(&over_the_arm)));
-        }
-        self
-    }
-
     /// The parameters that differ between `self` (what a run trained on) and `now`, each as
     /// `name: then → now`.
     fn differences(&self, now: &Self) -> Vec<String> {
@@ -112,16 +92,14 @@ pub fn record_or_check(run: &Path) -> Result<(), AgentError> {
     crate::write_replacing(run, SCENE_FILE, &bytes)
 }
 
-/// Checks that the scene file still gives the door `run` trained on. Runs made before runs
-/// kept their scene have no record and pass unchecked.
+/// Checks that the scene file still gives the door `run` trained on (its `scene.json`).
 pub fn check(run: &Path) -> Result<(), AgentError> {
     let path: PathBuf = run.join(SCENE_FILE);
-    let Ok(bytes) = std::fs::read(&path) else {
-        return Ok(());
-    };
-    let then: SceneRecord = serde_json::from_slice::<SceneRecord>(&bytes)
-        .map_err(|e| io_error(&path, e))?
-        .with_camera_before_records();
+    let bytes = std::fs::read(&path).map_err(|e| {
+        io_error(&path, format!("{e}: the run does not say which door it trained on"))
+    })?;
+    let then: SceneRecord =
+        serde_json::from_slice::<SceneRecord>(&bytes).map_err(|e| io_error(&path, e))?;
     let now = SceneRecord::door_now()?;
     let differences = then.differences(&now);
     if differences.is_empty() {
@@ -189,14 +167,14 @@ mod tests {
         std::fs::write(run.join(SCENE_FILE), serde_json::to_vec(&wider).unwrap()).unwrap();
         let err = check(&run).unwrap_err().to_string();
         assert!(err.contains(fov), "{err}");
-        // A record from before cameras were recorded saw through the camera over the arm,
-        // which the bundled door still has.
+        // A record that names no camera is another door, not the one seen now.
         let mut old = now.clone();
         old.parameters.retain(|k, _| !k.starts_with("camera."));
         std::fs::write(run.join(SCENE_FILE), serde_json::to_vec(&old).unwrap()).unwrap();
-        check(&run).unwrap();
-        let filled = old.clone().with_camera_before_records();
-        assert_eq!(filled.parameters["camera.door_top.position.z"], 0.85);
+        assert!(check(&run).unwrap_err().to_string().contains("camera.door_top"));
+        // A run without its record is refused, naming the file.
+        std::fs::remove_file(run.join(SCENE_FILE)).unwrap();
+        assert!(check(&run).unwrap_err().to_string().contains(SCENE_FILE));
         std::fs::remove_dir_all(&run).unwrap();
     }
 }

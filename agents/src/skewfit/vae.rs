@@ -9,7 +9,7 @@
 //! units. The paper's β = 20 was set against its code's reconstruction term (a mean, not a sum,
 //! of squared errors); against this summed one it leaves the door's latent almost empty (1.4
 //! nats; a linear read-out of the door angle from it has R² 0.22), so the default here is β = 1
-//! (12 nats, R² 0.61), measured with `examples/door_vae_probe.rs`.
+//! (12 nats, R² 0.61), measured with `experiments/door_vae_probe.rs`.
 
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
 use burn::nn::{Linear, LinearConfig};
