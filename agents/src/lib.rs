@@ -3,7 +3,8 @@
 //! - [`predictor`]: an action-conditioned frame predictor trained on the experience store.
 //! - [`cem`]: the cross-entropy-method planner that searches action sequences through it.
 //! - [`face_probe`]: can touch tell the die's faces apart? A classifier on gel images.
-//! - [`skewfit`]: Skew-Fit: the VAE, the skew, relabelling, SAC and the door training loop.
+//! - [`sac`]: soft actor-critic (twin critics, automatic entropy tuning), shared by the agents below.
+//! - [`skewfit`]: Skew-Fit: the VAE, the skew, relabelling and the door training loop.
 //! - [`her`]: the state-input SAC + HER baseline for Skew-Fit's door.
 //! - [`world_model`]: the latent world model (encoder, dynamics, decoder) and its planner.
 //! - [`memory`]: the nonparametric predictive agent: a replay memory of rolls, searched.
@@ -16,6 +17,7 @@ pub mod her;
 pub mod memory;
 pub mod predictive;
 pub mod predictor;
+pub mod sac;
 mod run_dir;
 pub mod skewfit;
 pub mod tensorboard;

@@ -2,7 +2,7 @@
 //! moves toward it. And a saved agent resumes with exactly the updates it would have made.
 
 use burn::prelude::*;
-use byfeel_agents::skewfit::{Sac, SacConfig, Transitions};
+use byfeel_agents::sac::{Sac, SacConfig, Transitions};
 use rand::{Rng, SeedableRng};
 
 /// Observation (position, goal) in [−1, 1]²; the action moves the point by 0.2 × a;

@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 
-use byfeel_agents::skewfit::{self, Sac, SkewFitConfig, Vae};
+use byfeel_agents::sac::Sac;
+use byfeel_agents::skewfit::{self, SkewFitConfig, Vae};
 use numpy::{PyArray1, PyReadonlyArrayDyn, PyUntypedArrayMethods};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;

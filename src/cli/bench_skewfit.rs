@@ -7,7 +7,8 @@ use std::time::Instant;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
 use burn::tensor::Distribution;
-use byfeel::agents::skewfit::{Sac, SacConfig, Transitions, VaeConfig};
+use byfeel::agents::sac::{Sac, SacConfig, Transitions};
+use byfeel::agents::skewfit::VaeConfig;
 use rand::SeedableRng;
 
 use super::Error;

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::HerConfig;
 use super::replay::{ACTION, Walk};
-use crate::skewfit::Sac;
+use crate::sac::Sac;
 use crate::{AgentError, io_error as io, run_dir};
 
 /// The loop's counters at the end of an epoch.

@@ -22,7 +22,8 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::skewfit::eval::DoorTally;
-use crate::skewfit::{EVAL_SEED, EvalResult, Sac, SacConfig, SacStats, Transitions};
+use crate::sac::{Sac, SacConfig, SacStats, Transitions};
+use crate::skewfit::{EVAL_SEED, EvalResult};
 use crate::{AgentError, run_dir};
 use checkpoint::HerState;
 use replay::{ACTION, STATE, Walk, achieved, env_error, split, state_env};

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::config::SkewFitConfig;
 use super::replay::Replay;
-use super::sac::Sac;
+use crate::sac::Sac;
 use super::train::{door_env, image};
 use super::vae::Vae;
 use crate::{AgentError, io_error as io, run_dir};

@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::relabel::Relabel;
-use super::sac::SacConfig;
+use crate::sac::SacConfig;
 use super::vae::VaeConfig;
 use crate::AgentError;
 

@@ -8,7 +8,7 @@ use burn::prelude::*;
 use byfeel_gym::{Env, Info, ResetOptions};
 use serde::{Deserialize, Serialize};
 
-use super::sac::Sac;
+use crate::sac::Sac;
 use super::train::{door_env, embed_one, image, images_to_tensor};
 use super::vae::Vae;
 use crate::AgentError;

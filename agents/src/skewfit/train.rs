@@ -24,7 +24,7 @@ use super::coverage::{ANGLE_BINS, angle_bin, coverage};
 use super::eval::{EVAL_SEED, EvalResult, evaluate};
 use super::relabel::latent_reward;
 use super::replay::Replay;
-use super::sac::{Sac, SacStats, Transitions};
+use crate::sac::{Sac, SacStats, Transitions};
 use super::skew::{skew_weights, weight_evenness};
 use super::vae::{IMAGE_SIDE, Vae};
 use crate::predictor::latent::standard_normal;
