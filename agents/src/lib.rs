@@ -8,6 +8,7 @@
 //! - [`her`]: the state-input SAC + HER baseline for Skew-Fit's door.
 //! - [`world_model`]: the latent world model (encoder, dynamics, decoder) and its planner.
 //! - [`memory`]: the nonparametric predictive agent: a replay memory of rolls, searched.
+//! - [`metrics`]: every trainer's epoch logs (CSV, JSON lines, TensorBoard).
 //! - [`tensorboard`]: scalars in TensorBoard's event-file format.
 
 pub mod cem;
@@ -15,6 +16,7 @@ pub mod eval;
 pub mod face_probe;
 pub mod her;
 pub mod memory;
+pub mod metrics;
 pub mod predictive;
 pub mod predictor;
 pub mod sac;

@@ -48,5 +48,13 @@ fn the_state_baseline_relabels_and_trains_on_the_door() {
     assert!(eval.angle_error.is_finite() && (0.0..=1.0).contains(&eval.success));
     let csv = std::fs::read_to_string(run.join("scalars.csv")).unwrap();
     assert_eq!(csv.lines().count(), 4);
+    assert!(csv.starts_with("epoch,env_steps,q_loss"), "{csv}");
+    // The same logs as Skew-Fit's, TensorBoard's included, so the two plot side by side.
+    let events = std::fs::read_dir(&run)
+        .unwrap()
+        .filter(|f| f.as_ref().unwrap().file_name().to_string_lossy().starts_with("events.out.tfevents"))
+        .count();
+    assert_eq!(events, 1, "one TensorBoard event file");
+    assert_eq!(std::fs::read_to_string(run.join("log.jsonl")).unwrap().lines().count(), 3);
     std::fs::remove_dir_all(&run).unwrap();
 }

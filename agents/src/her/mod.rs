@@ -12,7 +12,6 @@
 mod checkpoint;
 mod replay;
 
-use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
 
@@ -24,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::skewfit::eval::DoorTally;
 use crate::sac::{Sac, SacConfig, SacStats, Transitions};
 use crate::skewfit::{EVAL_SEED, EvalResult};
+use crate::metrics::{Metric, MetricsLog, listed, plotted};
 use crate::{AgentError, run_dir};
 use checkpoint::HerState;
 use replay::{ACTION, STATE, Walk, achieved, env_error, split, state_env};
@@ -130,8 +130,7 @@ pub fn train_her(
         }
     };
     // Logs keep the epochs the checkpoint covers; a resumed run rewrites the rest.
-    let mut csv = run_dir::reopen_log(&run.join("scalars.csv"), 1 + state.epoch, Some(CSV_HEADER))?;
-    let mut log = run_dir::reopen_log(&run.join("log.jsonl"), state.epoch, None)?;
+    let mut metrics = MetricsLog::open(run, state.epoch, METRICS)?;
     let start = Instant::now() - std::time::Duration::from_secs_f64(state.seconds);
 
     while state.env_steps < config.env_steps {
@@ -185,8 +184,7 @@ pub fn train_her(
             eval,
             seconds: start.elapsed().as_secs_f64(),
         };
-        write_row(&mut csv, &entry).map_err(|e| io(&e))?;
-        writeln!(log, "{}", serde_json::to_string(&entry).unwrap()).map_err(|e| io(&e))?;
+        metrics.write(&entry, entry.env_steps, &metric_values(&entry))?;
         sac.save(&run.join("sac"))?;
         state.epoch += 1;
         state.seconds = entry.seconds;
@@ -197,24 +195,34 @@ pub fn train_her(
     Ok(sac)
 }
 
-const CSV_HEADER: &str = "epoch,env_steps,q_loss,policy_loss,sac_alpha,eval_angle_error,eval_hand_distance,eval_success,seconds";
+/// What an epoch reports: `scalars.csv`'s columns and the TensorBoard tags (against
+/// environment steps), named as Skew-Fit's so the two plot together.
+const METRICS: &[Metric] = &[
+    listed("epoch"),
+    listed("env_steps"),
+    plotted("q_loss", "sac/q_loss"),
+    plotted("policy_loss", "sac/policy_loss"),
+    plotted("sac_alpha", "sac/alpha"),
+    plotted("eval_angle_error", "eval/angle_error"),
+    plotted("eval_hand_distance", "eval/hand_distance"),
+    plotted("eval_success", "eval/success"),
+    listed("seconds"),
+];
 
-fn write_row(csv: &mut std::fs::File, e: &HerEpoch) -> std::io::Result<()> {
-    let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
+/// The epoch's values for [`METRICS`], in order.
+fn metric_values(e: &HerEpoch) -> Vec<Option<f64>> {
     let (s, ev) = (e.sac.as_ref(), e.eval.as_ref());
-    writeln!(
-        csv,
-        "{},{},{},{},{},{},{},{},{:.1}",
-        e.epoch,
-        e.env_steps,
-        opt(s.map(|s| s.q_loss as f64)),
-        opt(s.map(|s| s.policy_loss as f64)),
-        opt(s.map(|s| s.alpha as f64)),
-        opt(ev.map(|e| e.angle_error)),
-        opt(ev.map(|e| e.hand_distance)),
-        opt(ev.map(|e| e.success)),
-        e.seconds
-    )
+    vec![
+        Some(e.epoch as f64),
+        Some(e.env_steps as f64),
+        s.map(|s| s.q_loss as f64),
+        s.map(|s| s.policy_loss as f64),
+        s.map(|s| s.alpha as f64),
+        ev.map(|e| e.angle_error),
+        ev.map(|e| e.hand_distance),
+        ev.map(|e| e.success),
+        Some((e.seconds * 10.0).round() / 10.0),
+    ]
 }
 
 /// Loads a run's settings (`her.json`) and its latest policy (`sac/`), to act or evaluate.

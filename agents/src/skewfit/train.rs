@@ -7,7 +7,6 @@
 //! TensorBoard event files (one entry per epoch), `vae.bpk` plus `sac/` (the latest networks)
 //! and `checkpoint/` (what a resume needs).
 
-use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
 
@@ -28,6 +27,7 @@ use crate::sac::{Sac, SacStats, Transitions};
 use super::skew::{skew_weights, weight_evenness};
 use super::vae::{IMAGE_SIDE, Vae};
 use crate::predictor::latent::standard_normal;
+use crate::metrics::{Metric, MetricsLog, listed, plotted};
 use crate::{AgentError, run_dir};
 
 /// One epoch's row of `scalars.csv`.
@@ -140,9 +140,7 @@ pub fn train(
             }
         };
     // Logs keep the epochs the checkpoint covers; a resumed run rewrites the rest.
-    let mut csv = run_dir::reopen_log(&run.join("scalars.csv"), 1 + state.epoch, Some(CSV_HEADER))?;
-    let mut log = run_dir::reopen_log(&run.join("log.jsonl"), state.epoch, None)?;
-    let mut board = crate::tensorboard::EventWriter::create(run).map_err(|e| io(&e))?;
+    let mut metrics = MetricsLog::open(run, state.epoch, METRICS)?;
     let start = Instant::now() - std::time::Duration::from_secs_f64(state.seconds);
     let episode_len = env.spec().max_episode_steps;
 
@@ -254,11 +252,7 @@ pub fn train(
             eval,
             seconds: start.elapsed().as_secs_f64(),
         };
-        write_row(&mut csv, &entry).map_err(|e| io(&e))?;
-        writeln!(log, "{}", serde_json::to_string(&entry).unwrap()).map_err(|e| io(&e))?;
-        board
-            .scalars(entry.env_steps as i64, &board_scalars(&entry))
-            .map_err(|e| io(&e))?;
+        metrics.write(&entry, entry.env_steps, &metric_values(&entry))?;
         inference
             .clone()
             .into_record()
@@ -336,58 +330,46 @@ fn sac_batch(
     }
 }
 
-/// The epoch's numbers under TensorBoard tags, plotted against environment steps.
-fn board_scalars(e: &EpochLog) -> Vec<(&'static str, f64)> {
-    let mut v = vec![
-        ("vae/reconstruction", e.vae_reconstruction as f64),
-        ("vae/kl", e.vae_kl as f64),
-        ("exploration/angle_coverage", e.angle_coverage),
-        ("exploration/max_angle", e.max_angle),
-        ("skew/evenness", e.skew_evenness),
-    ];
-    if let Some(s) = &e.sac {
-        v.extend([
-            ("sac/q_loss", s.q_loss as f64),
-            ("sac/policy_loss", s.policy_loss as f64),
-            ("sac/alpha", s.alpha as f64),
-            ("sac/entropy", s.entropy as f64),
-        ]);
-    }
-    if let Some(r) = &e.eval {
-        v.extend([
-            ("eval/angle_error", r.angle_error),
-            ("eval/hand_distance", r.hand_distance),
-            ("eval/success", r.success),
-        ]);
-    }
-    v
-}
+/// What an epoch reports: `scalars.csv`'s columns and the TensorBoard tags (against
+/// environment steps).
+const METRICS: &[Metric] = &[
+    listed("epoch"),
+    listed("env_steps"),
+    plotted("vae_reconstruction", "vae/reconstruction"),
+    plotted("vae_kl", "vae/kl"),
+    plotted("q_loss", "sac/q_loss"),
+    plotted("policy_loss", "sac/policy_loss"),
+    plotted("sac_alpha", "sac/alpha"),
+    plotted("entropy", "sac/entropy"),
+    plotted("angle_coverage", "exploration/angle_coverage"),
+    plotted("max_angle", "exploration/max_angle"),
+    plotted("skew_evenness", "skew/evenness"),
+    plotted("eval_angle_error", "eval/angle_error"),
+    plotted("eval_hand_distance", "eval/hand_distance"),
+    plotted("eval_success", "eval/success"),
+    listed("seconds"),
+];
 
-const CSV_HEADER: &str = "epoch,env_steps,vae_reconstruction,vae_kl,q_loss,policy_loss,sac_alpha,entropy,angle_coverage,max_angle,skew_evenness,eval_angle_error,eval_hand_distance,eval_success,seconds";
-
-fn write_row(csv: &mut std::fs::File, e: &EpochLog) -> std::io::Result<()> {
-    let opt = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v}"));
-    let s = e.sac.as_ref();
-    let ev = e.eval.as_ref();
-    writeln!(
-        csv,
-        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{:.1}",
-        e.epoch,
-        e.env_steps,
-        e.vae_reconstruction,
-        e.vae_kl,
-        opt(s.map(|s| s.q_loss as f64)),
-        opt(s.map(|s| s.policy_loss as f64)),
-        opt(s.map(|s| s.alpha as f64)),
-        opt(s.map(|s| s.entropy as f64)),
-        e.angle_coverage,
-        e.max_angle,
-        e.skew_evenness,
-        opt(ev.map(|v| v.angle_error)),
-        opt(ev.map(|v| v.hand_distance)),
-        opt(ev.map(|v| v.success)),
-        e.seconds
-    )
+/// The epoch's values for [`METRICS`], in order.
+fn metric_values(e: &EpochLog) -> Vec<Option<f64>> {
+    let (s, ev) = (e.sac.as_ref(), e.eval.as_ref());
+    vec![
+        Some(e.epoch as f64),
+        Some(e.env_steps as f64),
+        Some(e.vae_reconstruction as f64),
+        Some(e.vae_kl as f64),
+        s.map(|s| s.q_loss as f64),
+        s.map(|s| s.policy_loss as f64),
+        s.map(|s| s.alpha as f64),
+        s.map(|s| s.entropy as f64),
+        Some(e.angle_coverage),
+        Some(e.max_angle),
+        Some(e.skew_evenness),
+        ev.map(|v| v.angle_error),
+        ev.map(|v| v.hand_distance),
+        ev.map(|v| v.success),
+        Some((e.seconds * 10.0).round() / 10.0),
+    ]
 }
 
 /// Loads a run's configuration and latest networks (SAC on an autodiff device, for resuming
