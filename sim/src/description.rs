@@ -190,6 +190,43 @@ fn check_xml(text: &str, file: &Path) -> Result<(), AssetError> {
 
 /// Links and joints must form one tree; moving joints need sensible limits and axes.
 fn check_structure(urdf: &urdf_rs::Robot, file: &Path) -> Result<(), AssetError> {
+    let links = check_links(urdf, file)?;
+    let parent_of = check_joints(urdf, &links, file)?;
+    let roots: Vec<&str> = urdf
+        .links
+        .iter()
+        .map(|l| l.name.as_str())
+        .filter(|l| !parent_of.contains_key(l))
+        .collect();
+    if roots.len() != 1 {
+        return Err(AssetError::invalid(
+            file,
+            "robot",
+            format!("links must form one tree with one root; roots found: {roots:?}"),
+        ));
+    }
+    check_moving_mass(urdf, links.len(), file)?;
+    // A cycle would leave some link unreachable from the root.
+    for link in &links {
+        let mut cur = *link;
+        let mut hops = 0;
+        while let Some(p) = parent_of.get(cur) {
+            cur = p;
+            hops += 1;
+            if hops > links.len() {
+                return Err(AssetError::invalid(
+                    file,
+                    format!("link \"{link}\""),
+                    "joints form a cycle",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Link names are unique, collision sizes positive, masses not negative; returns the names.
+fn check_links<'a>(urdf: &'a urdf_rs::Robot, file: &Path) -> Result<HashSet<&'a str>, AssetError> {
     let mut links = HashSet::new();
     for link in &urdf.links {
         if !links.insert(link.name.as_str()) {
@@ -224,6 +261,16 @@ fn check_structure(urdf: &urdf_rs::Robot, file: &Path) -> Result<(), AssetError>
             ));
         }
     }
+    Ok(links)
+}
+
+/// Joint names are unique, each joins two defined links and gives its child its only parent;
+/// returns each child link's parent.
+fn check_joints<'a>(
+    urdf: &'a urdf_rs::Robot,
+    links: &HashSet<&str>,
+    file: &Path,
+) -> Result<HashMap<&'a str, &'a str>, AssetError> {
     let mut parent_of: HashMap<&str, &str> = HashMap::new();
     let mut joint_names = HashSet::new();
     for joint in &urdf.joints {
@@ -250,62 +297,59 @@ fn check_structure(urdf: &urdf_rs::Robot, file: &Path) -> Result<(), AssetError>
                 format!("link \"{}\" already has a parent joint", joint.child.link),
             ));
         }
-        match &joint.joint_type {
-            JointType::Revolute | JointType::Prismatic => {
-                if joint.limit.lower >= joint.limit.upper {
-                    return Err(AssetError::invalid(
-                        file,
-                        format!("{el} > limit"),
-                        format!(
-                            "a {:?} joint needs lower < upper, got lower={} upper={}",
-                            joint.joint_type, joint.limit.lower, joint.limit.upper
-                        ),
-                    ));
-                }
-                if joint.limit.velocity <= 0.0 || joint.limit.effort <= 0.0 {
-                    return Err(AssetError::invalid(
-                        file,
-                        format!("{el} > limit"),
-                        "effort and velocity must be positive: the motors are driven within them",
-                    ));
-                }
-            }
-            JointType::Continuous | JointType::Fixed => {}
-            other => {
+        check_joint(joint, &el, file)?;
+    }
+    Ok(parent_of)
+}
+
+/// A joint of a supported type, with sensible limits (revolute, prismatic) and a non-zero axis.
+fn check_joint(joint: &urdf_rs::Joint, el: &str, file: &Path) -> Result<(), AssetError> {
+    match &joint.joint_type {
+        JointType::Revolute | JointType::Prismatic => {
+            if joint.limit.lower >= joint.limit.upper {
                 return Err(AssetError::invalid(
                     file,
-                    el,
+                    format!("{el} > limit"),
                     format!(
-                        "joint type {other:?} is not supported (revolute, continuous, prismatic, fixed are)"
+                        "a {:?} joint needs lower < upper, got lower={} upper={}",
+                        joint.joint_type, joint.limit.lower, joint.limit.upper
                     ),
                 ));
             }
-        }
-        if joint.joint_type != JointType::Fixed {
-            let a = joint.axis.xyz;
-            if (a[0] * a[0] + a[1] * a[1] + a[2] * a[2]).sqrt() < 1e-9 {
+            if joint.limit.velocity <= 0.0 || joint.limit.effort <= 0.0 {
                 return Err(AssetError::invalid(
                     file,
-                    format!("{el} > axis"),
-                    "axis must not be zero",
+                    format!("{el} > limit"),
+                    "effort and velocity must be positive: the motors are driven within them",
                 ));
             }
         }
+        JointType::Continuous | JointType::Fixed => {}
+        other => {
+            return Err(AssetError::invalid(
+                file,
+                el,
+                format!(
+                    "joint type {other:?} is not supported (revolute, continuous, prismatic, fixed are)"
+                ),
+            ));
+        }
     }
-    let roots: Vec<&str> = urdf
-        .links
-        .iter()
-        .map(|l| l.name.as_str())
-        .filter(|l| !parent_of.contains_key(l))
-        .collect();
-    if roots.len() != 1 {
-        return Err(AssetError::invalid(
-            file,
-            "robot",
-            format!("links must form one tree with one root; roots found: {roots:?}"),
-        ));
+    if joint.joint_type != JointType::Fixed {
+        let a = joint.axis.xyz;
+        if (a[0] * a[0] + a[1] * a[1] + a[2] * a[2]).sqrt() < 1e-9 {
+            return Err(AssetError::invalid(
+                file,
+                format!("{el} > axis"),
+                "axis must not be zero",
+            ));
+        }
     }
-    // Every moving joint must move something with mass, or the arm's dynamics are singular.
+    Ok(())
+}
+
+/// Every moving joint must move something with mass, or the arm's dynamics are singular.
+fn check_moving_mass(urdf: &urdf_rs::Robot, links: usize, file: &Path) -> Result<(), AssetError> {
     let mass: HashMap<&str, f64> = urdf
         .links
         .iter()
@@ -321,7 +365,7 @@ fn check_structure(urdf: &urdf_rs::Robot, file: &Path) -> Result<(), AssetError>
         let mut visited = 0;
         while let Some(link) = stack.pop() {
             visited += 1;
-            if visited > links.len() {
+            if visited > links {
                 break; // a cycle; reported below
             }
             total += mass.get(link).copied().unwrap_or(0.0);
@@ -341,22 +385,6 @@ fn check_structure(urdf: &urdf_rs::Robot, file: &Path) -> Result<(), AssetError>
                     joint.child.link
                 ),
             ));
-        }
-    }
-    // A cycle would leave some link unreachable from the root.
-    for link in &links {
-        let mut cur = *link;
-        let mut hops = 0;
-        while let Some(p) = parent_of.get(cur) {
-            cur = p;
-            hops += 1;
-            if hops > links.len() {
-                return Err(AssetError::invalid(
-                    file,
-                    format!("link \"{link}\""),
-                    "joints form a cycle",
-                ));
-            }
         }
     }
     Ok(())

@@ -42,7 +42,7 @@ impl Physics {
         );
     }
 
-    /// True if any of `a` touches any of `b` right now (closer than [`TOUCH_DISTANCE`]).
+    /// True if any of `a` touches any of `b` right now (closer than 0.5 mm, `TOUCH_DISTANCE`).
     pub fn touching(&self, a: &[ColliderHandle], b: &[ColliderHandle]) -> bool {
         a.iter().any(|ca| {
             b.iter().any(|cb| {
@@ -54,7 +54,7 @@ impl Physics {
     }
 
     /// True if the two colliders of a contact pair touch: the solver pushed them apart in the
-    /// last step, or their shapes are closer than [`TOUCH_DISTANCE`] now. rapier also keeps
+    /// last step, or their shapes are closer than 0.5 mm (`TOUCH_DISTANCE`) now. rapier also keeps
     /// "active" pairs that are only predicted, centimetres apart, and does not refresh the
     /// distances of recycled contact points every step, so neither says "touching" alone.
     pub fn pair_touches(&self, pair: &ContactPair) -> bool {

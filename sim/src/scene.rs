@@ -271,41 +271,7 @@ impl SceneConfig {
 
     fn validate(&self, file: &Path) -> Result<(), AssetError> {
         let mut v = Checker { file, err: None };
-        let r = &self.robot;
-        v.finite3("robot.base_position", &r.base_position);
-        match (&r.home_position, &r.home_joints) {
-            (Some(p), None) => v.finite3("robot.home_position", p),
-            (None, Some(q)) => {
-                if q.iter().any(|x| !x.is_finite()) {
-                    v.fail(
-                        "robot.home_joints",
-                        format!("must be finite numbers, got {q:?}"),
-                    );
-                }
-            }
-            _ => v.fail(
-                "robot",
-                "give exactly one of home_position and home_joints".into(),
-            ),
-        }
-        v.finite3("robot.workspace_min", &r.workspace_min);
-        v.finite3("robot.workspace_max", &r.workspace_max);
-        for i in 0..3 {
-            if r.workspace_min[i] >= r.workspace_max[i] {
-                v.fail(
-                    "robot.workspace_min",
-                    format!(
-                        "must be below workspace_max on every axis (axis {i}: {} >= {})",
-                        r.workspace_min[i], r.workspace_max[i]
-                    ),
-                );
-            }
-        }
-        v.positive("robot.max_ee_step", r.max_ee_step);
-        v.positive("robot.motor_stiffness", r.motor_stiffness);
-        v.non_negative("robot.motor_damping", r.motor_damping);
-        v.non_negative("robot.friction", r.friction);
-        v.non_negative("robot.gel_friction", r.gel_friction);
+        check_robot(&mut v, &self.robot);
         v.positive("timing.control_dt", self.timing.control_dt);
         if self.timing.substeps == 0 {
             v.fail("timing.substeps", "must be at least 1".into());
@@ -316,100 +282,156 @@ impl SceneConfig {
         }
         v.param("table.friction", &self.table.friction, 0.0);
         if let Some(d) = &self.door {
-            v.param("door.hinge[0]", &d.hinge[0], f64::NEG_INFINITY);
-            v.param("door.hinge[1]", &d.hinge[1], f64::NEG_INFINITY);
-            v.positive("door.width", d.width);
-            v.positive("door.height", d.height);
-            v.positive("door.thickness", d.thickness);
-            v.non_negative("door.bottom", d.bottom);
-            v.positive("door.mass", d.mass);
-            if !(d.max_angle_deg > 0.0 && d.max_angle_deg <= 180.0) {
-                v.fail(
-                    "door.max_angle_deg",
-                    format!("must be in (0, 180], got {}", d.max_angle_deg),
-                );
-            }
-            v.param("door.damping", &d.damping, 0.0);
-            v.param("door.friction", &d.friction, 0.0);
-            v.param("door.handle.offset", &d.handle.offset, 0.0);
-            v.param("door.handle.height", &d.handle.height, 0.0);
-            v.param("door.handle.length", &d.handle.length, 1e-3);
-            v.positive("door.handle.standoff", d.handle.standoff);
-            v.positive("door.handle.radius", d.handle.radius);
-            v.non_negative(
-                "door.handle.reach_toward_hinge",
-                d.handle.reach_toward_hinge,
-            );
-            let hinge_end = d.handle.offset.bounds().0
-                - d.handle.length.bounds().1 / 2.0
-                - d.handle.reach_toward_hinge;
-            if hinge_end < d.handle.radius {
-                v.fail(
-                    "door.handle.reach_toward_hinge",
-                    format!(
-                        "the bar would reach {:.3} m past the hinge (offset - length/2 - reach must be at least the bar's radius)",
-                        d.handle.radius - hinge_end
-                    ),
-                );
-            }
-            if d.handle.standoff <= 2.0 * d.handle.radius {
-                v.fail(
-                    "door.handle.standoff",
-                    "must exceed the bar's thickness, or nothing can get behind it".into(),
-                );
-            }
+            check_door(&mut v, d);
         }
         if let Some(c) = &self.cup {
-            v.param("cup.position[0]", &c.position[0], f64::NEG_INFINITY);
-            v.param("cup.position[1]", &c.position[1], f64::NEG_INFINITY);
-            v.positive("cup.radius", c.radius);
-            v.positive("cup.height", c.height);
-            v.param("cup.mass", &c.mass, 1e-6);
-            v.param("cup.friction", &c.friction, 0.0);
-            if !(c.com_fraction > 0.0 && c.com_fraction < 1.0) {
-                v.fail(
-                    "cup.com_fraction",
-                    format!("must be in (0, 1), got {}", c.com_fraction),
-                );
-            }
+            check_cup(&mut v, c);
         }
         if let Some(d) = &self.die {
-            v.param("die.position[0]", &d.position[0], f64::NEG_INFINITY);
-            v.param("die.position[1]", &d.position[1], f64::NEG_INFINITY);
-            v.positive("die.circumradius", d.circumradius);
-            v.positive("die.mass", d.mass);
-            v.param("die.friction", &d.friction, 0.0);
-            v.non_negative("die.restitution", d.restitution);
-            if let Some(f) = d.face_up
-                && !(1..=20).contains(&f)
-            {
-                v.fail(
-                    "die.face_up",
-                    format!("must be a face number 1-20, got {f}"),
-                );
-            }
+            check_die(&mut v, d);
         }
         for (i, c) in self.cameras.iter().enumerate() {
-            let el = format!("camera[{i}] ({})", c.name);
-            v.finite3(&format!("{el}.position"), &c.position);
-            v.finite3(&format!("{el}.look_at"), &c.look_at);
-            if !(c.fov_deg > 0.0 && c.fov_deg < 180.0) {
-                v.fail(
-                    &format!("{el}.fov_deg"),
-                    format!("must be in (0, 180), got {}", c.fov_deg),
-                );
-            }
-            if c.width == 0 || c.height == 0 {
-                v.fail(
-                    &format!("{el}.width"),
-                    "width and height must be at least 1".into(),
-                );
-            }
+            check_camera(&mut v, i, c);
         }
         match v.err {
             Some(e) => Err(e),
             None => Ok(()),
         }
+    }
+}
+/// The arm's placement, home, workspace box, step limit, motors and friction.
+fn check_robot(v: &mut Checker<'_>, r: &RobotConfig) {
+    v.finite3("robot.base_position", &r.base_position);
+    match (&r.home_position, &r.home_joints) {
+        (Some(p), None) => v.finite3("robot.home_position", p),
+        (None, Some(q)) => {
+            if q.iter().any(|x| !x.is_finite()) {
+                v.fail(
+                    "robot.home_joints",
+                    format!("must be finite numbers, got {q:?}"),
+                );
+            }
+        }
+        _ => v.fail(
+            "robot",
+            "give exactly one of home_position and home_joints".into(),
+        ),
+    }
+    v.finite3("robot.workspace_min", &r.workspace_min);
+    v.finite3("robot.workspace_max", &r.workspace_max);
+    for i in 0..3 {
+        if r.workspace_min[i] >= r.workspace_max[i] {
+            v.fail(
+                "robot.workspace_min",
+                format!(
+                    "must be below workspace_max on every axis (axis {i}: {} >= {})",
+                    r.workspace_min[i], r.workspace_max[i]
+                ),
+            );
+        }
+    }
+    v.positive("robot.max_ee_step", r.max_ee_step);
+    v.positive("robot.motor_stiffness", r.motor_stiffness);
+    v.non_negative("robot.motor_damping", r.motor_damping);
+    v.non_negative("robot.friction", r.friction);
+    v.non_negative("robot.gel_friction", r.gel_friction);
+}
+
+/// The door's hinge, size, mass, range, damping and handle (which something must fit behind).
+fn check_door(v: &mut Checker<'_>, d: &DoorConfig) {
+    v.param("door.hinge[0]", &d.hinge[0], f64::NEG_INFINITY);
+    v.param("door.hinge[1]", &d.hinge[1], f64::NEG_INFINITY);
+    v.positive("door.width", d.width);
+    v.positive("door.height", d.height);
+    v.positive("door.thickness", d.thickness);
+    v.non_negative("door.bottom", d.bottom);
+    v.positive("door.mass", d.mass);
+    if !(d.max_angle_deg > 0.0 && d.max_angle_deg <= 180.0) {
+        v.fail(
+            "door.max_angle_deg",
+            format!("must be in (0, 180], got {}", d.max_angle_deg),
+        );
+    }
+    v.param("door.damping", &d.damping, 0.0);
+    v.param("door.friction", &d.friction, 0.0);
+    v.param("door.handle.offset", &d.handle.offset, 0.0);
+    v.param("door.handle.height", &d.handle.height, 0.0);
+    v.param("door.handle.length", &d.handle.length, 1e-3);
+    v.positive("door.handle.standoff", d.handle.standoff);
+    v.positive("door.handle.radius", d.handle.radius);
+    v.non_negative(
+        "door.handle.reach_toward_hinge",
+        d.handle.reach_toward_hinge,
+    );
+    let hinge_end =
+        d.handle.offset.bounds().0 - d.handle.length.bounds().1 / 2.0 - d.handle.reach_toward_hinge;
+    if hinge_end < d.handle.radius {
+        v.fail(
+            "door.handle.reach_toward_hinge",
+            format!(
+                "the bar would reach {:.3} m past the hinge (offset - length/2 - reach must be at least the bar's radius)",
+                d.handle.radius - hinge_end
+            ),
+        );
+    }
+    if d.handle.standoff <= 2.0 * d.handle.radius {
+        v.fail(
+            "door.handle.standoff",
+            "must exceed the bar's thickness, or nothing can get behind it".into(),
+        );
+    }
+}
+
+/// The cup's place, size, mass, friction and centre of mass.
+fn check_cup(v: &mut Checker<'_>, c: &CupConfig) {
+    v.param("cup.position[0]", &c.position[0], f64::NEG_INFINITY);
+    v.param("cup.position[1]", &c.position[1], f64::NEG_INFINITY);
+    v.positive("cup.radius", c.radius);
+    v.positive("cup.height", c.height);
+    v.param("cup.mass", &c.mass, 1e-6);
+    v.param("cup.friction", &c.friction, 0.0);
+    if !(c.com_fraction > 0.0 && c.com_fraction < 1.0) {
+        v.fail(
+            "cup.com_fraction",
+            format!("must be in (0, 1), got {}", c.com_fraction),
+        );
+    }
+}
+
+/// The die's place, size, mass, friction, bounce and face up.
+fn check_die(v: &mut Checker<'_>, d: &DieConfig) {
+    v.param("die.position[0]", &d.position[0], f64::NEG_INFINITY);
+    v.param("die.position[1]", &d.position[1], f64::NEG_INFINITY);
+    v.positive("die.circumradius", d.circumradius);
+    v.positive("die.mass", d.mass);
+    v.param("die.friction", &d.friction, 0.0);
+    v.non_negative("die.restitution", d.restitution);
+    if let Some(f) = d.face_up
+        && !(1..=20).contains(&f)
+    {
+        v.fail(
+            "die.face_up",
+            format!("must be a face number 1-20, got {f}"),
+        );
+    }
+}
+
+/// Camera `i`'s pose, field of view and size.
+fn check_camera(v: &mut Checker<'_>, i: usize, c: &CameraConfig) {
+    let el = format!("camera[{i}] ({})", c.name);
+    v.finite3(&format!("{el}.position"), &c.position);
+    v.finite3(&format!("{el}.look_at"), &c.look_at);
+    if !(c.fov_deg > 0.0 && c.fov_deg < 180.0) {
+        v.fail(
+            &format!("{el}.fov_deg"),
+            format!("must be in (0, 180), got {}", c.fov_deg),
+        );
+    }
+    if c.width == 0 || c.height == 0 {
+        v.fail(
+            &format!("{el}.width"),
+            "width and height must be at least 1".into(),
+        );
     }
 }
 

@@ -5,7 +5,7 @@ use crate::description::RobotDescription;
 use crate::kinematics::{Frame, IkOptions, KinematicChain};
 use crate::objects::{Cup, Die, Door, Table, place_body, random_yaw};
 use crate::physics::Physics;
-use crate::scene::{Param, SceneConfig, TimingConfig};
+use crate::scene::{Param, RobotConfig, SceneConfig, TimingConfig};
 use crate::{AssetError, SimError};
 use glam::{DQuat, DVec3};
 use rand::{Rng, SeedableRng};
@@ -98,19 +98,7 @@ impl World {
         file: &Path,
         randomization: Randomization,
     ) -> Result<Self, AssetError> {
-        let urdf_path: PathBuf = dir.join(&config.robot.urdf);
-        let mesh_dir = config.robot.mesh_dir.as_ref().map(|m| dir.join(m));
-        let description =
-            RobotDescription::from_file(&urdf_path, mesh_dir.as_deref(), &config.robot.ee_link)?;
-        if let Some(gel) = &config.robot.gel_link
-            && !description.urdf.links.iter().any(|l| &l.name == gel)
-        {
-            return Err(AssetError::invalid(
-                file,
-                "robot.gel_link",
-                format!("link \"{gel}\" is not in {}", urdf_path.display()),
-            ));
-        }
+        let description = robot_description(&config, dir, file)?;
 
         let mut rng = match randomization {
             Randomization::Nominal => None,
@@ -163,72 +151,8 @@ impl World {
         };
 
         let chain = &arm.description.chain;
-        let rest_joints = match &r.rest_joints {
-            Some(q) if q.len() == chain.dof() => q.clone(),
-            Some(q) => {
-                return Err(AssetError::invalid(
-                    file,
-                    "robot.rest_joints",
-                    format!(
-                        "has {} values but the arm has {} joints",
-                        q.len(),
-                        chain.dof()
-                    ),
-                ));
-            }
-            None => chain
-                .actuated_joints()
-                .map(|j| {
-                    if j.lower.is_finite() {
-                        0.5 * (j.lower + j.upper)
-                    } else {
-                        0.0
-                    }
-                })
-                .collect(),
-        };
-        let (home_joints, tool_orientation) = match (&r.home_joints, r.home_position) {
-            (Some(q), _) => {
-                if q.len() != chain.dof() {
-                    return Err(AssetError::invalid(
-                        file,
-                        "robot.home_joints",
-                        format!(
-                            "has {} values but the arm has {} joints",
-                            q.len(),
-                            chain.dof()
-                        ),
-                    ));
-                }
-                if let Err(e) = check_limits(chain, q) {
-                    return Err(AssetError::invalid(
-                        file,
-                        "robot.home_joints",
-                        e.to_string(),
-                    ));
-                }
-                (q.clone(), chain.forward(q).rotation)
-            }
-            (None, Some(home)) => {
-                // Tool down, hook toward +x: a half turn about x.
-                let down = DQuat::from_rotation_x(std::f64::consts::PI);
-                let target = Frame::new(DVec3::from_array(home) - base.translation, down);
-                let ik = chain.solve_ik(&target, &rest_joints, &rest_joints, &IkOptions::default());
-                if ik.position_error > 1e-3 || ik.orientation_error > 1e-2 {
-                    return Err(AssetError::invalid(
-                        file,
-                        "robot.home_position",
-                        format!(
-                            "the arm cannot reach {home:?} with the tool pointing down (misses by {:.1} mm, {:.2} rad)",
-                            ik.position_error * 1e3,
-                            ik.orientation_error
-                        ),
-                    ));
-                }
-                (ik.joints, down)
-            }
-            (None, None) => unreachable!("scene validation requires a home"),
-        };
+        let rest_joints = rest_joints(r, chain, file)?;
+        let (home_joints, tool_orientation) = home(r, chain, base, &rest_joints, file)?;
 
         let timing = config.timing;
         let mut params = IntegrationParameters::default();
@@ -254,21 +178,25 @@ impl World {
             tool_orientation,
             config,
         };
-        world
-            .arm
-            .teleport(&mut world.physics, &world.home_joints.clone());
-        world.arm.set_motor_targets(
-            &mut world.physics,
-            &world.home_joints,
-            &vec![0.0; world.arm.dof()],
+        world.start_at_home();
+        Ok(world)
+    }
+
+    /// Puts the arm at its home joints with the motors holding them, and the door shut.
+    fn start_at_home(&mut self) {
+        self.arm
+            .teleport(&mut self.physics, &self.home_joints.clone());
+        self.arm.set_motor_targets(
+            &mut self.physics,
+            &self.home_joints,
+            &vec![0.0; self.arm.dof()],
         );
-        if let Some(door) = &world.door {
+        if let Some(door) = &self.door {
             // Places the door's links where its hinge says, so that a picture taken before the
             // first step shows the door where the physics will have it.
-            door.teleport(&mut world.physics, 0.0);
+            door.teleport(&mut self.physics, 0.0);
         }
-        world.sync_colliders();
-        Ok(world)
+        self.sync_colliders();
     }
 
     /// Advances one control step: the joint motors track targets moving linearly from the last
@@ -615,4 +543,111 @@ fn check_limits(chain: &KinematicChain, targets: &[f64]) -> Result<(), SimError>
         }
     }
     Ok(())
+}
+
+/// The scene's robot read from its URDF, with the gel link checked to be one of its links.
+fn robot_description(
+    config: &SceneConfig,
+    dir: &Path,
+    file: &Path,
+) -> Result<RobotDescription, AssetError> {
+    let urdf_path: PathBuf = dir.join(&config.robot.urdf);
+    let mesh_dir = config.robot.mesh_dir.as_ref().map(|m| dir.join(m));
+    let description =
+        RobotDescription::from_file(&urdf_path, mesh_dir.as_deref(), &config.robot.ee_link)?;
+    if let Some(gel) = &config.robot.gel_link
+        && !description.urdf.links.iter().any(|l| &l.name == gel)
+    {
+        return Err(AssetError::invalid(
+            file,
+            "robot.gel_link",
+            format!("link \"{gel}\" is not in {}", urdf_path.display()),
+        ));
+    }
+    Ok(description)
+}
+
+/// The joints IK starts from: the scene's `rest_joints`, else the middle of each joint's range.
+fn rest_joints(
+    r: &RobotConfig,
+    chain: &KinematicChain,
+    file: &Path,
+) -> Result<Vec<f64>, AssetError> {
+    Ok(match &r.rest_joints {
+        Some(q) if q.len() == chain.dof() => q.clone(),
+        Some(q) => {
+            return Err(AssetError::invalid(
+                file,
+                "robot.rest_joints",
+                format!(
+                    "has {} values but the arm has {} joints",
+                    q.len(),
+                    chain.dof()
+                ),
+            ));
+        }
+        None => chain
+            .actuated_joints()
+            .map(|j| {
+                if j.lower.is_finite() {
+                    0.5 * (j.lower + j.upper)
+                } else {
+                    0.0
+                }
+            })
+            .collect(),
+    })
+}
+
+/// The home joints and the tool orientation end-effector commands hold: the scene's
+/// `home_joints`, or IK to `home_position` with the tool pointing down.
+fn home(
+    r: &RobotConfig,
+    chain: &KinematicChain,
+    base: Frame,
+    rest_joints: &[f64],
+    file: &Path,
+) -> Result<(Vec<f64>, DQuat), AssetError> {
+    Ok(match (&r.home_joints, r.home_position) {
+        (Some(q), _) => {
+            if q.len() != chain.dof() {
+                return Err(AssetError::invalid(
+                    file,
+                    "robot.home_joints",
+                    format!(
+                        "has {} values but the arm has {} joints",
+                        q.len(),
+                        chain.dof()
+                    ),
+                ));
+            }
+            if let Err(e) = check_limits(chain, q) {
+                return Err(AssetError::invalid(
+                    file,
+                    "robot.home_joints",
+                    e.to_string(),
+                ));
+            }
+            (q.clone(), chain.forward(q).rotation)
+        }
+        (None, Some(home)) => {
+            // Tool down, hook toward +x: a half turn about x.
+            let down = DQuat::from_rotation_x(std::f64::consts::PI);
+            let target = Frame::new(DVec3::from_array(home) - base.translation, down);
+            let ik = chain.solve_ik(&target, &rest_joints, &rest_joints, &IkOptions::default());
+            if ik.position_error > 1e-3 || ik.orientation_error > 1e-2 {
+                return Err(AssetError::invalid(
+                    file,
+                    "robot.home_position",
+                    format!(
+                        "the arm cannot reach {home:?} with the tool pointing down (misses by {:.1} mm, {:.2} rad)",
+                        ik.position_error * 1e3,
+                        ik.orientation_error
+                    ),
+                ));
+            }
+            (ik.joints, down)
+        }
+        (None, None) => unreachable!("scene validation requires a home"),
+    })
 }

@@ -10,8 +10,8 @@
 //! - [`coverage`]: how evenly the door angles reached (or proposed as goals) spread.
 //! - [`replay`]: every image seen, with its latent and skewed weight.
 //! - [`config`]: a run's settings, the paper's door settings by default.
-//! - [`train`]: the loop that ties them together on the reset-free door.
-//! - [`sac`]: goal-conditioned soft actor-critic with twin Q and automatic entropy tuning.
+//! - [`train`](mod@train): the loop that ties them together (with [`crate::sac`]) on the
+//!   reset-free door.
 //! - [`scene`]: the door a run trained on, checked when it is resumed or evaluated.
 
 pub mod checkpoint;
