@@ -177,7 +177,8 @@ fn env_benchmark_prints_json() {
         .args(["bench", "env", "--task", "fly"])
         .output()
         .unwrap();
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("--task fly"));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("fly") && err.contains("door-open"), "{err}");
 }
 
 /// The viewer opens a real window on a virtual X display, draws, and its last frame is a

@@ -16,6 +16,7 @@ pub struct CemConfig {
     pub samples: usize,
     /// Best sequences kept to refit the distribution.
     pub elites: usize,
+    /// Sample–refit rounds per plan.
     pub iterations: usize,
     /// Distinct actions in a sequence.
     pub actions: usize,
@@ -132,11 +133,14 @@ impl Plan {
 
 /// A CEM planner with its own random stream.
 pub struct Cem {
+    /// The settings it plans with.
     pub config: CemConfig,
     rng: ChaCha8Rng,
 }
 
 impl Cem {
+    /// A planner whose random stream starts from `seed`; refuses settings that make no sense
+    /// (no elites, more elites than samples, bounds outside [-1, 1], ...).
     pub fn new(config: CemConfig, seed: u64) -> Result<Self, String> {
         config.check()?;
         Ok(Self {

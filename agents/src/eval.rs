@@ -24,10 +24,13 @@ pub enum Controller {
     /// Uniform random actions, inside the same bounds as the agent's search, each held for
     /// `hold` steps (1: a new action every step; 3: held as the agent's plans hold theirs).
     Random {
+        /// Draws the actions; restarted from each episode's seed.
         rng: ChaCha8Rng,
+        /// Per action number, the (low, high) drawn from; a missing entry is [-1, 1].
         bounds: Vec<(f32, f32)>,
         /// Numbers in one action.
         dim: usize,
+        /// Steps each drawn action is held for.
         hold: usize,
         /// The action being held and the steps it has left.
         held: (Vec<f32>, usize),
@@ -41,6 +44,8 @@ pub enum Controller {
 }
 
 impl Controller {
+    /// The name reports and strip files use: `predictive`, `random`, `random-held`,
+    /// `centroid` or `scripted`.
     pub fn name(&self) -> &'static str {
         match self {
             Controller::Predictive(_) | Controller::Latent(_) | Controller::Memory(_) => {
@@ -208,7 +213,9 @@ fn centroid_action(current: &[u8], goal: &[u8], h: usize, w: usize) -> Vec<f32> 
 /// How to evaluate.
 #[derive(Debug, Clone)]
 pub struct EvalConfig {
+    /// The task evaluated on.
     pub task: Task,
+    /// Episodes to run.
     pub episodes: usize,
     /// Episode i uses seed `seed + i` (the same goals for every controller).
     pub seed: u64,
@@ -223,21 +230,30 @@ pub struct EvalConfig {
 /// One episode's outcome.
 #[derive(Debug, Clone, Serialize)]
 pub struct EpisodeOutcome {
+    /// The episode's seed: it fixes the scene and the goal.
     pub seed: u64,
+    /// Whether the last step reached the goal.
     pub success: bool,
+    /// Distance to the goal at the end, in the task's goal space (`oracle_goal_distance`).
     pub final_distance: f64,
+    /// Actions taken before the episode ended.
     pub steps: usize,
 }
 
 /// A controller's results.
 #[derive(Debug, Clone, Serialize)]
 pub struct EvalReport {
+    /// The controller's name (see [`Controller::name`]).
     pub controller: String,
+    /// The task's name.
     pub task: String,
+    /// Every episode's outcome, in seed order.
     pub episodes: Vec<EpisodeOutcome>,
+    /// Fraction of episodes that succeeded, 0 to 1.
     pub success_rate: f64,
     /// Wilson score interval, 95 %.
     pub success_ci95: (f64, f64),
+    /// Mean of the episodes' final distances to the goal, in the task's goal space.
     pub mean_final_distance: f64,
 }
 

@@ -136,6 +136,7 @@ pub struct FaceClassifier {
 const CHANNELS: [usize; 3] = [16, 32, 64];
 
 impl FaceClassifier {
+    /// A classifier with fresh weights for gel images `height` × `width` pixels.
     pub fn new(height: usize, width: usize, device: &Device) -> Self {
         let conv = |i, o, k| {
             Conv2dConfig::new([i, o], [k, k])
@@ -240,11 +241,14 @@ pub fn classify(model: &FaceClassifier, presses: &[Press]) -> Vec<u8> {
 /// Correct answers out of how many, for one kind of press.
 #[derive(Debug, Clone, Copy, Serialize, Default)]
 pub struct Score {
+    /// Presses whose face was read right.
     pub correct: usize,
+    /// Presses scored.
     pub total: usize,
 }
 
 impl Score {
+    /// Fraction read right, 0 to 1 (0 when nothing was scored).
     pub fn accuracy(&self) -> f64 {
         self.correct as f64 / self.total.max(1) as f64
     }
@@ -257,9 +261,13 @@ impl Score {
 /// What the probe found, per kind of held-out press.
 #[derive(Debug, Clone, Serialize)]
 pub struct ProbeReport {
+    /// Presses the classifier learned from (settled presses and push frames).
     pub train_presses: usize,
+    /// Training steps the classifier took.
     pub steps: usize,
+    /// Settled presses within 1 mm of the face's centre, as goal pictures show a face.
     pub centred: Score,
+    /// Settled presses 1–5 mm off centre, part of the face out of view.
     pub partial: Score,
     /// Pushed frames with the face tipped 3–15° (still mostly on it).
     pub tilted: Score,
@@ -272,11 +280,15 @@ pub struct ProbeReport {
 pub struct ProbeConfig {
     /// Settled presses within 5 mm of centre, and push episodes (8 frames each), to learn from.
     pub train_settled: usize,
+    /// Push episodes (8 frames each) to learn from.
     pub train_pushes: usize,
     /// Held-out presses of each kind (pushes: episodes).
     pub test_settled: usize,
+    /// Held-out push episodes.
     pub test_pushes: usize,
+    /// Training steps of the classifier.
     pub steps: usize,
+    /// Seeds the training presses, the weights and the batches; held-out presses use other seeds.
     pub seed: u64,
 }
 

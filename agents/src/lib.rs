@@ -34,10 +34,13 @@ pub use run_dir::checkpoint_steps;
 /// What can go wrong in an agent.
 #[derive(Debug, thiserror::Error)]
 pub enum AgentError {
+    /// The experience store could not be opened or read.
     #[error(transparent)]
     Store(#[from] byfeel_gym::store::StoreError),
+    /// A file could not be read or written (the message names it).
     #[error("{0}")]
     Io(String),
+    /// A setting, checkpoint or store that does not fit what was asked.
     #[error("{0}")]
     Config(String),
     /// The environment refused a setting or a step.

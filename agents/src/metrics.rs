@@ -12,7 +12,9 @@ use crate::{AgentError, io_error, run_dir};
 /// A number an epoch reports: its `scalars.csv` column and, if plotted, its TensorBoard tag.
 #[derive(Debug, Clone, Copy)]
 pub struct Metric {
+    /// Its column in `scalars.csv`.
     pub column: &'static str,
+    /// Its TensorBoard tag; `None`: not plotted.
     pub tag: Option<&'static str>,
 }
 

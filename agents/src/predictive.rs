@@ -19,6 +19,7 @@ const CANDIDATES_PER_CHUNK: usize = 8;
 
 /// A loaded model and its planner.
 pub struct PredictiveAgent {
+    /// What the training run recorded about the model (fields, sizes, settings).
     pub spec: RunSpec,
     model: FramePredictor,
     cem: Cem,

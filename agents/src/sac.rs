@@ -26,13 +26,19 @@ use crate::predictor::latent::standard_normal;
 /// τ 1e-3) with rlkit's learning rates (3e-4).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SacConfig {
+    /// Widths of the hidden layers of the actor and of each critic.
     pub hidden: Vec<usize>,
+    /// Transitions per update.
     pub batch: usize,
+    /// Discount per step, γ, in (0, 1].
     pub gamma: f64,
     /// How far the target critics move toward the critics each update.
     pub tau: f64,
+    /// Adam's step size for the actor.
     pub policy_lr: f64,
+    /// Adam's step size for the critics.
     pub q_lr: f64,
+    /// Adam's step size for log α.
     pub alpha_lr: f64,
     /// Seeds the initial weights and every update's noise.
     pub seed: u64,
@@ -95,6 +101,7 @@ impl Mlp {
         Self { layers }
     }
 
+    /// The network's output for a batch of inputs, `[B, in]` to `[B, out]`.
     pub fn forward(&self, mut x: Tensor<2>) -> Tensor<2> {
         let last = self.layers.len() - 1;
         for (i, layer) in self.layers.iter().enumerate() {
@@ -137,6 +144,7 @@ pub struct Critics {
 }
 
 impl Critics {
+    /// The smaller of the two Q values for each (observation, action) row, `[B, 1]`.
     pub fn min_q(&self, obs: Tensor<2>, actions: Tensor<2>) -> Tensor<2> {
         let (a, b) = self.both(obs, actions);
         a.min_pair(b)
@@ -200,10 +208,13 @@ pub struct Temperature {
 
 /// One batch of transitions. `obs` and `next_obs` already hold their goals.
 pub struct Transitions {
+    /// Observations with their goals, `[B, obs]`.
     pub obs: Tensor<2>,
+    /// Actions taken, `[B, actions]`, in [−1, 1].
     pub actions: Tensor<2>,
     /// `[B, 1]`.
     pub rewards: Tensor<2>,
+    /// Observations after the actions, with the same goals, `[B, obs]`.
     pub next_obs: Tensor<2>,
     /// `[B, 1]`: 1 where the episode truly ended (never, reset-free), 0 elsewhere.
     pub dones: Tensor<2>,
@@ -212,8 +223,11 @@ pub struct Transitions {
 /// What one update did.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct SacStats {
+    /// The critics' loss: the two Q's mean squared errors to the soft target, summed.
     pub q_loss: f32,
+    /// The actor's loss: mean of α log π − min Q at actions it drew.
     pub policy_loss: f32,
+    /// The entropy weight α after the update.
     pub alpha: f32,
     /// Mean of −log π(a | s) over the batch: the policy's entropy, estimated.
     pub entropy: f32,
@@ -222,6 +236,7 @@ pub struct SacStats {
 /// The agent: networks, their optimizers and the update count (which seeds each update's noise,
 /// so a resumed run makes exactly the updates an uninterrupted one would).
 pub struct Sac {
+    /// The hyperparameters it was built with.
     pub config: SacConfig,
     obs_dim: usize,
     action_dim: usize,
@@ -278,10 +293,12 @@ impl Sac {
         }
     }
 
+    /// Updates made so far (resumed runs count their earlier ones).
     pub fn updates(&self) -> u64 {
         self.updates
     }
 
+    /// The entropy weight α now.
     pub fn alpha(&self) -> f32 {
         self.temperature.log_alpha.val().exp().into_scalar()
     }

@@ -36,6 +36,7 @@ impl EventWriter {
         Ok(w)
     }
 
+    /// The event file being written.
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -7,8 +7,11 @@ use crate::spaces::{BoxSpace, Observation, Space};
 /// A value in `info`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum InfoValue {
+    /// A real number (distances, angles, ...).
     Float(f64),
+    /// An integer (a die face, a step count, ...).
     Int(i64),
+    /// A yes/no flag, such as `is_success`.
     Bool(bool),
 }
 
@@ -19,12 +22,15 @@ pub type Info = BTreeMap<String, InfoValue>;
 /// What a step returns.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Transition {
+    /// The observation after the step.
     pub observation: Observation,
+    /// The step's reward (the learned one, if one was set).
     pub reward: f64,
     /// The task ended (never for the reset-free door).
     pub terminated: bool,
     /// The episode hit its step limit.
     pub truncated: bool,
+    /// Diagnostics of the step (see [`Info`]).
     pub info: Info,
 }
 
@@ -39,12 +45,16 @@ pub struct ResetOptions {
 /// Why a reset or step was refused. Nothing changed when this is returned.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum EnvError {
+    /// The action had the wrong length or a value not finite or outside the action space.
     #[error("invalid action: {0}")]
     BadAction(String),
+    /// `step` was called before the first `reset`.
     #[error("call reset() before step()")]
     NotReset,
+    /// The robot refused a command or a sensor read.
     #[error("{0}")]
     Robot(#[from] crate::RobotError),
+    /// A bad setting, a scene that could not be built, or a step the setup does not allow.
     #[error("{0}")]
     Setup(String),
 }
@@ -52,9 +62,13 @@ pub enum EnvError {
 /// Static facts about an environment.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnvSpec {
+    /// Gymnasium-style id: `byfeel/<task>-v0`, such as `byfeel/DoorOpen-v0`.
     pub id: String,
+    /// What observations look like: a box, or a dict of boxes for goal-conditioned envs.
     pub observation_space: Space,
+    /// Actions: a box of values in [-1, 1].
     pub action_space: BoxSpace,
+    /// Steps after which an episode is truncated.
     pub max_episode_steps: usize,
     /// Seconds of robot time per step.
     pub step_seconds: f64,
@@ -76,6 +90,7 @@ pub type RewardFn = Box<dyn Fn(&Observation, &Info) -> f64 + Send + Sync>;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub trait Env: Send {
+    /// Static facts: id, spaces, episode length and step duration.
     fn spec(&self) -> &EnvSpec;
     /// Starts an episode (or, reset-free, only proposes a new goal). A `seed` reseeds the env's
     /// random numbers and restarts the world from scratch, so a seed always reproduces.

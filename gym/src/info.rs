@@ -29,8 +29,11 @@ pub const DIE_GOAL_FACE: &str = "oracle_die_goal_face";
 /// An `info` entry that is missing or not of the type asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MissingInfo {
+    /// The entry's key.
     pub key: &'static str,
+    /// The type asked for: "float", "integer" or "bool".
     pub wanted: &'static str,
+    /// The value found under the key, printed; `None` if the key was absent.
     pub found: Option<String>,
 }
 

@@ -14,6 +14,7 @@ pub struct OracleState {
     pub door_handle: Option<DVec3>,
     /// Cup bottom-centre position and orientation.
     pub cup_position: Option<DVec3>,
+    /// Cup orientation in the world frame.
     pub cup_orientation: Option<DQuat>,
     /// Cup tilt from upright (rad).
     pub cup_tilt: Option<f64>,
@@ -29,5 +30,6 @@ pub struct OracleState {
 
 /// A robot backend that can report ground truth (simulators).
 pub trait Oracle {
+    /// Ground truth about the scene now.
     fn oracle(&self) -> OracleState;
 }

@@ -10,7 +10,9 @@ use glam::{DQuat, DVec3};
 /// An axis-aligned box in the robot's world frame (metres).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Workspace {
+    /// Lowest corner: the smallest x, y and z in the box (metres).
     pub min: DVec3,
+    /// Highest corner: the largest x, y and z in the box (metres).
     pub max: DVec3,
 }
 
@@ -20,6 +22,7 @@ impl Workspace {
         p.clamp(self.min, self.max)
     }
 
+    /// Whether `p` lies inside the box, faces included.
     pub fn contains(&self, p: DVec3) -> bool {
         p.cmpge(self.min).all() && p.cmple(self.max).all()
     }
@@ -28,9 +31,11 @@ impl Workspace {
 /// One moving joint of the arm.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JointSpec {
+    /// The joint's name, as [`CommandMode::NamedJointPositions`] refers to it.
     pub name: String,
     /// Position limits (rad or m); infinite for continuous joints.
     pub lower: f64,
+    /// Upper position limit (rad or m); `lower` is the other end.
     pub upper: f64,
     /// Largest speed the joint may be commanded to move at (rad/s or m/s).
     pub max_velocity: f64,
@@ -48,16 +53,22 @@ pub enum SensorKind {
 /// A named sensor the arm carries or sees through.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SensorSpec {
+    /// The name [`Robot::read_sensor`] takes.
     pub name: String,
+    /// Camera or gel tactile sensor.
     pub kind: SensorKind,
+    /// Image width, pixels.
     pub width: u32,
+    /// Image height, pixels.
     pub height: u32,
 }
 
 /// Static facts about an arm: joints, limits, control rate, workspace and sensors.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RobotSpec {
+    /// The arm's name.
     pub name: String,
+    /// The moving joints, in the order joint vectors use.
     pub joints: Vec<JointSpec>,
     /// Seconds per control step: commands take effect on this clock.
     pub control_dt: f64,
@@ -65,6 +76,7 @@ pub struct RobotSpec {
     pub workspace: Workspace,
     /// Largest end-effector motion per control step, per axis (metres).
     pub max_ee_step: f64,
+    /// The sensors [`Robot::read_sensor`] can read.
     pub sensors: Vec<SensorSpec>,
 }
 
@@ -94,10 +106,13 @@ impl RobotSpec {
 pub struct RobotState {
     /// Seconds on the robot's clock when the reading was taken.
     pub time: f64,
+    /// Joint positions (rad or m), in [`RobotSpec::joints`] order.
     pub joint_positions: Vec<f64>,
+    /// Joint velocities (rad/s or m/s), in [`RobotSpec::joints`] order.
     pub joint_velocities: Vec<f64>,
     /// End-effector (tool contact point) position and orientation in the world frame.
     pub ee_position: DVec3,
+    /// End-effector orientation in the world frame.
     pub ee_orientation: DQuat,
     /// True if the last step held still because its command had passed its deadline.
     pub holding: bool,
@@ -121,6 +136,7 @@ pub enum CommandMode {
 /// A command and the robot-clock time after which it must no longer be executed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Command {
+    /// What the arm is told to do.
     pub mode: CommandMode,
     /// Robot-clock seconds; a step that starts after it holds still instead. `None`: no deadline.
     pub deadline: Option<f64>,
@@ -150,27 +166,68 @@ impl Command {
 /// Why a robot refused a request. A refused command changes nothing.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum RobotError {
+    /// A number that must be finite was NaN or infinite.
     #[error("{what} is not finite: {value:?}")]
-    NonFinite { what: String, value: String },
+    NonFinite {
+        /// What the number was (a deadline, a joint's target, an end-effector delta).
+        what: String,
+        /// The value given, printed.
+        value: String,
+    },
+    /// A value outside the range it must lie in (a joint limit, the per-step end-effector limit).
     #[error("{what} = {value} is out of range [{lower}, {upper}]")]
     OutOfRange {
+        /// What was out of range.
         what: String,
+        /// The value given.
         value: f64,
+        /// Smallest value allowed.
         lower: f64,
+        /// Largest value allowed.
         upper: f64,
     },
+    /// A joint vector of the wrong length.
     #[error("expected {expected} joint values, got {got}")]
-    WrongLength { expected: usize, got: usize },
+    WrongLength {
+        /// Values the arm needs: one per joint.
+        expected: usize,
+        /// Values given.
+        got: usize,
+    },
+    /// A joint name the arm does not have.
     #[error("unknown joint \"{name}\"; the joints are {known:?}")]
-    UnknownJoint { name: String, known: Vec<String> },
+    UnknownJoint {
+        /// The name given.
+        name: String,
+        /// The arm's joint names.
+        known: Vec<String>,
+    },
+    /// A joint given two targets in one command.
     #[error("joint \"{name}\" is given more than once")]
-    DuplicateJoint { name: String },
+    DuplicateJoint {
+        /// The joint's name.
+        name: String,
+    },
+    /// A sensor name the arm does not have.
     #[error("unknown sensor \"{name}\"; the sensors are {known:?}")]
-    UnknownSensor { name: String, known: Vec<String> },
+    UnknownSensor {
+        /// The name given.
+        name: String,
+        /// The arm's sensor names.
+        known: Vec<String>,
+    },
+    /// A known sensor that could not give an image now.
     #[error("sensor \"{name}\" cannot be read: {why}")]
-    SensorUnavailable { name: String, why: String },
+    SensorUnavailable {
+        /// The sensor's name.
+        name: String,
+        /// What went wrong.
+        why: String,
+    },
+    /// The arm was stopped; it refuses motion until [`Robot::home`].
     #[error("the robot is stopped; call home() to resume")]
     Stopped,
+    /// The arm cannot get where it was asked (or the scene lacks the object), and why.
     #[error("the arm cannot reach the target: {0}")]
     Unreachable(String),
 }
@@ -178,8 +235,11 @@ pub enum RobotError {
 /// An image from a sensor: rows of RGB pixels, top row first.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Image {
+    /// Width, pixels.
     pub width: u32,
+    /// Height, pixels.
     pub height: u32,
+    /// `width * height * 3` bytes: R, G, B per pixel, row by row.
     pub rgb: Vec<u8>,
 }
 
@@ -190,6 +250,7 @@ pub struct Image {
 /// control step ([`RobotSpec::control_dt`]) and returns the state at the end of it. A command
 /// stays in force for later steps until replaced or past its deadline.
 pub trait Robot {
+    /// Static facts about the arm: joints, limits, control step, workspace and sensors.
     fn spec(&self) -> &RobotSpec;
     /// The arm's state now.
     fn state(&self) -> RobotState;

@@ -20,6 +20,7 @@ pub struct SafetyLayer<R: Robot> {
 }
 
 impl<R: Robot> SafetyLayer<R> {
+    /// Wraps `inner`; until the first command the arm holds still.
     pub fn new(inner: R) -> Self {
         Self {
             inner,

@@ -196,6 +196,8 @@ impl SimRobot {
         &self.world
     }
 
+    /// The whole simulated state (world, active command, hold, stop), to [`SimRobot::restore`]
+    /// later.
     pub fn snapshot(&self) -> SimRobotSnapshot {
         SimRobotSnapshot {
             world: self.world.snapshot(),
@@ -205,6 +207,7 @@ impl SimRobot {
         }
     }
 
+    /// Puts the world and the arm's command state back as `s` recorded them.
     pub fn restore(&mut self, s: &SimRobotSnapshot) {
         self.world.restore(&s.world);
         self.command = s.command.clone();

@@ -3,20 +3,27 @@
 /// Element type of an array.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dtype {
+    /// 32-bit floats.
     F32,
+    /// Bytes 0..=255, such as image pixels.
     U8,
 }
 
 /// A box: every element within [low, high], of one dtype and shape.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BoxSpace {
+    /// Size of each dimension, outermost first.
     pub shape: Vec<usize>,
+    /// Smallest value any element may take.
     pub low: f32,
+    /// Largest value any element may take.
     pub high: f32,
+    /// Element type.
     pub dtype: Dtype,
 }
 
 impl BoxSpace {
+    /// A box of f32s of `shape`, each between `low` and `high`.
     pub fn f32(shape: &[usize], low: f32, high: f32) -> Self {
         Self {
             shape: shape.to_vec(),
@@ -36,10 +43,12 @@ impl BoxSpace {
         }
     }
 
+    /// Number of elements: the product of the shape.
     pub fn len(&self) -> usize {
         self.shape.iter().product()
     }
 
+    /// Whether the box has no elements.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -73,25 +82,32 @@ impl BoxSpace {
 /// A space: a box, or named boxes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Space {
+    /// One box.
     Box(BoxSpace),
+    /// Named boxes, in key order (Gymnasium's `Dict`).
     Dict(Vec<(String, BoxSpace)>),
 }
 
 /// The values of an array, row-major.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ArrayData {
+    /// 32-bit floats.
     F32(Vec<f32>),
+    /// Bytes, such as RGB pixels.
     U8(Vec<u8>),
 }
 
 /// An owned array with its shape.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Array {
+    /// Size of each dimension, outermost first.
     pub shape: Vec<usize>,
+    /// The elements, row-major.
     pub data: ArrayData,
 }
 
 impl Array {
+    /// A one-dimensional f32 array holding `values`.
     pub fn f32(values: Vec<f32>) -> Self {
         Self {
             shape: vec![values.len()],
@@ -99,6 +115,7 @@ impl Array {
         }
     }
 
+    /// An image array, rows × columns × RGB, from `height * width * 3` bytes row by row.
     pub fn image(height: u32, width: u32, rgb: Vec<u8>) -> Self {
         Self {
             shape: vec![height as usize, width as usize, 3],
@@ -106,6 +123,7 @@ impl Array {
         }
     }
 
+    /// The values if they are f32s.
     pub fn as_f32(&self) -> Option<&[f32]> {
         match &self.data {
             ArrayData::F32(v) => Some(v),
@@ -113,6 +131,7 @@ impl Array {
         }
     }
 
+    /// The values if they are bytes.
     pub fn as_u8(&self) -> Option<&[u8]> {
         match &self.data {
             ArrayData::U8(v) => Some(v),
@@ -124,7 +143,9 @@ impl Array {
 /// An observation: one array, or named arrays in the order of the space's keys.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Observation {
+    /// A single array (a state vector or an image).
     Array(Array),
+    /// Named arrays, as in a goal-conditioned observation.
     Dict(Vec<(String, Array)>),
 }
 

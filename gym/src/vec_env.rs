@@ -14,10 +14,14 @@ use rayon::prelude::*;
 use crate::env::{Env, EnvError, Info, ResetOptions, Transition};
 use crate::spaces::{Array, ArrayData, Observation};
 
+/// What a [`VecEnv`] does with an environment whose episode ended (Gymnasium 1.x autoreset).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AutoReset {
+    /// The next `step` resets the environment instead of stepping it (Gymnasium's default).
     NextStep,
+    /// The ending step resets at once; its last observation goes to `final_observations`.
     SameStep,
+    /// Nothing is reset: call [`VecEnv::reset_one`]; stepping an ended environment is an error.
     Disabled,
 }
 
@@ -25,10 +29,15 @@ pub enum AutoReset {
 /// length N, and per-environment rewards, flags and infos.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VecTransition {
+    /// Every environment's observation, stacked along a first axis of length N.
     pub observations: Observation,
+    /// Each environment's reward.
     pub rewards: Vec<f64>,
+    /// Whether each environment's task ended.
     pub terminated: Vec<bool>,
+    /// Whether each environment hit its step limit.
     pub truncated: Vec<bool>,
+    /// Each environment's diagnostics.
     pub infos: Vec<Info>,
     /// With [`AutoReset::SameStep`]: the last observation of each episode that ended here.
     pub final_observations: Vec<Option<Observation>>,
@@ -42,6 +51,7 @@ pub struct VecEnv<E: Env> {
 }
 
 impl<E: Env> VecEnv<E> {
+    /// Groups `envs` (at least one) under one autoreset mode.
     pub fn new(envs: Vec<E>, mode: AutoReset) -> Result<Self, EnvError> {
         if envs.is_empty() {
             return Err(EnvError::Setup(
@@ -56,22 +66,27 @@ impl<E: Env> VecEnv<E> {
         })
     }
 
+    /// Number of environments, N.
     pub fn len(&self) -> usize {
         self.envs.len()
     }
 
+    /// Whether there are no environments (never, once built).
     pub fn is_empty(&self) -> bool {
         self.envs.is_empty()
     }
 
+    /// What happens after an episode ends.
     pub fn mode(&self) -> AutoReset {
         self.mode
     }
 
+    /// The environments, in batch order.
     pub fn envs(&self) -> &[E] {
         &self.envs
     }
 
+    /// The environments, mutable, in batch order.
     pub fn envs_mut(&mut self) -> &mut [E] {
         &mut self.envs
     }

@@ -358,27 +358,7 @@ impl Renderer {
         let (w, h) = (config.width, config.height);
         // Every sensor of a batch shares the pad size of the first (one robot model per batch).
         let (_, _, pixel_m) = config.window(sensors[0].1.half_size);
-        let light = |az: f32| {
-            let (e, a) = (config.light_elevation_deg.to_radians(), az.to_radians());
-            [e.cos() * a.cos(), e.cos() * a.sin(), -e.sin(), 0.0]
-        };
-        let globals = Globals {
-            width: w,
-            height: h,
-            layers: n,
-            _pad0: 0,
-            pixel_mm: pixel_m * 1000.0,
-            max_indent_mm: config.max_indent_mm,
-            touch_tol_mm: config.touch_tolerance_mm,
-            gain: config.gain,
-            light: config.light_azimuth_deg.map(light),
-            background: [
-                config.background[0],
-                config.background[1],
-                config.background[2],
-                0.0,
-            ],
-        };
+        let globals = gel_globals(&config, n, pixel_m);
         let params: Vec<SensorParams> = sensors
             .iter()
             .map(|(_, s)| SensorParams {
@@ -386,27 +366,9 @@ impl Renderer {
                 _pad: [0.0; 3],
             })
             .collect();
-        let mut blur = vec![0u8; 256 * config.smoothing_mm.len().max(1)];
-        let mut radii = Vec::new();
-        for (k, sigma_mm) in config.smoothing_mm.iter().enumerate() {
-            let sigma_px = (sigma_mm / (pixel_m * 1000.0)).max(0.3);
-            let radius = ((2.5 * sigma_px).ceil() as usize).min(MAX_BLUR_RADIUS);
-            let mut weights = [0.0f32; MAX_BLUR_RADIUS + 1];
-            for (k, w) in weights.iter_mut().enumerate().take(radius + 1) {
-                *w = (-0.5 * (k as f32 / sigma_px).powi(2)).exp();
-            }
-            let total: f32 = weights[0] + 2.0 * weights[1..=radius].iter().sum::<f32>();
-            weights.iter_mut().for_each(|w| *w /= total);
-            let p = BlurParams {
-                sigma_px,
-                radius: radius as i32,
-                hold: 1,
-                _pad: 0,
-                weights,
-            };
-            blur[256 * k..256 * (k + 1)].copy_from_slice(bytemuck::bytes_of(&p));
-            radii.push(radius as i32);
-            self.tactile.ensure_blur(&device, radius as i32);
+        let (blur, radii) = blur_kernels(&config, pixel_m);
+        for &radius in &radii {
+            self.tactile.ensure_blur(&device, radius);
         }
         queue.write_buffer(&self.tactile.blur_buffer, 0, &blur);
         self.tactile.ensure_targets(&device, n);
@@ -454,36 +416,100 @@ impl Renderer {
         encoder.copy_buffer_to_buffer(&t.out_rgba, 0, &t.readback, 0, bytes);
         encoder.copy_buffer_to_buffer(&t.field_a, 0, &t.readback, bytes, bytes);
         queue.submit([encoder.finish()]);
-        let pixels = (w * h) as usize;
         let pixel_mm = pixel_m * 1000.0;
         self.gpu.read_buffer(&t.readback, |data| {
-            let (rgba, field) = data.split_at(bytes as usize);
-            sensors
-                .iter()
-                .enumerate()
-                .map(|(layer, (_, s))| {
-                    let px = &rgba[4 * pixels * layer..4 * pixels * (layer + 1)];
-                    let f = &field[4 * pixels * layer..4 * pixels * (layer + 1)];
-                    let mut rgb = Vec::with_capacity(3 * pixels);
-                    let mut contact = Vec::with_capacity(pixels);
-                    for p in px.chunks_exact(4) {
-                        rgb.extend_from_slice(&p[..3]);
-                        contact.push(u8::from(p[3] > 127));
-                    }
-                    TactileImage {
-                        width: w,
-                        height: h,
-                        rgb,
-                        indentation_mm: f
-                            .chunks_exact(4)
-                            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                            .collect(),
-                        contact,
-                        pixel_mm,
-                        force_n: s.force_n,
-                    }
-                })
-                .collect()
+            tactile_images(data, sensors, (w, h), pixel_mm)
         })
     }
+}
+
+/// The gel pass's uniforms: image size and layers, the gel's scale and limits, the LEDs.
+fn gel_globals(config: &TactileConfig, n: u32, pixel_m: f32) -> Globals {
+    let (w, h) = (config.width, config.height);
+    let light = |az: f32| {
+        let (e, a) = (config.light_elevation_deg.to_radians(), az.to_radians());
+        [e.cos() * a.cos(), e.cos() * a.sin(), -e.sin(), 0.0]
+    };
+    Globals {
+        width: w,
+        height: h,
+        layers: n,
+        _pad0: 0,
+        pixel_mm: pixel_m * 1000.0,
+        max_indent_mm: config.max_indent_mm,
+        touch_tol_mm: config.touch_tolerance_mm,
+        gain: config.gain,
+        light: config.light_azimuth_deg.map(light),
+        background: [
+            config.background[0],
+            config.background[1],
+            config.background[2],
+            0.0,
+        ],
+    }
+}
+
+/// The Gaussian smoothing kernels of `config.smoothing_mm` at the gel's pixel size, as the
+/// blur pass's uniform buffer (256 bytes each) and their radii in pixels.
+fn blur_kernels(config: &TactileConfig, pixel_m: f32) -> (Vec<u8>, Vec<i32>) {
+    let mut blur = vec![0u8; 256 * config.smoothing_mm.len().max(1)];
+    let mut radii = Vec::new();
+    for (k, sigma_mm) in config.smoothing_mm.iter().enumerate() {
+        let sigma_px = (sigma_mm / (pixel_m * 1000.0)).max(0.3);
+        let radius = ((2.5 * sigma_px).ceil() as usize).min(MAX_BLUR_RADIUS);
+        let mut weights = [0.0f32; MAX_BLUR_RADIUS + 1];
+        for (k, w) in weights.iter_mut().enumerate().take(radius + 1) {
+            *w = (-0.5 * (k as f32 / sigma_px).powi(2)).exp();
+        }
+        let total: f32 = weights[0] + 2.0 * weights[1..=radius].iter().sum::<f32>();
+        weights.iter_mut().for_each(|w| *w /= total);
+        let p = BlurParams {
+            sigma_px,
+            radius: radius as i32,
+            hold: 1,
+            _pad: 0,
+            weights,
+        };
+        blur[256 * k..256 * (k + 1)].copy_from_slice(bytemuck::bytes_of(&p));
+        radii.push(radius as i32);
+    }
+    (blur, radii)
+}
+
+/// Splits the read-back buffer (every layer's RGBA, then every layer's indentation field)
+/// into one tactile image per sensor.
+fn tactile_images(
+    data: &[u8],
+    sensors: &[(&SceneGeometry, GelState)],
+    (w, h): (u32, u32),
+    pixel_mm: f32,
+) -> Vec<TactileImage> {
+    let pixels = (w * h) as usize;
+    let (rgba, field) = data.split_at(4 * pixels * sensors.len());
+    sensors
+        .iter()
+        .enumerate()
+        .map(|(layer, (_, s))| {
+            let px = &rgba[4 * pixels * layer..4 * pixels * (layer + 1)];
+            let f = &field[4 * pixels * layer..4 * pixels * (layer + 1)];
+            let mut rgb = Vec::with_capacity(3 * pixels);
+            let mut contact = Vec::with_capacity(pixels);
+            for p in px.chunks_exact(4) {
+                rgb.extend_from_slice(&p[..3]);
+                contact.push(u8::from(p[3] > 127));
+            }
+            TactileImage {
+                width: w,
+                height: h,
+                rgb,
+                indentation_mm: f
+                    .chunks_exact(4)
+                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                    .collect(),
+                contact,
+                pixel_mm,
+                force_n: s.force_n,
+            }
+        })
+        .collect()
 }

@@ -31,9 +31,13 @@ use replay::{ACTION, STATE, Walk, achieved, env_error, split, state_env};
 /// The baseline's schedule; the defaults match Skew-Fit's door run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HerConfig {
+    /// Environment steps to train for in all; a resumed run may be given more.
     pub env_steps: usize,
+    /// Steps of uniform random actions before the policy acts and updates begin.
     pub warmup_steps: usize,
+    /// Environment steps per epoch.
     pub steps_per_epoch: usize,
+    /// SAC updates per epoch, once warm-up is over.
     pub updates_per_epoch: usize,
     /// Share of sampled transitions whose goal is replaced by a later state (HER's k = 4).
     pub future_fraction: f64,
@@ -41,8 +45,11 @@ pub struct HerConfig {
     /// 0 / −1.
     #[serde(default)]
     pub dense_reward: bool,
+    /// The SAC learner's settings.
     pub sac: SacConfig,
+    /// Goals evaluated after every epoch (0: none).
     pub eval_goals: usize,
+    /// Seeds the environment, the random actions and the sampled batches.
     pub seed: u64,
 }
 
@@ -81,10 +88,15 @@ impl HerConfig {
 /// One epoch of the baseline.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HerEpoch {
+    /// The epoch's number, from 0.
     pub epoch: usize,
+    /// Environment steps taken so far, this epoch's included.
     pub env_steps: usize,
+    /// The epoch's last SAC update; `None` during warm-up.
     pub sac: Option<SacStats>,
+    /// The policy on the fixed evaluation goals; `None` when `eval_goals` is 0.
     pub eval: Option<EvalResult>,
+    /// Seconds since the run began, resumed runs counting their earlier time.
     pub seconds: f64,
 }
 

@@ -10,8 +10,11 @@ use crate::AgentError;
 
 /// Plans rolls by searching a replay memory.
 pub struct MemoryAgent {
+    /// What the memory run records about itself.
     pub spec: MemorySpec,
+    /// The stored presses and rolls searched.
     pub memory: ReplayMemory,
+    /// How the memory is searched; the run's settings at first.
     pub search: SearchConfig,
     /// Rolls left in this episode, when the caller said how many it has: the search never
     /// plans past the episode's end (a two-roll path whose first roll lands off the goal

@@ -20,8 +20,11 @@ const MIN_CONTACT_PIXELS: usize = 8;
 /// Centres, pools and projects gel images.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TouchEmbedding {
+    /// Gel image height, pixels.
     pub height: usize,
+    /// Gel image width, pixels.
     pub width: usize,
+    /// Side of the square blocks of pixels averaged into one.
     pub pool: usize,
     /// Mean pooled frame (`pooled_len`).
     pub mean: Vec<f32>,

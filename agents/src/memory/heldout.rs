@@ -43,6 +43,7 @@ pub fn predict(memory: &ReplayMemory, first: usize, z: &[f32], action: [f32; 2])
 /// Held-out prediction of the next press.
 #[derive(Debug, Clone, Serialize)]
 pub struct MemoryHeldOut {
+    /// Held-out rolls measured.
     pub transitions: usize,
     /// Mean squared embedding distance from the predicted to the actual next press.
     pub error: f64,
@@ -51,7 +52,9 @@ pub struct MemoryHeldOut {
     /// Predicted presses that show the face the die really showed next (simulator oracle,
     /// for measurement only), and those of pushes that changed the face.
     pub face_right: usize,
+    /// Held-out rolls after which the face up had changed.
     pub rolled: usize,
+    /// Of those, predictions that showed the new face.
     pub rolled_right: usize,
 }
 

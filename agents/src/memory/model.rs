@@ -38,21 +38,27 @@ impl Default for MemoryConfig {
 /// what was done.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Transition {
+    /// The press before the action: a step of the store.
     pub start: u32,
+    /// The press after the action: the next step of the store.
     pub end: u32,
+    /// The roll action: the push's direction in the world's xy, each number in [-1, 1].
     pub action: [f32; 2],
 }
 
 /// Presses, the rolls between them, and each roll's continuations.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReplayMemory {
+    /// The touch embedding presses are compared in.
     pub embedding: TouchEmbedding,
     /// `n × dims` embedded presses.
     pub frames: Vec<f32>,
+    /// Every stored roll.
     pub transitions: Vec<Transition>,
     /// Per transition, `neighbours` (transition, squared distance from its end to that
     /// transition's start), nearest first.
     pub continuations: Vec<(u32, f32)>,
+    /// Continuations kept per roll.
     pub neighbours: usize,
 }
 

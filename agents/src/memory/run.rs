@@ -26,20 +26,28 @@ pub struct MemorySpec {
     pub actions: String,
     /// The store it was built from.
     pub store: PathBuf,
+    /// How the memory was built.
     pub config: MemoryConfig,
+    /// How the agent searches it.
     pub search: SearchConfig,
+    /// Gel image height, pixels.
     pub height: usize,
+    /// Gel image width, pixels.
     pub width: usize,
+    /// Presses stored.
     pub frames: usize,
+    /// Rolls stored.
     pub transitions: usize,
 }
 
 impl MemorySpec {
+    /// The task named in the spec.
     pub fn task(&self) -> Result<Task, AgentError> {
         Task::from_name(&self.task)
             .ok_or_else(|| AgentError::Config(format!("memory.json: unknown task {:?}", self.task)))
     }
 
+    /// The action mode named in the spec.
     pub fn action_mode(&self) -> Result<ActionMode, AgentError> {
         ActionMode::from_name(&self.actions).ok_or_else(|| {
             AgentError::Config(format!("memory.json: unknown actions {:?}", self.actions))

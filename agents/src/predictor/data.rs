@@ -9,8 +9,11 @@ use rand::Rng;
 /// images in [0, 1].
 #[derive(Debug, Clone)]
 pub struct Sequences {
+    /// The frames the model starts from, `[B, K, 3, H, W]`, in [0, 1].
     pub context: Tensor<5>,
+    /// The actions taken from the last context frame on, `[B, T, A]`.
     pub actions: Tensor<3>,
+    /// The frames those actions led to, `[B, T, 3, H, W]`, in [0, 1].
     pub targets: Tensor<5>,
 }
 
@@ -20,11 +23,14 @@ pub struct Sequences {
 /// held-out episode starts where a training one did.
 #[derive(Debug, Clone)]
 pub struct Split {
+    /// Episodes to train on, in store order.
     pub train: Vec<u64>,
+    /// Episodes held out for validation, in store order.
     pub valid: Vec<u64>,
 }
 
 impl Split {
+    /// Holds out the last episode of every `holdout` (0: none held out).
     pub fn every(num_episodes: u64, holdout: u64) -> Self {
         let (valid, train) =
             (0..num_episodes).partition(|e| holdout > 0 && e % holdout == holdout - 1);
@@ -56,9 +62,13 @@ pub fn sibling_seeds(reader: &StoreReader) -> Result<Option<Vec<u64>>, StoreErro
 
 /// Draws training sequences of one image field (`tactile` or `camera`).
 pub struct SequenceSource<'a> {
+    /// The store the sequences come from.
     pub reader: &'a StoreReader,
+    /// The image field (`tactile` or `camera`).
     pub field: String,
+    /// Frames before the first action, K.
     pub context: usize,
+    /// Actions and predicted frames after them, T.
     pub horizon: usize,
 }
 

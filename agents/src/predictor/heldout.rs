@@ -29,8 +29,11 @@ pub struct HeldOutError {
 /// each).
 #[derive(Debug, Clone)]
 pub struct Example {
+    /// The context frames the model was given.
     pub context: Vec<Vec<u8>>,
+    /// The frames it predicted, one per action.
     pub predicted: Vec<Vec<u8>>,
+    /// The frames that really followed.
     pub actual: Vec<Vec<u8>>,
 }
 

@@ -38,7 +38,9 @@ pub struct PredictorConfig {
     pub context: usize,
     /// Image size (height, width); both divisible by 4.
     pub height: usize,
+    /// Image width, pixels.
     pub width: usize,
+    /// Numbers in one action (Δxyz: 3).
     pub action_dim: usize,
     /// Channels of the first encoder layer and of the recurrent state.
     pub channels: [usize; 2],
@@ -65,6 +67,7 @@ impl PredictorConfig {
         }
     }
 
+    /// Says what is wrong with the shape: every size positive, both image sides divisible by 4.
     pub fn check(&self) -> Result<(), String> {
         if self.context == 0
             || self.action_dim == 0
@@ -86,6 +89,7 @@ impl PredictorConfig {
         if self.warp { 6 } else { 4 }
     }
 
+    /// A predictor of this shape with fresh weights on `device`.
     pub fn init(&self, device: &Device) -> FramePredictor {
         let [c1, c2] = self.channels;
         let pad = |p| PaddingConfig2d::Explicit(p, p, p, p);

@@ -27,13 +27,17 @@ use crate::{AgentError, io_error as io};
 /// are small enough for a CPU elsewhere.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainConfig {
+    /// Training steps (batches) in all.
     pub steps: usize,
+    /// Sequences per batch.
     pub batch: usize,
+    /// Adam's step size.
     pub learning_rate: f64,
     /// Frames predicted per sequence.
     pub horizon: usize,
     /// Validate (and checkpoint) every this many steps.
     pub valid_every: usize,
+    /// Held-out batches each validation averages over.
     pub valid_batches: usize,
     /// Every `holdout`-th episode is held out for validation.
     pub holdout: u64,
@@ -72,9 +76,13 @@ pub struct RunSpec {
     /// The task's name (`die-roll`, `cup-push`, …); runs written before it was kept have "".
     #[serde(default)]
     pub task: String,
+    /// The experience store trained on (absolute path).
     pub store: PathBuf,
+    /// The image field predicted (`tactile` or `camera`).
     pub field: String,
+    /// The predictor's shape.
     pub model: PredictorConfig,
+    /// How it was trained.
     pub train: TrainConfig,
 }
 
@@ -162,10 +170,16 @@ pub fn store_task(reader: &StoreReader) -> Result<Task, AgentError> {
 /// Where training stands.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct TrainProgress {
+    /// Steps done so far.
     pub step: usize,
+    /// Steps the run will take in all.
     pub steps: usize,
+    /// The last batch's mean squared pixel error (pixels in [0, 1]), without the KL term.
     pub train_loss: f32,
+    /// On steps that validated, the mean squared pixel error on the held-out episodes; `None`
+    /// otherwise.
     pub valid_loss: Option<f32>,
+    /// Training steps per second in this session.
     pub steps_per_s: f64,
 }
 

@@ -26,16 +26,22 @@ use crate::{AgentError, io_error as io, run_dir};
 pub struct LoopState {
     /// The next epoch to run.
     pub epoch: usize,
+    /// Environment steps taken so far.
     pub env_steps: usize,
     /// Steps into the current episode.
     pub episode_step: usize,
+    /// Steps so far with the door in each of the 20 angle bins (0–1.05 rad).
     pub angles: Vec<usize>,
+    /// Largest door angle reached so far, rad.
     pub max_angle: f64,
+    /// The latent of the goal image the current episode chases.
     pub goal_latent: Vec<f32>,
     /// Wall-clock seconds the run has taken so far.
     pub seconds: f64,
 }
 
+/// Writes the run's checkpoint (replay, VAE and its optimizer, SAC, `state`) whole, replacing the
+/// previous one only once it is complete.
 pub fn save(
     run: &Path,
     state: &LoopState,
@@ -63,11 +69,17 @@ pub fn save(
 
 /// What a resumed run continues with.
 pub struct Resumed {
+    /// The loop's counters.
     pub state: LoopState,
+    /// The VAE as it was saved.
     pub vae: Vae,
+    /// The VAE's optimizer, with its moment estimates.
     pub vae_opt: ModuleOptimizer,
+    /// The SAC agent, with its optimizers and update count.
     pub sac: Sac,
+    /// Every frame and action of the run so far.
     pub replay: Replay,
+    /// The door environment, brought back to the run's last frame.
     pub env: TaskEnv,
 }
 

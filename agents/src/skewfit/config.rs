@@ -15,28 +15,38 @@ use crate::AgentError;
 pub struct SkewFitConfig {
     /// The skew: sampling ∝ q̂(x)^α. −0.5 for the door; 0 is RIG.
     pub alpha: f64,
+    /// Environment steps to train for in all.
     pub env_steps: usize,
     /// Steps of uniformly random actions before SAC acts (and learns).
     pub warmup_steps: usize,
+    /// Environment steps per epoch.
     pub steps_per_epoch: usize,
+    /// SAC updates per epoch, once warm-up is over.
     pub updates_per_epoch: usize,
     /// VAE batches per epoch before the skew starts, and after.
     pub vae_batches_early: usize,
+    /// VAE batches per epoch from `skew_after_epoch` on.
     pub vae_batches_late: usize,
+    /// Images per VAE batch.
     pub vae_batch: usize,
+    /// Adam's step size for the VAE.
     pub vae_lr: f64,
     /// The skew starts at this epoch (the VAE's densities mean little before).
     pub skew_after_epoch: usize,
     /// Latents drawn per image to estimate its density.
     pub density_samples: usize,
+    /// The VAE's shape and loss.
     pub vae: VaeConfig,
+    /// The SAC learner's settings.
     pub sac: SacConfig,
+    /// The mix of goal sources in SAC's batches.
     pub relabel: Relabel,
     /// Goal images the policy is evaluated on after each epoch (0: none).
     pub eval_goals: usize,
     /// Epochs between checkpoints (the last epoch always writes one).
     #[serde(default = "default_checkpoint_every")]
     pub checkpoint_every: usize,
+    /// Seeds the door, the VAE's initial weights and every epoch's random draws.
     pub seed: u64,
 }
 

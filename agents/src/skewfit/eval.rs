@@ -19,8 +19,11 @@ pub const EVAL_SEED: u64 = 1_000_000;
 /// Means over the goals, and each goal's outcome.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EvalResult {
+    /// Mean |door angle − goal angle| at the episodes' ends, rad.
     pub angle_error: f64,
+    /// Mean distance from the hand to where the goal has it at the episodes' ends, m.
     pub hand_distance: f64,
+    /// Fraction of goals met (the door task's `is_success`), 0 to 1.
     pub success: f64,
     /// A mean can hide whether most goals are met and a few missed by far; the median tells.
     #[serde(default)]
@@ -35,8 +38,11 @@ pub struct EvalResult {
 pub struct GoalOutcome {
     /// The door angle the goal image shows, and the one the episode ended at (rad).
     pub goal_angle: f64,
+    /// The door angle the episode ended at, rad.
     pub final_angle: f64,
+    /// |final angle − goal angle|, rad.
     pub angle_error: f64,
+    /// Distance from the hand to where the goal has it, at the end, m.
     pub hand_distance: f64,
     /// The task's success test at the episode's end (absent in logs written before it was
     /// added).
@@ -89,8 +95,11 @@ impl DoorTally {
 /// One goal's pictures: what was asked, where the episode ended, and how the VAE sees the end.
 /// (Its numbers are the same goal's entry in [`EvalResult::goals`].)
 pub struct GoalStrip {
+    /// The goal image, 48 × 48 RGB bytes.
     pub goal: Vec<u8>,
+    /// The episode's last image, 48 × 48 RGB bytes.
     pub last: Vec<u8>,
+    /// The VAE's reconstruction of the last image, 48 × 48 RGB bytes.
     pub reconstruction: Vec<u8>,
 }
 

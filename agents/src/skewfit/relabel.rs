@@ -22,8 +22,11 @@ pub enum GoalSource {
 /// The mix of goal sources; the defaults are the paper's (0.2 / 0.5 / 0.3).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Relabel {
+    /// Share of transitions that keep the goal their rollout chased.
     pub rollout: f64,
+    /// Share given a goal freshly proposed from the skewed buffer.
     pub proposed: f64,
+    /// Share given a state the same episode reached later.
     pub future: f64,
 }
 
@@ -38,6 +41,7 @@ impl Default for Relabel {
 }
 
 impl Relabel {
+    /// Says what is wrong with the mix: the shares must be non-negative and sum to 1.
     pub fn check(&self) -> Result<(), String> {
         let parts = [self.rollout, self.proposed, self.future];
         if parts.iter().any(|p| !p.is_finite() || *p < 0.0)

@@ -13,7 +13,9 @@ use super::relabel::{GoalSource, future_index};
 /// One episode: its frames are `first ..= first + steps` (one more frame than actions).
 #[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct Episode {
+    /// Index of the episode's first frame.
     pub first: usize,
+    /// Actions taken in the episode.
     pub steps: usize,
     /// The frame whose image was the rollout's goal.
     pub goal: usize,
@@ -21,13 +23,17 @@ pub struct Episode {
 
 /// See the module docs.
 pub struct Replay {
+    /// Bytes in one image (48 × 48 × 3 for the door).
     pub image_len: usize,
+    /// Numbers in one action.
     pub action_dim: usize,
     /// `[frames, image_len]` RGB bytes.
     pub frames: Vec<u8>,
+    /// `[steps, action_dim]` actions, in the order taken.
     pub actions: Vec<f32>,
     /// For every action: (episode, step in it).
     pub steps: Vec<(usize, usize)>,
+    /// Every episode, in order.
     pub episodes: Vec<Episode>,
     /// Frames added as goals only (a person's goal image), never sampled as states.
     goal_only: Vec<bool>,
@@ -36,6 +42,7 @@ pub struct Replay {
     states: Vec<usize>,
     /// `[frames, latent]`, the VAE's mean, as of the last refresh.
     pub latents: Vec<f32>,
+    /// Numbers in one latent.
     pub latent_dim: usize,
     /// The skewed weights over `state_frames()` and their sampler (none: uniform).
     weights: Option<Vec<f64>>,
@@ -43,6 +50,8 @@ pub struct Replay {
 }
 
 impl Replay {
+    /// An empty replay for images of `image_len` bytes, actions of `action_dim` numbers and
+    /// latents of `latent_dim`.
     pub fn new(image_len: usize, action_dim: usize, latent_dim: usize) -> Self {
         Self {
             image_len,
@@ -60,18 +69,22 @@ impl Replay {
         }
     }
 
+    /// Frames stored, goal-only frames included.
     pub fn num_frames(&self) -> usize {
         self.goal_only.len()
     }
 
+    /// Actions stored.
     pub fn num_steps(&self) -> usize {
         self.steps.len()
     }
 
+    /// The RGB bytes of frame `i`.
     pub fn frame(&self, i: usize) -> &[u8] {
         &self.frames[i * self.image_len..(i + 1) * self.image_len]
     }
 
+    /// Frame `i`'s latent as of the last refresh (zeros before its first).
     pub fn latent(&self, i: usize) -> &[f32] {
         &self.latents[i * self.latent_dim..(i + 1) * self.latent_dim]
     }

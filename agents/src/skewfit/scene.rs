@@ -22,7 +22,9 @@ pub const SCENE_FILE: &str = "scene.json";
 /// A scene's name and the parameters drawn for it (as the scene file names them).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SceneRecord {
+    /// The path of the scene file the run was built from.
     pub scene: String,
+    /// The scene's parameters (cameras' included) by name, as the scene file names them.
     pub parameters: BTreeMap<String, f64>,
 }
 

@@ -33,10 +33,15 @@ use crate::{AgentError, run_dir};
 /// One epoch's row of `scalars.csv`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EpochLog {
+    /// The epoch's number, from 0.
     pub epoch: usize,
+    /// Environment steps taken so far, this epoch's included.
     pub env_steps: usize,
+    /// The epoch's last VAE batch: ½ the summed squared pixel error (pixels in [0, 1]), per image.
     pub vae_reconstruction: f32,
+    /// The epoch's last VAE batch: KL divergence of q(z | x) from the prior, nats per image.
     pub vae_kl: f32,
+    /// The epoch's last SAC update; `None` during warm-up.
     pub sac: Option<SacStats>,
     /// Entropy of the door angles reached so far, over 20 bins, divided by log 20 (1: every
     /// angle equally often).
@@ -49,7 +54,9 @@ pub struct EpochLog {
     pub angle_counts: Vec<usize>,
     /// Evenness of the skewed weights (1: uniform).
     pub skew_evenness: f64,
+    /// The policy on the fixed evaluation goals; `None` when `eval_goals` is 0.
     pub eval: Option<EvalResult>,
+    /// Seconds since the run began, resumed runs counting their earlier time.
     pub seconds: f64,
 }
 

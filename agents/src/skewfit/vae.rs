@@ -34,6 +34,7 @@ const FEATURES: [usize; 3] = [64, 3, 3];
 /// The VAE's shape and loss; defaults are the door's in the paper.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VaeConfig {
+    /// Numbers in the latent `z`.
     pub latent: usize,
     /// Weight of the KL term against ½ the summed squared pixel error (see the module docs for
     /// why 1 and not the paper's 20).
@@ -61,6 +62,7 @@ impl VaeConfig {
         Ok(())
     }
 
+    /// A VAE of this shape with fresh weights, for 48 × 48 RGB images.
     pub fn init(&self, device: &Device) -> Vae {
         assert!(self.latent > 0, "a VAE needs at least one latent number");
         let flat = FEATURES.iter().product();
@@ -106,6 +108,7 @@ pub struct VaeLoss {
     pub loss: Tensor<1>,
     /// ½ of the summed squared error of the reconstruction.
     pub reconstruction: Tensor<1>,
+    /// KL divergence of q(z | x) from the standard normal prior, nats.
     pub kl: Tensor<1>,
 }
 
@@ -145,6 +148,7 @@ impl Vae {
         self.encode(images).0
     }
 
+    /// Numbers in the latent `z`.
     pub fn latent_len(&self) -> usize {
         self.mean.weight.dims()[1]
     }

@@ -14,6 +14,7 @@ use crate::cem::{Cem, CemConfig, Plan};
 
 /// A loaded world model and its planner.
 pub struct LatentAgent {
+    /// What the training run recorded about the model (task, store, shape, actions).
     pub spec: WorldModelSpec,
     model: WorldModel,
     cem: Cem,

@@ -12,8 +12,11 @@ use crate::predictive::image_tensor;
 
 /// Every committed episode's frames of one image field, with its actions.
 pub struct Frames {
+    /// Image height, pixels.
     pub height: usize,
+    /// Image width, pixels.
     pub width: usize,
+    /// Numbers in one action.
     pub action_dim: usize,
     /// Every step's frame, `[steps × H × W × 3]` bytes, and action, `[steps × action_dim]`.
     images: Vec<u8>,
@@ -33,6 +36,7 @@ pub struct FrameWindows {
     pub actions: Tensor<3>,
     /// `[N × K, 3, H, W]`: for each window, the frames after actions `at[0]`, `at[1]`, … (1-based).
     pub targets: Tensor<4>,
+    /// The 1-based action counts after which the targets were seen, K of them, ascending.
     pub at: Vec<usize>,
 }
 

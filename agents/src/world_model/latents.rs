@@ -16,7 +16,9 @@ const CHUNK: usize = 256;
 
 /// Per episode: its latents `[len × dim]` and actions `[len × action_dim]`.
 pub struct Latents {
+    /// Numbers in one latent.
     pub dim: usize,
+    /// Numbers in one action.
     pub action_dim: usize,
     episodes: Vec<(Vec<f32>, Vec<f32>)>,
 }

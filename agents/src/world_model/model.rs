@@ -25,7 +25,9 @@ use serde::{Deserialize, Serialize};
 pub struct WorldModelConfig {
     /// Image size; both divisible by 8.
     pub height: usize,
+    /// Image width, pixels.
     pub width: usize,
+    /// Numbers in one action (hand: 3, roll: 2).
     pub action_dim: usize,
     /// Numbers in the latent state.
     pub latent: usize,
@@ -111,6 +113,7 @@ impl WorldModelConfig {
         [self.channels[2], self.height / 8, self.width / 8]
     }
 
+    /// A world model of this shape with fresh weights on `device`.
     pub fn init(&self, device: &Device) -> WorldModel {
         let [c0, c1, c2] = self.channels;
         let conv = |i, o| {
@@ -208,8 +211,11 @@ pub struct Decoder {
 /// See the module docs.
 #[derive(Module, Debug)]
 pub struct WorldModel {
+    /// Image to latent.
     pub encoder: Encoder,
+    /// Latent and action to the next latent.
     pub dynamics: Dynamics,
+    /// Latent to image, to look at what a latent keeps.
     pub decoder: Decoder,
     /// Latent to the contrastive embedding (see [`embed`]), if the model has one.
     pub projection: Option<Linear>,

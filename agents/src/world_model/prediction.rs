@@ -23,9 +23,15 @@ use super::train::info_nce;
 
 /// The loss's parts for one batch.
 pub struct PredictionLoss {
+    /// The weighted sum that training minimises.
     pub total: Tensor<1>,
+    /// Mean squared pixel error of the first frame's reconstruction (pixels in [0, 1]); 0 on
+    /// latent windows.
     pub reconstruction: f32,
+    /// Mean squared error of the predicted latents against the real ones at the target steps.
     pub latent: f32,
+    /// InfoNCE of the predicted embeddings against the real ones, averaged over target steps;
+    /// 0 without an embedding.
     pub contrastive: f32,
     /// The inverse model's squared action error (0 without one).
     pub inverse: f32,
@@ -44,9 +50,13 @@ fn at_steps(latents: Tensor<3>, at: &[usize]) -> Tensor<3> {
 /// Windows in latent form: the first latent, the actions, and the latents that really came
 /// at steps `at` (`[N, K, D]`).
 pub struct LatentWindows {
+    /// The first frame's latent, `[N, D]`.
     pub start: Tensor<2>,
+    /// The actions taken from it, `[N, T, action_dim]`.
     pub actions: Tensor<3>,
+    /// The latents that really came at steps `at`, `[N, K, D]`.
     pub targets: Tensor<3>,
+    /// The 1-based action counts after which the targets were seen, K of them, ascending.
     pub at: Vec<usize>,
 }
 
@@ -146,10 +156,16 @@ pub fn prediction_loss(
 /// share of windows whose predicted embedding is nearest the frame that really came among the
 /// batch's (with repeating: how often nothing changes enough to tell).
 pub struct PredictionCheck {
+    /// The target steps measured (1-based action counts).
     pub at: Vec<usize>,
+    /// Per target step, the predicted latent's mean squared error.
     pub latent: Vec<f32>,
+    /// Per target step, the same error for repeating the first latent.
     pub latent_copy: Vec<f32>,
+    /// Per target step, the share of windows whose predicted embedding picks out the real frame
+    /// (empty without an embedding).
     pub matched: Vec<f32>,
+    /// Per target step, the same share for repeating the first latent.
     pub matched_copy: Vec<f32>,
 }
 

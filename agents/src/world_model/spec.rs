@@ -21,10 +21,12 @@ pub const SPEC_FILE: &str = "world-model.json";
 pub struct WorldModelTrainConfig {
     /// Autoencoder steps (batches of single frames).
     pub ae_steps: usize,
+    /// Frames per autoencoder batch.
     pub ae_batch: usize,
     /// Prediction steps: batches of windows, each predicted from its first frame (through
     /// the encoder if [`Self::train_encoder`], else on cached latents).
     pub dynamics_steps: usize,
+    /// Windows per prediction batch.
     pub dynamics_batch: usize,
     /// Steps predicted ahead from one frame.
     pub horizon: usize,
@@ -48,11 +50,13 @@ pub struct WorldModelTrainConfig {
     /// up. Only for sensors whose picture means the same turned (not a camera's).
     #[serde(default)]
     pub rotate: bool,
+    /// Adam's step size, both stages.
     pub learning_rate: f64,
     /// Every `holdout`-th episode is held out.
     pub holdout: u64,
     /// Validate and checkpoint every this many steps.
     pub valid_every: usize,
+    /// Seeds the initial weights and the batches drawn.
     pub seed: u64,
     /// Weight of the contrastive losses beside reconstruction: in the first stage, telling a
     /// frame's near future from other episodes' frames; in the second, telling the frame that
@@ -163,6 +167,8 @@ impl WorldModelTrainConfig {
         }
     }
 
+    /// Says what is wrong with the settings: sizes positive, weights 0 or more, `target_every`
+    /// within the horizon, a positive learning rate and temperature.
     pub fn check(&self) -> Result<(), String> {
         for (name, v) in [
             ("ae_batch", self.ae_batch),
@@ -207,11 +213,15 @@ impl WorldModelTrainConfig {
 /// Everything a run was made from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WorldModelSpec {
+    /// The task's name, as [`Task::name`] gives it.
     pub task: String,
+    /// The experience store trained on (absolute path).
     pub store: PathBuf,
     /// The image field: `tactile` for the die, `camera` elsewhere.
     pub field: String,
+    /// The model's shape.
     pub model: WorldModelConfig,
+    /// How it was trained.
     pub train: WorldModelTrainConfig,
     /// What one action of the store did (`hand` or `roll`: [`ActionMode`]); the planner and
     /// the evaluation act the same way.
@@ -275,6 +285,7 @@ impl WorldModelSpec {
         })
     }
 
+    /// The task named in the spec.
     pub fn task(&self) -> Result<Task, AgentError> {
         Task::from_name(&self.task)
             .ok_or_else(|| AgentError::Config(format!("{SPEC_FILE}: unknown task {:?}", self.task)))

@@ -43,21 +43,29 @@ use crate::{AgentError, io_error as io};
 /// Which stage a run is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub enum Stage {
+    /// Stage 1: the encoder and decoder learn to reconstruct single frames.
     #[default]
     Autoencoder,
+    /// Stage 2: the dynamics learn to predict the latents ahead from a frame and actions.
     Dynamics,
 }
 
 /// Where training stands (`progress.json`).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct WorldModelProgress {
+    /// The stage being trained.
     pub stage: Stage,
     /// Steps done in this stage.
     pub step: usize,
     /// Steps of this stage in all.
     pub steps: usize,
+    /// The last batch's loss: reconstruction error in stage 1; in stage 2, the reconstruction,
+    /// latent and contrastive terms, unweighted.
     pub train_loss: f32,
+    /// On steps that validated: held-out reconstruction error (stage 1) or mean latent error
+    /// (stage 2); `None` otherwise.
     pub valid_loss: Option<f32>,
+    /// Training steps per second in this session.
     pub steps_per_s: f64,
 }
 

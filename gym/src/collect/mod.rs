@@ -35,11 +35,12 @@ pub enum Policy {
     /// what it touches, the box the die's planner searches.
     Pressing,
     /// The die only: pushes in random directions, each followed by a return over the die's top
-    /// face to press it as the goal picture does (see [`play`]).
+    /// face to press it as the goal picture does.
     Play,
 }
 
 impl Policy {
+    /// The policy's name: `random`, `pressing` or `play`.
     pub fn name(self) -> &'static str {
         match self {
             Policy::Random => "random",
@@ -48,6 +49,7 @@ impl Policy {
         }
     }
 
+    /// The policy called `name` (lower case, as [`Policy::name`] spells it).
     pub fn from_name(name: &str) -> Option<Self> {
         [Policy::Random, Policy::Pressing, Policy::Play]
             .into_iter()
@@ -58,16 +60,21 @@ impl Policy {
 /// What to collect, and where.
 #[derive(Debug, Clone)]
 pub struct CollectConfig {
+    /// The task whose scene and env are played.
     pub task: Task,
+    /// Episodes to collect in this run.
     pub episodes: usize,
     /// Robots stepped in parallel, each with its own randomised scene.
     pub robots: usize,
+    /// Base seed; each episode's seed is derived from it and the episode's number in the store.
     pub seed: u64,
+    /// The store's directory: created, or reopened and appended to.
     pub out: PathBuf,
     /// Camera image (width, height).
     pub image_size: (u32, u32),
     /// Actions per episode; the task's default if `None`.
     pub max_episode_steps: Option<usize>,
+    /// How actions are chosen.
     pub policy: Policy,
     /// Each random action is held for this many steps (at least 1). The predictive agent's
     /// planner holds its actions 3 steps; play held the same way pushes as far as a plan does.
@@ -82,6 +89,7 @@ pub struct CollectConfig {
     /// What one stored action does (DieRoll may roll: see [`ActionMode::Roll`]); random
     /// roll actions are uniform over the square of push directions.
     pub action_mode: ActionMode,
+    /// How the store is written (chunking, compression, attributes).
     pub store: StoreOptions,
     /// Append to the store; `false` steps and renders the same but drops the episodes (to
     /// measure what writing costs).
@@ -89,6 +97,8 @@ pub struct CollectConfig {
 }
 
 impl CollectConfig {
+    /// `episodes` episodes of `task` by `robots` robots into `out`: seed 0, 48×48 images, the
+    /// task's episode length, random actions held 1 step, no branches, hand actions.
     pub fn new(task: Task, episodes: usize, robots: usize, out: impl Into<PathBuf>) -> Self {
         Self {
             task,
@@ -111,20 +121,29 @@ impl CollectConfig {
 /// Where a collection run stands (passed to the progress callback).
 #[derive(Debug, Clone, Default)]
 pub struct CollectProgress {
+    /// Episodes finished so far (stored, unless writing is off).
     pub episodes: u64,
+    /// Steps in those episodes (L + 1 for an episode of L actions).
     pub steps: u64,
+    /// Bytes the store's writer has written to disk so far.
     pub bytes: u64,
+    /// Seconds since the robots started stepping.
     pub seconds: f64,
     /// What reopening the store repaired, if anything.
     pub repair_note: Option<String>,
 }
 
+/// Why a collection run stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum CollectError {
+    /// The environment refused a setting or a step.
     #[error(transparent)]
     Env(#[from] EnvError),
+    /// The store could not be opened or written.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A setting that makes no sense (no robots, play off the die, ...), or an env that lacked an
+    /// entry collection records.
     #[error("{0}")]
     Config(String),
 }

@@ -13,6 +13,7 @@ pub struct EpisodeBuffer {
 }
 
 impl EpisodeBuffer {
+    /// An empty episode for a store of `schema`.
     pub fn new(schema: &Schema) -> Self {
         Self {
             steps: schema
@@ -71,10 +72,12 @@ impl EpisodeBuffer {
         self.len
     }
 
+    /// Whether no step has been pushed yet.
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
 
+    /// The fields this episode records.
     pub fn schema(&self) -> &Schema {
         &self.schema
     }

@@ -74,25 +74,51 @@ const TEMP_MARK: &str = ".tmp-";
 /// What can go wrong with a store. Every error leaves the store as it was.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The directory holds no byfeel store.
     #[error("{path}: no byfeel store here ({why})")]
-    NotAStore { path: PathBuf, why: String },
+    NotAStore {
+        /// The directory.
+        path: PathBuf,
+        /// What is missing or wrong.
+        why: String,
+    },
+    /// [`StoreWriter::create`] found a store already in this directory.
     #[error("{0}: a store already exists here; open it to append, or choose another directory")]
     Exists(PathBuf),
+    /// Another writer holds the store's lock.
     #[error(
         "{path}: another writer ({holder}) has this store open; one writer at a time (readers may share it)"
     )]
-    Locked { path: PathBuf, holder: String },
+    Locked {
+        /// The store's directory.
+        path: PathBuf,
+        /// Who holds the lock, as its lock file names it (`process <pid>`).
+        holder: String,
+    },
+    /// The store's files contradict each other or fail their checksums.
     #[error("{path}: the store is damaged: {why}")]
-    Corrupt { path: PathBuf, why: String },
+    Corrupt {
+        /// The store's directory.
+        path: PathBuf,
+        /// What is damaged.
+        why: String,
+    },
+    /// An episode was refused (a missing, unknown, mis-shaped or non-finite value); nothing was
+    /// written.
     #[error("bad episode: {0} (nothing was written)")]
     BadEpisode(String),
+    /// A request the store cannot answer: an unknown field or episode, a bad schema or weights.
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {
+        /// The file or directory.
         path: PathBuf,
+        /// What the OS said.
         source: std::io::Error,
     },
+    /// The zarr library failed.
     #[error("zarr: {0}")]
     Zarr(String),
 }

@@ -70,10 +70,12 @@ pub struct StoreReader {
 }
 
 impl StoreReader {
+    /// Opens the store at `path` for reading, with the default 256 MiB chunk cache.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         Self::open_with(path, ReaderOptions::default())
     }
 
+    /// Opens the store at `path` for reading, with `options`.
     pub fn open_with(path: impl AsRef<Path>, options: ReaderOptions) -> Result<Self, StoreError> {
         let root = path.as_ref().to_path_buf();
         if !root.join("zarr.json").exists() {
@@ -202,10 +204,12 @@ impl StoreReader {
         }
     }
 
+    /// The store's directory.
     pub fn path(&self) -> &Path {
         &self.root
     }
 
+    /// The fields the store holds.
     pub fn schema(&self) -> &Schema {
         &self.schema
     }
@@ -215,14 +219,17 @@ impl StoreReader {
         &self.attributes
     }
 
+    /// Steps in the committed episodes.
     pub fn num_steps(&self) -> u64 {
         self.ends.last().copied().unwrap_or(0)
     }
 
+    /// Committed episodes.
     pub fn num_episodes(&self) -> u64 {
         self.ends.len() as u64
     }
 
+    /// Where each committed episode ends: episode e is steps `ends[e-1]..ends[e]`.
     pub fn episode_ends(&self) -> &[u64] {
         &self.ends
     }

@@ -8,16 +8,20 @@ use super::{Column, StoreError};
 /// Draws step indices in `0..len`.
 #[derive(Debug, Clone)]
 pub enum StepSampler {
+    /// Every step equally likely.
     Uniform {
+        /// Steps to draw from: indices `0..len`.
         len: u64,
     },
     /// Running sums of the weights; a draw is a binary search, O(log T).
     Weighted {
+        /// `cumulative[t]` is the sum of the weights of steps `0..=t`.
         cumulative: Vec<f64>,
     },
 }
 
 impl StepSampler {
+    /// Draws each of steps `0..len` equally often.
     pub fn uniform(len: u64) -> Self {
         StepSampler::Uniform { len }
     }
@@ -53,6 +57,7 @@ impl StepSampler {
         }
     }
 
+    /// Whether there is no step to draw.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -79,10 +84,12 @@ pub struct Batch {
     pub indices: Vec<u64>,
     /// The episode each step belongs to.
     pub episodes: Vec<u64>,
+    /// Each requested field's rows for the drawn steps, by field name.
     pub fields: Vec<(String, Column)>,
 }
 
 impl Batch {
+    /// The rows of the field called `name`, if it was requested.
     pub fn get(&self, name: &str) -> Option<&Column> {
         self.fields.iter().find(|(n, _)| n == name).map(|(_, c)| c)
     }

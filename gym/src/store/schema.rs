@@ -8,12 +8,16 @@ use super::{EPISODE_ENDS, StoreError};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FieldDtype {
+    /// Unsigned bytes (images).
     U8,
+    /// 32-bit floats.
     F32,
+    /// 64-bit unsigned integers (seeds, counts).
     U64,
 }
 
 impl FieldDtype {
+    /// Bytes per element.
     pub fn size(self) -> usize {
         match self {
             FieldDtype::U8 => 1,
@@ -35,8 +39,11 @@ impl FieldDtype {
 /// One array of the store: `shape` is one row's (a step's or an episode's) shape.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Field {
+    /// The array's name in the store: letters, digits, `_` and `-`.
     pub name: String,
+    /// Element type.
     pub dtype: FieldDtype,
+    /// Shape of one row (one step's or one episode's value).
     pub shape: Vec<usize>,
     /// Names of the last axis's entries, for vectors (`oracle`: `door_angle`, …).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -44,6 +51,7 @@ pub struct Field {
 }
 
 impl Field {
+    /// A field called `name` of `dtype`, each row of `shape`.
     pub fn new(name: &str, dtype: FieldDtype, shape: &[usize]) -> Self {
         Self {
             name: name.to_string(),
@@ -53,14 +61,17 @@ impl Field {
         }
     }
 
+    /// A byte field (images: `[height, width, 3]`).
     pub fn u8(name: &str, shape: &[usize]) -> Self {
         Self::new(name, FieldDtype::U8, shape)
     }
 
+    /// A 32-bit float field.
     pub fn f32(name: &str, shape: &[usize]) -> Self {
         Self::new(name, FieldDtype::F32, shape)
     }
 
+    /// A 64-bit unsigned integer field.
     pub fn u64(name: &str, shape: &[usize]) -> Self {
         Self::new(name, FieldDtype::U64, shape)
     }
@@ -92,24 +103,29 @@ pub struct Schema {
 }
 
 impl Schema {
+    /// A schema with no fields yet.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// Adds a field with one row per step.
     pub fn step(mut self, field: Field) -> Self {
         self.steps.push(field);
         self
     }
 
+    /// Adds a field with one row per episode.
     pub fn episode(mut self, field: Field) -> Self {
         self.episodes.push(field);
         self
     }
 
+    /// The step field called `name`.
     pub fn step_field(&self, name: &str) -> Option<&Field> {
         self.steps.iter().find(|f| f.name == name)
     }
 
+    /// The episode field called `name`.
     pub fn episode_field(&self, name: &str) -> Option<&Field> {
         self.episodes.iter().find(|f| f.name == name)
     }
@@ -156,12 +172,16 @@ impl Schema {
 /// A field's values, flattened in row-major order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Column {
+    /// Bytes.
     U8(Vec<u8>),
+    /// 32-bit floats.
     F32(Vec<f32>),
+    /// 64-bit unsigned integers.
     U64(Vec<u64>),
 }
 
 impl Column {
+    /// The element type.
     pub fn dtype(&self) -> FieldDtype {
         match self {
             Column::U8(_) => FieldDtype::U8,
@@ -170,6 +190,7 @@ impl Column {
         }
     }
 
+    /// Number of elements (rows × row length).
     pub fn len(&self) -> usize {
         match self {
             Column::U8(v) => v.len(),
@@ -178,10 +199,12 @@ impl Column {
         }
     }
 
+    /// Whether there are no elements.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
+    /// The values if they are bytes.
     pub fn as_u8(&self) -> Option<&[u8]> {
         match self {
             Column::U8(v) => Some(v),
@@ -189,6 +212,7 @@ impl Column {
         }
     }
 
+    /// The values if they are f32s.
     pub fn as_f32(&self) -> Option<&[f32]> {
         match self {
             Column::F32(v) => Some(v),
@@ -196,6 +220,7 @@ impl Column {
         }
     }
 
+    /// The values if they are u64s.
     pub fn as_u64(&self) -> Option<&[u64]> {
         match self {
             Column::U64(v) => Some(v),
@@ -220,6 +245,7 @@ impl Column {
         }
     }
 
+    /// Values of `dtype` from little-endian bytes (Zarr's `bytes` codec order).
     pub fn from_bytes(dtype: FieldDtype, bytes: &[u8]) -> Self {
         match dtype {
             FieldDtype::U8 => Column::U8(bytes.to_vec()),

@@ -247,18 +247,22 @@ impl StoreWriter {
         self.repair_note.as_deref()
     }
 
+    /// The fields the store holds.
     pub fn schema(&self) -> &Schema {
         &self.schema
     }
 
+    /// The store's directory.
     pub fn path(&self) -> &Path {
         &self.root
     }
 
+    /// Steps committed to the store, earlier writers' included.
     pub fn num_steps(&self) -> u64 {
         self.num_steps
     }
 
+    /// Episodes committed to the store, earlier writers' included.
     pub fn num_episodes(&self) -> u64 {
         self.num_episodes
     }

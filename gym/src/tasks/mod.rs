@@ -32,13 +32,18 @@ use byfeel_sim::Randomization;
 /// Which task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Task {
+    /// Move the hand to a goal position, within 3 cm (cup scene).
     Reach,
+    /// Swing the door to a goal angle with the hand at a goal position (door scene, reset-free).
     DoorOpen,
+    /// Push the cup to a goal position, within 3 cm (cup scene).
     CupPush,
+    /// Roll the die until a goal face is up, felt through the gel (die scene).
     DieRoll,
 }
 
 impl Task {
+    /// The task's name in CamelCase (`DoorOpen`), as env ids use it.
     pub fn name(self) -> &'static str {
         match self {
             Task::Reach => "Reach",
@@ -94,6 +99,7 @@ pub enum ObsMode {
 }
 
 impl ObsMode {
+    /// The mode named `name` in any case: `state`, `image`, `tactile`, or `goal` (also `dict`).
     pub fn from_name(name: &str) -> Option<Self> {
         match name.to_ascii_lowercase().as_str() {
             "state" => Some(ObsMode::State),
@@ -118,11 +124,15 @@ pub enum RewardType {
 /// How to build a [`TaskEnv`]. `EnvConfig::new(task)` has the task's defaults.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnvConfig {
+    /// Which task.
     pub task: Task,
+    /// What the agent sees.
     pub obs_mode: ObsMode,
     /// Image size (width, height) for camera observations; tactile images use the gel's size.
     pub image_size: (u32, u32),
+    /// Sparse or dense reward.
     pub reward: RewardType,
+    /// Steps after which an episode is truncated.
     pub max_episode_steps: usize,
     /// Draw the scene's ranges (door handle, damping, cup mass, die placement) on every hard
     /// reset from the env's seed; otherwise nominal scenes.
@@ -135,6 +145,8 @@ pub struct EnvConfig {
 }
 
 impl EnvConfig {
+    /// The task's defaults: its observation mode, image size and episode length, sparse reward,
+    /// nominal scene, hand actions, die goals one roll away.
     pub fn new(task: Task) -> Self {
         let (obs_mode, image_size, max_episode_steps) = match task {
             Task::Reach => (ObsMode::State, (48, 48), 50),
@@ -167,7 +179,7 @@ impl EnvConfig {
     }
 
     /// With roll actions (DieRoll only): one action pushes the die over and presses its top
-    /// again; episodes get [`Self::default_steps`] unless their length was set.
+    /// again; episodes get 3 rolls (5 for goals two rolls away) unless their length was set.
     pub fn action_mode(self, mode: ActionMode) -> Self {
         self.keeping_default_steps(|c| c.action_mode = mode)
     }
@@ -206,21 +218,25 @@ impl EnvConfig {
         self
     }
 
+    /// The same config seeing through `mode`.
     pub fn obs_mode(mut self, mode: ObsMode) -> Self {
         self.obs_mode = mode;
         self
     }
 
+    /// The same config with camera images `width` × `height` pixels.
     pub fn image_size(mut self, width: u32, height: u32) -> Self {
         self.image_size = (width, height);
         self
     }
 
+    /// The same config rewarding by `reward`.
     pub fn reward(mut self, reward: RewardType) -> Self {
         self.reward = reward;
         self
     }
 
+    /// The same config with episodes truncated after `steps` steps.
     pub fn max_episode_steps(mut self, steps: usize) -> Self {
         self.max_episode_steps = steps;
         self
@@ -289,6 +305,8 @@ pub struct TaskEnv {
 }
 
 impl TaskEnv {
+    /// Builds the task's scene on a simulated arm behind a safety layer; an error names a bad
+    /// setting. Call `reset` before `step`.
     pub fn new(config: EnvConfig) -> Result<Self, EnvError> {
         let (w, h) = config.image_size;
         if w == 0 || h == 0 || w > 1024 || h > 1024 {
@@ -363,6 +381,7 @@ impl TaskEnv {
             || (config.task == Task::DieRoll && config.obs_mode == ObsMode::Goal)
     }
 
+    /// The settings the env was built with.
     pub fn config(&self) -> &EnvConfig {
         &self.config
     }

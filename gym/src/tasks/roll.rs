@@ -29,6 +29,7 @@ pub enum ActionMode {
 }
 
 impl ActionMode {
+    /// The mode's name: `hand` or `roll`.
     pub fn name(self) -> &'static str {
         match self {
             ActionMode::Hand => "hand",
@@ -36,6 +37,7 @@ impl ActionMode {
         }
     }
 
+    /// The mode called `name` (`hand` or `roll`, lower case).
     pub fn from_name(name: &str) -> Option<Self> {
         [ActionMode::Hand, ActionMode::Roll]
             .into_iter()
