@@ -342,7 +342,8 @@ fn pressing_play_never_lifts_the_hand() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("use random, pressing or play"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("clever") && err.contains("random, pressing, play"), "{err}");
     assert!(!refused.exists(), "nothing written");
 }
 
