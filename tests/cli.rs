@@ -133,6 +133,20 @@ fn bad_arguments_are_explained() {
         run.to_str().unwrap(),
     ]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("door"));
+    // Settings from --set and --config are checked field by field before anything is written.
+    for (set, named) in [("vae.latent=0", "vae.latent"), ("sac.bach=64", "sac.bach"), ("sac.batch=big", "sac.batch")] {
+        let out = byfeel(&["train", "skewfit", "--out", run.to_str().unwrap(), "--set", set]);
+        assert!(!out.status.success(), "{set}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(named), "{set}: {err}");
+        assert!(!run.exists(), "a refused run leaves nothing behind");
+    }
+    let file = std::env::temp_dir().join(format!("byfeel-cli-her-{}.toml", std::process::id()));
+    std::fs::write(&file, "future_fraction = 2.0\n").unwrap();
+    let out = byfeel(&["train", "her", "--out", run.to_str().unwrap(), "--config", file.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("future_fraction"));
+    assert!(!run.exists());
+    std::fs::remove_file(&file).ok();
 }
 
 /// A task name that could mean two tasks is refused with the valid names, not quietly read

@@ -8,6 +8,7 @@
 //! - [`her`]: the state-input SAC + HER baseline for Skew-Fit's door.
 //! - [`world_model`]: the latent world model (encoder, dynamics, decoder) and its planner.
 //! - [`memory`]: the nonparametric predictive agent: a replay memory of rolls, searched.
+//! - [`settings`]: a trainer's settings from a file and `key=value` overrides, checked by name.
 //! - [`metrics`]: every trainer's epoch logs (CSV, JSON lines, TensorBoard).
 //! - [`tensorboard`]: scalars in TensorBoard's event-file format.
 
@@ -20,6 +21,7 @@ pub mod metrics;
 pub mod predictive;
 pub mod predictor;
 pub mod sac;
+pub mod settings;
 mod run_dir;
 pub mod skewfit;
 pub mod tensorboard;

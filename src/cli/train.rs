@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use byfeel::agents::her::{HerConfig, train_her};
 use byfeel::agents::predictor::{RunSpec, TrainConfig, train};
+use byfeel::agents::settings::layered;
 use byfeel::agents::skewfit::{self, SkewFitConfig};
 use byfeel::agents::world_model::{
     self, Stage, WorldModelConfig, WorldModelSpec, WorldModelTrainConfig,
@@ -34,16 +35,27 @@ pub struct HerArgs {
     /// --env-steps may differ).
     #[arg(long)]
     pub out: PathBuf,
-    #[arg(long, default_value_t = HerConfig::default().env_steps)]
-    pub env_steps: usize,
-    #[arg(long, default_value_t = HerConfig::default().warmup_steps)]
-    pub warmup_steps: usize,
-    #[arg(long, default_value_t = HerConfig::default().updates_per_epoch)]
-    pub updates_per_epoch: usize,
-    #[arg(long, default_value_t = HerConfig::default().sac.batch)]
-    pub batch: usize,
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
+    /// A settings file (TOML or JSON, the schema of the run's own record); flags below win.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// One setting, `key=value` with dotted keys (`--set sac.batch=256 --set vae.beta=20`).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Environment steps (default 50 000).
+    #[arg(long)]
+    pub env_steps: Option<usize>,
+    /// Random steps before SAC acts (default 10 000).
+    #[arg(long)]
+    pub warmup_steps: Option<usize>,
+    /// SAC updates per epoch of 500 steps (default 1 000).
+    #[arg(long)]
+    pub updates_per_epoch: Option<usize>,
+    /// SAC batch size (default 1 024).
+    #[arg(long)]
+    pub batch: Option<usize>,
+    /// Seeds the networks, the updates and the door (default 0).
+    #[arg(long)]
+    pub seed: Option<u64>,
     /// Reward minus the distance to the goal (door angle in rad, hand in m) instead of the
     /// sparse 0 / −1.
     #[arg(long)]
@@ -58,24 +70,33 @@ pub struct SkewFitArgs {
     /// The run directory (created; logs, scalars.csv and the latest networks go here).
     #[arg(long)]
     pub out: PathBuf,
-    #[arg(long, default_value_t = SkewFitConfig::default().env_steps)]
-    pub env_steps: usize,
-    /// The skew α (sampling ∝ q(x)^α): −0.5 for the door, 0 for RIG.
-    #[arg(long, default_value_t = SkewFitConfig::default().alpha, allow_hyphen_values = true)]
-    pub alpha: f64,
-    #[arg(long, default_value_t = SkewFitConfig::default().warmup_steps)]
-    pub warmup_steps: usize,
-    /// SAC updates per epoch (of 500 environment steps).
-    #[arg(long, default_value_t = SkewFitConfig::default().updates_per_epoch)]
-    pub updates_per_epoch: usize,
-    /// SAC batch size.
-    #[arg(long, default_value_t = SkewFitConfig::default().sac.batch)]
-    pub batch: usize,
-    /// Goal images evaluated after each epoch.
-    #[arg(long, default_value_t = SkewFitConfig::default().eval_goals)]
-    pub eval_goals: usize,
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
+    /// A settings file (TOML or JSON, the schema of the run's own record); flags below win.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// One setting, `key=value` with dotted keys (`--set sac.batch=256 --set vae.beta=20`).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Environment steps (default 50 000).
+    #[arg(long)]
+    pub env_steps: Option<usize>,
+    /// The skew α (sampling ∝ q(x)^α): −0.5 for the door (the default), 0 for RIG.
+    #[arg(long, allow_hyphen_values = true)]
+    pub alpha: Option<f64>,
+    /// Random steps before SAC acts (default 10 000).
+    #[arg(long)]
+    pub warmup_steps: Option<usize>,
+    /// SAC updates per epoch of 500 environment steps (default 1 000).
+    #[arg(long)]
+    pub updates_per_epoch: Option<usize>,
+    /// SAC batch size (default 1 024).
+    #[arg(long)]
+    pub batch: Option<usize>,
+    /// Goal images evaluated after each epoch (default 10).
+    #[arg(long)]
+    pub eval_goals: Option<usize>,
+    /// Seeds the networks, the updates and the door (default 0).
+    #[arg(long)]
+    pub seed: Option<u64>,
     #[arg(long)]
     pub quiet: bool,
 }
@@ -351,6 +372,13 @@ fn train_latent(args: PredictiveArgs, task: Task, reader: &StoreReader) -> Resul
     Ok(())
 }
 
+/// A flag given on the command line wins over the settings file and `--set`.
+fn set<T>(setting: &mut T, flag: Option<T>) {
+    if let Some(v) = flag {
+        *setting = v;
+    }
+}
+
 fn skewfit(args: SkewFitArgs) -> Result<(), Error> {
     if args.task != super::names::TaskName::DoorOpen {
         return Err(format!(
@@ -359,18 +387,18 @@ fn skewfit(args: SkewFitArgs) -> Result<(), Error> {
         )
         .into());
     }
-    let mut config = SkewFitConfig {
-        env_steps: args.env_steps,
-        alpha: args.alpha,
-        warmup_steps: args.warmup_steps,
-        updates_per_epoch: args.updates_per_epoch,
-        eval_goals: args.eval_goals,
-        seed: args.seed,
-        ..Default::default()
-    };
-    config.sac.batch = args.batch;
-    config.sac.seed = args.seed;
-    let bar = super::progress_bar(args.env_steps, "env steps", args.quiet);
+    let mut config: SkewFitConfig =
+        layered(&SkewFitConfig::default(), args.config.as_deref(), &args.set)?;
+    set(&mut config.env_steps, args.env_steps);
+    set(&mut config.alpha, args.alpha);
+    set(&mut config.warmup_steps, args.warmup_steps);
+    set(&mut config.updates_per_epoch, args.updates_per_epoch);
+    set(&mut config.eval_goals, args.eval_goals);
+    set(&mut config.sac.batch, args.batch);
+    set(&mut config.seed, args.seed);
+    set(&mut config.sac.seed, args.seed);
+    config.check()?;
+    let bar = super::progress_bar(config.env_steps, "env steps", args.quiet);
     resuming(&args.out, &bar);
     skewfit::train(&config, &args.out, |e| {
         bar.set_position(e.env_steps as u64);
@@ -404,17 +432,16 @@ fn her(args: HerArgs) -> Result<(), Error> {
         )
         .into());
     }
-    let mut config = HerConfig {
-        env_steps: args.env_steps,
-        warmup_steps: args.warmup_steps,
-        updates_per_epoch: args.updates_per_epoch,
-        seed: args.seed,
-        dense_reward: args.dense,
-        ..Default::default()
-    };
-    config.sac.batch = args.batch;
-    config.sac.seed = args.seed;
-    let bar = super::progress_bar(args.env_steps, "env steps", false);
+    let mut config: HerConfig = layered(&HerConfig::default(), args.config.as_deref(), &args.set)?;
+    set(&mut config.env_steps, args.env_steps);
+    set(&mut config.warmup_steps, args.warmup_steps);
+    set(&mut config.updates_per_epoch, args.updates_per_epoch);
+    set(&mut config.sac.batch, args.batch);
+    set(&mut config.seed, args.seed);
+    set(&mut config.sac.seed, args.seed);
+    config.dense_reward |= args.dense;
+    config.check()?;
+    let bar = super::progress_bar(config.env_steps, "env steps", false);
     resuming(&args.out, &bar);
     train_her(&config, &args.out, |e| {
         bar.set_position(e.env_steps as u64);
