@@ -43,8 +43,10 @@ fn the_shipped_die_model_plays_an_episode_into_a_movie() {
     let run = byfeel().arg("demo").current_dir(&dir).output().unwrap();
     let said = String::from_utf8_lossy(&run.stdout);
     assert!(run.status.success(), "{said}{}", String::from_utf8_lossy(&run.stderr));
-    assert!(said.contains("assets/models/die-roll") && said.contains("assets/models/cup-push"), "{said}");
-    for movie in ["die-roll.gif", "cup-push.gif"] {
+    for shipped in ["die-roll", "cup-push", "door-skewfit"] {
+        assert!(said.contains(&format!("assets/models/{shipped}")), "{said}");
+    }
+    for movie in ["die-roll.gif", "cup-push.gif", "door-open.gif"] {
         assert_eq!(&std::fs::read(dir.join(movie)).unwrap()[..6], b"GIF89a", "{movie}");
     }
     std::fs::remove_dir_all(&dir).ok();

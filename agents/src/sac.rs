@@ -434,6 +434,22 @@ impl Sac {
         )
     }
 
+    /// Loads the policy alone (`sac.json` and `actor.bpk` of what [`save`](Self::save) wrote),
+    /// to act: what a shipped agent carries. The critics start fresh; resume training with
+    /// [`load`](Self::load).
+    pub fn load_policy(dir: &Path, device: &Device) -> Result<Self, AgentError> {
+        let io = |e: &dyn std::fmt::Display| AgentError::Io(format!("{}: {e}", dir.display()));
+        let file: SacFile = serde_json::from_str(
+            &std::fs::read_to_string(dir.join("sac.json")).map_err(|e| io(&e))?,
+        )
+        .map_err(|e| io(&e))?;
+        let mut sac = Self::new(file.config, file.obs_dim, file.action_dim, device);
+        let record = ModuleRecord::load(dir.join(format!("{}.bpk", FILES[0]))).map_err(|e| io(&e))?;
+        sac.actor = sac.actor.load_record(record);
+        sac.updates = file.updates;
+        Ok(sac)
+    }
+
     /// Loads what [`save`](Self::save) wrote, on an autodiff `device`.
     pub fn load(dir: &Path, device: &Device) -> Result<Self, AgentError> {
         let io = |e: &dyn std::fmt::Display| AgentError::Io(format!("{}: {e}", dir.display()));

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import byfeel
-from byfeel.agents import Predictive
+from byfeel.agents import Predictive, SkewFit
 
 
 @pytest.fixture(scope="module")
@@ -227,5 +227,10 @@ def test_the_shipped_agents_load_by_name():
     die = Predictive.load(byfeel.model_path("die-roll"))
     assert (die.task, die.actions) == ("DieRoll", "roll")
     assert Predictive.load(byfeel.model_path("cup-push")).task == "CupPush"
+    door = SkewFit.load(byfeel.model_path("door-skewfit"))
+    env = byfeel.ByfeelEnv("DoorOpen", obs_mode="goal")
+    obs, _ = env.reset(seed=1_000_011)
+    action = door.act(obs["image_observation"], obs["image_desired_goal"])
+    assert action.shape == (3,) and np.all(np.abs(action) <= 1)
     with pytest.raises(ValueError, match="die-roll"):
         byfeel.model_path("die")

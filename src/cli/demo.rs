@@ -1,6 +1,6 @@
-//! `byfeel demo die-roll` / `byfeel demo cup-push`: a shipped predictive model plans toward a
-//! goal picture (the die by touch alone, the cup by camera), and the episode is saved as a
-//! movie (scene camera | what the agent senses | the goal picture).
+//! `byfeel demo die-roll` / `cup-push` / `door-open`: a shipped agent works toward a goal
+//! picture (the die by touch alone, the cup and the door by camera), and the episode is saved
+//! as a movie (scene camera | what the agent senses | the goal picture).
 
 use std::path::{Path, PathBuf};
 
@@ -15,12 +15,14 @@ use super::movie::{self, Frame};
 /// `byfeel eval`'s held-out goals.
 const DEMO_SEED: u64 = 1_000_000;
 
-#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DemoName {
     /// Roll the d20 until the goal face is under the gel, by touch alone.
     DieRoll,
     /// Push the cup to where the goal picture shows it, by camera.
     CupPush,
+    /// Pull the door to the angle a goal image shows, by camera (Skew-Fit).
+    DoorOpen,
 }
 
 impl DemoName {
@@ -28,6 +30,7 @@ impl DemoName {
         match self {
             DemoName::DieRoll => Task::DieRoll,
             DemoName::CupPush => Task::CupPush,
+            DemoName::DoorOpen => Task::DoorOpen,
         }
     }
 
@@ -36,6 +39,7 @@ impl DemoName {
         match self {
             DemoName::DieRoll => "assets/models/die-roll",
             DemoName::CupPush => "assets/models/cup-push",
+            DemoName::DoorOpen => "assets/models/door-skewfit",
         }
     }
 }
@@ -68,7 +72,11 @@ pub(super) fn model_dir(given: Option<&Path>, shipped: &str) -> Result<PathBuf, 
     let bundled = byfeel::sim::assets_dir().join(shipped.trim_start_matches("assets/"));
     [here, bundled]
         .into_iter()
-        .find(|p| p.join("model.bpk").exists() || byfeel::agents::memory::is_memory_run(p))
+        .find(|p| {
+            p.join("model.bpk").exists()
+                || p.join("skewfit.json").exists()
+                || byfeel::agents::memory::is_memory_run(p)
+        })
         .ok_or_else(|| {
             format!(
                 "no model at {shipped} (nor in {}): set BYFEEL_ASSETS to byfeel's assets folder, \
@@ -98,7 +106,7 @@ pub fn run(args: DemoArgs) -> Result<(), Error> {
             return Err("--out, --model and --seed are for one demo: name it (byfeel demo die-roll …)".into());
         }
         println!("byfeel's shipped agents, each planning toward a goal picture it was given:");
-        for what in [DemoName::DieRoll, DemoName::CupPush] {
+        for what in [DemoName::DieRoll, DemoName::CupPush, DemoName::DoorOpen] {
             println!();
             one(what, &args)?;
         }
@@ -120,6 +128,9 @@ fn one(what: DemoName, args: &DemoArgs) -> Result<(), Error> {
         Some(seed) => seed,
         None => demo_seed(&run)?,
     };
+    if what == DemoName::DoorOpen {
+        return super::demo_door::play(&run, seed, &out);
+    }
     let mut agent = Controller::predictive(&run, args.samples, seed)?;
     agent.begin_episode(seed);
     let spec = run.join(byfeel::agents::world_model::SPEC_FILE);

@@ -10,6 +10,7 @@ mod bench_world_model;
 mod bench_store;
 mod collect;
 mod demo;
+mod demo_door;
 mod eval;
 mod eval_memory;
 mod eval_skewfit;

@@ -379,8 +379,10 @@ fn metric_values(e: &EpochLog) -> Vec<Option<f64>> {
     ]
 }
 
-/// Loads a run's configuration and latest networks (SAC on an autodiff device, for resuming
-/// or acting), refusing a run that trained on another door than the scene file gives now.
+/// Loads a run's configuration, VAE and policy (on an autodiff device), to act or evaluate,
+/// refusing a run that trained on another door than the scene file gives now. A shipped run
+/// carries only these: `skewfit.json`, `scene.json`, `vae.bpk`, `sac/sac.json`,
+/// `sac/actor.bpk`.
 pub fn load(run: &Path) -> Result<(SkewFitConfig, Vae, Sac), AgentError> {
     let io = |e: &dyn std::fmt::Display| AgentError::Io(format!("{}: {e}", run.display()));
     let config = read_config(run)?;
@@ -388,6 +390,6 @@ pub fn load(run: &Path) -> Result<(SkewFitConfig, Vae, Sac), AgentError> {
     let device = crate::default_device();
     let record = burn::store::ModuleRecord::load(run.join("vae.bpk")).map_err(|e| io(&e))?;
     let vae = config.vae.init(&device).load_record(record);
-    let sac = Sac::load(&run.join("sac"), &device.autodiff())?;
+    let sac = Sac::load_policy(&run.join("sac"), &device.autodiff())?;
     Ok((config, vae, sac))
 }
