@@ -9,6 +9,7 @@
 //! - [`world_model`]: the latent world model (encoder, dynamics, decoder) and its planner.
 //! - [`memory`]: the nonparametric predictive agent: a replay memory of rolls, searched.
 //! - [`settings`]: a trainer's settings from a file and `key=value` overrides, checked by name.
+//! - [`report`]: the evaluation reports (`report.md`, `report.json`) for every kind of run.
 //! - [`metrics`]: every trainer's epoch logs (CSV, JSON lines, TensorBoard).
 //! - [`tensorboard`]: scalars in TensorBoard's event-file format.
 
@@ -20,6 +21,7 @@ pub mod memory;
 pub mod metrics;
 pub mod predictive;
 pub mod predictor;
+pub mod report;
 pub mod sac;
 pub mod settings;
 mod run_dir;

@@ -226,12 +226,13 @@ class SkewFit:
         return self._native.act(np.ascontiguousarray(image, dtype=np.uint8),
                                 np.ascontiguousarray(goal, dtype=np.uint8), explore_seed)
 
-    def evaluate(self, goals: int = 10, seed: int = 1_000_000) -> dict:
+    def evaluate(self, goals: int = 10, seed: int = 1_000_000, report=None, strips: int = 10) -> dict:
         """Mean final door angle error (rad), hand distance (m) and success rate (within
         0.02 rad and 0.03 m) toward ``goals`` goal images, each from a shut door; also the
         median angle error and, under ``"goals"``, each goal's door angle, the angle reached, the
-        angle error and the hand distance."""
-        return json.loads(self._native.evaluate(goals, seed))
+        angle error and the hand distance. With ``report`` (a directory), also writes the report
+        ``byfeel eval`` writes (``report.md``, ``report.json`` and ``strips`` goal strips)."""
+        return json.loads(self._native.evaluate(goals, seed, None if report is None else os.fspath(report), strips))
 
     def __repr__(self) -> str:
         return f"SkewFit(run={self.run!r})"

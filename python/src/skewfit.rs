@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use byfeel_agents::sac::Sac;
 use byfeel_agents::skewfit::{self, SkewFitConfig, Vae};
 use numpy::{PyArray1, PyReadonlyArrayDyn, PyUntypedArrayMethods};
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 
 use crate::agents::agent_error;
@@ -96,16 +96,31 @@ impl PySkewFit {
     }
 
     /// The policy toward `goals` goal images, each from a shut door: JSON of the mean final
-    /// angle error (rad), hand distance (m) and success rate.
-    #[pyo3(signature = (goals = 10, seed = skewfit::EVAL_SEED))]
-    fn evaluate(&self, py: Python<'_>, goals: usize, seed: u64) -> PyResult<String> {
+    /// angle error (rad), hand distance (m) and success rate. With `report`, a directory, the
+    /// same report `byfeel eval` writes goes there (`report.md`, `report.json`, `strips`
+    /// strips).
+    #[pyo3(signature = (goals = 10, seed = skewfit::EVAL_SEED, report = None, strips = 10))]
+    fn evaluate(
+        &self,
+        py: Python<'_>,
+        goals: usize,
+        seed: u64,
+        report: Option<PathBuf>,
+        strips: usize,
+    ) -> PyResult<String> {
         if goals == 0 {
             return Err(PyValueError::new_err("goals must be at least 1"));
         }
         let (vae, sac) = (&self.vae, &self.sac);
-        let (result, _) = py
-            .detach(|| skewfit::evaluate(vae, sac, goals, seed, 0))
+        let pictures = if report.is_some() { strips } else { 0 };
+        let (result, strips) = py
+            .detach(|| skewfit::evaluate(vae, sac, goals, seed, pictures))
             .map_err(agent_error)?;
+        if let Some(dir) = report {
+            std::fs::create_dir_all(&dir).map_err(|e| PyOSError::new_err(format!("{}: {e}", dir.display())))?;
+            byfeel_agents::report::door(&dir, &dir, "goal images", seed, &result, &strips)
+                .map_err(agent_error)?;
+        }
         Ok(serde_json::to_string(&result).expect("a result serialises"))
     }
 

@@ -223,7 +223,7 @@ def test_a_replay_memory_of_rolls_plans_one_push_and_predicts_the_next_press(tmp
     assert not (tmp_path / "m2" / "memory.json").exists()
 
 
-def test_the_shipped_agents_load_by_name():
+def test_the_shipped_agents_load_by_name(tmp_path):
     die = Predictive.load(byfeel.model_path("die-roll"))
     assert (die.task, die.actions) == ("DieRoll", "roll")
     assert Predictive.load(byfeel.model_path("cup-push")).task == "CupPush"
@@ -232,5 +232,10 @@ def test_the_shipped_agents_load_by_name():
     obs, _ = env.reset(seed=1_000_011)
     action = door.act(obs["image_observation"], obs["image_desired_goal"])
     assert action.shape == (3,) and np.all(np.abs(action) <= 1)
+    # The same report `byfeel eval` writes, from Python.
+    result = door.evaluate(goals=2, report=tmp_path / "eval", strips=1)
+    assert len(result["goals"]) == 2
+    report = (tmp_path / "eval" / "report.md").read_text()
+    assert "final angle error" in report and (tmp_path / "eval" / "goal-000.png").exists()
     with pytest.raises(ValueError, match="die-roll"):
         byfeel.model_path("die")

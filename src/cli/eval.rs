@@ -1,6 +1,5 @@
 //! `byfeel eval RUN`: the predictive agent and its baselines on the same goals, with a report.
 
-use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use byfeel::agents::eval::{Controller, EvalConfig, EvalReport, evaluate, random};
@@ -68,58 +67,7 @@ fn prediction_section(args: &EvalArgs, out: &std::path::Path) -> Result<String, 
         )?;
         (err, examples, (spec.model.height, spec.model.width))
     };
-    write_prediction(&err, &examples, (h as u32, w as u32), out)
-}
-
-fn write_prediction(
-    err: &byfeel::agents::predictor::HeldOutError,
-    examples: &[byfeel::agents::predictor::Example],
-    (h, w): (u32, u32),
-    out: &std::path::Path,
-) -> Result<String, Error> {
-    use byfeel::render::image::{hstack, save_rgb_png, vstack};
-    let mut rows = Vec::new();
-    for e in examples {
-        for frames in [&e.predicted, &e.actual] {
-            let all: Vec<(u32, u32, &[u8])> = e
-                .context
-                .iter()
-                .chain(frames.iter())
-                .map(|f| (w, h, f.as_slice()))
-                .collect();
-            rows.push(hstack(&all, 2));
-        }
-    }
-    let refs: Vec<(u32, u32, &[u8])> = rows.iter().map(|r| (r.0, r.1, r.2.as_slice())).collect();
-    let (sw, sh, rgb) = vstack(&refs, 3);
-    save_rgb_png(&out.join("prediction.png"), sw, sh, &rgb)?;
-    std::fs::write(
-        out.join("prediction.json"),
-        serde_json::to_string_pretty(err)?,
-    )?;
-    let mut md = format!(
-        "## Prediction on held-out episodes
-
-Mean squared error per predicted step over {} \
-         sequences of episodes the model never trained on (images in [0, 1]), against repeating \
-         the last context frame.
-
-| step | model | repeat last frame | ratio |\n|---|---|---|---|\n",
-        err.sequences
-    );
-    for (i, (m, c)) in err.model.iter().zip(&err.copy_last).enumerate() {
-        writeln!(
-            md,
-            "| {} | {m:.5} | {c:.5} | {:.2} |",
-            i + 1,
-            m / c.max(1e-12)
-        )?;
-    }
-    md.push_str(
-        "\n![predicted over actual](prediction.png)\n\nEach pair of rows: the context frames \
-         then the model's prediction (above) and what happened (below), for held-out sequences.\n\n",
-    );
-    Ok(md)
+    Ok(byfeel::agents::report::prediction(&err, &examples, (h as u32, w as u32), out)?)
 }
 
 pub fn run(args: EvalArgs) -> Result<(), Error> {
@@ -252,44 +200,14 @@ pub fn run(args: EvalArgs) -> Result<(), Error> {
         );
         reports.push(report);
     }
-    std::fs::write(
-        out.join("report.json"),
-        serde_json::to_string_pretty(&reports)?,
-    )?;
-    let mut md = format!(
-        "# {} on {} ({} episodes, seeds {}..)\n\n| controller | success | 95% interval | mean final distance |\n|---|---|---|---|\n",
-        args.run.display(),
-        task.name(),
-        args.episodes,
-        args.seed
-    );
-    for r in &reports {
-        writeln!(
-            md,
-            "| {} | {:.0}% | {:.0}–{:.0}% | {:.3} |",
-            r.controller,
-            100.0 * r.success_rate,
-            100.0 * r.success_ci95.0,
-            100.0 * r.success_ci95.1,
-            r.mean_final_distance
-        )?;
-    }
-    md.push_str(
-        "\nEach strip: the goal, the first frame, then every frame that followed, left to right; \
-         for the agent, the row above shows what its first plan predicted.\n\n",
-    );
-    for r in &reports {
-        for i in 0..args.strips.min(args.episodes) {
-            writeln!(
-                md,
-                "![{} {i}]({}-episode-{i:03}.png)",
-                r.controller, r.controller
-            )?;
-        }
-    }
-    md.push('\n');
-    md.push_str(&prediction);
-    std::fs::write(out.join("report.md"), md)?;
-    println!("report: {}", out.join("report.md").display());
+    let comparison = byfeel::agents::report::Comparison {
+        run: &args.run,
+        task: task.name(),
+        episodes: args.episodes,
+        seed: args.seed,
+        strips: args.strips,
+    };
+    let md = byfeel::agents::report::controllers(&out, &comparison, &reports, &prediction)?;
+    println!("report: {}", md.display());
     Ok(())
 }

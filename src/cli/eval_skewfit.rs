@@ -1,9 +1,6 @@
 //! `byfeel eval RUN` for a Skew-Fit run: the policy toward fixed goal images, from a shut door.
 
-use std::fmt::Write as _;
-
 use byfeel::agents::skewfit;
-use byfeel::render::image::{hstack, save_rgb_png};
 
 use super::Error;
 use super::eval::EvalArgs;
@@ -22,7 +19,7 @@ pub fn run_her(args: &EvalArgs) -> Result<(), Error> {
     report(args, "goals, as states", &result, &[])
 }
 
-/// Writes `eval/report.md` and `eval/report.json` and says where.
+/// Writes the door's report and says what it found.
 fn report(
     args: &EvalArgs,
     goals: &str,
@@ -31,63 +28,7 @@ fn report(
 ) -> Result<(), Error> {
     let out = args.run.join("eval");
     std::fs::create_dir_all(&out)?;
-    let side = skewfit::vae::IMAGE_SIDE as u32;
-    let mut md = format!(
-        "# {} on the door ({} {goals}, seeds {}..)\n\n\
-         | final angle error: mean | median | hand distance | success (0.02 rad and 0.03 m) |\n\
-         |---|---|---|---|\n\
-         | {:.3} rad | {:.3} rad | {:.3} m | {:.0}% |\n\n",
-        args.run.display(),
-        args.episodes,
-        args.seed,
-        result.angle_error,
-        result.median_angle_error,
-        result.hand_distance,
-        100.0 * result.success
-    );
-    if !strips.is_empty() {
-        md.push_str(
-            "Each strip: the goal image, the last frame, and the VAE's reconstruction of the last frame.\n\n",
-        );
-    }
-    for (i, (s, g)) in strips.iter().zip(&result.goals).enumerate() {
-        let (w, h, rgb) = hstack(
-            &[
-                (side, side, s.goal.as_slice()),
-                (side, side, s.last.as_slice()),
-                (side, side, s.reconstruction.as_slice()),
-            ],
-            2,
-        );
-        let name = format!("goal-{i:03}.png");
-        save_rgb_png(&out.join(&name), w, h, &rgb)?;
-        writeln!(
-            md,
-            "![goal {i}: angle error {:.3} rad, hand {:.3} m]({name})",
-            g.angle_error, g.hand_distance
-        )?;
-    }
-    md.push_str(
-        "\n| goal (seed) | goal angle | final angle | angle error | hand distance | success |\n\
-         |---|---|---|---|---|---|\n",
-    );
-    for (i, g) in result.goals.iter().enumerate() {
-        writeln!(
-            md,
-            "| {} | {:.3} rad | {:.3} rad | {:.3} rad | {:.3} m | {} |",
-            args.seed + i as u64,
-            g.goal_angle,
-            g.final_angle,
-            g.angle_error,
-            g.hand_distance,
-            if g.success { "yes" } else { "no" }
-        )?;
-    }
-    std::fs::write(
-        out.join("report.json"),
-        serde_json::to_string_pretty(&result)?,
-    )?;
-    std::fs::write(out.join("report.md"), md)?;
+    let md = byfeel::agents::report::door(&out, &args.run, goals, args.seed, result, strips)?;
     println!(
         "final angle error {:.3} rad (median {:.3}), hand distance {:.3} m, success {:.0}% over {} goals",
         result.angle_error,
@@ -96,6 +37,6 @@ fn report(
         100.0 * result.success,
         args.episodes
     );
-    println!("report: {}", out.join("report.md").display());
+    println!("report: {}", md.display());
     Ok(())
 }
