@@ -111,8 +111,12 @@ fn bad_arguments_are_explained() {
     let out = byfeel(&["bench", "physics", "--runs", "0"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--runs"));
-    // A positive skew is refused before anything is written.
-    let run = std::env::temp_dir().join(format!("byfeel-cli-skew-{}", std::process::id()));
+    // A positive skew is refused before anything is written: `run` is never created.
+    let tmp = tempfile::Builder::new()
+        .prefix("byfeel-cli-skew-")
+        .tempdir()
+        .unwrap();
+    let run = tmp.path().join("run");
     let out = byfeel(&[
         "train",
         "skewfit",
@@ -141,12 +145,11 @@ fn bad_arguments_are_explained() {
         assert!(err.contains(named), "{set}: {err}");
         assert!(!run.exists(), "a refused run leaves nothing behind");
     }
-    let file = std::env::temp_dir().join(format!("byfeel-cli-her-{}.toml", std::process::id()));
+    let file = tmp.path().join("her.toml");
     std::fs::write(&file, "future_fraction = 2.0\n").unwrap();
     let out = byfeel(&["train", "her", "--out", run.to_str().unwrap(), "--config", file.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("future_fraction"));
     assert!(!run.exists());
-    std::fs::remove_file(&file).ok();
 }
 
 /// A task name that could mean two tasks is refused with the valid names, not quietly read
@@ -168,9 +171,11 @@ fn loose_names_are_refused_with_the_valid_ones() {
 /// a directory that is no run is named as such.
 #[test]
 fn eval_takes_a_her_run_and_names_what_is_not_a_run() {
-    let dir = std::env::temp_dir().join(format!("byfeel-cli-her-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let run = dir.join("her");
+    let dir = tempfile::Builder::new()
+        .prefix("byfeel-cli-her-")
+        .tempdir()
+        .unwrap();
+    let run = dir.path().join("her");
     let run_s = run.to_str().unwrap();
     let out = byfeel(&[
         "train", "her", "--out", run_s, "--env-steps", "500", "--warmup-steps", "250",
@@ -182,8 +187,7 @@ fn eval_takes_a_her_run_and_names_what_is_not_a_run() {
     assert!(stdout(&out).contains("over 2 goals"), "{}", stdout(&out));
     let report = std::fs::read_to_string(run.join("eval/report.md")).unwrap();
     assert!(report.contains("final angle error"), "{report}");
-    let out = byfeel(&["eval", dir.to_str().unwrap()]);
+    let out = byfeel(&["eval", dir.path().to_str().unwrap()]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a run directory"));
-    std::fs::remove_dir_all(&dir).ok();
 }

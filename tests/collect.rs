@@ -6,10 +6,16 @@ use std::time::{Duration, Instant};
 
 use byfeel::gym::store::{StoreReader, StoreWriter};
 
-fn temp(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("byfeel-collect-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
+/// A path named `name`, not yet created, inside a fresh scratch folder. Keep the `TempDir`
+/// alive while the path is used: dropping it removes the folder, the store and whatever was
+/// written beside it (movies, flags).
+fn temp(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::Builder::new()
+        .prefix("byfeel-collect-")
+        .tempdir()
+        .unwrap();
+    let path = tmp.path().join(name);
+    (tmp, path)
 }
 
 fn byfeel() -> Command {
@@ -66,7 +72,7 @@ fn assert_episodes_intact(reader: &StoreReader) {
 
 #[test]
 fn k_robots_collect_varied_episodes_and_export_a_movie() {
-    let dir = temp("k");
+    let (_tmp, dir) = temp("k");
     collect_ok(
         &[
             "--task",
@@ -207,9 +213,8 @@ fn wait_for(path: &std::path::Path, limit: Duration) {
 
 #[test]
 fn a_collection_killed_mid_write_loses_no_committed_episode() {
-    let dir = temp("crash");
+    let (_tmp, dir) = temp("crash");
     let flag = dir.with_extension("paused");
-    let _ = std::fs::remove_file(&flag);
     // Pause inside the commit of episode 4 (its data written, its commit record not), then
     // kill -9 there.
     let mut child = byfeel()
@@ -306,7 +311,7 @@ fn a_collection_killed_mid_write_loses_no_committed_episode() {
 /// made it, and an unknown policy is refused before anything is written.
 #[test]
 fn pressing_play_never_lifts_the_hand() {
-    let dir = temp("pressing");
+    let (_tmp, dir) = temp("pressing");
     collect_ok(
         &[
             "--task",
@@ -333,7 +338,7 @@ fn pressing_play_never_lifts_the_hand() {
     let xy_up = actions.chunks(3).any(|a| a[0] > 0.2 || a[1] > 0.2);
     assert!(xy_up, "x and y still range over [-1, 1]");
 
-    let refused = temp("bad-policy");
+    let (_refused_tmp, refused) = temp("bad-policy");
     let out = byfeel()
         .args([
             "collect", "--task", "die-roll", "--policy", "clever", "--quiet", "--out",
@@ -351,7 +356,7 @@ fn pressing_play_never_lifts_the_hand() {
 /// holds its own; the store records the hold.
 #[test]
 fn held_play_repeats_each_action() {
-    let dir = temp("held");
+    let (_tmp, dir) = temp("held");
     collect_ok(
         &[
             "--task",
@@ -394,7 +399,7 @@ fn held_play_repeats_each_action() {
 fn die_play_rolls_the_die_and_returns_over_it() {
     // Steps with the gel within 1.5 mm of the die's centre, and episodes in which the die rolled.
     let measure = |policy: &str| {
-        let dir = temp(&format!("play-{policy}"));
+        let (_tmp, dir) = temp(&format!("play-{policy}"));
         collect_ok(
             &[
                 "--task",
@@ -453,7 +458,7 @@ fn die_play_rolls_the_die_and_returns_over_it() {
         "play {play_centred:.2} vs pressing {pressing_centred:.2}"
     );
 
-    let refused = temp("play-cup");
+    let (_refused_tmp, refused) = temp("play-cup");
     let out = byfeel()
         .args([
             "collect", "--task", "cup-push", "--policy", "play", "--quiet", "--out",
@@ -471,7 +476,7 @@ fn die_play_rolls_the_die_and_returns_over_it() {
 /// for play only.
 #[test]
 fn branched_play_turns_the_first_push_of_each_sibling() {
-    let dir = temp("branches");
+    let (_tmp, dir) = temp("branches");
     let args = [
         "--task",
         "die-roll",
@@ -542,7 +547,7 @@ fn branched_play_turns_the_first_push_of_each_sibling() {
         }
     }
 
-    let refused = temp("branches-random");
+    let (_refused_tmp, refused) = temp("branches-random");
     let out = byfeel()
         .args(["collect", "--task", "die-roll", "--branches", "2", "--quiet", "--out"])
         .arg(&refused)

@@ -12,7 +12,11 @@ fn byfeel() -> Command {
 
 #[test]
 fn the_shipped_die_model_plays_an_episode_into_a_movie() {
-    let out = std::env::temp_dir().join(format!("byfeel-demo-{}.gif", std::process::id()));
+    let tmp = tempfile::Builder::new()
+        .prefix("byfeel-demo-")
+        .tempdir()
+        .unwrap();
+    let out = tmp.path().join("demo.gif");
     // Few samples keep the test quick; the planning code is the same.
     let run = byfeel()
         .args(["demo", "die-roll", "--samples", "20", "--out"])
@@ -32,24 +36,32 @@ fn the_shipped_die_model_plays_an_episode_into_a_movie() {
     // Camera (192 wide) | gel | goal's feel (each 48 × 64 shown at the camera's 144 rows): ×2.
     let width = u16::from_le_bytes([gif[6], gif[7]]);
     assert_eq!(width, 2 * (192 + 192 + 192));
-    std::fs::remove_file(&out).ok();
 
     // The main job, `byfeel demo` with no name: every shipped agent, each into its own movie
     // in the working directory. (The cup's episode is one the shipped model solved when it was
     // evaluated; rendering on another CPU may differ by a pixel and the plan with it, so the
     // outcome is not asserted.)
-    let dir = std::env::temp_dir().join(format!("byfeel-demo-all-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let run = byfeel().arg("demo").current_dir(&dir).output().unwrap();
+    let dir = tempfile::Builder::new()
+        .prefix("byfeel-demo-all-")
+        .tempdir()
+        .unwrap();
+    let run = byfeel()
+        .arg("demo")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
     let said = String::from_utf8_lossy(&run.stdout);
     assert!(run.status.success(), "{said}{}", String::from_utf8_lossy(&run.stderr));
     for shipped in ["die-roll", "cup-push", "door-skewfit"] {
         assert!(said.contains(&format!("assets/models/{shipped}")), "{said}");
     }
     for movie in ["die-roll.gif", "cup-push.gif", "door-open.gif"] {
-        assert_eq!(&std::fs::read(dir.join(movie)).unwrap()[..6], b"GIF89a", "{movie}");
+        assert_eq!(
+            &std::fs::read(dir.path().join(movie)).unwrap()[..6],
+            b"GIF89a",
+            "{movie}"
+        );
     }
-    std::fs::remove_dir_all(&dir).ok();
 
     let missing = byfeel()
         .args(["demo", "die-roll", "--model", "/nonexistent/run", "--out"])
@@ -65,9 +77,11 @@ fn the_shipped_die_model_plays_an_episode_into_a_movie() {
 /// episode's outcome as it ended.
 #[test]
 fn eval_writes_a_report_with_strips_for_every_controller() {
-    let run = std::env::temp_dir().join(format!("byfeel-eval-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&run);
-    std::fs::create_dir_all(&run).unwrap();
+    let tmp = tempfile::Builder::new()
+        .prefix("byfeel-eval-")
+        .tempdir()
+        .unwrap();
+    let run = tmp.path();
     let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/models/die-roll");
     for file in std::fs::read_dir(&shipped).unwrap() {
         let file = file.unwrap();
@@ -75,7 +89,7 @@ fn eval_writes_a_report_with_strips_for_every_controller() {
     }
     let out = byfeel()
         .arg("eval")
-        .arg(&run)
+        .arg(run)
         .args(["--episodes", "1", "--samples", "20", "--score-every", "3"])
         .args(["--strips", "1", "--held-out", "0"])
         .output()
@@ -105,5 +119,4 @@ fn eval_writes_a_report_with_strips_for_every_controller() {
     };
     assert_eq!(height("random"), 48);
     assert_eq!(height("predictive"), 2 * 48 + 4);
-    std::fs::remove_dir_all(&run).ok();
 }

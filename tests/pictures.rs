@@ -1,7 +1,7 @@
 //! Pictures from the command line: `byfeel render`, `byfeel view` (under Xvfb) and the render
 //! benchmarks, as a user runs them.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 fn byfeel() -> Command {
@@ -10,10 +10,12 @@ fn byfeel() -> Command {
     c
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("byfeel-pictures-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
+/// A fresh scratch folder for a test's pictures; removed when dropped.
+fn scratch() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("byfeel-pictures-")
+        .tempdir()
+        .unwrap()
 }
 
 /// (width, height, RGB bytes) of a PNG file.
@@ -48,7 +50,8 @@ fn run_ok(cmd: &mut Command) -> String {
 
 #[test]
 fn render_writes_camera_and_tactile_pngs() {
-    let frame = scratch("frame.png");
+    let dir = scratch();
+    let frame = dir.path().join("frame.png");
     run_ok(
         byfeel()
             .args(["render", "--scene", "door", "--camera", "door_top", "--out"])
@@ -58,7 +61,7 @@ fn render_writes_camera_and_tactile_pngs() {
     assert_eq!((w, h), (48, 48), "the door camera's own size");
     assert!(distinct_colours(&rgb) > 20);
 
-    let touch = scratch("touch.png");
+    let touch = dir.path().join("touch.png");
     let said = run_ok(
         byfeel()
             .args(["render", "--scene", "die", "--tactile", "--out"])
@@ -72,7 +75,7 @@ fn render_writes_camera_and_tactile_pngs() {
     );
     assert!(distinct_colours(&rgb) > 50);
 
-    let big = scratch("big.png");
+    let big = dir.path().join("big.png");
     run_ok(
         byfeel()
             .args([
@@ -85,9 +88,10 @@ fn render_writes_camera_and_tactile_pngs() {
 
 #[test]
 fn render_explains_bad_requests() {
+    let dir = scratch();
     let out = byfeel()
         .args(["render", "--scene", "door", "--camera", "wrist", "--out"])
-        .arg(scratch("x.png"))
+        .arg(dir.path().join("x.png"))
         .output()
         .unwrap();
     assert!(!out.status.success());
@@ -98,7 +102,7 @@ fn render_explains_bad_requests() {
     );
     let out = byfeel()
         .args(["render", "--scene", "door", "--width", "0", "--out"])
-        .arg(scratch("y.png"))
+        .arg(dir.path().join("y.png"))
         .output()
         .unwrap();
     assert!(!out.status.success());
@@ -185,7 +189,8 @@ fn env_benchmark_prints_json() {
 /// picture of the scene, not a blank.
 #[test]
 fn viewer_draws_the_scene_in_a_window() {
-    let shot = scratch("viewer.png");
+    let dir = scratch();
+    let shot = dir.path().join("viewer.png");
     let exe = env!("CARGO_BIN_EXE_byfeel");
     let args = [
         "view",

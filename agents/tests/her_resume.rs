@@ -9,8 +9,11 @@ use common::her_shrunk;
 
 #[test]
 fn a_stopped_baseline_run_resumes_exactly_where_it_stopped() {
-    let base = std::env::temp_dir().join(format!("byfeel-her-resume-{}", std::process::id()));
-    let (whole, split) = (base.join("whole"), base.join("split"));
+    let base = tempfile::Builder::new()
+        .prefix("byfeel-her-resume-")
+        .tempdir()
+        .unwrap();
+    let (whole, split) = (base.path().join("whole"), base.path().join("split"));
     let config = her_shrunk();
     let mut unbroken = vec![];
     let sac_a = train_her(&config, &whole, |e| unbroken.push(e.clone())).unwrap();
@@ -81,7 +84,6 @@ fn a_stopped_baseline_run_resumes_exactly_where_it_stopped() {
         before
     );
     assert_eq!(common::csv_rows(&split), 4, "the logs are untouched");
-    std::fs::remove_dir_all(&base).unwrap();
 }
 
 fn refused(config: &HerConfig, run: &std::path::Path) -> String {

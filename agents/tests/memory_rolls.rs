@@ -12,10 +12,11 @@ use byfeel_gym::{ActionMode, Task};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 
-fn temp(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("byfeel-memory-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
+fn temp(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("byfeel-memory-{name}-"))
+        .tempdir()
+        .unwrap()
 }
 
 fn right(memory: &ReplayMemory, search: &SearchConfig, seeds: std::ops::Range<u64>) -> usize {
@@ -34,12 +35,12 @@ fn right(memory: &ReplayMemory, search: &SearchConfig, seeds: std::ops::Range<u6
 fn a_memory_of_random_rolls_plans_the_goals_roll() {
     let store = temp("store");
     // One robot: the store's order, and with it the held-out split, is the same on every run.
-    let mut c = CollectConfig::new(Task::DieRoll, 300, 1, &store);
+    let mut c = CollectConfig::new(Task::DieRoll, 300, 1, store.path());
     c.seed = 11;
     c.action_mode = ActionMode::Roll;
     c.max_episode_steps = Some(6);
     collect(&c, |_| {}).unwrap();
-    let reader = StoreReader::open(&store).unwrap();
+    let reader = StoreReader::open(store.path()).unwrap();
     let config = MemoryConfig::default();
     let memory = ReplayMemory::build(&reader, &config, |_| {}).unwrap();
     assert_eq!(memory.frames.len() / memory.dims(), 300 * 7);
@@ -81,7 +82,7 @@ fn a_memory_of_random_rolls_plans_the_goals_roll() {
     let spec = MemorySpec {
         task: "die-roll".into(),
         actions: "roll".into(),
-        store: store.clone(),
+        store: store.path().to_path_buf(),
         config: config.clone(),
         search: SearchConfig::default(),
         height: 48,
@@ -89,8 +90,8 @@ fn a_memory_of_random_rolls_plans_the_goals_roll() {
         frames: memory.frames.len() / memory.dims(),
         transitions: memory.transitions.len(),
     };
-    save(&run, &spec, &memory).unwrap();
-    let agent = MemoryAgent::load(&run).unwrap();
+    save(run.path(), &spec, &memory).unwrap();
+    let agent = MemoryAgent::load(run.path()).unwrap();
     let frames = reader.read_steps("tactile", 0..2).unwrap();
     let frames = frames.as_u8().unwrap();
     let n = 48 * 64 * 3;
@@ -100,29 +101,26 @@ fn a_memory_of_random_rolls_plans_the_goals_roll() {
     assert_eq!((loaded.action, &loaded.path), (direct.action, &direct.path));
     assert!(agent.plan(&frames[..n - 3], &frames[n..]).is_err(), "a short image");
 
-    let bin = run.join("memory.bin");
+    let bin = run.path().join("memory.bin");
     let bytes = std::fs::read(&bin).unwrap();
     std::fs::write(&bin, &bytes[..bytes.len() - 7]).unwrap();
-    let err = MemoryAgent::load(&run).err().expect("a truncated memory").to_string();
+    let err = MemoryAgent::load(run.path()).err().expect("a truncated memory").to_string();
     assert!(err.contains("memory.bin") && err.contains("damaged"), "{err}");
     let mut flipped = bytes.clone();
     let at = bytes.len() - memory.continuations.len() * 8 + 1;
     flipped[at] = 0xff; // a continuation index far past the rolls
     flipped[at + 1] = 0xff;
     std::fs::write(&bin, &flipped).unwrap();
-    assert!(MemoryAgent::load(&run).is_err(), "an index outside the rolls");
+    assert!(MemoryAgent::load(run.path()).is_err(), "an index outside the rolls");
 
     // A store of hand actions has no rolls to remember.
     let hand = temp("hand");
-    let mut c = CollectConfig::new(Task::DieRoll, 2, 1, &hand);
+    let mut c = CollectConfig::new(Task::DieRoll, 2, 1, hand.path());
     c.max_episode_steps = Some(3);
     collect(&c, |_| {}).unwrap();
-    let err = ReplayMemory::build(&StoreReader::open(&hand).unwrap(), &config, |_| {})
+    let err = ReplayMemory::build(&StoreReader::open(hand.path()).unwrap(), &config, |_| {})
         .err()
         .expect("hand actions")
         .to_string();
     assert!(err.contains("roll actions"), "{err}");
-    for dir in [store, run, hand] {
-        let _ = std::fs::remove_dir_all(dir);
-    }
 }

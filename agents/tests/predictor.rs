@@ -6,10 +6,11 @@ use byfeel_gym::Task;
 use byfeel_gym::collect::{CollectConfig, collect};
 use byfeel_gym::store::StoreReader;
 
-fn temp(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("byfeel-agents-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
+fn temp(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("byfeel-agents-{name}-"))
+        .tempdir()
+        .unwrap()
 }
 
 fn small() -> PredictorConfig {
@@ -42,13 +43,13 @@ fn predictions_have_the_shape_of_the_frames_they_predict() {
 #[test]
 fn a_trained_predictor_beats_an_untrained_one_and_resumes() {
     let store = temp("store");
-    let mut c = CollectConfig::new(Task::DieRoll, 12, 2, &store);
+    let mut c = CollectConfig::new(Task::DieRoll, 12, 2, store.path());
     c.seed = 5;
     collect(&c, |_| {}).unwrap();
-    let reader = StoreReader::open(&store).unwrap();
+    let reader = StoreReader::open(store.path()).unwrap();
     let spec = RunSpec {
         task: "die-roll".into(),
-        store: store.clone(),
+        store: store.path().to_path_buf(),
         field: "tactile".into(),
         model: small(),
         train: TrainConfig {
@@ -79,16 +80,16 @@ fn a_trained_predictor_beats_an_untrained_one_and_resumes() {
     // Half the steps, then resume for the rest.
     let mut half = spec.clone();
     half.train.steps = 40;
-    let p = train(&reader, &half, &run, |_| {}).unwrap();
+    let p = train(&reader, &half, run.path(), |_| {}).unwrap();
     assert_eq!(p.step, 40);
     let mut seen = Vec::new();
-    let done = train(&reader, &spec, &run, |p| seen.push(p.step)).unwrap();
+    let done = train(&reader, &spec, run.path(), |p| seen.push(p.step)).unwrap();
     assert_eq!(seen.first(), Some(&41), "resumed where it stopped");
     assert_eq!(done.step, 80);
-    let log = std::fs::read_to_string(run.join("log.jsonl")).unwrap();
+    let log = std::fs::read_to_string(run.path().join("log.jsonl")).unwrap();
     assert_eq!(log.lines().count(), 2);
 
-    let (_, trained) = load(&run, &device).unwrap();
+    let (_, trained) = load(run.path(), &device).unwrap();
     let after = validate(&trained, &source, &split, 2, 4, &device).unwrap();
     let (u, a) = (
         untrained.iter().sum::<f32>() / 5.0,
@@ -113,7 +114,7 @@ fn a_trained_predictor_beats_an_untrained_one_and_resumes() {
         actions: 2,
         ..Default::default()
     };
-    let mut agent = byfeel_agents::PredictiveAgent::load(&run, cem, 0).unwrap();
+    let mut agent = byfeel_agents::PredictiveAgent::load(run.path(), cem, 0).unwrap();
     let context = [&frames[..n], &frames[n..2 * n]];
     let plan = agent.plan(&context, &frames[2 * n..]).unwrap();
     assert_eq!(plan.actions.len(), 2 * 3 * 3);
@@ -163,7 +164,7 @@ fn a_trained_predictor_beats_an_untrained_one_and_resumes() {
     // Another model in the same run directory is refused.
     let mut other = spec.clone();
     other.model.channels = [8, 16];
-    assert!(train(&reader, &other, &run, |_| {}).is_err());
+    assert!(train(&reader, &other, run.path(), |_| {}).is_err());
 }
 
 #[test]

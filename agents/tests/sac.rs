@@ -88,9 +88,12 @@ fn a_saved_agent_resumes_with_identical_updates() {
     for _ in 0..20 {
         sac.update(transitions(64, &mut rng, &device));
     }
-    let dir = std::env::temp_dir().join(format!("byfeel-sac-resume-{}", std::process::id()));
-    sac.save(&dir).unwrap();
-    let mut resumed = Sac::load(&dir, &device).unwrap();
+    let dir = tempfile::Builder::new()
+        .prefix("byfeel-sac-resume-")
+        .tempdir()
+        .unwrap();
+    sac.save(dir.path()).unwrap();
+    let mut resumed = Sac::load(dir.path(), &device).unwrap();
     assert_eq!(resumed.updates(), 20);
     let mut probe_rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
     let probe: Vec<f32> = (0..40).map(|_| probe_rng.random_range(-1.0..1.0)).collect();
@@ -112,5 +115,4 @@ fn a_saved_agent_resumes_with_identical_updates() {
     }
     assert_eq!(sac.act(&probe, None), resumed.act(&probe, None));
     assert_eq!(sac.act(&probe, Some(5)), resumed.act(&probe, Some(5)));
-    std::fs::remove_dir_all(&dir).unwrap();
 }

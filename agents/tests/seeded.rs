@@ -9,9 +9,11 @@ use byfeel_gym::store::StoreReader;
 
 #[test]
 fn the_same_seed_trains_the_same_model() {
-    let dir = std::env::temp_dir().join(format!("byfeel-seeded-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let store = dir.join("store");
+    let dir = tempfile::Builder::new()
+        .prefix("byfeel-seeded-")
+        .tempdir()
+        .unwrap();
+    let store = dir.path().join("store");
     collect(&CollectConfig::new(Task::DieRoll, 4, 2, &store), |_| {}).unwrap();
     let reader = StoreReader::open(&store).unwrap();
     let spec = |seed| RunSpec {
@@ -35,7 +37,7 @@ fn the_same_seed_trains_the_same_model() {
         },
     };
     let run = |seed, name: &str| {
-        let out = dir.join(name);
+        let out = dir.path().join(name);
         train(&reader, &spec(seed), &out, |_| {}).unwrap();
         // The losses, not the weights file: burn gives parameters random ids it saves with them.
         std::fs::read_to_string(out.join("log.jsonl")).unwrap()
@@ -43,5 +45,4 @@ fn the_same_seed_trains_the_same_model() {
     let (a, b, c) = (run(7, "a"), run(7, "b"), run(8, "c"));
     assert!(a == b, "two runs with seed 7 differ");
     assert!(a != c, "seeds 7 and 8 trained the same model");
-    std::fs::remove_dir_all(&dir).unwrap();
 }

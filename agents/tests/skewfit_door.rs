@@ -9,9 +9,13 @@ use common::shrunk;
 #[test]
 fn a_short_door_run_explores_skews_and_logs_every_epoch() {
     let config = shrunk();
-    let run = std::env::temp_dir().join(format!("byfeel-skewfit-door-{}", std::process::id()));
+    let tmp = tempfile::Builder::new()
+        .prefix("byfeel-skewfit-door-")
+        .tempdir()
+        .unwrap();
+    let run = tmp.path();
     let mut epochs: Vec<EpochLog> = vec![];
-    train(&config, &run, |e| epochs.push(e.clone())).unwrap();
+    train(&config, run, |e| epochs.push(e.clone())).unwrap();
 
     assert_eq!(epochs.len(), 3);
     assert_eq!(epochs.last().unwrap().env_steps, 300);
@@ -32,16 +36,19 @@ fn a_short_door_run_explores_skews_and_logs_every_epoch() {
     for file in ["vae.bpk", "log.jsonl", "skewfit.json", "sac/sac.json"] {
         assert!(run.join(file).exists(), "{file}");
     }
-    std::fs::remove_dir_all(&run).unwrap();
 }
 
 #[test]
 fn the_state_baseline_relabels_and_trains_on_the_door() {
     use byfeel_agents::her::train_her;
     let config = common::her_shrunk();
-    let run = std::env::temp_dir().join(format!("byfeel-her-door-{}", std::process::id()));
+    let tmp = tempfile::Builder::new()
+        .prefix("byfeel-her-door-")
+        .tempdir()
+        .unwrap();
+    let run = tmp.path();
     let mut epochs = vec![];
-    train_her(&config, &run, |e| epochs.push(e.clone())).unwrap();
+    train_her(&config, run, |e| epochs.push(e.clone())).unwrap();
     assert_eq!(epochs.len(), 3);
     assert!(epochs[0].sac.is_none() && epochs[2].sac.is_some());
     let eval = epochs[2].eval.as_ref().unwrap();
@@ -50,11 +57,10 @@ fn the_state_baseline_relabels_and_trains_on_the_door() {
     assert_eq!(csv.lines().count(), 4);
     assert!(csv.starts_with("epoch,env_steps,q_loss"), "{csv}");
     // The same logs as Skew-Fit's, TensorBoard's included, so the two plot side by side.
-    let events = std::fs::read_dir(&run)
+    let events = std::fs::read_dir(run)
         .unwrap()
         .filter(|f| f.as_ref().unwrap().file_name().to_string_lossy().starts_with("events.out.tfevents"))
         .count();
     assert_eq!(events, 1, "one TensorBoard event file");
     assert_eq!(std::fs::read_to_string(run.join("log.jsonl")).unwrap().lines().count(), 3);
-    std::fs::remove_dir_all(&run).unwrap();
 }

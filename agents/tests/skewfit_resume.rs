@@ -9,8 +9,11 @@ use common::shrunk;
 
 #[test]
 fn a_stopped_run_resumes_exactly_where_it_stopped() {
-    let base = std::env::temp_dir().join(format!("byfeel-skewfit-resume-{}", std::process::id()));
-    let (whole, split) = (base.join("whole"), base.join("split"));
+    let base = tempfile::Builder::new()
+        .prefix("byfeel-skewfit-resume-")
+        .tempdir()
+        .unwrap();
+    let (whole, split) = (base.path().join("whole"), base.path().join("split"));
     let config = SkewFitConfig {
         checkpoint_every: 1,
         ..shrunk()
@@ -55,5 +58,4 @@ fn a_stopped_run_resumes_exactly_where_it_stopped() {
         .expect("refused")
         .to_string();
     assert!(err.contains("other settings"), "{err}");
-    std::fs::remove_dir_all(&base).unwrap();
 }

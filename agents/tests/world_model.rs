@@ -7,10 +7,11 @@ use byfeel_gym::Task;
 use byfeel_gym::collect::{CollectConfig, Policy, collect};
 use byfeel_gym::store::StoreReader;
 
-fn temp(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("byfeel-wm-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
+fn temp(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("byfeel-wm-{name}-"))
+        .tempdir()
+        .unwrap()
 }
 
 fn spec(store: &std::path::Path, reader: &StoreReader) -> WorldModelSpec {
@@ -43,12 +44,12 @@ fn a_world_model_learns_from_play_resumes_and_plans() {
     let store = temp("store");
     // One robot: the store's episode order, and with it the held-out split, is then the same
     // on every run.
-    let mut c = CollectConfig::new(Task::DieRoll, 24, 1, &store);
+    let mut c = CollectConfig::new(Task::DieRoll, 24, 1, store.path());
     c.seed = 3;
     c.policy = Policy::Play;
     collect(&c, |_| {}).unwrap();
-    let reader = StoreReader::open(&store).unwrap();
-    let full = spec(&store, &reader);
+    let reader = StoreReader::open(store.path()).unwrap();
+    let full = spec(store.path(), &reader);
     let device = byfeel_agents::default_device();
     let untrained = full.model.init(&device);
     let (before, _) = held_out(&untrained, &full, &reader, (2, 8, 6), 0).unwrap();
@@ -58,18 +59,18 @@ fn a_world_model_learns_from_play_resumes_and_plans() {
     let mut half = full.clone();
     half.train.ae_steps = 60;
     half.train.dynamics_steps = 0;
-    let p = train(&reader, &half, &run, |_| {}).unwrap();
+    let p = train(&reader, &half, run.path(), |_| {}).unwrap();
     assert_eq!((p.stage, p.step), (Stage::Autoencoder, 60));
     let mut seen = Vec::new();
-    let done = train(&reader, &full, &run, |p| seen.push((p.stage, p.step))).unwrap();
+    let done = train(&reader, &full, run.path(), |p| seen.push((p.stage, p.step))).unwrap();
     assert_eq!(seen.first(), Some(&(Stage::Autoencoder, 61)), "resumed where it stopped");
     assert_eq!((done.stage, done.step), (Stage::Dynamics, 200));
     // A run of another shape is refused, and nothing of the old one is lost.
     let mut other = full.clone();
     other.model.latent = 16;
-    assert!(train(&reader, &other, &run, |_| {}).is_err());
+    assert!(train(&reader, &other, run.path(), |_| {}).is_err());
 
-    let log: Vec<serde_json::Value> = std::fs::read_to_string(run.join("log.jsonl"))
+    let log: Vec<serde_json::Value> = std::fs::read_to_string(run.path().join("log.jsonl"))
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -93,7 +94,7 @@ fn a_world_model_learns_from_play_resumes_and_plans() {
         "held-out latents ahead are predicted better than by repeating the first: {last}"
     );
 
-    let (_, trained) = load(&run, &device).unwrap();
+    let (_, trained) = load(run.path(), &device).unwrap();
     let (after, examples) = held_out(&trained, &full, &reader, (2, 8, 6), 2).unwrap();
     let m = |v: &[f32]| v.iter().sum::<f32>() / v.len() as f32;
     assert!(
@@ -112,7 +113,7 @@ fn a_world_model_learns_from_play_resumes_and_plans() {
         iterations: 2,
         ..byfeel_agents::CemConfig::for_task(Task::DieRoll)
     };
-    let (spec, model) = load(&run, &device).unwrap();
+    let (spec, model) = load(run.path(), &device).unwrap();
     let mut agent = LatentAgent::new(spec, model, cem, 0, device).unwrap();
     let frames = reader.read_steps("tactile", 0..2).unwrap();
     let frames = frames.as_u8().unwrap();
@@ -127,6 +128,4 @@ fn a_world_model_learns_from_play_resumes_and_plans() {
     assert!(foreseen.iter().all(|f| f.len() == n));
     assert!(agent.predict(&frames[..n], &[0.0, f32::NAN, 0.0]).is_err());
     assert!(agent.predict(&frames[..n], &[0.0, 0.0]).is_err(), "half an action");
-    let _ = std::fs::remove_dir_all(&store);
-    let _ = std::fs::remove_dir_all(&run);
 }

@@ -8,22 +8,23 @@ use byfeel_gym::collect::{CollectConfig, collect};
 use byfeel_gym::store::StoreReader;
 use byfeel_gym::{ActionMode, Task};
 
-fn temp(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("byfeel-rolls-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
+fn temp(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("byfeel-rolls-{name}-"))
+        .tempdir()
+        .unwrap()
 }
 
 #[test]
 fn a_latent_model_learns_from_random_rolls_and_plans_pushes() {
     let store = temp("store");
     // One robot: the store's order, and with it the held-out split, is the same on every run.
-    let mut c = CollectConfig::new(Task::DieRoll, 60, 1, &store);
+    let mut c = CollectConfig::new(Task::DieRoll, 60, 1, store.path());
     c.seed = 5;
     c.action_mode = ActionMode::Roll;
     c.max_episode_steps = Some(6);
     collect(&c, |_| {}).unwrap();
-    let reader = StoreReader::open(&store).unwrap();
+    let reader = StoreReader::open(store.path()).unwrap();
     let train_config = WorldModelTrainConfig {
         ae_steps: 200,
         ae_batch: 32,
@@ -38,16 +39,16 @@ fn a_latent_model_learns_from_random_rolls_and_plans_pushes() {
         hidden: 64,
         ..Default::default()
     };
-    let spec =
-        WorldModelSpec::for_task(Task::DieRoll, &store, &reader, model, train_config).unwrap();
+    let spec = WorldModelSpec::for_task(Task::DieRoll, store.path(), &reader, model, train_config)
+        .unwrap();
     assert_eq!((spec.model.action_dim, spec.actions.as_str()), (2, "roll"));
     let device = byfeel_agents::default_device();
     let untrained = spec.model.init(&device);
     let (before, _) = held_out(&untrained, &spec, &reader, (2, 8, 3), 0).unwrap();
 
     let run = temp("run");
-    train(&reader, &spec, &run, |_| {}).unwrap();
-    let (_, trained) = load(&run, &device).unwrap();
+    train(&reader, &spec, run.path(), |_| {}).unwrap();
+    let (_, trained) = load(run.path(), &device).unwrap();
     let (after, _) = held_out(&trained, &spec, &reader, (2, 8, 3), 0).unwrap();
     let mean = |v: &[f32]| v.iter().sum::<f32>() / v.len() as f32;
     assert!(
@@ -66,7 +67,7 @@ fn a_latent_model_learns_from_random_rolls_and_plans_pushes() {
     // The planner searches pushes: 2 actions of 2 numbers, inside the box.
     let cem = byfeel_agents::CemConfig::for_actions(Task::DieRoll, ActionMode::Roll);
     assert_eq!((cem.actions, cem.repeat, cem.action_dim), (2, 1, 2));
-    let (loaded, model) = load(&run, &device).unwrap();
+    let (loaded, model) = load(run.path(), &device).unwrap();
     let mut agent = LatentAgent::new(loaded, model, cem, 0, device.clone()).unwrap();
     let frames = reader.read_steps("tactile", 0..2).unwrap();
     let frames = frames.as_u8().unwrap();
@@ -87,10 +88,8 @@ fn a_latent_model_learns_from_random_rolls_and_plans_pushes() {
     more.train.dynamics_batch = 16;
     more.train.dynamics_steps = 410;
     let mut steps = Vec::new();
-    let done = train(&reader, &more, &run, |p| steps.push(p.step)).unwrap();
+    let done = train(&reader, &more, run.path(), |p| steps.push(p.step)).unwrap();
     assert_eq!((steps.first(), done.step), (Some(&401), 410));
-    let (_, with_inverse) = load(&run, &device).unwrap();
+    let (_, with_inverse) = load(run.path(), &device).unwrap();
     assert!(with_inverse.inverse.is_some());
-    let _ = std::fs::remove_dir_all(&store);
-    let _ = std::fs::remove_dir_all(&run);
 }

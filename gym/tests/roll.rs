@@ -121,8 +121,12 @@ fn a_short_action_rolls_nothing_and_bad_ones_change_nothing() {
 
 #[test]
 fn random_roll_actions_are_collected_two_numbers_each() {
-    let out = std::env::temp_dir().join(format!("byfeel-roll-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&out);
+    // A path inside a fresh directory, not yet created: a refused collection must leave it so.
+    let tmp = tempfile::Builder::new()
+        .prefix("byfeel-roll-")
+        .tempdir()
+        .unwrap();
+    let out = tmp.path().join("store");
     let mut config = CollectConfig::new(Task::DieRoll, 3, 1, &out);
     config.action_mode = ActionMode::Roll;
     config.max_episode_steps = Some(2);
@@ -153,5 +157,4 @@ fn random_roll_actions_are_collected_two_numbers_each() {
         .collect();
     assert!(faces.iter().all(|f| (1.0..=20.0).contains(f)), "{faces:?}");
     assert!(faces[0] != faces[1] || faces[1] != faces[2], "{faces:?}");
-    let _ = std::fs::remove_dir_all(&out);
 }

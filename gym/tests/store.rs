@@ -5,10 +5,11 @@ use byfeel_gym::store::*;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-fn temp(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("byfeel-store-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
+fn temp(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("byfeel-store-{name}-"))
+        .tempdir()
+        .unwrap()
 }
 
 fn schema() -> Schema {
@@ -69,7 +70,7 @@ fn appended_episodes_read_back_across_reopening() {
     let lens = [7usize, 1, 30, 12, 5];
     let mut t = 0;
     {
-        let mut w = StoreWriter::create(&dir, schema(), small_chunks()).unwrap();
+        let mut w = StoreWriter::create(dir.path(), schema(), small_chunks()).unwrap();
         for (e, &len) in lens[..3].iter().enumerate() {
             assert_eq!(
                 w.append_episode(&episode(&schema(), t, len, e as f32))
@@ -79,11 +80,11 @@ fn appended_episodes_read_back_across_reopening() {
             t += len as u64;
         }
     }
-    let reader = StoreReader::open(&dir).unwrap();
+    let reader = StoreReader::open(dir.path()).unwrap();
     assert_eq!((reader.num_episodes(), reader.num_steps()), (3, 38));
     check_contents(&reader);
 
-    let mut w = StoreWriter::open(&dir).unwrap();
+    let mut w = StoreWriter::open(dir.path()).unwrap();
     assert!(w.repair_note().is_none(), "{:?}", w.repair_note());
     for (e, &len) in lens.iter().enumerate().skip(3) {
         w.append_episode(&episode(&schema(), t, len, e as f32))
@@ -114,28 +115,28 @@ fn appended_episodes_read_back_across_reopening() {
 #[test]
 fn a_second_writer_is_refused_and_readers_share() {
     let dir = temp("lock");
-    let mut w = StoreWriter::create(&dir, schema(), small_chunks()).unwrap();
+    let mut w = StoreWriter::create(dir.path(), schema(), small_chunks()).unwrap();
     w.append_episode(&episode(&schema(), 0, 3, 0.0)).unwrap();
-    let err = StoreWriter::open(&dir)
+    let err = StoreWriter::open(dir.path())
         .err()
         .expect("a second writer must be refused");
     assert!(matches!(err, StoreError::Locked { .. }), "{err}");
     assert!(err.to_string().contains("another writer"), "{err}");
     assert!(matches!(
-        StoreWriter::create(&dir, schema(), small_chunks()),
+        StoreWriter::create(dir.path(), schema(), small_chunks()),
         Err(StoreError::Exists(_)) | Err(StoreError::Locked { .. })
     ));
-    let reader = StoreReader::open(&dir).unwrap();
+    let reader = StoreReader::open(dir.path()).unwrap();
     assert_eq!(reader.num_steps(), 3);
     drop(w);
     // Released when the writer goes.
-    StoreWriter::open(&dir).unwrap();
+    StoreWriter::open(dir.path()).unwrap();
 }
 
 #[test]
 fn bad_episodes_are_refused_and_change_nothing() {
     let dir = temp("bad");
-    let mut w = StoreWriter::create(&dir, schema(), small_chunks()).unwrap();
+    let mut w = StoreWriter::create(dir.path(), schema(), small_chunks()).unwrap();
     w.append_episode(&episode(&schema(), 0, 4, 0.0)).unwrap();
 
     let mut e = EpisodeBuffer::new(&schema());
@@ -167,7 +168,7 @@ fn bad_episodes_are_refused_and_change_nothing() {
     assert!(w.append_episode(&foreign).is_err());
 
     assert_eq!((w.num_episodes(), w.num_steps()), (1, 4));
-    let reader = StoreReader::open(&dir).unwrap();
+    let reader = StoreReader::open(dir.path()).unwrap();
     assert_eq!((reader.num_episodes(), reader.num_steps()), (1, 4));
     check_contents(&reader);
     // Requests outside the store are errors, not panics.
@@ -182,26 +183,26 @@ fn bad_episodes_are_refused_and_change_nothing() {
 #[test]
 fn a_directory_that_is_not_a_store_is_named() {
     let dir = temp("notastore");
-    std::fs::create_dir_all(&dir).unwrap();
-    let err = StoreReader::open(&dir).err().unwrap().to_string();
+    std::fs::create_dir_all(dir.path()).unwrap();
+    let err = StoreReader::open(dir.path()).err().unwrap().to_string();
     assert!(err.contains("no byfeel store"), "{err}");
-    std::fs::write(dir.join("zarr.json"), "{ not json").unwrap();
-    let err = StoreReader::open(&dir).err().unwrap().to_string();
+    std::fs::write(dir.path().join("zarr.json"), "{ not json").unwrap();
+    let err = StoreReader::open(dir.path()).err().unwrap().to_string();
     assert!(err.contains("no byfeel store"), "{err}");
 }
 
 #[test]
 fn a_damaged_chunk_is_reported_not_returned() {
     let dir = temp("damaged");
-    let mut w = StoreWriter::create(&dir, schema(), small_chunks()).unwrap();
+    let mut w = StoreWriter::create(dir.path(), schema(), small_chunks()).unwrap();
     w.append_episode(&episode(&schema(), 0, 10, 0.0)).unwrap();
     drop(w);
-    let chunk = dir.join("image/c/0/0/0/0");
+    let chunk = dir.path().join("image/c/0/0/0/0");
     let mut bytes = std::fs::read(&chunk).unwrap();
     let mid = bytes.len() / 2;
     bytes[mid] ^= 0xFF;
     std::fs::write(&chunk, bytes).unwrap();
-    let reader = StoreReader::open(&dir).unwrap();
+    let reader = StoreReader::open(dir.path()).unwrap();
     let err = reader
         .read_steps("image", 0..1)
         .err()
@@ -221,10 +222,10 @@ fn chi2_critical(df: f64) -> f64 {
 #[test]
 fn weighted_sampling_follows_the_weights() {
     let dir = temp("weights");
-    let mut w = StoreWriter::create(&dir, schema(), small_chunks()).unwrap();
+    let mut w = StoreWriter::create(dir.path(), schema(), small_chunks()).unwrap();
     w.append_episode(&episode(&schema(), 0, 25, 0.0)).unwrap();
     w.append_episode(&episode(&schema(), 25, 15, 1.0)).unwrap();
-    let reader = StoreReader::open_with(&dir, ReaderOptions { cache_bytes: 1000 }).unwrap();
+    let reader = StoreReader::open_with(dir.path(), ReaderOptions { cache_bytes: 1000 }).unwrap();
     let n = reader.num_steps() as usize;
     // Uneven weights, some zero: a Skew-Fit-like buffer.
     let weights: Vec<f64> = (0..n)
@@ -301,7 +302,7 @@ fn weighted_sampling_follows_the_weights() {
 #[test]
 fn a_reader_only_sees_committed_steps_while_a_writer_appends() {
     let dir = temp("concurrent");
-    let mut w = StoreWriter::create(&dir, schema(), small_chunks()).unwrap();
+    let mut w = StoreWriter::create(dir.path(), schema(), small_chunks()).unwrap();
     w.append_episode(&episode(&schema(), 0, 9, 0.0)).unwrap();
     let writer = std::thread::spawn(move || {
         let mut t = 9;
@@ -313,7 +314,7 @@ fn a_reader_only_sees_committed_steps_while_a_writer_appends() {
         }
         t
     });
-    let mut reader = StoreReader::open(&dir).unwrap();
+    let mut reader = StoreReader::open(dir.path()).unwrap();
     let mut rng = ChaCha8Rng::seed_from_u64(2);
     let mut seen = 0;
     while seen < 60 {
@@ -342,7 +343,7 @@ fn sampled_frames_equal_the_frames_written() {
         chunk_bytes: 4 * 32 * 32 * 3,
         ..Default::default()
     };
-    let mut w = StoreWriter::create(&dir, schema.clone(), options).unwrap();
+    let mut w = StoreWriter::create(dir.path(), schema.clone(), options).unwrap();
     let frame = |t: u64| -> Vec<u8> {
         (0..3072u64)
             .map(|k| ((k * 7 + t * 13) % 251) as u8)
@@ -359,7 +360,7 @@ fn sampled_frames_equal_the_frames_written() {
         }
         w.append_episode(&ep).unwrap();
         t += len;
-        let r = reader.get_or_insert_with(|| StoreReader::open(&dir).unwrap());
+        let r = reader.get_or_insert_with(|| StoreReader::open(dir.path()).unwrap());
         r.refresh().unwrap();
         assert_eq!(r.num_episodes(), e as u64 + 1);
         let sampler = StepSampler::uniform(t);
@@ -387,12 +388,12 @@ fn sampled_frames_equal_the_frames_written() {
 
     // A damaged shard index is reported, not trusted.
     drop(w);
-    let shard = dir.join("frame/c/0/0/0/0");
+    let shard = dir.path().join("frame/c/0/0/0/0");
     let mut bytes = std::fs::read(&shard).unwrap();
     let last = bytes.len() - 10;
     bytes[last] ^= 0x55;
     std::fs::write(&shard, bytes).unwrap();
-    let r = StoreReader::open(&dir).unwrap();
+    let r = StoreReader::open(dir.path()).unwrap();
     let err = r
         .gather("frame", &[1])
         .err()
@@ -403,7 +404,7 @@ fn sampled_frames_equal_the_frames_written() {
 #[test]
 fn windows_stay_inside_episodes_and_cover_them_evenly() {
     let dir = temp("windows");
-    let mut w = StoreWriter::create(&dir, schema(), small_chunks()).unwrap();
+    let mut w = StoreWriter::create(dir.path(), schema(), small_chunks()).unwrap();
     let mut t = 0;
     // Episodes of 2, 6 and 4 steps: windows of 3 fit 0, 4 and 2 times.
     for (e, len) in [2usize, 6, 4].into_iter().enumerate() {
@@ -411,7 +412,7 @@ fn windows_stay_inside_episodes_and_cover_them_evenly() {
             .unwrap();
         t += len as u64;
     }
-    let reader = StoreReader::open(&dir).unwrap();
+    let reader = StoreReader::open(dir.path()).unwrap();
     let mut rng = ChaCha8Rng::seed_from_u64(4);
     let batch = reader.sample_windows(&["t"], 6000, 3, &mut rng).unwrap();
     let ts = batch.get("t").unwrap().as_u64().unwrap();

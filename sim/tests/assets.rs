@@ -4,11 +4,12 @@
 use byfeel_sim::{AssetError, Randomization, RobotDescription, SceneConfig, World, scene_path};
 use std::path::PathBuf;
 
-fn scratch_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("byfeel-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A fresh, empty scratch folder named after `name`; removed when dropped.
+fn scratch_dir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("byfeel-test-{name}-"))
+        .tempdir()
+        .unwrap()
 }
 
 fn sawyer_urdf() -> PathBuf {
@@ -18,7 +19,7 @@ fn sawyer_urdf() -> PathBuf {
 /// Writes `text` as a URDF in a fresh directory and loads it.
 fn load_urdf(name: &str, text: &str, ee: &str) -> Result<RobotDescription, AssetError> {
     let dir = scratch_dir(name);
-    let path = dir.join("robot.urdf");
+    let path = dir.path().join("robot.urdf");
     std::fs::write(&path, text).unwrap();
     RobotDescription::from_file(&path, None, ee)
 }
@@ -116,7 +117,8 @@ fn cube_stl() -> String {
 
 #[test]
 fn another_arm_with_obj_and_stl_meshes_loads_and_moves() {
-    let dir = scratch_dir("mesh-arm");
+    let scratch = scratch_dir("mesh-arm");
+    let dir = scratch.path();
     std::fs::create_dir_all(dir.join("meshes")).unwrap();
     std::fs::write(dir.join("meshes/cube.obj"), cube_obj()).unwrap();
     std::fs::write(dir.join("meshes/cube.stl"), cube_stl()).unwrap();
@@ -147,7 +149,7 @@ fn another_arm_with_obj_and_stl_meshes_loads_and_moves() {
     let scene_file = dir.join("scene.toml");
     let config = SceneConfig::from_toml(&scene, &scene_file).unwrap();
     // Pointing a tool straight down is out of this arm's reach: a clear error, not a panic.
-    let err = World::from_config(config.clone(), &dir, &scene_file, Randomization::Nominal)
+    let err = World::from_config(config.clone(), dir, &scene_file, Randomization::Nominal)
         .err()
         .unwrap();
     assert_names(&err, &["scene.toml", "robot.home_position", "cannot reach"]);
@@ -155,7 +157,7 @@ fn another_arm_with_obj_and_stl_meshes_loads_and_moves() {
     let mut config = config;
     config.robot.home_position = None;
     config.robot.home_joints = Some(vec![0.3]);
-    let mut world = World::from_config(config, &dir, &scene_file, Randomization::Nominal).unwrap();
+    let mut world = World::from_config(config, dir, &scene_file, Randomization::Nominal).unwrap();
     for _ in 0..20 {
         world.step(&[0.8]).unwrap();
     }
@@ -278,8 +280,9 @@ fn structural_mistakes_are_named() {
     }
 }
 
-/// The bundled door.toml edited by `edit`, written to a scratch folder named `name`.
-fn edited_door_scene(name: &str, edit: impl Fn(String) -> String) -> PathBuf {
+/// The bundled door.toml edited by `edit`, written as `door.toml` to a scratch folder named
+/// after `name` (removed when the returned folder is dropped).
+fn edited_door_scene(name: &str, edit: impl Fn(String) -> String) -> tempfile::TempDir {
     let original = std::fs::read_to_string(scene_path("door")).unwrap();
     let text = edit(original.clone());
     // An edit that no longer matches the bundled scene would test the bundled scene.
@@ -287,18 +290,20 @@ fn edited_door_scene(name: &str, edit: impl Fn(String) -> String) -> PathBuf {
         text, original,
         "the edit for {name} changed nothing in door.toml"
     );
-    let path = scratch_dir(name).join("door.toml");
+    let dir = scratch_dir(name);
+    let path = dir.path().join("door.toml");
     // Keep the URDF reachable from the copied scene.
     let text = text.replace(
         "../robots/sawyer/sawyer.urdf",
         &sawyer_urdf().to_string_lossy(),
     );
     std::fs::write(&path, text).unwrap();
-    path
+    dir
 }
 
 fn scene_error(name: &str, edit: impl Fn(String) -> String) -> AssetError {
-    World::from_scene_file(edited_door_scene(name, edit), Randomization::Nominal)
+    let dir = edited_door_scene(name, edit);
+    World::from_scene_file(dir.path().join("door.toml"), Randomization::Nominal)
         .err()
         .expect("broken scene must not load")
 }
@@ -366,12 +371,13 @@ fn bar_span(path: &std::path::Path) -> (f64, f64, f64) {
 #[test]
 fn a_bar_reaching_toward_the_hinge_keeps_the_hooks_place() {
     let (lo, hi, hook) = bar_span(&scene_path("door"));
-    let (lo_r, hi_r, hook_r) = bar_span(&edited_door_scene("bar-reach", |t| {
+    let edited = edited_door_scene("bar-reach", |t| {
         t.replace(
             "standoff = 0.05",
             "standoff = 0.05\nreach_toward_hinge = 0.04",
         )
-    }));
+    });
+    let (lo_r, hi_r, hook_r) = bar_span(&edited.path().join("door.toml"));
     assert!(
         (lo - lo_r - 0.04).abs() < 1e-4,
         "hinge-side end {lo} -> {lo_r}"
