@@ -16,7 +16,8 @@
 use burn::prelude::*;
 use byfeel::agents::skewfit::checkpoint;
 use byfeel::agents::skewfit::coverage::{ANGLE_BINS, angle_bin, coverage};
-use byfeel::agents::skewfit::train::{door_env, embed_one, image, log_densities};
+use byfeel::agents::skewfit::SkewFitTask;
+use byfeel::agents::skewfit::train::{embed_one, image, log_densities};
 use byfeel::agents::skewfit::{read_config, skew_weights};
 use byfeel::gym::{Env, ResetOptions};
 use rand::{Rng, SeedableRng};
@@ -62,7 +63,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let skew = skew_weights(&log_q, alpha)?;
     let embed = |img: &[u8]| embed_one(&vae, img, &inner);
-    let mut env = door_env()?;
+    let mut env = SkewFitTask::door().env()?;
     let episode_len = env.spec().max_episode_steps;
 
     for skewed in [false, true] {

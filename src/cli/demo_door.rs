@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use byfeel::agents::skewfit::{self, train::door_env, train::image};
+use byfeel::agents::skewfit::{self, SkewFitTask, train::image};
 use byfeel::gym::{Env, ResetOptions, TaskEnv, info};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -14,7 +14,7 @@ use super::movie::{self, Frame};
 /// Plays the episode whose goal `seed` draws into the movie `out`.
 pub fn play(run: &Path, seed: u64, out: &Path) -> Result<(), Error> {
     let (_, vae, sac) = skewfit::load(run)?;
-    let mut env = door_env()?;
+    let mut env = SkewFitTask::door().env()?;
     let (obs, _) = env.reset(Some(seed), &ResetOptions::default())?;
     let goal = image(&obs, "image_desired_goal")?;
     let mut now = image(&obs, "image_observation")?;

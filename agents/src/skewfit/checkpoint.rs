@@ -17,7 +17,8 @@ use serde::{Deserialize, Serialize};
 use super::config::SkewFitConfig;
 use super::replay::Replay;
 use crate::sac::Sac;
-use super::train::{door_env, image};
+use super::task::SkewFitTask;
+use super::train::image;
 use super::vae::Vae;
 use crate::{AgentError, io_error as io, run_dir};
 
@@ -156,7 +157,7 @@ pub fn load_with(
 
     // Replays the run's actions from its seed: the simulator is deterministic, so this is where
     // the run left the arm and the door.
-    let mut env = door_env()?;
+    let mut env = SkewFitTask::door().env()?;
     let err = AgentError::Env;
     env.reset(Some(config.seed), &ResetOptions::default())
         .map_err(err)?;

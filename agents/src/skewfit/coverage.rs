@@ -11,8 +11,7 @@ pub const ANGLE_RANGE: f64 = 1.05;
 
 /// The histogram bin of a door angle; angles past either end count in the end bins.
 pub fn angle_bin(angle: f64) -> usize {
-    let bin = ((angle / ANGLE_RANGE) * ANGLE_BINS as f64).floor();
-    (bin.max(0.0) as usize).min(ANGLE_BINS - 1)
+    super::task::SkewFitTask::door().coverage.bin(angle)
 }
 
 /// The evenness of a histogram of counts or of summed weights; 0 for an empty one.

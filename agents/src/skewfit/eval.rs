@@ -9,7 +9,8 @@ use byfeel_gym::{Env, Info, ResetOptions};
 use serde::{Deserialize, Serialize};
 
 use crate::sac::Sac;
-use super::train::{door_env, embed_one, image, images_to_tensor};
+use super::task::SkewFitTask;
+use super::train::{embed_one, image, images_to_tensor};
 use super::vae::Vae;
 use crate::AgentError;
 
@@ -114,7 +115,7 @@ pub fn evaluate(
 ) -> Result<(EvalResult, Vec<GoalStrip>), AgentError> {
     let err = AgentError::Env;
     let device = vae.devices()[0].clone();
-    let mut env = door_env()?;
+    let mut env = SkewFitTask::door().env()?;
     let mut tally = DoorTally::default();
     let mut pictures = Vec::new();
     for g in 0..goals {

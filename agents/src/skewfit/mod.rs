@@ -22,6 +22,7 @@ pub mod relabel;
 pub mod replay;
 pub mod scene;
 pub mod skew;
+pub mod task;
 pub mod train;
 pub mod vae;
 
@@ -29,5 +30,6 @@ pub use config::{SkewFitConfig, read_config};
 pub use eval::{EVAL_SEED, EvalResult, GoalOutcome, GoalStrip, act, evaluate};
 pub use relabel::{GoalSource, Relabel, future_index, latent_reward};
 pub use skew::{skew_weights, weight_evenness};
+pub use task::{GoalCoverage, SkewFitTask};
 pub use train::{EpochLog, load, train};
 pub use vae::{Vae, VaeConfig, VaeLoss};

@@ -12,14 +12,15 @@ use std::time::Instant;
 
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
-use byfeel_gym::{Env, EnvConfig, ObsMode, ResetOptions, Task, TaskEnv};
+use byfeel_gym::{Env, ResetOptions};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::checkpoint::{self, LoopState};
 use super::config::{SkewFitConfig, read_config};
-use super::coverage::{ANGLE_BINS, angle_bin, coverage};
+use super::coverage::coverage;
+use super::task::SkewFitTask;
 use super::eval::{EVAL_SEED, EvalResult, evaluate};
 use super::relabel::latent_reward;
 use super::replay::Replay;
@@ -73,15 +74,6 @@ pub fn image(obs: &byfeel_gym::Observation, key: &str) -> Result<Vec<u8>, AgentE
         .ok_or_else(|| AgentError::Config(format!("the door env gave no {key}")))
 }
 
-/// The door task as Skew-Fit sees it: goal-conditioned 48 × 48 images.
-pub fn door_env() -> Result<TaskEnv, AgentError> {
-    TaskEnv::new(
-        EnvConfig::new(Task::DoorOpen)
-            .obs_mode(ObsMode::Goal)
-            .image_size(IMAGE_SIDE as u32, IMAGE_SIDE as u32),
-    )
-    .map_err(AgentError::from)
-}
 
 /// Latents (the VAE's means) of every frame, in batches.
 fn encode_all(vae: &Vae, replay: &Replay, device: &Device) -> Vec<f32> {
@@ -119,6 +111,8 @@ pub fn train(
     )
     .map_err(|e| io(&e))?;
 
+    // The run's task: its environment and how coverage of its goals is measured.
+    let task = SkewFitTask::door();
     let device = crate::default_device().autodiff();
     device.seed(config.seed);
     let latent = config.vae.latent;
@@ -127,7 +121,7 @@ pub fn train(
             Some(r) => (r.state, r.vae, r.vae_opt, r.sac, r.replay, r.env),
             None => {
                 let vae = config.vae.init(&device);
-                let mut env = door_env()?;
+                let mut env = task.env()?;
                 let (obs, _) = env
                     .reset(Some(config.seed), &ResetOptions::default())
                     .map_err(AgentError::from)?;
@@ -137,7 +131,7 @@ pub fn train(
                     epoch: 0,
                     env_steps: 0,
                     episode_step: 0,
-                    angles: vec![0; ANGLE_BINS],
+                    angles: vec![0; task.coverage.bins],
                     max_angle: 0.0,
                     goal_latent: vec![0.0; latent],
                     seconds: 0.0,
@@ -177,10 +171,10 @@ pub fn train(
                 .step(&action)
                 .map_err(AgentError::from)?;
             replay.push_step(&action, &image(&t.observation, "image_observation")?);
-            if let Some(a) = t.observation.get("achieved_goal").and_then(|a| a.as_f32()) {
-                let angle = a[0] as f64;
-                state.max_angle = state.max_angle.max(angle);
-                state.angles[angle_bin(angle)] += 1;
+            let achieved = t.observation.get("achieved_goal").and_then(|a| a.as_f32());
+            if let Some(v) = achieved.and_then(|a| task.coverage.value(a)) {
+                state.max_angle = state.max_angle.max(v);
+                state.angles[task.coverage.bin(v)] += 1;
             }
             state.env_steps += 1;
             state.episode_step += 1;
