@@ -139,3 +139,15 @@ class SkewFit:
     def evaluate(self, goals: int = 10, seed: int = 1000000, report: Optional[str] = None, strips: int = 10) -> str: ...
     @property
     def config(self) -> str: ...
+
+def evaluate_run(
+    run: str,
+    episodes: int = 50,
+    seed: int = 1000000,
+    samples: int = 200,
+    score_every: int = 1,
+    strips: int = 10,
+    held_out: int = 128,
+    goal_rolls: int = 1,
+    controllers: Optional[list[str]] = None,
+) -> tuple[str, str]: ...

@@ -236,3 +236,31 @@ class SkewFit:
 
     def __repr__(self) -> str:
         return f"SkewFit(run={self.run!r})"
+
+
+def evaluate(run, episodes: int = 50, seed: int = 1_000_000, controllers: Optional[list] = None,
+             samples: int = 200, strips: int = 10, held_out: int = 128, goal_rolls: int = 1) -> dict:
+    """Evaluates a run directory as ``byfeel eval`` does and writes the same report into
+    ``run/eval`` (``report.md``, ``report.json``, strips). A predictive run (from
+    ``Predictive.train``, ``byfeel train predictive`` or a shipped model) is compared with its
+    baselines on the same goals (``controllers``: ``"predictive"``, ``"random"``,
+    ``"random-held"``, ``"centroid"``, ``"scripted"``; default: those that apply), and the
+    result is ``{"report": path, "controllers": [...]}``, each entry with ``success_rate``,
+    ``success_ci95``, ``mean_final_distance`` and every episode. A Skew-Fit run is evaluated on
+    ``episodes`` goal images (see ``SkewFit.evaluate``)::
+
+        import shutil
+        import byfeel
+        from byfeel.agents import evaluate
+
+        shutil.copytree(byfeel.model_path("die-roll"), "die-agent")   # the report goes inside
+        result = evaluate("die-agent", episodes=20)
+    """
+    run = os.fspath(run)
+    if os.path.exists(os.path.join(run, "skewfit.json")):
+        report = os.path.join(run, "eval")
+        goals = SkewFit.load(run).evaluate(goals=episodes, seed=seed, report=report, strips=strips)
+        return {"report": os.path.join(report, "report.md"), "door": goals}
+    path, reports = _native.evaluate_run(run, episodes, seed, samples, 1, strips, held_out,
+                                         goal_rolls, controllers)
+    return {"report": os.fspath(path), "controllers": json.loads(reports)}

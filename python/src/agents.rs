@@ -419,3 +419,42 @@ impl PyPredictive {
         self.task.name()
     }
 }
+
+/// Evaluates a predictive run as `byfeel eval` does (the agent and its baselines on the same
+/// goals) and writes the same report; returns `(path of report.md, JSON of every controller's
+/// report)`.
+#[pyfunction]
+#[pyo3(signature = (run, episodes = 50, seed = 1_000_000, samples = 200, score_every = 1,
+                    strips = 10, held_out = 128, goal_rolls = 1, controllers = None))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn evaluate_run(
+    py: Python<'_>,
+    run: PathBuf,
+    episodes: usize,
+    seed: u64,
+    samples: usize,
+    score_every: usize,
+    strips: usize,
+    held_out: usize,
+    goal_rolls: u8,
+    controllers: Option<Vec<String>>,
+) -> PyResult<(PathBuf, String)> {
+    use byfeel_agents::eval_run::{self, RunEval};
+    if !(1..=2).contains(&goal_rolls) {
+        return Err(PyValueError::new_err("goal_rolls: a DieRoll goal is 1 or 2 rolls away"));
+    }
+    let opts = RunEval {
+        episodes,
+        seed,
+        samples,
+        score_every,
+        strips,
+        held_out,
+        goal_rolls,
+        controllers,
+    };
+    let (md, reports) = py
+        .detach(|| eval_run::evaluate_run(&run, &opts, |_| {}))
+        .map_err(agent_error)?;
+    Ok((md, serde_json::to_string(&reports).expect("reports serialise")))
+}

@@ -485,6 +485,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<agents::PyPredictive>()?;
     m.add_class::<skewfit::PySkewFit>()?;
     m.add_function(wrap_pyfunction!(store::collect, m)?)?;
+    m.add_function(wrap_pyfunction!(agents::evaluate_run, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

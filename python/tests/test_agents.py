@@ -239,3 +239,25 @@ def test_the_shipped_agents_load_by_name(tmp_path):
     assert "final angle error" in report and (tmp_path / "eval" / "goal-000.png").exists()
     with pytest.raises(ValueError, match="die-roll"):
         byfeel.model_path("die")
+
+
+def test_evaluate_writes_the_report_byfeel_eval_writes(tmp_path):
+    import shutil
+
+    from byfeel.agents import evaluate
+
+    die = tmp_path / "die"
+    shutil.copytree(byfeel.model_path("die-roll"), die)
+    result = evaluate(die, episodes=2, controllers=["predictive", "random"])
+    names = [c["controller"] for c in result["controllers"]]
+    assert names == ["predictive", "random"]
+    assert all(0 <= c["success_rate"] <= 1 and len(c["episodes"]) == 2 for c in result["controllers"])
+    report = (die / "eval" / "report.md").read_text()
+    assert "| predictive |" in report and "Not measured" in report   # the shipped memory keeps no held-out episodes
+    assert (die / "eval" / "random-episodes.jsonl").read_text().count("\n") == 2
+    with pytest.raises(ValueError, match="oracle"):
+        evaluate(die, episodes=1, controllers=["oracle"])
+    door = tmp_path / "door"
+    shutil.copytree(byfeel.model_path("door-skewfit"), door)
+    result = evaluate(door, episodes=2, strips=1)
+    assert len(result["door"]["goals"]) == 2 and (door / "eval" / "report.md").exists()

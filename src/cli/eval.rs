@@ -2,9 +2,7 @@
 
 use std::path::PathBuf;
 
-use byfeel::agents::eval::{Controller, EvalConfig, EvalReport, evaluate, random};
-use byfeel::agents::world_model::LatentAgent;
-use byfeel::agents::{CemConfig, PredictiveAgent};
+use byfeel::agents::eval_run::{Progress, RunEval, evaluate_run};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::Error;
@@ -43,33 +41,6 @@ pub struct EvalArgs {
     pub goal_rolls: u8,
 }
 
-/// Held-out prediction error per horizon step, and `prediction.png`: predicted over actual
-/// frames for a few held-out sequences.
-fn prediction_section(args: &EvalArgs, out: &std::path::Path) -> Result<String, Error> {
-    use byfeel::agents::world_model;
-    let device = byfeel::agents::default_device();
-    let batch = 16;
-    let batches = args.held_out.div_ceil(batch);
-    let (err, examples, (h, w)) = if args.run.join(world_model::SPEC_FILE).exists() {
-        let (spec, model) = world_model::load(&args.run, &device)?;
-        let reader = byfeel::gym::store::StoreReader::open(&spec.store)?;
-        let horizon = CemConfig::for_actions(spec.task()?, spec.action_mode()?)
-            .horizon()
-            .max(spec.train.horizon);
-        let (err, examples) =
-            world_model::held_out(&model, &spec, &reader, (batches, batch, horizon), 4)?;
-        (err, examples, (spec.model.height, spec.model.width))
-    } else {
-        let (spec, model) = byfeel::agents::predictor::load(&args.run, &device)?;
-        let reader = byfeel::gym::store::StoreReader::open(&spec.store)?;
-        let (err, examples) = byfeel::agents::predictor::held_out(
-            &model, &spec, &reader, batches, batch, 4, &device,
-        )?;
-        (err, examples, (spec.model.height, spec.model.width))
-    };
-    Ok(byfeel::agents::report::prediction(&err, &examples, (h as u32, w as u32), out)?)
-}
-
 pub fn run(args: EvalArgs) -> Result<(), Error> {
     if args.episodes == 0 {
         return Err("--episodes must be at least 1".into());
@@ -80,134 +51,57 @@ pub fn run(args: EvalArgs) -> Result<(), Error> {
     if args.run.join("her.json").exists() {
         return super::eval_skewfit::run_her(&args);
     }
-    let latent = args
-        .run
-        .join(byfeel::agents::world_model::SPEC_FILE)
-        .exists();
-    let memory = byfeel::agents::memory::is_memory_run(&args.run);
-    let task = if memory {
-        byfeel::agents::memory::read_memory_spec(&args.run)?.task()?
-    } else if latent {
-        byfeel::agents::world_model::read_spec(&args.run)?.task()?
-    } else if args.run.join("run.json").exists() {
-        let spec: byfeel::agents::predictor::RunSpec =
-            serde_json::from_str(&std::fs::read_to_string(args.run.join("run.json"))?)?;
-        spec.task()?
-    } else {
+    if byfeel::agents::eval_run::inspect(&args.run).is_err() {
         return Err(format!(
             "{}: not a run directory (none of memory.json, world-model.json, run.json, skewfit.json, her.json)",
             args.run.display()
         )
         .into());
-    };
-    let out = args.run.join(if args.goal_rolls == 2 {
-        "eval-two-rolls"
-    } else {
-        "eval"
-    });
-    std::fs::create_dir_all(&out)?;
-    let actions = if memory {
-        byfeel::agents::memory::read_memory_spec(&args.run)?.action_mode()?
-    } else if latent {
-        byfeel::agents::world_model::read_spec(&args.run)?.action_mode()?
-    } else {
-        byfeel::gym::ActionMode::Hand
-    };
-    let config = EvalConfig {
-        task,
-        action_mode: actions,
+    }
+    let opts = RunEval {
         episodes: args.episodes,
         seed: args.seed,
-        strips: args.strips,
-        die_goal_rolls: args.goal_rolls,
-    };
-    let cem = CemConfig {
         samples: args.samples,
-        ..CemConfig::for_actions(task, actions)
+        score_every: args.score_every,
+        strips: args.strips,
+        held_out: args.held_out,
+        goal_rolls: args.goal_rolls,
+        controllers: args
+            .controllers
+            .as_ref()
+            .map(|c| c.iter().map(|&n| super::names::name_of(n)).collect()),
     };
-    let prediction = if args.held_out > 0 && memory {
-        super::eval_memory::prediction_section(&args.run, args.held_out)?
-    } else if args.held_out > 0 {
-        prediction_section(&args, &out)?
-    } else {
-        String::new()
-    };
-    let mut reports: Vec<EvalReport> = Vec::new();
-    // A roll action is taken once, so held random play is plain random play there.
-    let controllers: Vec<String> = match actions {
-        byfeel::gym::ActionMode::Hand => vec!["predictive", "random", "random-held", "centroid"],
-        byfeel::gym::ActionMode::Roll => vec!["predictive", "random", "centroid", "scripted"],
-    }
-    .into_iter()
-    .map(String::from)
-    .collect();
-    let chosen: Option<Vec<String>> = args
-        .controllers
-        .as_ref()
-        .map(|c| c.iter().map(|&n| super::names::name_of(n)).collect());
-    for name in chosen.as_ref().unwrap_or(&controllers) {
-        let mut controller = match name.as_str() {
-            "predictive" if memory => Controller::predictive(&args.run, args.samples, args.seed)?,
-            "predictive" if latent => Controller::Latent(Box::new(LatentAgent::load_for_task(
-                &args.run,
-                args.samples,
-                args.seed,
-            )?)),
-            "predictive" => Controller::Predictive(Box::new(PredictiveAgent::load(
-                &args.run,
-                cem.clone(),
-                args.seed,
-            )?)),
-            "random" => random(args.seed, &cem, 1),
-            // Held as long as the agent's plans hold each action.
-            "random-held" => random(args.seed, &cem, cem.repeat),
-            "centroid" => Controller::Centroid,
-            "scripted" if actions == byfeel::gym::ActionMode::Roll => Controller::Scripted,
-            other => {
-                return Err(format!(
-                    "--controllers: {other} is not for this run (scripted: die models with roll actions only)"
-                )
-                .into());
-            }
-        };
-        let bar = ProgressBar::new(args.episodes as u64);
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{spinner} {prefix} {bar:30} {pos}/{len} episodes · {msg} (eta {eta})",
-            )
-            .expect("a valid template"),
-        );
-        bar.set_prefix(name.clone());
-        let mut wins = 0;
-        // Each episode's outcome as it ends, so a long evaluation can be followed (and a
-        // killed one still says what it saw).
-        let mut episodes = std::fs::File::create(out.join(format!("{name}-episodes.jsonl")))?;
-        let report = evaluate(&mut controller, &config, Some(&out), |i, o| {
+    let style = ProgressStyle::with_template(
+        "{spinner} {prefix} {bar:30} {pos}/{len} episodes · {msg} (eta {eta})",
+    )
+    .expect("a valid template");
+    let mut bar = ProgressBar::hidden();
+    let mut wins = 0;
+    let (md, _) = evaluate_run(&args.run, &opts, |p| match p {
+        Progress::Prediction(said) => println!("{said}"),
+        Progress::Controller(name) => {
+            bar = ProgressBar::new(args.episodes as u64).with_style(style.clone());
+            bar.set_prefix(name.to_string());
+            wins = 0;
+        }
+        Progress::Episode(i, o) => {
             wins += o.success as usize;
             bar.set_position(i as u64 + 1);
             bar.set_message(format!("{wins} successes"));
-            let line = serde_json::to_string(o).unwrap_or_default();
-            let _ = std::io::Write::write_all(&mut episodes, format!("{line}\n").as_bytes());
-        })?;
-        bar.finish_and_clear();
-        println!(
-            "{name}: success {:.0}% [{:.0}%, {:.0}%] over {} episodes, mean final distance {:.3}",
-            100.0 * report.success_rate,
-            100.0 * report.success_ci95.0,
-            100.0 * report.success_ci95.1,
-            args.episodes,
-            report.mean_final_distance
-        );
-        reports.push(report);
-    }
-    let comparison = byfeel::agents::report::Comparison {
-        run: &args.run,
-        task: task.name(),
-        episodes: args.episodes,
-        seed: args.seed,
-        strips: args.strips,
-    };
-    let md = byfeel::agents::report::controllers(&out, &comparison, &reports, &prediction)?;
+        }
+        Progress::Done(r) => {
+            bar.finish_and_clear();
+            println!(
+                "{}: success {:.0}% [{:.0}%, {:.0}%] over {} episodes, mean final distance {:.3}",
+                r.controller,
+                100.0 * r.success_rate,
+                100.0 * r.success_ci95.0,
+                100.0 * r.success_ci95.1,
+                args.episodes,
+                r.mean_final_distance
+            );
+        }
+    })?;
     println!("report: {}", md.display());
     Ok(())
 }

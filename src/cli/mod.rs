@@ -12,7 +12,6 @@ mod collect;
 mod demo;
 mod demo_door;
 mod eval;
-mod eval_memory;
 mod eval_skewfit;
 mod movie;
 mod names;
