@@ -152,6 +152,36 @@ fn bad_arguments_are_explained() {
     assert!(!run.exists());
 }
 
+/// `byfeel train predictive --set` reaches the run's recorded settings (here a memory's), and
+/// an unknown one is refused before anything is built.
+#[test]
+fn predictive_settings_are_layered_and_recorded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("rolls.zarr");
+    let out = byfeel(&[
+        "collect", "--task", "die-roll", "--actions", "roll", "--episodes", "4", "--robots", "2",
+        "--max-steps", "3", "--quiet", "--out", store.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let run = tmp.path().join("memory");
+    let train = |sets: &[&str]| {
+        let mut args = vec!["train", "predictive", "--task", "die-roll", "--model", "memory", "--quiet"];
+        args.extend(["--data", store.to_str().unwrap(), "--out", run.to_str().unwrap()]);
+        for s in sets {
+            args.extend(["--set", s]);
+        }
+        byfeel(&args)
+    };
+    let out = train(&["config.dimz=8"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("config.dimz: no such setting"));
+    assert!(!run.exists(), "nothing built");
+    let out = train(&["config.dims=8", "search.first=4", "config.holdout=0"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let spec: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("memory.json")).unwrap()).unwrap();
+    assert_eq!((spec["config"]["dims"].as_u64(), spec["search"]["first"].as_u64()), (Some(8), Some(4)));
+}
+
 /// A task name that could mean two tasks is refused with the valid names, not quietly read
 /// as one of them; so is a controller that does not exist.
 #[test]

@@ -126,13 +126,13 @@ pub struct PredictiveArgs {
     /// The run directory: created, or resumed if it holds this run.
     #[arg(long)]
     pub out: PathBuf,
-    /// Pixel model: training steps.
-    #[arg(long, default_value_t = TrainConfig::default().steps)]
-    pub steps: usize,
+    /// Pixel model: training steps (default 2 000).
+    #[arg(long)]
+    pub steps: Option<usize>,
     /// Memory: every n-th episode is left out of the memory so that `byfeel eval` can measure
-    /// its prediction on them; 0 keeps every episode (for a memory to deploy).
-    #[arg(long, default_value_t = byfeel::agents::memory::MemoryConfig::default().holdout)]
-    pub holdout: u64,
+    /// its prediction on them (default 10); 0 keeps every episode (for a memory to deploy).
+    #[arg(long)]
+    pub holdout: Option<u64>,
     /// Latent model: autoencoder steps (batches of single frames; default 2 000 for the die,
     /// 3 000 otherwise).
     #[arg(long)]
@@ -142,12 +142,12 @@ pub struct PredictiveArgs {
     #[arg(long)]
     pub dynamics_steps: Option<usize>,
     /// Latent model: assign the first stage's embedding to this many prototypes (SwAV's
-    /// swapped prediction) instead of telling frames apart (InfoNCE); 0: InfoNCE.
-    #[arg(long, default_value_t = 0)]
-    pub prototypes: usize,
-    /// Latent model: numbers in the latent state.
-    #[arg(long, default_value_t = WorldModelConfig::default().latent)]
-    pub latent_size: usize,
+    /// swapped prediction) instead of telling frames apart (InfoNCE); 0 (the default): InfoNCE.
+    #[arg(long)]
+    pub prototypes: Option<usize>,
+    /// Latent model: numbers in the latent state (default 64).
+    #[arg(long)]
+    pub latent_size: Option<usize>,
     /// Latent model: weight of the contrastive losses (a frame's near future told from other
     /// episodes' frames; a window's real outcome told from the other windows' outcomes) beside
     /// the reconstruction and latent errors (0: none, planned on the latent). Default: 1, or
@@ -156,9 +156,9 @@ pub struct PredictiveArgs {
     pub contrastive_weight: Option<f64>,
     /// Latent model: weight of an inverse model's error (the action told from the latents
     /// before and after it), trained through the encoder in the second stage (0: no inverse
-    /// model). Needs `--train-encoder true`.
-    #[arg(long, default_value_t = 0.0)]
-    pub inverse_weight: f64,
+    /// model, the default). Needs `--train-encoder true`.
+    #[arg(long)]
+    pub inverse_weight: Option<f64>,
     /// Latent model: shift the first stage's frames by up to this many pixels, so the
     /// embedding matches frames by what the sensor touches rather than where (default: 6 for
     /// the die's gel, 0 for cameras).
@@ -177,8 +177,9 @@ pub struct PredictiveArgs {
     /// Default: on for the die, off for camera tasks.
     #[arg(long)]
     pub train_encoder: Option<bool>,
-    #[arg(long, default_value_t = TrainConfig::default().batch)]
-    pub batch: usize,
+    /// Pixel model: sequences per batch (default 16).
+    #[arg(long)]
+    pub batch: Option<usize>,
     /// Steps predicted ahead per sequence (default: 15 for the pixel model, 18 for the latent).
     #[arg(long)]
     pub horizon: Option<usize>,
@@ -190,16 +191,25 @@ pub struct PredictiveArgs {
     #[arg(long)]
     pub warp: bool,
     /// Numbers in SV2P's stochastic latent (0: a deterministic model). The planner then scores
-    /// each candidate on one sampled future instead of their average.
-    #[arg(long, default_value_t = 0)]
-    pub latent: usize,
+    /// each candidate on one sampled future instead of their average. Default 0.
+    #[arg(long)]
+    pub latent: Option<usize>,
     /// What one nat of the latent's KL divergence costs, in mean squared pixel error.
-    #[arg(long, default_value_t = TrainConfig::default().kl_weight)]
-    pub kl_weight: f64,
-    #[arg(long, default_value_t = TrainConfig::default().learning_rate)]
-    pub lr: f64,
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
+    #[arg(long)]
+    pub kl_weight: Option<f64>,
+    /// Learning rate (default 1e-3).
+    #[arg(long)]
+    pub lr: Option<f64>,
+    /// Seeds the weights and the batches (default 0).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// A settings file (TOML or JSON) in the schema of the run's own record: `model` and
+    /// `train` tables (latent, pixel), or `config` and `search` (memory). Flags win.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// One setting, `key=value` with dotted keys (`--set train.learning_rate=3e-4`).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
     #[arg(long)]
     pub quiet: bool,
 }
@@ -217,19 +227,22 @@ pub fn run(what: TrainCommand) -> Result<(), Error> {
         ModelKind::Memory => return train_memory(args, task, &reader),
         ModelKind::Pixel => {}
     }
-    let train_config = TrainConfig {
-        steps: args.steps,
-        batch: args.batch,
-        horizon: args.horizon.unwrap_or(TrainConfig::default().horizon),
-        learning_rate: args.lr,
-        seed: args.seed,
-        kl_weight: args.kl_weight,
-        ..Default::default()
-    };
-    let mut spec = RunSpec::for_task(task, &args.data, &reader, args.context, train_config)?;
-    spec.model.warp = args.warp;
-    spec.model.latent = args.latent;
-    let bar = super::progress_bar(args.steps, "steps", args.quiet);
+    let mut spec = RunSpec::for_task(task, &args.data, &reader, args.context, TrainConfig::default())?;
+    let layered_spec: PixelSettings = layered(
+        &PixelSettings { model: spec.model.clone(), train: spec.train.clone() },
+        args.config.as_deref(),
+        &args.set,
+    )?;
+    (spec.model, spec.train) = (layered_spec.model, layered_spec.train);
+    set(&mut spec.train.steps, args.steps);
+    set(&mut spec.train.batch, args.batch);
+    set(&mut spec.train.horizon, args.horizon);
+    set(&mut spec.train.learning_rate, args.lr);
+    set(&mut spec.train.seed, args.seed);
+    set(&mut spec.train.kl_weight, args.kl_weight);
+    set(&mut spec.model.latent, args.latent);
+    spec.model.warp |= args.warp;
+    let bar = super::progress_bar(spec.train.steps, "steps", args.quiet);
     let mut valid = None;
     let done = train(&reader, &spec, &args.out, |p| {
         if let Some(v) = p.valid_loss {
@@ -264,10 +277,13 @@ fn train_memory(args: PredictiveArgs, task: Task, reader: &StoreReader) -> Resul
     if task != Task::DieRoll || world_model::store_actions(reader)? != byfeel::gym::ActionMode::Roll {
         return Err("--model memory: a die-roll store of roll actions (`byfeel collect --task die-roll --actions roll`)".into());
     }
-    let config = MemoryConfig {
-        holdout: args.holdout,
-        ..MemoryConfig::default()
-    };
+    let settings: MemorySettings = layered(
+        &MemorySettings { config: MemoryConfig::default(), search: SearchConfig::default() },
+        args.config.as_deref(),
+        &args.set,
+    )?;
+    let (mut config, search) = (settings.config, settings.search);
+    set(&mut config.holdout, args.holdout);
     let started = std::time::Instant::now();
     let bar = super::progress_bar(3, "stages", args.quiet);
     let memory = ReplayMemory::build(reader, &config, |stage| {
@@ -280,7 +296,7 @@ fn train_memory(args: PredictiveArgs, task: Task, reader: &StoreReader) -> Resul
         actions: "roll".into(),
         store: args.data.clone(),
         config,
-        search: SearchConfig::default(),
+        search,
         height: memory.embedding.height,
         width: memory.embedding.width,
         frames: memory.frames.len() / memory.dims(),
@@ -304,28 +320,26 @@ fn train_latent(args: PredictiveArgs, task: Task, reader: &StoreReader) -> Resul
         Some(on) => defaults.training_encoder(on),
         None => defaults,
     };
-    let config = WorldModelTrainConfig {
-        ae_steps: args.ae_steps.unwrap_or(defaults.ae_steps),
-        dynamics_steps: args.dynamics_steps.unwrap_or(defaults.dynamics_steps),
-        horizon: args.horizon.unwrap_or(defaults.horizon),
-        learning_rate: args.lr,
-        seed: args.seed,
-        contrastive_weight: args
-            .contrastive_weight
-            .unwrap_or(defaults.contrastive_weight),
-        inverse_weight: args.inverse_weight,
-        shift: args.shift.unwrap_or(defaults.shift),
-        rotate: args.rotate.unwrap_or(defaults.rotate),
-        dynamics_batch: args.dynamics_batch.unwrap_or(defaults.dynamics_batch),
-        ..defaults
-    };
-    let model = WorldModelConfig {
-        latent: args.latent_size,
-        prototypes: args.prototypes,
-        inverse: args.inverse_weight > 0.0,
-        ..Default::default()
-    };
-    if args.inverse_weight > 0.0 && !config.train_encoder {
+    let settings: LatentSettings = layered(
+        &LatentSettings { model: WorldModelConfig::default(), train: defaults },
+        args.config.as_deref(),
+        &args.set,
+    )?;
+    let (mut model, mut config) = (settings.model, settings.train);
+    set(&mut config.ae_steps, args.ae_steps);
+    set(&mut config.dynamics_steps, args.dynamics_steps);
+    set(&mut config.horizon, args.horizon);
+    set(&mut config.learning_rate, args.lr);
+    set(&mut config.seed, args.seed);
+    set(&mut config.contrastive_weight, args.contrastive_weight);
+    set(&mut config.inverse_weight, args.inverse_weight);
+    set(&mut config.shift, args.shift);
+    set(&mut config.rotate, args.rotate);
+    set(&mut config.dynamics_batch, args.dynamics_batch);
+    set(&mut model.latent, args.latent_size);
+    set(&mut model.prototypes, args.prototypes);
+    model.inverse |= config.inverse_weight > 0.0;
+    if config.inverse_weight > 0.0 && !config.train_encoder {
         return Err("--inverse-weight trains the encoder through the inverse model: give --train-encoder true".into());
     }
     let spec = WorldModelSpec::for_task(task, &args.data, reader, model, config)?;
@@ -370,6 +384,27 @@ fn train_latent(args: PredictiveArgs, task: Task, reader: &StoreReader) -> Resul
     );
     let _ = done;
     Ok(())
+}
+
+/// A latent run's settings, as its `world-model.json` records them.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct LatentSettings {
+    model: WorldModelConfig,
+    train: WorldModelTrainConfig,
+}
+
+/// A pixel run's settings, as its `run.json` records them.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct PixelSettings {
+    model: byfeel::agents::predictor::PredictorConfig,
+    train: TrainConfig,
+}
+
+/// A memory's settings, as its `memory.json` records them.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct MemorySettings {
+    config: byfeel::agents::memory::MemoryConfig,
+    search: byfeel::agents::memory::SearchConfig,
 }
 
 /// A flag given on the command line wins over the settings file and `--set`.
