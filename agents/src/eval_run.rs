@@ -256,3 +256,39 @@ fn memory_prediction(run: &Path, limit: usize) -> Result<(String, String), Agent
     );
     Ok((md, said))
 }
+
+/// Whether `run` is a door policy run (`byfeel train skewfit` or `byfeel train her`).
+pub fn is_door_run(run: &Path) -> bool {
+    run.join("skewfit.json").exists() || run.join("her.json").exists()
+}
+
+/// Evaluates a door policy run (Skew-Fit from goal images, HER from goal states) on `goals`
+/// goals from seed `seed`, each from a shut door, and writes its report into `RUN/eval/` with
+/// `strips` goal strips (Skew-Fit only); returns the path of `report.md` and the result.
+pub fn evaluate_door_run(
+    run: &Path,
+    goals: usize,
+    seed: u64,
+    strips: usize,
+) -> Result<(PathBuf, crate::skewfit::EvalResult), AgentError> {
+    if goals == 0 {
+        return Err(AgentError::Config("goals must be at least 1".into()));
+    }
+    let (result, pictures, kind) = if run.join("skewfit.json").exists() {
+        let (_, vae, sac) = crate::skewfit::load(run)?;
+        let (result, pictures) = crate::skewfit::evaluate(&vae, &sac, goals, seed, strips)?;
+        (result, pictures, "goal images")
+    } else if run.join("her.json").exists() {
+        let (_, sac) = crate::her::load_her(run)?;
+        (crate::her::evaluate_her(&sac, goals, seed)?, Vec::new(), "goals, as states")
+    } else {
+        return Err(AgentError::Config(format!(
+            "{}: not a door policy run (no skewfit.json or her.json)",
+            run.display()
+        )));
+    };
+    let out = run.join("eval");
+    std::fs::create_dir_all(&out).map_err(|e| io_error(&out, e))?;
+    let md = report::door(&out, run, kind, seed, &result, &pictures)?;
+    Ok((md, result))
+}

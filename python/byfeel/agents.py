@@ -246,8 +246,9 @@ def evaluate(run, episodes: int = 50, seed: int = 1_000_000, controllers: Option
     baselines on the same goals (``controllers``: ``"predictive"``, ``"random"``,
     ``"random-held"``, ``"centroid"``, ``"scripted"``; default: those that apply), and the
     result is ``{"report": path, "controllers": [...]}``, each entry with ``success_rate``,
-    ``success_ci95``, ``mean_final_distance`` and every episode. A Skew-Fit run is evaluated on
-    ``episodes`` goal images (see ``SkewFit.evaluate``)::
+    ``success_ci95``, ``mean_final_distance`` and every episode. A Skew-Fit or HER run is
+    evaluated on ``episodes`` door goals (``{"report": path, "door": {...}}``, as
+    ``SkewFit.evaluate``)::
 
         import shutil
         import byfeel
@@ -257,10 +258,9 @@ def evaluate(run, episodes: int = 50, seed: int = 1_000_000, controllers: Option
         result = evaluate("die-agent", episodes=20)
     """
     run = os.fspath(run)
-    if os.path.exists(os.path.join(run, "skewfit.json")):
-        report = os.path.join(run, "eval")
-        goals = SkewFit.load(run).evaluate(goals=episodes, seed=seed, report=report, strips=strips)
-        return {"report": os.path.join(report, "report.md"), "door": goals}
+    if any(os.path.exists(os.path.join(run, f)) for f in ("skewfit.json", "her.json")):
+        path, result = _native.evaluate_door_run(run, episodes, seed, strips)
+        return {"report": os.fspath(path), "door": json.loads(result)}
     path, reports = _native.evaluate_run(run, episodes, seed, samples, 1, strips, held_out,
                                          goal_rolls, controllers)
     return {"report": os.fspath(path), "controllers": json.loads(reports)}

@@ -458,3 +458,20 @@ pub(crate) fn evaluate_run(
         .map_err(agent_error)?;
     Ok((md, serde_json::to_string(&reports).expect("reports serialise")))
 }
+
+/// Evaluates a door policy run (Skew-Fit or HER) as `byfeel eval` does and writes the same
+/// report; returns `(path of report.md, JSON of the result)`.
+#[pyfunction]
+#[pyo3(signature = (run, goals = 50, seed = 1_000_000, strips = 10))]
+pub(crate) fn evaluate_door_run(
+    py: Python<'_>,
+    run: PathBuf,
+    goals: usize,
+    seed: u64,
+    strips: usize,
+) -> PyResult<(PathBuf, String)> {
+    let (md, result) = py
+        .detach(|| byfeel_agents::eval_run::evaluate_door_run(&run, goals, seed, strips))
+        .map_err(agent_error)?;
+    Ok((md, serde_json::to_string(&result).expect("a result serialises")))
+}

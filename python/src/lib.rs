@@ -486,6 +486,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<skewfit::PySkewFit>()?;
     m.add_function(wrap_pyfunction!(store::collect, m)?)?;
     m.add_function(wrap_pyfunction!(agents::evaluate_run, m)?)?;
+    m.add_function(wrap_pyfunction!(agents::evaluate_door_run, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

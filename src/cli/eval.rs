@@ -45,11 +45,8 @@ pub fn run(args: EvalArgs) -> Result<(), Error> {
     if args.episodes == 0 {
         return Err("--episodes must be at least 1".into());
     }
-    if args.run.join("skewfit.json").exists() {
+    if byfeel::agents::eval_run::is_door_run(&args.run) {
         return super::eval_skewfit::run(&args);
-    }
-    if args.run.join("her.json").exists() {
-        return super::eval_skewfit::run_her(&args);
     }
     if byfeel::agents::eval_run::inspect(&args.run).is_err() {
         return Err(format!(
