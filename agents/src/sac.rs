@@ -438,14 +438,19 @@ impl Sac {
     /// to act: what a shipped agent carries. The critics start fresh; resume training with
     /// [`load`](Self::load).
     pub fn load_policy(dir: &Path, device: &Device) -> Result<Self, AgentError> {
-        let io = |e: &dyn std::fmt::Display| AgentError::Io(format!("{}: {e}", dir.display()));
-        let file: SacFile = serde_json::from_str(
-            &std::fs::read_to_string(dir.join("sac.json")).map_err(|e| io(&e))?,
-        )
-        .map_err(|e| io(&e))?;
-        let mut sac = Self::new(file.config, file.obs_dim, file.action_dim, device);
-        let record = ModuleRecord::load(dir.join(format!("{}.bpk", FILES[0]))).map_err(|e| io(&e))?;
+        let mut sac = Self::described(dir, device)?;
+        let record = ModuleRecord::load(dir.join(format!("{}.bpk", FILES[0])))
+            .map_err(|e| crate::io_error(dir, e))?;
         sac.actor = sac.actor.load_record(record);
+        Ok(sac)
+    }
+
+    /// A fresh agent of the shape `dir/sac.json` describes, with its update count.
+    fn described(dir: &Path, device: &Device) -> Result<Self, AgentError> {
+        let path = dir.join("sac.json");
+        let text = std::fs::read_to_string(&path).map_err(|e| crate::io_error(&path, e))?;
+        let file: SacFile = serde_json::from_str(&text).map_err(|e| crate::io_error(&path, e))?;
+        let mut sac = Self::new(file.config, file.obs_dim, file.action_dim, device);
         sac.updates = file.updates;
         Ok(sac)
     }
@@ -453,11 +458,7 @@ impl Sac {
     /// Loads what [`save`](Self::save) wrote, on an autodiff `device`.
     pub fn load(dir: &Path, device: &Device) -> Result<Self, AgentError> {
         let io = |e: &dyn std::fmt::Display| AgentError::Io(format!("{}: {e}", dir.display()));
-        let file: SacFile = serde_json::from_str(
-            &std::fs::read_to_string(dir.join("sac.json")).map_err(|e| io(&e))?,
-        )
-        .map_err(|e| io(&e))?;
-        let mut sac = Self::new(file.config, file.obs_dim, file.action_dim, device);
+        let mut sac = Self::described(dir, device)?;
         let record =
             |name: &str| ModuleRecord::load(dir.join(format!("{name}.bpk"))).map_err(|e| io(&e));
         sac.actor = sac.actor.load_record(record(FILES[0])?);
@@ -480,7 +481,6 @@ impl Sac {
             .alpha_opt
             .from_bytes(bytes("alpha_opt")?)
             .map_err(|e| io(&e))?;
-        sac.updates = file.updates;
         Ok(sac)
     }
 }

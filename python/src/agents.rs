@@ -114,35 +114,6 @@ fn train_latent(
     Ok(())
 }
 
-/// Builds and saves a replay memory of a die store of roll actions; answers its rolls.
-fn build_memory(
-    reader: &StoreReader,
-    task: Task,
-    data: &std::path::Path,
-    out: &std::path::Path,
-) -> Result<usize, AgentError> {
-    use byfeel_agents::memory::{MemoryConfig, MemorySpec, ReplayMemory, SearchConfig};
-    if task != Task::DieRoll || world_model::store_actions(reader)? != byfeel_gym::ActionMode::Roll {
-        return Err(AgentError::Config(
-            "model \"memory\": a die-roll store of roll actions (collect(..., actions=\"roll\"))".into(),
-        ));
-    }
-    let config = MemoryConfig::default();
-    let m = ReplayMemory::build(reader, &config, |_| {})?;
-    let spec = MemorySpec {
-        task: task.name().into(),
-        actions: "roll".into(),
-        store: data.to_path_buf(),
-        config,
-        search: SearchConfig::default(),
-        height: m.embedding.height,
-        width: m.embedding.width,
-        frames: m.frames.len() / m.dims(),
-        transitions: m.transitions.len(),
-    };
-    memory::save(out, &spec, &m)?;
-    Ok(m.transitions.len())
-}
 
 #[pymethods]
 impl PyPredictive {
@@ -245,8 +216,11 @@ impl PyPredictive {
                 ));
             }
             "memory" => {
-                let memory = py.detach(|| build_memory(&reader, task, &data, &out)).map_err(agent_error)?;
-                return Ok((memory as u64, 0.0, None));
+                let settings = (memory::MemoryConfig::default(), memory::SearchConfig::default());
+                let (spec, _) = py
+                    .detach(|| memory::build(&reader, task, &data, &out, settings, |_| {}))
+                    .map_err(agent_error)?;
+                return Ok((spec.transitions as u64, 0.0, None));
             }
             "pixel" => {}
             other => {

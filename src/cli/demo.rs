@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use byfeel::agents::eval::{Controller, image_of};
-use byfeel::gym::{Env, EnvConfig, InfoValue, ObsMode, ResetOptions, Task, TaskEnv};
+use byfeel::gym::{Env, EnvConfig, ObsMode, ResetOptions, Task, TaskEnv};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::Error;
@@ -152,26 +152,21 @@ fn one(what: DemoName, args: &DemoArgs) -> Result<(), Error> {
     let mut env = TaskEnv::new(config)?;
     agent.episode_steps(env.config().max_episode_steps);
     let (obs, info) = env.reset(Some(seed), &ResetOptions::default())?;
-    let int = |info: &byfeel::gym::Info, key: &str| match info.get(key) {
-        Some(InfoValue::Int(f)) => *f,
-        _ => 0,
-    };
-    let float = |info: &byfeel::gym::Info, key: &str| match info.get(key) {
-        Some(InfoValue::Float(f)) => *f,
-        _ => f64::NAN,
-    };
-    let state = |info: &byfeel::gym::Info| match task {
-        Task::DieRoll => format!(
-            "face {} up (goal {})",
-            int(info, byfeel::gym::info::DIE_FACE),
-            int(info, byfeel::gym::info::DIE_GOAL_FACE)
-        ),
-        _ => format!("{:.3} m from the goal", float(info, byfeel::gym::info::GOAL_DISTANCE)),
+    let state = |info: &byfeel::gym::Info| -> Result<String, Error> {
+        use byfeel::gym::info::{self, DIE_FACE, DIE_GOAL_FACE, GOAL_DISTANCE};
+        Ok(match task {
+            Task::DieRoll => format!(
+                "face {} up (goal {})",
+                info::int(info, DIE_FACE)?,
+                info::int(info, DIE_GOAL_FACE)?
+            ),
+            _ => format!("{:.3} m from the goal", info::float(info, GOAL_DISTANCE)?),
+        })
     };
     println!(
         "{}: {}; planning with {}",
         task.name(),
-        state(&info),
+        state(&info)?,
         run.display()
     );
     let goal = env.goal_image().unwrap_or_default().to_vec();
@@ -196,7 +191,7 @@ fn one(what: DemoName, args: &DemoArgs) -> Result<(), Error> {
         seen.push(image_of(&t.observation)?);
         frames.push(frame(&mut env, seen.last().unwrap())?);
         bar.inc(1);
-        bar.set_message(state(&t.info));
+        bar.set_message(state(&t.info)?);
         if t.terminated || t.truncated {
             let success = byfeel::gym::info::success(&t.info)?;
             break (success, t.info);
@@ -218,7 +213,7 @@ fn one(what: DemoName, args: &DemoArgs) -> Result<(), Error> {
             "goal not reached"
         },
         frames.len() - 1,
-        state(&last),
+        state(&last)?,
         if task == Task::DieRoll {
             "gel"
         } else {

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use byfeel::agents::her::{HerConfig, train_her};
 use byfeel::agents::predictor::{RunSpec, TrainConfig, train};
+use byfeel::agents::sac::SacConfig;
 use byfeel::agents::settings::layered;
 use byfeel::agents::skewfit::{self, SkewFitConfig};
 use byfeel::agents::world_model::{
@@ -27,27 +28,36 @@ pub enum TrainCommand {
     Her(HerArgs),
 }
 
+/// A trainer's settings beyond its flags, in the schema of the run's own record.
 #[derive(clap::Args, Debug)]
-pub struct HerArgs {
-    #[arg(long, value_enum, default_value = "door-open")]
-    pub task: super::names::TaskName,
-    /// The run directory: created, or resumed from its last epoch if it holds this run (only
-    /// --env-steps may differ).
-    #[arg(long)]
-    pub out: PathBuf,
-    /// A settings file (TOML or JSON, the schema of the run's own record); flags below win.
+pub struct SettingsArgs {
+    /// A settings file (TOML or JSON) in the schema of the run's own record: `skewfit.json`,
+    /// `her.json`; for `train predictive`, the `model` and `train` tables of `world-model.json`
+    /// or `run.json`, or `config` and `search` of `memory.json`. The flags win.
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// One setting, `key=value` with dotted keys (`--set sac.batch=256 --set vae.beta=20`).
+    /// One setting, `key=value` with dotted keys (`--set sac.batch=256`); wins over the file.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
+}
+
+impl SettingsArgs {
+    /// `defaults` with the file and the `--set` overrides laid over them.
+    fn over<T: serde::Serialize + serde::de::DeserializeOwned>(&self, defaults: &T) -> Result<T, Error> {
+        Ok(layered(defaults, self.config.as_deref(), &self.set)?)
+    }
+}
+
+/// The flags of a run that explores with SAC (Skew-Fit, HER).
+#[derive(clap::Args, Debug)]
+pub struct SacRunArgs {
     /// Environment steps (default 50 000).
     #[arg(long)]
     pub env_steps: Option<usize>,
     /// Random steps before SAC acts (default 10 000).
     #[arg(long)]
     pub warmup_steps: Option<usize>,
-    /// SAC updates per epoch of 500 steps (default 1 000).
+    /// SAC updates per epoch of 500 environment steps (default 1 000).
     #[arg(long)]
     pub updates_per_epoch: Option<usize>,
     /// SAC batch size (default 1 024).
@@ -56,6 +66,32 @@ pub struct HerArgs {
     /// Seeds the networks, the updates and the door (default 0).
     #[arg(long)]
     pub seed: Option<u64>,
+}
+
+impl SacRunArgs {
+    /// Writes the flags given over a run's settings.
+    fn apply(&self, env_steps: &mut usize, warmup_steps: &mut usize, updates_per_epoch: &mut usize, seed: &mut u64, sac: &mut SacConfig) {
+        set(env_steps, self.env_steps);
+        set(warmup_steps, self.warmup_steps);
+        set(updates_per_epoch, self.updates_per_epoch);
+        set(&mut sac.batch, self.batch);
+        set(seed, self.seed);
+        set(&mut sac.seed, self.seed);
+    }
+}
+
+#[derive(clap::Args, Debug)]
+pub struct HerArgs {
+    #[arg(long, value_enum, default_value = "door-open")]
+    pub task: super::names::TaskName,
+    /// The run directory: created, or resumed from its last epoch if it holds this run (only
+    /// --env-steps may differ).
+    #[arg(long)]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+    #[command(flatten)]
+    pub sac_run: SacRunArgs,
     /// Reward minus the distance to the goal (door angle in rad, hand in m) instead of the
     /// sparse 0 / −1.
     #[arg(long)]
@@ -70,33 +106,16 @@ pub struct SkewFitArgs {
     /// The run directory (created; logs, scalars.csv and the latest networks go here).
     #[arg(long)]
     pub out: PathBuf,
-    /// A settings file (TOML or JSON, the schema of the run's own record); flags below win.
-    #[arg(long)]
-    pub config: Option<PathBuf>,
-    /// One setting, `key=value` with dotted keys (`--set sac.batch=256 --set vae.beta=20`).
-    #[arg(long = "set", value_name = "KEY=VALUE")]
-    pub set: Vec<String>,
-    /// Environment steps (default 50 000).
-    #[arg(long)]
-    pub env_steps: Option<usize>,
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+    #[command(flatten)]
+    pub sac_run: SacRunArgs,
     /// The skew α (sampling ∝ q(x)^α): −0.5 for the door (the default), 0 for RIG.
     #[arg(long, allow_hyphen_values = true)]
     pub alpha: Option<f64>,
-    /// Random steps before SAC acts (default 10 000).
-    #[arg(long)]
-    pub warmup_steps: Option<usize>,
-    /// SAC updates per epoch of 500 environment steps (default 1 000).
-    #[arg(long)]
-    pub updates_per_epoch: Option<usize>,
-    /// SAC batch size (default 1 024).
-    #[arg(long)]
-    pub batch: Option<usize>,
     /// Goal images evaluated after each epoch (default 10).
     #[arg(long)]
     pub eval_goals: Option<usize>,
-    /// Seeds the networks, the updates and the door (default 0).
-    #[arg(long)]
-    pub seed: Option<u64>,
     #[arg(long)]
     pub quiet: bool,
 }
@@ -203,13 +222,8 @@ pub struct PredictiveArgs {
     /// Seeds the weights and the batches (default 0).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// A settings file (TOML or JSON) in the schema of the run's own record: `model` and
-    /// `train` tables (latent, pixel), or `config` and `search` (memory). Flags win.
-    #[arg(long)]
-    pub config: Option<PathBuf>,
-    /// One setting, `key=value` with dotted keys (`--set train.learning_rate=3e-4`).
-    #[arg(long = "set", value_name = "KEY=VALUE")]
-    pub set: Vec<String>,
+    #[command(flatten)]
+    pub settings: SettingsArgs,
     #[arg(long)]
     pub quiet: bool,
 }
@@ -228,11 +242,10 @@ pub fn run(what: TrainCommand) -> Result<(), Error> {
         ModelKind::Pixel => {}
     }
     let mut spec = RunSpec::for_task(task, &args.data, &reader, args.context, TrainConfig::default())?;
-    let layered_spec: PixelSettings = layered(
-        &PixelSettings { model: spec.model.clone(), train: spec.train.clone() },
-        args.config.as_deref(),
-        &args.set,
-    )?;
+    let layered_spec: PixelSettings = args.settings.over(&PixelSettings {
+        model: spec.model.clone(),
+        train: spec.train.clone(),
+    })?;
     (spec.model, spec.train) = (layered_spec.model, layered_spec.train);
     set(&mut spec.train.steps, args.steps);
     set(&mut spec.train.batch, args.batch);
@@ -273,36 +286,20 @@ pub fn run(what: TrainCommand) -> Result<(), Error> {
 /// Builds a replay memory: no gradient steps, so nothing to resume; an existing run is
 /// replaced whole.
 fn train_memory(args: PredictiveArgs, task: Task, reader: &StoreReader) -> Result<(), Error> {
-    use byfeel::agents::memory::{self, MemoryConfig, MemorySpec, ReplayMemory, SearchConfig};
-    if task != Task::DieRoll || world_model::store_actions(reader)? != byfeel::gym::ActionMode::Roll {
-        return Err("--model memory: a die-roll store of roll actions (`byfeel collect --task die-roll --actions roll`)".into());
-    }
-    let settings: MemorySettings = layered(
-        &MemorySettings { config: MemoryConfig::default(), search: SearchConfig::default() },
-        args.config.as_deref(),
-        &args.set,
-    )?;
+    use byfeel::agents::memory::{self, MemoryConfig, SearchConfig};
+    let settings: MemorySettings = args.settings.over(&MemorySettings {
+        config: MemoryConfig::default(),
+        search: SearchConfig::default(),
+    })?;
     let (mut config, search) = (settings.config, settings.search);
     set(&mut config.holdout, args.holdout);
     let started = std::time::Instant::now();
     let bar = super::progress_bar(3, "stages", args.quiet);
-    let memory = ReplayMemory::build(reader, &config, |stage| {
+    let (spec, memory) = memory::build(reader, task, &args.data, &args.out, (config, search), |stage| {
         bar.inc(1);
         bar.set_message(stage.to_string());
     })?;
     bar.finish_and_clear();
-    let spec = MemorySpec {
-        task: task.name().into(),
-        actions: "roll".into(),
-        store: args.data.clone(),
-        config,
-        search,
-        height: memory.embedding.height,
-        width: memory.embedding.width,
-        frames: memory.frames.len() / memory.dims(),
-        transitions: memory.transitions.len(),
-    };
-    memory::save(&args.out, &spec, &memory)?;
     println!(
         "{}: a memory of {} presses and {} rolls ({} numbers each) in {:.0} s",
         args.out.display(),
@@ -320,11 +317,10 @@ fn train_latent(args: PredictiveArgs, task: Task, reader: &StoreReader) -> Resul
         Some(on) => defaults.training_encoder(on),
         None => defaults,
     };
-    let settings: LatentSettings = layered(
-        &LatentSettings { model: WorldModelConfig::default(), train: defaults },
-        args.config.as_deref(),
-        &args.set,
-    )?;
+    let settings: LatentSettings = args.settings.over(&LatentSettings {
+        model: WorldModelConfig::default(),
+        train: defaults,
+    })?;
     let (mut model, mut config) = (settings.model, settings.train);
     set(&mut config.ae_steps, args.ae_steps);
     set(&mut config.dynamics_steps, args.dynamics_steps);
@@ -422,16 +418,11 @@ fn skewfit(args: SkewFitArgs) -> Result<(), Error> {
         )
         .into());
     }
-    let mut config: SkewFitConfig =
-        layered(&SkewFitConfig::default(), args.config.as_deref(), &args.set)?;
-    set(&mut config.env_steps, args.env_steps);
+    let mut config: SkewFitConfig = args.settings.over(&SkewFitConfig::default())?;
+    let c = &mut config;
+    args.sac_run.apply(&mut c.env_steps, &mut c.warmup_steps, &mut c.updates_per_epoch, &mut c.seed, &mut c.sac);
     set(&mut config.alpha, args.alpha);
-    set(&mut config.warmup_steps, args.warmup_steps);
-    set(&mut config.updates_per_epoch, args.updates_per_epoch);
     set(&mut config.eval_goals, args.eval_goals);
-    set(&mut config.sac.batch, args.batch);
-    set(&mut config.seed, args.seed);
-    set(&mut config.sac.seed, args.seed);
     config.check()?;
     let bar = super::progress_bar(config.env_steps, "env steps", args.quiet);
     resuming(&args.out, &bar);
@@ -467,13 +458,9 @@ fn her(args: HerArgs) -> Result<(), Error> {
         )
         .into());
     }
-    let mut config: HerConfig = layered(&HerConfig::default(), args.config.as_deref(), &args.set)?;
-    set(&mut config.env_steps, args.env_steps);
-    set(&mut config.warmup_steps, args.warmup_steps);
-    set(&mut config.updates_per_epoch, args.updates_per_epoch);
-    set(&mut config.sac.batch, args.batch);
-    set(&mut config.seed, args.seed);
-    set(&mut config.sac.seed, args.seed);
+    let mut config: HerConfig = args.settings.over(&HerConfig::default())?;
+    let c = &mut config;
+    args.sac_run.apply(&mut c.env_steps, &mut c.warmup_steps, &mut c.updates_per_epoch, &mut c.seed, &mut c.sac);
     config.dense_reward |= args.dense;
     config.check()?;
     let bar = super::progress_bar(config.env_steps, "env steps", false);

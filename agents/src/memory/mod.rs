@@ -24,5 +24,5 @@ pub use agent::MemoryAgent;
 pub use embedding::{TouchEmbedding, pooled, pooled_len};
 pub use heldout::{MemoryHeldOut, held_out, predict};
 pub use model::{MemoryConfig, ReplayMemory, Transition, distance, held_out_transitions};
-pub use run::{MEMORY_SPEC_FILE, MemorySpec, is_memory_run, load, read_memory_spec, save};
+pub use run::{MEMORY_SPEC_FILE, MemorySpec, build, is_memory_run, load, read_memory_spec, save};
 pub use search::{MemoryPlan, SearchConfig, search};

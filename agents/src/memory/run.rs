@@ -67,6 +67,40 @@ pub fn read_memory_spec(run: &Path) -> Result<MemorySpec, AgentError> {
     serde_json::from_str(&text).map_err(|e| io(&path, e))
 }
 
+/// Builds a memory of `task`'s store `reader` (read from `data`, the path the spec records)
+/// with `config`, planning with `search`, and saves it into `run`; `progress` hears each stage.
+/// Only a die-roll store of roll actions makes a memory.
+pub fn build(
+    reader: &byfeel_gym::store::StoreReader,
+    task: Task,
+    data: &Path,
+    run: &Path,
+    (config, search): (MemoryConfig, SearchConfig),
+    progress: impl FnMut(&str),
+) -> Result<(MemorySpec, ReplayMemory), AgentError> {
+    if task != Task::DieRoll || crate::world_model::store_actions(reader)? != ActionMode::Roll {
+        return Err(AgentError::Config(
+            "a replay memory is built from a die-roll store of roll actions \
+             (`byfeel collect --task die-roll --actions roll`; in Python, collect(..., actions=\"roll\"))"
+                .into(),
+        ));
+    }
+    let memory = ReplayMemory::build(reader, &config, progress)?;
+    let spec = MemorySpec {
+        task: task.name().into(),
+        actions: "roll".into(),
+        store: data.to_path_buf(),
+        config,
+        search,
+        height: memory.embedding.height,
+        width: memory.embedding.width,
+        frames: memory.frames.len() / memory.dims(),
+        transitions: memory.transitions.len(),
+    };
+    save(run, &spec, &memory)?;
+    Ok((spec, memory))
+}
+
 /// Writes the memory and its spec into `run` (created if missing), each file replaced whole.
 pub fn save(run: &Path, spec: &MemorySpec, memory: &ReplayMemory) -> Result<(), AgentError> {
     std::fs::create_dir_all(run).map_err(|e| io(run, e))?;
