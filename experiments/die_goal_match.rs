@@ -5,7 +5,7 @@
 //!
 //! `cargo run --release --example die_goal_match -- RUN [EPISODES]`
 
-use byfeel::agents::eval::image_of;
+use byfeel::agents::policy::image;
 use byfeel::agents::world_model::LatentAgent;
 use byfeel::gym::{Env, EnvConfig, InfoValue, ObsMode, ResetOptions, Task, TaskEnv};
 use byfeel::sim::D20;
@@ -41,7 +41,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut start = Vec::new();
         for (k, &face) in faces.iter().enumerate() {
             let (obs, _) = env.reset(Some(seed), &ResetOptions::default())?;
-            let first = image_of(&obs)?;
+            let first = image(&obs, None)?.to_vec();
             start = first.clone();
             taken.push(Vec::new());
             let world = env.robot().inner().world();
@@ -68,7 +68,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     taken[k].extend_from_slice(&action);
                 }
                 let t = env.step(&action)?;
-                last = image_of(&t.observation)?;
+                last = image(&t.observation, None)?.to_vec();
                 if step == 17 {
                     ends.push(last.clone());
                 }

@@ -4,7 +4,7 @@
 //! and whether the end frame is nearest its own goal picture in pixel distance.
 //!
 //! `cargo run --release --example die_roll_skill -- [STARTS]`
-use byfeel::agents::eval::image_of;
+use byfeel::agents::policy::image;
 use byfeel::gym::{ActionMode, Env, EnvConfig, InfoValue, ObsMode, ResetOptions, Task, TaskEnv};
 use byfeel::sim::D20;
 
@@ -40,7 +40,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             if let Some(InfoValue::Int(s)) = t.info.get("hand_steps") {
                 steps += s;
             }
-            let img = image_of(&t.observation)?;
+            let img = image(&t.observation, None)?.to_vec();
             let world = env.robot().inner().world();
             let (die, hand) = (
                 world.die_pose().unwrap().translation,

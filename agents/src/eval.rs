@@ -3,20 +3,26 @@
 
 use std::path::Path;
 
-use byfeel_gym::{ActionMode, Env, EnvConfig, ObsMode, ResetOptions, Task, TaskEnv};
+use byfeel_gym::{ActionMode, EnvConfig, ObsMode, Observation, Task, TaskEnv};
 use byfeel_render::image::{hstack, save_rgb_png, vstack};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 use crate::memory::MemoryAgent;
+use crate::policy::{self, Decision, Policy, Seen};
 use crate::world_model::LatentAgent;
 use crate::{AgentError, PredictiveAgent};
 
 /// Who chooses the actions.
 pub enum Controller {
-    /// The predictive agent: CEM through the learned model.
-    Predictive(Box<PredictiveAgent>),
+    /// The predictive agent: CEM through the learned frame predictor.
+    Predictive {
+        /// The agent.
+        agent: Box<PredictiveAgent>,
+        /// The last frames it was shown this episode, oldest first (it plans from several).
+        context: Vec<Vec<u8>>,
+    },
     /// The predictive agent on the latent world model: CEM in its latent space.
     Latent(Box<LatentAgent>),
     /// The predictive agent on a replay memory: the stored rolls searched.
@@ -44,20 +50,6 @@ pub enum Controller {
 }
 
 impl Controller {
-    /// The name reports and strip files use: `predictive`, `random`, `random-held`,
-    /// `centroid` or `scripted`.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Controller::Predictive(_) | Controller::Latent(_) | Controller::Memory(_) => {
-                "predictive"
-            }
-            Controller::Random { hold: 1, .. } => "random",
-            Controller::Random { .. } => "random-held",
-            Controller::Centroid => "centroid",
-            Controller::Scripted => "scripted",
-        }
-    }
-
     /// The predictive agent of a run directory, whichever model it holds (a replay memory, the
     /// latent world model, or the pixel-space predictor); the models' planner is the papers'
     /// CEM for its task drawing `samples` sequences an iteration.
@@ -70,93 +62,88 @@ impl Controller {
                 run, samples, seed,
             )?)));
         }
-        Ok(Controller::Predictive(Box::new(
-            PredictiveAgent::load_for_task(run, samples, seed)?,
-        )))
+        Ok(Controller::Predictive {
+            agent: Box::new(PredictiveAgent::load_for_task(run, samples, seed)?),
+            context: Vec::new(),
+        })
+    }
+}
+
+impl Policy for Controller {
+    /// `predictive`, `random`, `random-held`, `centroid` or `scripted`.
+    fn name(&self) -> &str {
+        match self {
+            Controller::Predictive { .. } | Controller::Latent(_) | Controller::Memory(_) => {
+                "predictive"
+            }
+            Controller::Random { hold: 1, .. } => "random",
+            Controller::Random { .. } => "random-held",
+            Controller::Centroid => "centroid",
+            Controller::Scripted => "scripted",
+        }
     }
 
-    /// Forgets anything held from the last episode and draws this episode's randomness from
-    /// its seed, so that an episode plays out the same alone (`byfeel demo`) as in a run.
-    pub fn begin_episode(&mut self, seed: u64) {
+    /// Draws the episode's randomness from its seed, so that an episode plays out the same
+    /// alone (`byfeel demo`) as in a run.
+    fn begin_episode(&mut self, seed: u64, steps: usize) {
         match self {
             Controller::Random { held, rng, .. } => {
                 held.1 = 0;
                 *rng = ChaCha8Rng::seed_from_u64(seed);
             }
-            Controller::Predictive(agent) => agent.reseed(seed),
+            Controller::Predictive { agent, context } => {
+                agent.reseed(seed);
+                context.clear();
+            }
             Controller::Latent(agent) => agent.reseed(seed),
-            Controller::Centroid | Controller::Scripted | Controller::Memory(_) => {}
+            Controller::Memory(agent) => agent.begin_episode(Some(steps)),
+            Controller::Centroid | Controller::Scripted => {}
         }
     }
 
-    /// Tells the controller how many actions the episode just begun has (a planner that
-    /// knows the deadline does not plan past it).
-    pub fn episode_steps(&mut self, steps: usize) {
-        if let Controller::Memory(agent) = self {
-            agent.begin_episode(Some(steps));
-        }
-    }
-
-    /// Frames the controller looks at before acting (oldest first).
-    pub fn context_len(&self) -> usize {
-        match self {
-            Controller::Predictive(a) => a.context_len(),
-            _ => 1,
-        }
-    }
-
-    /// The action for now and, for the agent when `foresee` is set, the frames it expects
-    /// its whole plan to bring. `context` holds the last [`context_len`](Self::context_len)
-    /// frames, each `h × w × 3` bytes.
-    pub fn act(
-        &mut self,
-        context: &[&[u8]],
-        goal: &[u8],
-        (h, w): (usize, usize),
-        foresee: bool,
-    ) -> Result<(Vec<f32>, Vec<Vec<u8>>), AgentError> {
+    fn act(&mut self, seen: &Seen<'_>, foresee: bool) -> Result<Decision, AgentError> {
+        let now = policy::image(seen.observation, None)?;
+        let goal = seen
+            .goal_image
+            .ok_or_else(|| AgentError::Config("the task shows no goal image".into()))?;
         Ok(match self {
-            Controller::Predictive(agent) => {
-                let plan = agent.plan(context, goal)?;
+            Controller::Predictive { agent, context } => {
+                // The first frame stands in for the frames before it.
+                let k = agent.context_len();
+                if context.is_empty() {
+                    context.resize(k, now.to_vec());
+                } else {
+                    context.push(now.to_vec());
+                    context.drain(..context.len().saturating_sub(k));
+                }
+                let frames: Vec<&[u8]> = context.iter().map(Vec::as_slice).collect();
+                let plan = agent.plan(&frames, goal)?;
                 let foreseen = if foresee {
-                    agent.predict(context, &plan.actions)?
+                    agent.predict(&frames, &plan.actions)?
                 } else {
                     Vec::new()
                 };
-                (plan.first(3).to_vec(), foreseen)
-            }
-            Controller::Scripted => {
-                return Err(AgentError::Config(
-                    "the scripted roller acts on the simulator's state, in evaluate".into(),
-                ));
+                Decision { action: plan.first(3).to_vec(), foreseen }
             }
             Controller::Latent(agent) => {
-                let now = context[context.len() - 1];
                 let plan = agent.plan(now, goal)?;
                 let foreseen = if foresee {
                     agent.predict(now, &plan.actions)?
                 } else {
                     Vec::new()
                 };
-                (plan.first(agent.cem().action_dim).to_vec(), foreseen)
+                Decision { action: plan.first(agent.cem().action_dim).to_vec(), foreseen }
             }
             Controller::Memory(agent) => {
-                let now = context[context.len() - 1];
                 let plan = agent.act(now, goal)?;
                 let foreseen = if foresee {
                     agent.foresee(now, &plan)?
                 } else {
                     Vec::new()
                 };
-                (plan.action.to_vec(), foreseen)
+                Decision { action: plan.action.to_vec(), foreseen }
             }
-            Controller::Random {
-                rng,
-                bounds,
-                dim,
-                hold,
-                held,
-            } => {
+            Controller::Random { rng, bounds, dim, hold, held } => {
                 if held.1 == 0 {
                     let action = (0..*dim)
                         .map(|j| {
@@ -167,13 +154,25 @@ impl Controller {
                     *held = (action, (*hold).max(1));
                 }
                 held.1 -= 1;
-                (held.0.clone(), Vec::new())
+                Decision::action(held.0.clone())
             }
-            Controller::Centroid => (
-                centroid_action(context[context.len() - 1], goal, h, w),
-                Vec::new(),
-            ),
+            Controller::Centroid => {
+                let (h, w) = image_size(seen.observation)?;
+                let mut action = centroid_action(now, goal, h, w);
+                // With roll actions, its Δxy is the push's direction.
+                action.truncate(seen.action_dim);
+                Decision::action(action)
+            }
+            Controller::Scripted => Decision::action(scripted(seen)?),
         })
+    }
+}
+
+/// Rows and columns of an image observation.
+fn image_size(obs: &Observation) -> Result<(usize, usize), AgentError> {
+    match obs {
+        Observation::Array(a) if a.shape.len() == 3 => Ok((a.shape[0], a.shape[1])),
+        _ => Err(AgentError::Config("the env gave no image observation".into())),
     }
 }
 
@@ -243,7 +242,7 @@ pub struct EpisodeOutcome {
 /// A controller's results.
 #[derive(Debug, Clone, Serialize)]
 pub struct EvalReport {
-    /// The controller's name (see [`Controller::name`]).
+    /// The controller's name (see [`Policy::name`]).
     pub controller: String,
     /// The task's name.
     pub task: String,
@@ -266,15 +265,6 @@ pub fn wilson(k: usize, n: usize) -> (f64, f64) {
     let centre = (p + z * z / (2.0 * n)) / (1.0 + z * z / n);
     let half = z * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt() / (1.0 + z * z / n);
     ((centre - half).max(0.0), (centre + half).min(1.0))
-}
-
-/// The image in an image observation (tactile or camera).
-pub fn image_of(obs: &byfeel_gym::Observation) -> Result<Vec<u8>, AgentError> {
-    match obs {
-        byfeel_gym::Observation::Array(a) => a.as_u8().map(<[u8]>::to_vec),
-        _ => None,
-    }
-    .ok_or_else(|| AgentError::Config("the task gave no image observation".into()))
 }
 
 /// An episode's strip: goal | first frame (the context) | what happened, left to right; for
@@ -310,9 +300,9 @@ fn save_strip(
     save_rgb_png(path, sw, sh, &rgb).map_err(|e| AgentError::Io(e.to_string()))
 }
 
-/// Runs `config.episodes` episodes; strips go to `out` (PNG), if given.
+/// Runs `config.episodes` episodes of `controller`; strips go to `out` (PNG), if given.
 pub fn evaluate(
-    controller: &mut Controller,
+    controller: &mut dyn Policy,
     config: &EvalConfig,
     out: Option<&Path>,
     mut on_episode: impl FnMut(usize, &EpisodeOutcome),
@@ -327,53 +317,30 @@ pub fn evaluate(
             .image_size(64, 48),
     };
     let mut env = TaskEnv::new(env_config).map_err(AgentError::from)?;
-    let (h, w) = (48, 64);
-    let k = controller.context_len();
     let mut outcomes = Vec::with_capacity(config.episodes);
     for i in 0..config.episodes {
+        let strip = out.filter(|_| i < config.strips);
         let seed = config.seed + i as u64;
-        let (obs, _) = env
-            .reset(Some(seed), &ResetOptions::default())
-            .map_err(AgentError::from)?;
-        controller.begin_episode(seed);
-        controller.episode_steps(env.config().max_episode_steps);
-        let goal = env.goal_image().unwrap_or_default().to_vec();
-        let first = image_of(&obs)?;
-        let mut frames = vec![first; k];
-        let mut foreseen = Vec::new();
-        let mut steps = 0;
-        let (success, distance) = loop {
-            let context: Vec<&[u8]> = frames[frames.len() - k..]
+        let episode = policy::play(controller, &mut env, seed, strip.is_some(), policy::unwatched)?;
+        if let Some(dir) = strip {
+            let frames = episode
+                .observations
                 .iter()
-                .map(|f| f.as_slice())
-                .collect();
-            let strip = steps == 0 && out.is_some() && i < config.strips;
-            let (mut action, f) = match controller {
-                Controller::Scripted => (scripted(&env)?, Vec::new()),
-                _ => controller.act(&context, &goal, (h, w), strip)?,
-            };
-            if strip {
-                foreseen = f;
-            }
-            // The centroid controller's Δxy is, with roll actions, the push's direction.
-            action.truncate(config.action_mode.action_dim());
-            let t = env.step(&action)?;
-            steps += 1;
-            frames.push(image_of(&t.observation)?);
-            if t.terminated || t.truncated {
-                let distance = byfeel_gym::info::float(&t.info, byfeel_gym::info::GOAL_DISTANCE)?;
-                break (byfeel_gym::info::success(&t.info)?, distance);
-            }
-        };
-        if let Some(dir) = out.filter(|_| i < config.strips) {
+                .map(|o| policy::image(o, None).map(<[u8]>::to_vec))
+                .collect::<Result<Vec<_>, _>>()?;
+            let (h, w) = image_size(&episode.observations[0])?;
             let path = dir.join(format!("{}-episode-{i:03}.png", controller.name()));
-            save_strip(&path, &goal, &frames[k - 1..], &foreseen, (h, w))?;
+            let goal = episode.goal_image.unwrap_or_default();
+            save_strip(&path, &goal, &frames, &episode.foreseen, (h, w))?;
         }
         let outcome = EpisodeOutcome {
             seed,
-            success,
-            final_distance: distance,
-            steps,
+            success: byfeel_gym::info::success(&episode.info)?,
+            final_distance: byfeel_gym::info::float(
+                &episode.info,
+                byfeel_gym::info::GOAL_DISTANCE,
+            )?,
+            steps: episode.steps,
         };
         on_episode(i, &outcome);
         outcomes.push(outcome);
@@ -392,14 +359,18 @@ pub fn evaluate(
 }
 
 /// The scripted roller's action: toward the goal face, from the simulator's state.
-fn scripted(env: &TaskEnv) -> Result<Vec<f32>, AgentError> {
-    let goal = env
-        .goal()
+fn scripted(seen: &Seen<'_>) -> Result<Vec<f32>, AgentError> {
+    let Some(sim) = &seen.privileged else {
+        return Err(AgentError::Config(
+            "the scripted roller reads the simulator's state, and this arm is not simulated".into(),
+        ));
+    };
+    let goal = sim
+        .goal
         .and_then(|g| g.iter().position(|v| *v > 0.5))
         .map(|i| i as u8 + 1);
-    let world = env.robot().inner().world();
-    match (env.config().action_mode, goal) {
-        (ActionMode::Roll, Some(goal)) => byfeel_gym::scripted::roll_toward(world, goal)
+    match (sim.action_mode, goal) {
+        (ActionMode::Roll, Some(goal)) => byfeel_gym::scripted::roll_toward(sim.world, goal)
             .map(|a| a.to_vec())
             .ok_or_else(|| AgentError::Config(format!("no scripted roll reaches face {goal}"))),
         _ => Err(AgentError::Config(
@@ -440,7 +411,14 @@ mod tests {
         let mut held = random(7, &cem, cem.repeat);
         assert_eq!(held.name(), "random-held");
         let image = vec![0u8; 48 * 64 * 3];
-        let act = |c: &mut Controller| c.act(&[&image], &image, (48, 64), false).unwrap().0;
+        let obs = Observation::Array(byfeel_gym::Array::image(48, 64, image.clone()));
+        let seen = Seen {
+            observation: &obs,
+            goal_image: Some(&image),
+            action_dim: 3,
+            privileged: None,
+        };
+        let act = |c: &mut Controller| c.act(&seen, false).unwrap().action;
         let actions: Vec<Vec<f32>> = (0..6).map(|_| act(&mut held)).collect();
         assert!(actions[..3].iter().all(|a| a == &actions[0]));
         assert!(actions[3..].iter().all(|a| a == &actions[3]));
@@ -450,12 +428,26 @@ mod tests {
             "inside the die's bounds"
         );
         // A new episode starts a new action.
-        held.begin_episode(8);
+        held.begin_episode(8, 10);
         let next = act(&mut held);
         assert_ne!(next, actions[3]);
         let mut plain = random(7, &cem, 1);
         assert_eq!(plain.name(), "random");
         assert_ne!(act(&mut plain), act(&mut plain));
+    }
+
+    #[test]
+    fn the_scripted_roller_needs_a_simulator_to_look_inside() {
+        let image = vec![0u8; 48 * 64 * 3];
+        let obs = Observation::Array(byfeel_gym::Array::image(48, 64, image.clone()));
+        let seen = Seen {
+            observation: &obs,
+            goal_image: Some(&image),
+            action_dim: 2,
+            privileged: None,
+        };
+        let err = Controller::Scripted.act(&seen, false).unwrap_err().to_string();
+        assert!(err.contains("not simulated"), "{err}");
     }
 
     #[test]

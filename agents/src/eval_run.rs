@@ -139,7 +139,7 @@ pub fn evaluate_run(
         let mut controller = match name.as_str() {
             "predictive" => {
                 let mut c = Controller::predictive(run, opts.samples, opts.seed)?;
-                if let Controller::Predictive(agent) = &mut c {
+                if let Controller::Predictive { agent, .. } = &mut c {
                     agent.score_every = opts.score_every;
                 }
                 c

@@ -9,6 +9,7 @@
 //! - [`world_model`]: the latent world model (encoder, dynamics, decoder) and its planner.
 //! - [`memory`]: the nonparametric predictive agent: a replay memory of rolls, searched.
 //! - [`settings`]: a trainer's settings from a file and `key=value` overrides, checked by name.
+//! - [`policy`]: one interface for whatever acts (every agent and baseline), and one episode loop.
 //! - [`eval_run`]: a predictive run evaluated against its baselines, as `byfeel eval` does.
 //! - [`report`]: the evaluation reports (`report.md`, `report.json`) for every kind of run.
 //! - [`metrics`]: every trainer's epoch logs (CSV, JSON lines, TensorBoard).
@@ -21,6 +22,7 @@ pub mod face_probe;
 pub mod her;
 pub mod memory;
 pub mod metrics;
+pub mod policy;
 pub mod predictive;
 pub mod predictor;
 pub mod report;

@@ -5,7 +5,6 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use byfeel::agents::eval::image_of;
 use byfeel::agents::memory::MemoryAgent;
 use byfeel::gym::{ActionMode, Env, EnvConfig, ObsMode, ResetOptions, Task, TaskEnv};
 
@@ -27,7 +26,8 @@ pub fn run(run: Option<PathBuf>, plans: usize, json: bool) -> Result<(), Error> 
     let mut times = Vec::with_capacity(plans);
     for i in 0..plans {
         let (obs, _) = env.reset(Some(1_000_000 + i as u64), &ResetOptions::default())?;
-        let (now, goal) = (image_of(&obs)?, env.goal_image().unwrap_or_default().to_vec());
+        let now = byfeel::agents::policy::image(&obs, None)?.to_vec();
+        let goal = env.goal_image().unwrap_or_default().to_vec();
         let started = Instant::now();
         agent.plan(&now, &goal)?;
         times.push(started.elapsed().as_secs_f64());

@@ -4,8 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
-use byfeel::agents::eval::{Controller, image_of};
-use byfeel::gym::{Env, EnvConfig, ObsMode, ResetOptions, Task, TaskEnv};
+use byfeel::agents::eval::Controller;
+use byfeel::agents::policy::{self, Policy};
+use byfeel::agents::skewfit::{self, SkewFitPolicy, SkewFitTask};
+use byfeel::gym::{ActionMode, EnvConfig, Info, ObsMode, Observation, Task, TaskEnv, info};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::Error;
@@ -129,17 +131,36 @@ fn one(what: DemoName, args: &DemoArgs) -> Result<(), Error> {
         None => demo_seed(&run)?,
     };
     if what == DemoName::DoorOpen {
-        return super::demo_door::play(&run, seed, &out);
+        let (_, vae, sac) = skewfit::load(&run)?;
+        let mut env = SkewFitTask::door().env()?;
+        println!(
+            "DoorOpen: the door shut, a goal image to reach (seed {seed}); acting with {}",
+            run.display()
+        );
+        let door = |info: &Info| -> Result<String, Error> {
+            Ok(format!("door at {:.3} rad", info::float(info, info::DOOR_ANGLE)?))
+        };
+        let shown = Shown { sensed: Some("image_observation"), goal: Some("image_desired_goal"), fps: 10.0 };
+        let (last, steps) = film(&mut SkewFitPolicy::new(&vae, &sac), &mut env, seed, &shown, &door, &out)?;
+        let (angle, wanted) = (
+            info::float(&last, info::DOOR_ANGLE)?,
+            info::float(&last, info::GOAL_DOOR_ANGLE)?,
+        );
+        return report(
+            info::success(&last)?,
+            &format!("{steps} steps: the door at {angle:.3} rad, the goal's {wanted:.3} rad (within 0.02 rad and the hand within 3 cm counts)"),
+            "door camera",
+            &out,
+        );
     }
     let mut agent = Controller::predictive(&run, args.samples, seed)?;
-    agent.begin_episode(seed);
     let spec = run.join(byfeel::agents::world_model::SPEC_FILE);
     let actions = if byfeel::agents::memory::is_memory_run(&run) {
         byfeel::agents::memory::read_memory_spec(&run)?.action_mode()?
     } else if spec.exists() {
         byfeel::agents::world_model::read_spec(&run)?.action_mode()?
     } else {
-        byfeel::gym::ActionMode::Hand
+        ActionMode::Hand
     };
     let config = match task {
         Task::DieRoll => EnvConfig::new(task)
@@ -150,76 +171,90 @@ fn one(what: DemoName, args: &DemoArgs) -> Result<(), Error> {
             .image_size(64, 48),
     };
     let mut env = TaskEnv::new(config)?;
-    agent.episode_steps(env.config().max_episode_steps);
-    let (obs, info) = env.reset(Some(seed), &ResetOptions::default())?;
-    let state = |info: &byfeel::gym::Info| -> Result<String, Error> {
-        use byfeel::gym::info::{self, DIE_FACE, DIE_GOAL_FACE, GOAL_DISTANCE};
+    let state = |info: &Info| -> Result<String, Error> {
         Ok(match task {
             Task::DieRoll => format!(
                 "face {} up (goal {})",
-                info::int(info, DIE_FACE)?,
-                info::int(info, DIE_GOAL_FACE)?
+                info::int(info, info::DIE_FACE)?,
+                info::int(info, info::DIE_GOAL_FACE)?
             ),
-            _ => format!("{:.3} m from the goal", info::float(info, GOAL_DISTANCE)?),
+            _ => format!("{:.3} m from the goal", info::float(info, info::GOAL_DISTANCE)?),
         })
     };
-    println!(
-        "{}: {}; planning with {}",
-        task.name(),
-        state(&info)?,
-        run.display()
-    );
-    let goal = env.goal_image().unwrap_or_default().to_vec();
-    let k = agent.context_len();
-    let mut seen = vec![image_of(&obs)?; k];
-    let frame = |env: &mut TaskEnv, sensed: &[u8]| -> Result<Frame, Error> {
-        let camera = env.camera_image_sized(192, 144)?;
-        Ok(Frame::side_by_side(
-            &[([144, 192], &camera), ([48, 64], sensed), ([48, 64], &goal)],
-            2,
-        ))
-    };
-    let mut frames = vec![frame(&mut env, &seen[0])?];
+    println!("{}: planning with {}", task.name(), run.display());
+    // A roll action is a whole push and press: one frame a second shows each.
+    let fps = if actions == ActionMode::Roll { 1.0 } else { 5.0 };
+    let shown = Shown { sensed: None, goal: None, fps };
+    let (last, steps) = film(&mut agent, &mut env, seed, &shown, &state, &out)?;
+    let sensed = if task == Task::DieRoll { "gel" } else { "task camera" };
+    report(info::success(&last)?, &format!("{steps} steps: {}", state(&last)?), sensed, &out)
+}
+
+/// What a demo's movie shows beside the scene camera.
+struct Shown {
+    /// The observation's image the agent senses (`None`: the observation is that image).
+    sensed: Option<&'static str>,
+    /// The observation's goal image (`None`: the task's goal picture).
+    goal: Option<&'static str>,
+    /// Frames per second of the movie.
+    fps: f64,
+}
+
+/// Plays `agent` from `seed` into the movie `out` (scene camera | what the agent senses | the
+/// goal), the progress bar saying `describe` of each step; returns the last info and the steps.
+fn film(
+    agent: &mut dyn Policy,
+    env: &mut TaskEnv,
+    seed: u64,
+    shown: &Shown,
+    describe: &dyn Fn(&Info) -> Result<String, Error>,
+    out: &Path,
+) -> Result<(Info, usize), Error> {
     let bar = ProgressBar::new(env.config().max_episode_steps as u64).with_style(
-        ProgressStyle::with_template("{spinner} planning {bar:30} {pos}/{len} steps · {msg}")
+        ProgressStyle::with_template("{spinner} acting {bar:30} {pos}/{len} steps · {msg}")
             .expect("a valid template"),
     );
-    let (success, last) = loop {
-        let context: Vec<&[u8]> = seen[seen.len() - k..].iter().map(Vec::as_slice).collect();
-        let (action, _) = agent.act(&context, &goal, (48, 64), false)?;
-        let t = env.step(&action)?;
-        seen.push(image_of(&t.observation)?);
-        frames.push(frame(&mut env, seen.last().unwrap())?);
-        bar.inc(1);
-        bar.set_message(state(&t.info)?);
-        if t.terminated || t.truncated {
-            let success = byfeel::gym::info::success(&t.info)?;
-            break (success, t.info);
+    let mut frames = Vec::new();
+    let mut goal = None;
+    let episode = policy::play(agent, env, seed, false, |env, obs, info| -> Result<(), Error> {
+        let sensed = policy::image(obs, shown.sensed)?;
+        if goal.is_none() {
+            goal = Some(match shown.goal {
+                Some(key) => policy::image(obs, Some(key))?.to_vec(),
+                None => env.goal_image().unwrap_or_default().to_vec(),
+            });
         }
-    };
+        let camera = env.camera_image_sized(192, 144)?;
+        let side = rows_columns(obs, shown.sensed);
+        let goal = goal.as_deref().unwrap_or_default();
+        frames.push(Frame::side_by_side(&[([144, 192], &camera), (side, sensed), (side, goal)], 2));
+        if frames.len() > 1 {
+            bar.inc(1);
+        }
+        bar.set_message(describe(info)?);
+        Ok(())
+    })?;
     bar.finish_and_clear();
-    // A roll action is a whole push and press: one frame a second shows each.
-    let fps = if actions == byfeel::gym::ActionMode::Roll {
-        1.0
-    } else {
-        5.0
+    movie::write(out, &frames, shown.fps)?;
+    Ok((episode.info, episode.steps))
+}
+
+/// Rows and columns of the observation's image `key` (`None`: the observation itself).
+fn rows_columns(obs: &Observation, key: Option<&str>) -> [usize; 2] {
+    let array = match (obs, key) {
+        (obs, Some(key)) => obs.get(key),
+        (Observation::Array(a), None) => Some(a),
+        (Observation::Dict(_), None) => None,
     };
-    movie::write(&out, &frames, fps)?;
-    println!(
-        "{} after {} steps: {}; movie (camera | {} | goal): {}",
-        if success {
-            "goal reached"
-        } else {
-            "goal not reached"
-        },
-        frames.len() - 1,
-        state(&last)?,
-        if task == Task::DieRoll {
-            "gel"
-        } else {
-            "task camera"
-        },
-        out.display()
-    );
+    match array {
+        Some(a) if a.shape.len() == 3 => [a.shape[0], a.shape[1]],
+        _ => [0, 0],
+    }
+}
+
+/// Says whether the goal was reached, how, and where the movie is.
+fn report(success: bool, how: &str, sensed: &str, out: &Path) -> Result<(), Error> {
+    let said = if success { "goal reached" } else { "goal not reached" };
+    println!("{said} after {how}; movie (camera | {sensed} | goal): {}", out.display());
     Ok(())
 }

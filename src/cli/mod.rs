@@ -10,7 +10,6 @@ mod bench_world_model;
 mod bench_store;
 mod collect;
 mod demo;
-mod demo_door;
 mod eval;
 mod eval_skewfit;
 mod movie;

@@ -16,7 +16,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use burn::prelude::*;
-use byfeel_gym::{Env, ResetOptions};
+use byfeel_gym::Env;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -24,9 +24,10 @@ use crate::skewfit::eval::DoorTally;
 use crate::sac::{Sac, SacConfig, SacStats, Transitions};
 use crate::skewfit::{EVAL_SEED, EvalResult};
 use crate::metrics::{Metric, MetricsLog, listed, plotted};
+use crate::policy::{self, Decision, Policy, Seen};
 use crate::{AgentError, run_dir};
 use checkpoint::HerState;
-use replay::{ACTION, STATE, Walk, achieved, env_error, split, state_env};
+use replay::{ACTION, STATE, Walk, achieved, split, state_env};
 
 /// The baseline's schedule; the defaults match Skew-Fit's door run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -254,20 +255,30 @@ pub fn load_her(run: &Path) -> Result<(HerConfig, Sac), AgentError> {
 /// each from a shut door.
 pub fn evaluate_her(sac: &Sac, goals: usize, first_seed: u64) -> Result<EvalResult, AgentError> {
     let mut env = state_env(false)?;
+    let mut agent = HerPolicy { sac };
     let mut tally = DoorTally::default();
     for g in 0..goals {
-        let (obs, _) = env
-            .reset(Some(first_seed + g as u64), &ResetOptions::default())
-            .map_err(env_error)?;
-        let (mut state, goal) = split(&obs)?;
-        let mut info = Default::default();
-        for _ in 0..env.spec().max_episode_steps {
-            let o: Vec<f32> = state.iter().chain(&goal).copied().collect();
-            let t = env.step(&sac.act(&o, None)).map_err(env_error)?;
-            state = split(&t.observation)?.0;
-            info = t.info;
-        }
-        tally.add(&info)?;
+        let episode = policy::play(&mut agent, &mut env, first_seed + g as u64, false, policy::unwatched)?;
+        tally.add(&episode.info)?;
     }
     Ok(tally.result())
+}
+
+/// A HER agent as a [`Policy`]: the door's state and the goal state (the observation's two
+/// halves) go to the policy, which acts with its mean action.
+pub struct HerPolicy<'a> {
+    /// The trained policy (see [`load_her`]).
+    pub sac: &'a Sac,
+}
+
+impl Policy for HerPolicy<'_> {
+    fn name(&self) -> &str {
+        "her"
+    }
+
+    fn act(&mut self, seen: &Seen<'_>, _foresee: bool) -> Result<Decision, AgentError> {
+        let (state, goal) = split(seen.observation)?;
+        let o: Vec<f32> = state.into_iter().chain(goal).collect();
+        Ok(Decision::action(self.sac.act(&o, None)))
+    }
 }

@@ -5,14 +5,15 @@
 //! Success is the door task's own (`is_success`: within 0.02 rad and 0.03 m).
 
 use burn::prelude::*;
-use byfeel_gym::{Env, Info, ResetOptions};
+use byfeel_gym::Info;
 use serde::{Deserialize, Serialize};
 
 use crate::sac::Sac;
 use super::task::SkewFitTask;
-use super::train::{embed_one, image, images_to_tensor};
+use super::train::{embed_one, images_to_tensor};
 use super::vae::Vae;
 use crate::AgentError;
+use crate::policy::{self, Decision, Policy, Seen};
 
 /// Goal seeds start here, far from any training seed.
 pub const EVAL_SEED: u64 = 1_000_000;
@@ -113,32 +114,22 @@ pub fn evaluate(
     first_seed: u64,
     strips: usize,
 ) -> Result<(EvalResult, Vec<GoalStrip>), AgentError> {
-    let err = AgentError::Env;
     let device = vae.devices()[0].clone();
     let mut env = SkewFitTask::door().env()?;
+    let mut agent = SkewFitPolicy::new(vae, sac);
     let mut tally = DoorTally::default();
     let mut pictures = Vec::new();
     for g in 0..goals {
-        let (obs, _) = env
-            .reset(Some(first_seed + g as u64), &ResetOptions::default())
-            .map_err(err)?;
-        let goal_image = image(&obs, "image_desired_goal")?;
-        let goal = embed_one(vae, &goal_image, &device);
-        let mut now = image(&obs, "image_observation")?;
-        let mut info = Default::default();
-        for _ in 0..env.spec().max_episode_steps {
-            let mut o = embed_one(vae, &now, &device);
-            o.extend_from_slice(&goal);
-            let t = env.step(&sac.act(&o, None)).map_err(err)?;
-            now = image(&t.observation, "image_observation")?;
-            info = t.info;
-        }
-        tally.add(&info)?;
+        let episode = policy::play(&mut agent, &mut env, first_seed + g as u64, false, policy::unwatched)?;
+        tally.add(&episode.info)?;
         if g < strips {
+            let first = &episode.observations[0];
+            let last = episode.observations.last().expect("the reset's observation");
+            let last = policy::image(last, Some("image_observation"))?.to_vec();
             pictures.push(GoalStrip {
-                reconstruction: reconstruct(vae, &now, &device),
-                goal: goal_image,
-                last: now,
+                reconstruction: reconstruct(vae, &last, &device),
+                goal: policy::image(first, Some("image_desired_goal"))?.to_vec(),
+                last,
             });
         }
     }
@@ -152,6 +143,40 @@ pub fn act(vae: &Vae, sac: &Sac, image: &[u8], goal: &[u8], explore: Option<u64>
     let mut o = embed_one(vae, image, &device);
     o.extend(embed_one(vae, goal, &device));
     sac.act(&o, explore)
+}
+
+/// A Skew-Fit agent as a [`Policy`]: the VAE's latents of the door camera's image and of the
+/// goal image (both in the observation) go to the policy, which acts with its mean action.
+pub struct SkewFitPolicy<'a> {
+    vae: &'a Vae,
+    sac: &'a Sac,
+    /// The goal image last embedded and its latent: a goal stays for a whole episode.
+    goal: Option<(Vec<u8>, Vec<f32>)>,
+}
+
+impl<'a> SkewFitPolicy<'a> {
+    /// The agent made of a trained VAE and policy (see [`super::load`]).
+    pub fn new(vae: &'a Vae, sac: &'a Sac) -> Self {
+        Self { vae, sac, goal: None }
+    }
+}
+
+impl Policy for SkewFitPolicy<'_> {
+    fn name(&self) -> &str {
+        "skewfit"
+    }
+
+    fn act(&mut self, seen: &Seen<'_>, _foresee: bool) -> Result<Decision, AgentError> {
+        let device = self.vae.devices()[0].clone();
+        let now = policy::image(seen.observation, Some("image_observation"))?;
+        let goal = policy::image(seen.observation, Some("image_desired_goal"))?;
+        if self.goal.as_ref().is_none_or(|(image, _)| image.as_slice() != goal) {
+            self.goal = Some((goal.to_vec(), embed_one(self.vae, goal, &device)));
+        }
+        let mut o = embed_one(self.vae, now, &device);
+        o.extend_from_slice(&self.goal.as_ref().expect("embedded above").1);
+        Ok(Decision::action(self.sac.act(&o, None)))
+    }
 }
 
 /// The VAE's decoding of an image's mean latent, as RGB bytes.

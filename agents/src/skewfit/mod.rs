@@ -27,7 +27,7 @@ pub mod train;
 pub mod vae;
 
 pub use config::{SkewFitConfig, read_config};
-pub use eval::{EVAL_SEED, EvalResult, GoalOutcome, GoalStrip, act, evaluate};
+pub use eval::{EVAL_SEED, EvalResult, GoalOutcome, GoalStrip, SkewFitPolicy, act, evaluate};
 pub use relabel::{GoalSource, Relabel, future_index, latent_reward};
 pub use skew::{skew_weights, weight_evenness};
 pub use task::{GoalCoverage, SkewFitTask};

@@ -16,7 +16,7 @@ use glam::DVec2;
 
 use super::agent::LatentAgent;
 use crate::AgentError;
-use crate::eval::image_of;
+use crate::policy::image;
 
 /// Steps of the plan whose mean horizontal direction is its opening push.
 const OPENING: usize = 6;
@@ -98,7 +98,7 @@ fn opening_directions(
             let n = pose.rotation * d20.normals[d20.face_index(face).expect("a face")];
             -DVec2::new(n.x, n.y).normalize()
         };
-        let actions = plan(seed, &image_of(&obs)?, &goal)?;
+        let actions = plan(seed, image(&obs, None)?, &goal)?;
         let xy = |a: &[f32]| DVec2::new(a[0] as f64, a[1] as f64);
         let opening = match mode {
             ActionMode::Hand => actions.chunks(dim).take(OPENING).map(xy).sum(),
