@@ -24,5 +24,6 @@
 
 pub use byfeel_agents as agents;
 pub use byfeel_gym as gym;
+pub use byfeel_remote as remote;
 pub use byfeel_render as render;
 pub use byfeel_sim as sim;

@@ -221,3 +221,52 @@ fn eval_takes_a_her_run_and_names_what_is_not_a_run() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a run directory"));
 }
+
+#[test]
+fn serve_exposes_a_scene_arm_that_an_eval_drives_over_the_network() {
+    use std::io::BufRead;
+    let mut server = Command::new(env!("CARGO_BIN_EXE_byfeel"))
+        .args(["serve", "--scene", "door", "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .split_whitespace()
+        .find(|w| w.starts_with("127.0.0.1:"))
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("door");
+    copy_dir(&byfeel::sim::assets_dir().join("models/door-skewfit"), &run);
+    let here = byfeel(&["eval", run.to_str().unwrap(), "--episodes", "2", "--strips", "0"]);
+    let there = byfeel(&[
+        "eval", run.to_str().unwrap(), "--episodes", "2", "--strips", "0", "--robot", &addr,
+    ]);
+    let _ = server.kill();
+    assert!(here.status.success() && there.status.success(), "{}", stdout(&there));
+    // Lockstep over loopback plays bit for bit as in process: the same numbers.
+    let numbers = |o: &std::process::Output| stdout(o).lines().next().unwrap_or_default().to_string();
+    assert_eq!(numbers(&here), numbers(&there));
+    assert!(numbers(&there).contains("final angle error"));
+    // No server at the address is named.
+    let wrong = byfeel(&["eval", run.to_str().unwrap(), "--episodes", "1", "--robot", "127.0.0.1:1"]);
+    assert!(!wrong.status.success());
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("cannot reach a robot server"));
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}

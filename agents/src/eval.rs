@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use byfeel_gym::{ActionMode, EnvConfig, ObsMode, Observation, Task, TaskEnv};
+use byfeel_gym::{ActionMode, EnvConfig, ObsMode, Observation, Robot, Task, TaskEnv};
 use byfeel_render::image::{hstack, save_rgb_png, vstack};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -224,6 +224,8 @@ pub struct EvalConfig {
     pub die_goal_rolls: u8,
     /// What one action does (DieRoll may roll).
     pub action_mode: ActionMode,
+    /// A robot server (`HOST:PORT`) whose arm to evaluate on; `None`: a simulated arm here.
+    pub robot: Option<String>,
 }
 
 /// One episode's outcome.
@@ -305,7 +307,7 @@ pub fn evaluate(
     controller: &mut dyn Policy,
     config: &EvalConfig,
     out: Option<&Path>,
-    mut on_episode: impl FnMut(usize, &EpisodeOutcome),
+    on_episode: impl FnMut(usize, &EpisodeOutcome),
 ) -> Result<EvalReport, AgentError> {
     let env_config = match config.task {
         Task::DieRoll => EnvConfig::new(Task::DieRoll)
@@ -316,12 +318,31 @@ pub fn evaluate(
             .obs_mode(ObsMode::Image)
             .image_size(64, 48),
     };
-    let mut env = TaskEnv::new(env_config).map_err(AgentError::from)?;
+    match &config.robot {
+        None => {
+            let mut env = TaskEnv::new(env_config)?;
+            evaluate_on(controller, &mut env, config, out, on_episode)
+        }
+        Some(addr) => {
+            let mut env = TaskEnv::on_robot(env_config, crate::arm::connect(addr)?)?;
+            evaluate_on(controller, &mut env, config, out, on_episode)
+        }
+    }
+}
+
+/// [`evaluate`] in `env`.
+fn evaluate_on<R: Robot + Send>(
+    controller: &mut dyn Policy,
+    env: &mut TaskEnv<R>,
+    config: &EvalConfig,
+    out: Option<&Path>,
+    mut on_episode: impl FnMut(usize, &EpisodeOutcome),
+) -> Result<EvalReport, AgentError> {
     let mut outcomes = Vec::with_capacity(config.episodes);
     for i in 0..config.episodes {
         let strip = out.filter(|_| i < config.strips);
         let seed = config.seed + i as u64;
-        let episode = policy::play(controller, &mut env, seed, strip.is_some(), policy::unwatched)?;
+        let episode = policy::play(controller, env, seed, strip.is_some(), policy::unwatched)?;
         if let Some(dir) = strip {
             let frames = episode
                 .observations
@@ -370,7 +391,10 @@ fn scripted(seen: &Seen<'_>) -> Result<Vec<f32>, AgentError> {
         .and_then(|g| g.iter().position(|v| *v > 0.5))
         .map(|i| i as u8 + 1);
     match (sim.action_mode, goal) {
-        (ActionMode::Roll, Some(goal)) => byfeel_gym::scripted::roll_toward(sim.world, goal)
+        (ActionMode::Roll, Some(goal)) => sim
+            .truth
+            .die_orientation
+            .and_then(|die| byfeel_gym::scripted::roll_toward(die, goal))
             .map(|a| a.to_vec())
             .ok_or_else(|| AgentError::Config(format!("no scripted roll reaches face {goal}"))),
         _ => Err(AgentError::Config(

@@ -32,6 +32,9 @@ pub struct RunEval {
     /// Controllers by name (`predictive`, `random`, `random-held`, `centroid`, `scripted`);
     /// `None`: [`default_controllers`].
     pub controllers: Option<Vec<String>>,
+    /// A robot server (`HOST:PORT`, `byfeel serve`) whose arm to evaluate on; `None`: a
+    /// simulated arm in this process.
+    pub robot: Option<String>,
 }
 
 impl Default for RunEval {
@@ -45,6 +48,7 @@ impl Default for RunEval {
             held_out: 128,
             goal_rolls: 1,
             controllers: None,
+            robot: None,
         }
     }
 }
@@ -128,6 +132,7 @@ pub fn evaluate_run(
         seed: opts.seed,
         strips: opts.strips,
         die_goal_rolls: opts.goal_rolls,
+        robot: opts.robot.clone(),
     };
     let cem = CemConfig {
         samples: opts.samples,
@@ -264,23 +269,34 @@ pub fn is_door_run(run: &Path) -> bool {
 
 /// Evaluates a door policy run (Skew-Fit from goal images, HER from goal states) on `goals`
 /// goals from seed `seed`, each from a shut door, and writes its report into `RUN/eval/` with
-/// `strips` goal strips (Skew-Fit only); returns the path of `report.md` and the result.
+/// `strips` goal strips (Skew-Fit only); returns the path of `report.md` and the result. With
+/// `robot` (`HOST:PORT`), on the arm of that robot server.
 pub fn evaluate_door_run(
     run: &Path,
     goals: usize,
     seed: u64,
     strips: usize,
+    robot: Option<&str>,
 ) -> Result<(PathBuf, crate::skewfit::EvalResult), AgentError> {
     if goals == 0 {
         return Err(AgentError::Config("goals must be at least 1".into()));
     }
     let (result, pictures, kind) = if run.join("skewfit.json").exists() {
         let (_, vae, sac) = crate::skewfit::load(run)?;
-        let (result, pictures) = crate::skewfit::evaluate(&vae, &sac, goals, seed, strips)?;
+        let (result, pictures) = match robot {
+            None => crate::skewfit::evaluate(&vae, &sac, goals, seed, strips)?,
+            Some(addr) => {
+                crate::skewfit::eval::evaluate_remote(&vae, &sac, addr, (goals, seed, strips))?
+            }
+        };
         (result, pictures, "goal images")
     } else if run.join("her.json").exists() {
         let (_, sac) = crate::her::load_her(run)?;
-        (crate::her::evaluate_her(&sac, goals, seed)?, Vec::new(), "goals, as states")
+        let result = match robot {
+            None => crate::her::evaluate_her(&sac, goals, seed)?,
+            Some(addr) => crate::her::evaluate_her_remote(&sac, addr, goals, seed)?,
+        };
+        (result, Vec::new(), "goals, as states")
     } else {
         return Err(AgentError::Config(format!(
             "{}: not a door policy run (no skewfit.json or her.json)",

@@ -9,12 +9,14 @@
 //! - [`world_model`]: the latent world model (encoder, dynamics, decoder) and its planner.
 //! - [`memory`]: the nonparametric predictive agent: a replay memory of rolls, searched.
 //! - [`settings`]: a trainer's settings from a file and `key=value` overrides, checked by name.
+//! - [`arm`]: where the arm is: simulated here, or behind a robot server.
 //! - [`policy`]: one interface for whatever acts (every agent and baseline), and one episode loop.
 //! - [`eval_run`]: a predictive run evaluated against its baselines, as `byfeel eval` does.
 //! - [`report`]: the evaluation reports (`report.md`, `report.json`) for every kind of run.
 //! - [`metrics`]: every trainer's epoch logs (CSV, JSON lines, TensorBoard).
 //! - [`tensorboard`]: scalars in TensorBoard's event-file format.
 
+pub mod arm;
 pub mod cem;
 pub mod eval;
 pub mod eval_run;

@@ -3,7 +3,7 @@
 //! the scripted roller). Evaluation and `byfeel demo` play any [`Policy`] through [`play`], so
 //! an episode runs the same way whoever acts in it.
 
-use byfeel_gym::{ActionMode, Env, Info, Observation, ResetOptions, TaskEnv};
+use byfeel_gym::{ActionMode, Env, Info, Observation, OracleState, ResetOptions, Robot, TaskEnv};
 
 use crate::AgentError;
 
@@ -23,8 +23,8 @@ pub struct Seen<'a> {
 
 /// A simulator's inside view, for reference controllers that are not agents.
 pub struct Privileged<'a> {
-    /// The simulated world as it is now.
-    pub world: &'a byfeel_sim::World,
+    /// The simulator's truth about the scene now.
+    pub truth: OracleState,
     /// The goal as the task states it (for DieRoll, one-hot over the faces).
     pub goal: Option<&'a [f32]>,
     /// What one action does.
@@ -82,12 +82,12 @@ pub struct Episode {
 /// the env, the observation and the info after the reset and after every step (to film the
 /// episode, or report progress). With `foresee`, the first decision's foreseen frames are kept
 /// in the episode.
-pub fn play<E: From<AgentError>>(
+pub fn play<R: Robot + Send, E: From<AgentError>>(
     policy: &mut dyn Policy,
-    env: &mut TaskEnv,
+    env: &mut TaskEnv<R>,
     seed: u64,
     foresee: bool,
-    mut on_step: impl FnMut(&mut TaskEnv, &Observation, &Info) -> Result<(), E>,
+    mut on_step: impl FnMut(&mut TaskEnv<R>, &Observation, &Info) -> Result<(), E>,
 ) -> Result<Episode, E> {
     let (obs, info) = env.reset(Some(seed), &ResetOptions::default()).map_err(AgentError::from)?;
     on_step(env, &obs, &info)?;
@@ -108,8 +108,8 @@ pub fn play<E: From<AgentError>>(
                 observation: episode.observations.last().expect("the reset's observation"),
                 goal_image: episode.goal_image.as_deref(),
                 action_dim,
-                privileged: Some(Privileged {
-                    world: env.robot().inner().world(),
+                privileged: env.robot().simulator().map(|sim| Privileged {
+                    truth: sim.truth(),
                     goal: env.goal(),
                     action_mode: env.config().action_mode,
                 }),
@@ -148,7 +148,7 @@ pub fn image<'a>(obs: &'a Observation, key: Option<&str>) -> Result<&'a [u8], Ag
 }
 
 /// An `on_step` for [`play`] that watches nothing.
-pub fn unwatched(_: &mut TaskEnv, _: &Observation, _: &Info) -> Result<(), AgentError> {
+pub fn unwatched<R: Robot>(_: &mut TaskEnv<R>, _: &Observation, _: &Info) -> Result<(), AgentError> {
     Ok(())
 }
 

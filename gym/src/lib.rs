@@ -8,6 +8,7 @@ mod env;
 mod oracle;
 mod robot;
 mod safety;
+mod simulator;
 pub mod scripted;
 mod sim_robot;
 pub mod spaces;
@@ -22,6 +23,7 @@ pub use robot::{
     SensorSpec, Workspace,
 };
 pub use safety::SafetyLayer;
+pub use simulator::{DoorGeometry, Placement, Randomization, SceneGeometry, Simulator};
 pub use sim_robot::{SimRobot, SimRobotSnapshot};
 pub use spaces::{Array, ArrayData, BoxSpace, Dtype, Observation, Space};
 pub use tasks::{ActionMode, EnvConfig, ObsMode, RewardType, STAY, Task, TaskEnv};

@@ -20,6 +20,8 @@ pub struct OracleState {
     pub cup_tilt: Option<f64>,
     /// Die centre position.
     pub die_position: Option<DVec3>,
+    /// Die orientation in the world frame.
+    pub die_orientation: Option<DQuat>,
     /// Number on the die face pointing up.
     pub die_face_up: Option<u8>,
     /// Number on the die face pressed against the gel, when the gel touches the die.

@@ -7,6 +7,8 @@
 
 use glam::{DQuat, DVec3};
 
+use crate::simulator::Simulator;
+
 /// An axis-aligned box in the robot's world frame (metres).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Workspace {
@@ -116,6 +118,9 @@ pub struct RobotState {
     pub ee_orientation: DQuat,
     /// True if the last step held still because its command had passed its deadline.
     pub holding: bool,
+    /// Normal force pressing on the fingertip (N), where the arm measures it (the gel's
+    /// contact force in simulation; a wrist force sensor on a real arm).
+    pub contact_force: Option<f64>,
 }
 
 /// How a command moves the arm.
@@ -230,6 +235,9 @@ pub enum RobotError {
     /// The arm cannot get where it was asked (or the scene lacks the object), and why.
     #[error("the arm cannot reach the target: {0}")]
     Unreachable(String),
+    /// A robot server refused a request or could not be reached (its reason).
+    #[error("robot server: {0}")]
+    Remote(String),
 }
 
 /// An image from a sensor: rows of RGB pixels, top row first.
@@ -264,6 +272,52 @@ pub trait Robot {
     fn home(&mut self) -> Result<RobotState, RobotError>;
     /// Holds still and refuses motion commands until [`Robot::home`].
     fn stop(&mut self);
+    /// Sets the size of the images sensor `name` gives from now on (a camera driver scales
+    /// its frames; a simulator renders at that size). A sensor of fixed size refuses others.
+    fn set_sensor_size(&mut self, name: &str, width: u32, height: u32) -> Result<(), RobotError>;
+    /// The simulator's privileges, if this arm is simulated (here or behind a server that
+    /// offers them); `None` for a real arm.
+    fn simulator(&self) -> Option<&dyn Simulator> {
+        None
+    }
+    /// [`Robot::simulator`], to change the scene with.
+    fn simulator_mut(&mut self) -> Option<&mut dyn Simulator> {
+        None
+    }
+}
+
+/// A boxed robot is a robot: servers hold whichever backend they were given.
+impl<R: Robot + ?Sized> Robot for Box<R> {
+    fn spec(&self) -> &RobotSpec {
+        (**self).spec()
+    }
+    fn state(&self) -> RobotState {
+        (**self).state()
+    }
+    fn command(&mut self, command: Command) -> Result<(), RobotError> {
+        (**self).command(command)
+    }
+    fn step(&mut self) -> Result<RobotState, RobotError> {
+        (**self).step()
+    }
+    fn read_sensor(&mut self, name: &str) -> Result<Image, RobotError> {
+        (**self).read_sensor(name)
+    }
+    fn home(&mut self) -> Result<RobotState, RobotError> {
+        (**self).home()
+    }
+    fn stop(&mut self) {
+        (**self).stop()
+    }
+    fn set_sensor_size(&mut self, name: &str, width: u32, height: u32) -> Result<(), RobotError> {
+        (**self).set_sensor_size(name, width, height)
+    }
+    fn simulator(&self) -> Option<&dyn Simulator> {
+        (**self).simulator()
+    }
+    fn simulator_mut(&mut self) -> Option<&mut dyn Simulator> {
+        (**self).simulator_mut()
+    }
 }
 
 impl Command {

@@ -9,6 +9,7 @@
 
 use crate::oracle::{Oracle, OracleState};
 use crate::robot::*;
+use crate::simulator::Simulator;
 use glam::DVec3;
 
 /// Wraps a [`Robot`] and enforces the limits above on everything sent to it.
@@ -125,6 +126,22 @@ impl<R: Robot> Robot for SafetyLayer<R> {
         self.inner.stop();
         self.active = Command::new(CommandMode::Hold);
         self.stopped = true;
+    }
+
+    fn set_sensor_size(&mut self, name: &str, width: u32, height: u32) -> Result<(), RobotError> {
+        self.inner.set_sensor_size(name, width, height)
+    }
+
+    fn simulator(&self) -> Option<&dyn Simulator> {
+        self.inner.simulator()
+    }
+
+    /// The simulator's privileges change the scene, not the arm's motion: they pass the
+    /// guard, which forgets the command in force (a rebuilt or re-placed scene starts still).
+    fn simulator_mut(&mut self) -> Option<&mut dyn Simulator> {
+        self.active = Command::new(CommandMode::Hold);
+        self.holding = false;
+        self.inner.simulator_mut()
     }
 }
 

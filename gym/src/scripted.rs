@@ -73,15 +73,15 @@ pub fn press_gel<R: Robot + Oracle>(
     Ok(false)
 }
 
-/// The roll action toward `goal` (a face number) from how the die lies now, as a person who
+/// The roll action toward `goal` (a face number) from how the die lies now (its orientation,
+/// `die`), as a person who
 /// sees the die would push it: away from the side of the next face on the way (the die tips
 /// over its far bottom edge and the face that leaned toward the hand comes up); a face two
 /// rolls away goes through the neighbour it shares; `[0, 0]` (no push) when `goal` is up.
-/// `None` without a die, or for a goal more than two rolls away.
-pub fn roll_toward(world: &byfeel_sim::World, goal: u8) -> Option<[f32; 2]> {
+/// `None` for a goal more than two rolls away.
+pub fn roll_toward(die: glam::DQuat, goal: u8) -> Option<[f32; 2]> {
     let d20 = byfeel_sim::D20::new();
-    let pose = world.die_pose()?;
-    let up = d20.face_toward(pose.rotation, DVec3::Z);
+    let up = d20.face_toward(die, DVec3::Z);
     if up == goal {
         return Some([0.0, 0.0]);
     }
@@ -93,7 +93,7 @@ pub fn roll_toward(world: &byfeel_sim::World, goal: u8) -> Option<[f32; 2]> {
             .into_iter()
             .find(|&n| d20.neighbours(n).is_some_and(|far| far.contains(&goal)))?
     };
-    let normal = pose.rotation * d20.normals[d20.face_index(next)?];
+    let normal = die * d20.normals[d20.face_index(next)?];
     let away = -glam::DVec2::new(normal.x, normal.y).normalize_or_zero();
     Some([away.x as f32, away.y as f32])
 }

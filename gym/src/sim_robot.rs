@@ -32,7 +32,13 @@ pub struct SimRobot {
     ik: IkOptions,
     /// Draws cameras and the gel; the process's shared renderer unless one was given.
     renderer: Option<SharedRenderer>,
+    /// The scene file the world was built from (what a rebuild builds again).
+    scene: Option<std::path::PathBuf>,
+    /// States saved by [`crate::Simulator::save`], newest last.
+    saved: Vec<SimRobotSnapshot>,
 }
+
+mod privileges;
 
 /// A snapshot of a [`SimRobot`]: the world and the command in force.
 #[derive(Clone)]
@@ -163,6 +169,8 @@ impl SimRobot {
                 ..IkOptions::default()
             },
             renderer: None,
+            scene: None,
+            saved: Vec::new(),
         }
     }
 
@@ -173,7 +181,9 @@ impl SimRobot {
         } else {
             byfeel_sim::scene_path(scene)
         };
-        Ok(Self::new(World::from_scene_file(path, randomization)?))
+        let mut robot = Self::new(World::from_scene_file(&path, randomization)?);
+        robot.scene = Some(path);
+        Ok(robot)
     }
 
     /// The simulated world for resets and goal pictures (placing objects, teleporting): a
@@ -276,6 +286,13 @@ impl Robot for SimRobot {
             ee_position: ee.translation,
             ee_orientation: ee.rotation,
             holding: self.hold_at.is_some(),
+            contact_force: self
+                .world
+                .config
+                .robot
+                .gel_link
+                .is_some()
+                .then(|| self.world.gel_normal_force()),
         }
     }
 
@@ -345,7 +362,9 @@ impl Robot for SimRobot {
                 rgb: t.rgb,
             })
         } else {
-            let c = self.render_camera(name).map_err(unavailable)?;
+            let (width, height) = sensor_size(&self.spec, name);
+            let camera = self.camera(name).map_err(unavailable)?.with_size(width, height);
+            let c = self.render_view(&camera).map_err(unavailable)?;
             Ok(Image {
                 width: c.width,
                 height: c.height,
@@ -368,6 +387,26 @@ impl Robot for SimRobot {
         self.hold_at = None;
         self.stopped = true;
     }
+
+    fn set_sensor_size(&mut self, name: &str, width: u32, height: u32) -> Result<(), RobotError> {
+        privileges::set_sensor_size(&mut self.spec, name, width, height)
+    }
+
+    fn simulator(&self) -> Option<&dyn crate::Simulator> {
+        Some(self)
+    }
+
+    fn simulator_mut(&mut self) -> Option<&mut dyn crate::Simulator> {
+        Some(self)
+    }
+}
+
+/// The size sensor `name` renders at (its spec's).
+fn sensor_size(spec: &RobotSpec, name: &str) -> (u32, u32) {
+    spec.sensors
+        .iter()
+        .find(|s| s.name == name)
+        .map_or((0, 0), |s| (s.width, s.height))
 }
 
 impl Oracle for SimRobot {
@@ -382,6 +421,7 @@ impl Oracle for SimRobot {
             cup_orientation: w.cup_pose().map(|p| p.rotation),
             cup_tilt: w.cup_tilt(),
             die_position: w.die_pose().map(|p| p.translation),
+            die_orientation: w.die_pose().map(|p| p.rotation),
             die_face_up: die.map(|d| d.face_up),
             die_face_on_gel: die.and_then(|d| d.face_on_gel),
             gel_in_contact: w.gel_in_contact(),

@@ -2,6 +2,7 @@
 //! finds the die again by touch, centred as in the goal picture; a short action rolls nothing;
 //! bad actions change nothing.
 
+use byfeel_gym::Oracle as _;
 use byfeel_gym::collect::{CollectConfig, Policy, collect};
 use byfeel_gym::store::StoreReader;
 use byfeel_gym::{ActionMode, Env, EnvConfig, InfoValue, ObsMode, ResetOptions, Task, TaskEnv};
@@ -41,7 +42,7 @@ fn a_push_toward_the_goal_rolls_it_up_and_the_gel_finds_it_centred() {
     for seed in 0..20 {
         env.reset(Some(seed), &ResetOptions::default()).unwrap();
         let (start, goal) = (face_up(&env), goal_face(&env));
-        let push = byfeel_gym::scripted::roll_toward(env.robot().inner().world(), goal).unwrap();
+        let push = byfeel_gym::scripted::roll_toward(env.oracle().die_orientation.unwrap(), goal).unwrap();
         let t = env.step(&push).unwrap();
         let now = face_up(&env);
         rolled += (now != start) as usize;
@@ -74,7 +75,7 @@ fn two_scripted_rolls_reach_a_face_two_away() {
         env.reset(Some(seed), &ResetOptions::default()).unwrap();
         let goal = goal_face(&env);
         for _ in 0..5 {
-            let push = byfeel_gym::scripted::roll_toward(env.robot().inner().world(), goal);
+            let push = byfeel_gym::scripted::roll_toward(env.oracle().die_orientation.unwrap(), goal);
             let t = env.step(&push.unwrap()).unwrap();
             if t.truncated {
                 reached += (face_up(&env) == goal) as usize;

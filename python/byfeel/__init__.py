@@ -11,13 +11,19 @@ Importing the package registers the Gymnasium environments::
 
 Keyword arguments: ``obs_mode`` ("state", "image", "tactile", "goal"), ``width``/``height``
 (camera images), ``reward`` ("sparse", "dense"), ``max_episode_steps``, ``randomize_scene``,
-``render_mode`` ("rgb_array", "human").
+``render_mode`` ("rgb_array", "human"), ``robot`` ("HOST:PORT" of a robot server).
+
+An arm on the network: ``byfeel serve`` (or :func:`serve` in Python) serves one, and
+:class:`RemoteRobot` or ``gym.make(..., robot="HOST:PORT")`` drive it::
+
+    server = byfeel.serve("door")                             # a simulated door arm, any port
+    env = gym.make("byfeel/DoorOpen-v0", robot=server.address)
 """
 
 import os as _os
 
 from byfeel import _native
-from byfeel._native import __version__
+from byfeel._native import RemoteRobot, Server, __version__, serve
 
 # The wheel carries byfeel's robots, scenes and shipped models; byfeel reads them from there
 # (BYFEEL_ASSETS, when set, still wins).
@@ -30,6 +36,8 @@ from byfeel.store import Store, collect  # noqa: E402
 __all__ = [
     "ByfeelEnv",
     "ByfeelVectorEnv",
+    "RemoteRobot",
+    "Server",
     "Store",
     "TASKS",
     "__version__",
@@ -37,6 +45,7 @@ __all__ = [
     "collect",
     "model_path",
     "register_envs",
+    "serve",
 ]
 
 

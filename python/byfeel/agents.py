@@ -239,7 +239,8 @@ class SkewFit:
 
 
 def evaluate(run, episodes: int = 50, seed: int = 1_000_000, controllers: Optional[list] = None,
-             samples: int = 200, strips: int = 10, held_out: int = 128, goal_rolls: int = 1) -> dict:
+             samples: int = 200, strips: int = 10, held_out: int = 128, goal_rolls: int = 1,
+             robot: Optional[str] = None) -> dict:
     """Evaluates a run directory as ``byfeel eval`` does and writes the same report into
     ``run/eval`` (``report.md``, ``report.json``, strips). A predictive run (from
     ``Predictive.train``, ``byfeel train predictive`` or a shipped model) is compared with its
@@ -248,7 +249,8 @@ def evaluate(run, episodes: int = 50, seed: int = 1_000_000, controllers: Option
     result is ``{"report": path, "controllers": [...]}``, each entry with ``success_rate``,
     ``success_ci95``, ``mean_final_distance`` and every episode. A Skew-Fit or HER run is
     evaluated on ``episodes`` door goals (``{"report": path, "door": {...}}``, as
-    ``SkewFit.evaluate``)::
+    ``SkewFit.evaluate``). With ``robot`` (``"HOST:PORT"`` of ``byfeel serve``), the episodes
+    run on that server's arm instead of a simulated arm in this process::
 
         import shutil
         import byfeel
@@ -259,8 +261,8 @@ def evaluate(run, episodes: int = 50, seed: int = 1_000_000, controllers: Option
     """
     run = os.fspath(run)
     if any(os.path.exists(os.path.join(run, f)) for f in ("skewfit.json", "her.json")):
-        path, result = _native.evaluate_door_run(run, episodes, seed, strips)
+        path, result = _native.evaluate_door_run(run, episodes, seed, strips, robot)
         return {"report": os.fspath(path), "door": json.loads(result)}
     path, reports = _native.evaluate_run(run, episodes, seed, samples, 1, strips, held_out,
-                                         goal_rolls, controllers)
+                                         goal_rolls, controllers, robot)
     return {"report": os.fspath(path), "controllers": json.loads(reports)}

@@ -26,6 +26,12 @@ class ByfeelEnv(gymnasium.Env):
     the goal from simulator state (sim only). Keys of ``info`` starting ``oracle_`` are
     simulator-only evaluation metrics. ``reset(options={"hard_reset": True})`` also puts the arm
     and objects back for the reset-free door.
+
+    ``robot="HOST:PORT"`` runs the task on the arm of a robot server (``byfeel serve`` or
+    :func:`byfeel.serve`) instead of a simulated arm in this process. On a served simulator
+    everything works as here; on an arm that is not simulated, give the goal as a picture
+    (:meth:`set_goal_image`) before ``reset``, and expect no oracle metrics and a NaN reward
+    unless you set a reward function.
     """
 
     metadata = {"render_modes": ["rgb_array", "human"], "render_fps": 10}
@@ -42,13 +48,16 @@ class ByfeelEnv(gymnasium.Env):
         render_mode: Optional[str] = None,
         actions: str = "hand",
         goal_rolls: int = 1,
+        robot: Optional[str] = None,
     ) -> None:
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode {render_mode!r} is not one of {self.metadata['render_modes']}")
         self._env = _native.Env(
-            task, obs_mode, width, height, reward, max_episode_steps, randomize_scene, actions, goal_rolls
+            task, obs_mode, width, height, reward, max_episode_steps, randomize_scene, actions, goal_rolls,
+            robot,
         )
         self.task = task
+        self.robot = robot
         self.render_mode = render_mode
         self.observation_space = observation_space(self._env.observation_space())
         self.action_space = spaces.Box(-1.0, 1.0, shape=(self._env.action_dim,), dtype=np.float32)
@@ -83,6 +92,11 @@ class ByfeelEnv(gymnasium.Env):
         """The current goal as a picture (camera or gel image)."""
         return self._env.goal_image()
 
+    def set_goal_image(self, image) -> None:
+        """Gives the goal as a picture (H x W x 3 uint8, as observations' images): how goals
+        are given on an arm that is not simulated (a photo of the door open)."""
+        self._env.set_goal_image(np.ascontiguousarray(image, dtype=np.uint8))
+
     def set_reward_fn(self, fn) -> None:
         """Replaces the reward with ``fn(observation, info) -> float`` (``None`` restores it).
         An exception ``fn`` raises is raised again from the ``step`` that called it."""
@@ -113,6 +127,8 @@ class ByfeelEnv(gymnasium.Env):
         pygame.display.flip()
 
     def close(self) -> None:
+        if self.robot is not None and self._env is not None:
+            self._env = None  # lets go of the served arm at once (the server's arm holds)
         if self._window is not None:
             import pygame
 

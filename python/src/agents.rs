@@ -399,7 +399,8 @@ impl PyPredictive {
 /// report)`.
 #[pyfunction]
 #[pyo3(signature = (run, episodes = 50, seed = 1_000_000, samples = 200, score_every = 1,
-                    strips = 10, held_out = 128, goal_rolls = 1, controllers = None))]
+                    strips = 10, held_out = 128, goal_rolls = 1, controllers = None,
+                    robot = None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn evaluate_run(
     py: Python<'_>,
@@ -412,6 +413,7 @@ pub(crate) fn evaluate_run(
     held_out: usize,
     goal_rolls: u8,
     controllers: Option<Vec<String>>,
+    robot: Option<String>,
 ) -> PyResult<(PathBuf, String)> {
     use byfeel_agents::eval_run::{self, RunEval};
     if !(1..=2).contains(&goal_rolls) {
@@ -426,6 +428,7 @@ pub(crate) fn evaluate_run(
         held_out,
         goal_rolls,
         controllers,
+        robot,
     };
     let (md, reports) = py
         .detach(|| eval_run::evaluate_run(&run, &opts, |_| {}))
@@ -436,16 +439,18 @@ pub(crate) fn evaluate_run(
 /// Evaluates a door policy run (Skew-Fit or HER) as `byfeel eval` does and writes the same
 /// report; returns `(path of report.md, JSON of the result)`.
 #[pyfunction]
-#[pyo3(signature = (run, goals = 50, seed = 1_000_000, strips = 10))]
+#[pyo3(signature = (run, goals = 50, seed = 1_000_000, strips = 10, robot = None))]
 pub(crate) fn evaluate_door_run(
     py: Python<'_>,
     run: PathBuf,
     goals: usize,
     seed: u64,
     strips: usize,
+    robot: Option<String>,
 ) -> PyResult<(PathBuf, String)> {
+    let robot = robot.as_deref();
     let (md, result) = py
-        .detach(|| byfeel_agents::eval_run::evaluate_door_run(&run, goals, seed, strips))
+        .detach(|| byfeel_agents::eval_run::evaluate_door_run(&run, goals, seed, strips, robot))
         .map_err(agent_error)?;
     Ok((md, serde_json::to_string(&result).expect("a result serialises")))
 }

@@ -14,6 +14,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 mod agents;
+mod remote;
 mod skewfit;
 mod store;
 
@@ -140,7 +141,7 @@ fn actions(a: &Bound<'_, PyAny>, rows: Option<usize>, width: usize) -> PyResult<
 /// One environment.
 #[pyclass(name = "Env", module = "byfeel._native")]
 struct PyEnv {
-    env: TaskEnv,
+    env: Box<dyn remote::AnyTaskEnv>,
     /// The exception the user's reward function raised during the last step, raised again to
     /// the caller of `step` once the step returns (the gym's reward hook returns a number).
     reward_error: std::sync::Arc<std::sync::Mutex<Option<PyErr>>>,
@@ -149,9 +150,10 @@ struct PyEnv {
 #[pymethods]
 impl PyEnv {
     #[new]
-    #[pyo3(signature = (task, obs_mode=None, width=None, height=None, reward="sparse", max_episode_steps=None, randomize_scene=false, actions="hand", goal_rolls=1))]
+    #[pyo3(signature = (task, obs_mode=None, width=None, height=None, reward="sparse", max_episode_steps=None, randomize_scene=false, actions="hand", goal_rolls=1, robot=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
+        py: Python<'_>,
         task: &str,
         obs_mode: Option<&str>,
         width: Option<u32>,
@@ -161,6 +163,7 @@ impl PyEnv {
         randomize_scene: bool,
         actions: &str,
         goal_rolls: u8,
+        robot: Option<&str>,
     ) -> PyResult<Self> {
         let c = config(
             task,
@@ -172,8 +175,9 @@ impl PyEnv {
             randomize_scene,
             (actions, goal_rolls),
         )?;
+        let env = py.detach(|| remote::task_env(c, robot)).map_err(env_error)?;
         Ok(Self {
-            env: TaskEnv::new(c).map_err(env_error)?,
+            env,
             reward_error: Default::default(),
         })
     }
@@ -287,6 +291,13 @@ impl PyEnv {
             )?)),
             _ => Ok(None),
         }
+    }
+
+    /// Gives the goal as a picture (H x W x 3 uint8, as observations' images): how goals are
+    /// given on an arm that is not simulated.
+    fn set_goal_image(&mut self, image: numpy::PyReadonlyArrayDyn<'_, u8>) -> PyResult<()> {
+        let rgb: Vec<u8> = image.as_array().iter().copied().collect();
+        self.env.set_goal_image(&rgb).map_err(env_error)
     }
 
     fn goal<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
@@ -481,6 +492,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(assets_dir, m)?)?;
     m.add_class::<PyEnv>()?;
     m.add_class::<PyVecEnv>()?;
+    m.add_class::<remote::PyRemoteRobot>()?;
+    m.add_class::<remote::PyServer>()?;
+    m.add_function(wrap_pyfunction!(remote::serve, m)?)?;
     m.add_class::<store::PyStore>()?;
     m.add_class::<agents::PyPredictive>()?;
     m.add_class::<skewfit::PySkewFit>()?;

@@ -39,6 +39,10 @@ pub struct EvalArgs {
     /// DieRoll: goals this many rolls away, 1 or 2 (two rolls get 40-step episodes).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2))]
     pub goal_rolls: u8,
+    /// Evaluate on the arm of a robot server (`byfeel serve`) at HOST:PORT instead of a
+    /// simulated arm here.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub robot: Option<String>,
 }
 
 pub fn run(args: EvalArgs) -> Result<(), Error> {
@@ -67,6 +71,7 @@ pub fn run(args: EvalArgs) -> Result<(), Error> {
             .controllers
             .as_ref()
             .map(|c| c.iter().map(|&n| super::names::name_of(n)).collect()),
+        robot: args.robot.clone(),
     };
     let style = ProgressStyle::with_template(
         "{spinner} {prefix} {bar:30} {pos}/{len} episodes · {msg} (eta {eta})",

@@ -10,6 +10,7 @@ pub fn run(args: &EvalArgs) -> Result<(), Error> {
         args.episodes,
         args.seed,
         args.strips,
+        args.robot.as_deref(),
     )?;
     println!(
         "final angle error {:.3} rad (median {:.3}), hand distance {:.3} m, success {:.0}% over {} goals",

@@ -16,6 +16,7 @@ mod movie;
 mod names;
 mod probe;
 mod render;
+mod serve;
 mod sim;
 mod train;
 mod view;
@@ -59,6 +60,9 @@ pub enum Commands {
         #[command(subcommand)]
         what: bench::BenchCommand,
     },
+    /// Serve a scene's arm over the network (gRPC), guarded on this side, for agents elsewhere
+    /// (`byfeel serve --scene door --listen 127.0.0.1:50051`).
+    Serve(serve::ServeArgs),
     /// Check what a sensor can tell (`byfeel probe die-faces`: the die's faces by touch).
     Probe {
         #[command(subcommand)]
@@ -122,6 +126,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Commands::Demo(args) => demo::run(args),
         Commands::Bench { what } => bench::run(what),
         Commands::Probe { what } => probe::run(what),
+        Commands::Serve(args) => serve::run(args),
     }
 }
 

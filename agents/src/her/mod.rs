@@ -254,11 +254,32 @@ pub fn load_her(run: &Path) -> Result<(HerConfig, Sac), AgentError> {
 /// The state policy toward the same goals Skew-Fit is evaluated on (seeds `first_seed …`),
 /// each from a shut door.
 pub fn evaluate_her(sac: &Sac, goals: usize, first_seed: u64) -> Result<EvalResult, AgentError> {
-    let mut env = state_env(false)?;
+    evaluate_her_on(sac, &mut state_env(false)?, goals, first_seed)
+}
+
+/// [`evaluate_her`] on the arm of the robot server at `robot` (`HOST:PORT`), which must serve
+/// the door scene's simulated arm (the policy reads the door's state from its simulator).
+pub fn evaluate_her_remote(
+    sac: &Sac,
+    robot: &str,
+    goals: usize,
+    first_seed: u64,
+) -> Result<EvalResult, AgentError> {
+    let config = state_env(false)?.config().clone();
+    let mut env = crate::arm::remote_env(config, robot)?;
+    evaluate_her_on(sac, &mut env, goals, first_seed)
+}
+
+fn evaluate_her_on<R: byfeel_gym::Robot + Send>(
+    sac: &Sac,
+    env: &mut byfeel_gym::TaskEnv<R>,
+    goals: usize,
+    first_seed: u64,
+) -> Result<EvalResult, AgentError> {
     let mut agent = HerPolicy { sac };
     let mut tally = DoorTally::default();
     for g in 0..goals {
-        let episode = policy::play(&mut agent, &mut env, first_seed + g as u64, false, policy::unwatched)?;
+        let episode = policy::play(&mut agent, env, first_seed + g as u64, false, policy::unwatched)?;
         tally.add(&episode.info)?;
     }
     Ok(tally.result())

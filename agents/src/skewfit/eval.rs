@@ -5,7 +5,7 @@
 //! Success is the door task's own (`is_success`: within 0.02 rad and 0.03 m).
 
 use burn::prelude::*;
-use byfeel_gym::Info;
+use byfeel_gym::{Info, Robot, TaskEnv};
 use serde::{Deserialize, Serialize};
 
 use crate::sac::Sac;
@@ -114,13 +114,33 @@ pub fn evaluate(
     first_seed: u64,
     strips: usize,
 ) -> Result<(EvalResult, Vec<GoalStrip>), AgentError> {
+    evaluate_on(vae, sac, &mut SkewFitTask::door().env()?, (goals, first_seed, strips))
+}
+
+/// [`evaluate`] on the arm of the robot server at `robot` (`HOST:PORT`), which must serve the
+/// door scene's simulated arm (goals are drawn and the oracle measures them there).
+pub fn evaluate_remote(
+    vae: &Vae,
+    sac: &Sac,
+    robot: &str,
+    (goals, first_seed, strips): (usize, u64, usize),
+) -> Result<(EvalResult, Vec<GoalStrip>), AgentError> {
+    let mut env = crate::arm::remote_env(SkewFitTask::door().config(), robot)?;
+    evaluate_on(vae, sac, &mut env, (goals, first_seed, strips))
+}
+
+fn evaluate_on<R: Robot + Send>(
+    vae: &Vae,
+    sac: &Sac,
+    env: &mut TaskEnv<R>,
+    (goals, first_seed, strips): (usize, u64, usize),
+) -> Result<(EvalResult, Vec<GoalStrip>), AgentError> {
     let device = vae.devices()[0].clone();
-    let mut env = SkewFitTask::door().env()?;
     let mut agent = SkewFitPolicy::new(vae, sac);
     let mut tally = DoorTally::default();
     let mut pictures = Vec::new();
     for g in 0..goals {
-        let episode = policy::play(&mut agent, &mut env, first_seed + g as u64, false, policy::unwatched)?;
+        let episode = policy::play(&mut agent, env, first_seed + g as u64, false, policy::unwatched)?;
         tally.add(&episode.info)?;
         if g < strips {
             let first = &episode.observations[0];

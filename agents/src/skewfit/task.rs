@@ -57,9 +57,13 @@ impl SkewFitTask {
 
     /// A fresh environment of the task as Skew-Fit sees it: goal dicts of 48 × 48 images.
     pub fn env(&self) -> Result<TaskEnv, AgentError> {
+        Ok(TaskEnv::new(self.config())?)
+    }
+
+    /// The settings of the task's env: goal-conditioned observations of the VAE's image size.
+    pub fn config(&self) -> EnvConfig {
         let side = IMAGE_SIDE as u32;
-        let config = EnvConfig::new(self.task).obs_mode(ObsMode::Goal).image_size(side, side);
-        Ok(TaskEnv::new(config)?)
+        EnvConfig::new(self.task).obs_mode(ObsMode::Goal).image_size(side, side)
     }
 }
 

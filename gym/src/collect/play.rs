@@ -107,7 +107,8 @@ fn settle(robot: &SimRobot, rng: &mut ChaCha8Rng, noisy: f64) -> [f32; 3] {
     let to = DVec3::new(die.translation.x - hand.x, die.translation.y - hand.y, 0.0) / STEP_XY;
     let to = to.clamp_length_max(1.0);
     let noise = |rng: &mut ChaCha8Rng| noisy * rng.random_range(-0.15..=0.15);
-    let down = ((die_top(robot) - PRESS - hand.z) / STEP_Z).clamp(-1.0, 0.0);
+    let top = die_top(&crate::Simulator::geometry(robot));
+    let down = ((top - PRESS - hand.z) / STEP_Z).clamp(-1.0, 0.0);
     [
         (to.x + noise(rng)).clamp(-1.0, 1.0) as f32,
         (to.y + noise(rng)).clamp(-1.0, 1.0) as f32,

@@ -5,9 +5,8 @@
 //! third action number is ignored. Episodes start with the finger near the cup, so random play
 //! pushes it (from the arm's home, 25 cm up, random play moved the cup in 0.1 % of episodes).
 
-use super::{Info, InfoValue, TaskLogic, hand, l2};
-use crate::sim_robot::sim_error;
-use crate::{Robot, RobotError, SimRobot};
+use super::{Info, InfoValue, TaskLogic, l2};
+use crate::{OracleState, Placement, RobotError, RobotSpec, RobotState, SceneGeometry, Simulator};
 use glam::DVec3;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -29,42 +28,40 @@ const START_DISTANCE: (f64, f64) = (0.06, 0.09);
 /// Half the finger's thickness (its collision box is 2 × 3 cm).
 const FINGER_HALF_WIDTH: f64 = 0.015;
 
-fn place(robot: &mut SimRobot, x: f64, y: f64) -> Result<(), RobotError> {
-    robot.world_mut().place_cup(x, y).map_err(sim_error)
+/// Where the cup stands now (x, y).
+fn cup_at(truth: &OracleState) -> Vec<f32> {
+    let p = truth.cup_position.unwrap_or_default();
+    vec![p.x as f32, p.y as f32]
 }
 
 impl TaskLogic for CupPush {
     /// Hand xyz, cup xy.
-    fn state(&self, robot: &SimRobot) -> Vec<f32> {
-        let h = hand(robot);
-        let c = self.achieved(robot);
+    fn state(&self, arm: &RobotState, truth: &OracleState) -> Vec<f32> {
+        let h = arm.ee_position;
+        let c = cup_at(truth);
         vec![h.x as f32, h.y as f32, h.z as f32, c[0], c[1]]
     }
 
     /// Goal space: cup xy.
-    fn achieved(&self, robot: &SimRobot) -> Vec<f32> {
-        let p = robot
-            .world()
-            .cup_pose()
-            .map(|f| f.translation)
-            .unwrap_or_default();
-        vec![p.x as f32, p.y as f32]
+    fn achieved(&self, _arm: &RobotState, truth: &OracleState) -> Vec<f32> {
+        cup_at(truth)
     }
 
     fn reset(
         &self,
-        robot: &mut SimRobot,
+        sim: &mut dyn Simulator,
         rng: &mut ChaCha8Rng,
         hard: bool,
     ) -> Result<Vec<f32>, RobotError> {
         if hard {
             let (x, y) = (rng.random_range(X.0..=X.1), rng.random_range(Y.0..=Y.1));
-            place(robot, x, y)?;
+            sim.place(&Placement::Cup { x, y })?;
             let side = rng.random_range(-FRAC_PI_2..=FRAC_PI_2);
             let d = rng.random_range(START_DISTANCE.0..=START_DISTANCE.1);
-            robot.teleport_hand(DVec3::new(x + d * side.cos(), y + d * side.sin(), PUSH_Z))?;
+            let hand = DVec3::new(x + d * side.cos(), y + d * side.sin(), PUSH_Z);
+            sim.place(&Placement::Hand(hand))?;
         }
-        let start = self.achieved(robot);
+        let start = cup_at(&sim.truth());
         loop {
             let g = [
                 rng.random_range(X.0..=X.1) as f32,
@@ -83,24 +80,21 @@ impl TaskLogic for CupPush {
     /// and not the cup's distance to the goal (0.08), so a planner matching the picture kept
     /// the arm still. (The hook clears the cup from every side: its bar passes over the cup's
     /// top and its prong lands beyond the cup's far side.)
-    fn pose_goal(&self, robot: &mut SimRobot, goal: &[f32]) -> Result<(), RobotError> {
-        let start = self.achieved(robot);
+    fn pose_goal(&self, sim: &mut dyn Simulator, goal: &[f32]) -> Result<(), RobotError> {
+        let start = cup_at(&sim.truth());
         let (gx, gy) = (goal[0] as f64, goal[1] as f64);
-        let radius = robot.world().cup.as_ref().map_or(0.04, |c| c.radius);
+        let radius = sim.geometry().cup_radius.unwrap_or(0.04);
         let (dx, dy) = (gx - start[0] as f64, gy - start[1] as f64);
         let len = dx.hypot(dy);
-        place(robot, gx, gy)?;
+        sim.place(&Placement::Cup { x: gx, y: gy })?;
         // A goal where the cup already is needs no push: the hand stays where it is, so the
         // picture is the observation (and the finger is never drawn inside the cup).
         if len < 1e-3 {
             return Ok(());
         }
         let back = radius + FINGER_HALF_WIDTH + 0.005;
-        robot.teleport_hand(DVec3::new(
-            gx - dx / len * back,
-            gy - dy / len * back,
-            PUSH_Z,
-        ))
+        let hand = DVec3::new(gx - dx / len * back, gy - dy / len * back, PUSH_Z);
+        sim.place(&Placement::Hand(hand))
     }
 
     fn distance(&self, achieved: &[f32], desired: &[f32]) -> f64 {
@@ -112,17 +106,23 @@ impl TaskLogic for CupPush {
     }
 
     /// Planar: x and y as asked, z back to pushing height.
-    fn limit_action(&self, robot: &SimRobot, delta: DVec3) -> DVec3 {
-        let max = robot.spec().max_ee_step;
-        DVec3::new(delta.x, delta.y, (PUSH_Z - hand(robot).z).clamp(-max, max))
+    fn limit_action(
+        &self,
+        arm: &RobotState,
+        spec: &RobotSpec,
+        _scene: Option<&SceneGeometry>,
+        delta: DVec3,
+    ) -> DVec3 {
+        let max = spec.max_ee_step;
+        DVec3::new(delta.x, delta.y, (PUSH_Z - arm.ee_position.z).clamp(-max, max))
     }
 
-    fn metrics(&self, robot: &SimRobot, goal: &[f32], info: &mut Info) {
+    fn metrics(&self, _arm: &RobotState, truth: &OracleState, goal: &[f32], info: &mut Info) {
         info.insert(
             crate::info::CUP_DISTANCE.into(),
-            InfoValue::Float(l2(&self.achieved(robot), goal)),
+            InfoValue::Float(l2(&cup_at(truth), goal)),
         );
-        let tilt = robot.world().cup_tilt().unwrap_or(0.0);
+        let tilt = truth.cup_tilt.unwrap_or(0.0);
         info.insert(crate::info::CUP_TILT.into(), InfoValue::Float(tilt));
     }
 }

@@ -3,9 +3,8 @@
 //! (one edge) away from the face up at the start, or two rolls away
 //! ([`EnvConfig::die_goal_rolls`](super::EnvConfig)).
 
-use super::{Info, InfoValue, TaskLogic, hand};
-use crate::sim_robot::sim_error;
-use crate::{Robot, RobotError, SimRobot};
+use super::{Info, InfoValue, TaskLogic};
+use crate::{OracleState, Placement, RobotError, RobotSpec, RobotState, SceneGeometry, Simulator};
 use byfeel_sim::D20;
 use glam::DVec3;
 use rand::Rng;
@@ -35,10 +34,9 @@ fn two_rolls_away(d20: &D20, face: u8) -> Vec<(u8, u8)> {
 const MAX_PRESS_N: f64 = 4.0;
 
 /// Height of the top face of the die resting on the table.
-pub(crate) fn die_top(robot: &SimRobot) -> f64 {
-    let world = robot.world();
-    let r = world.die.as_ref().map_or(0.014, |d| d.circumradius);
-    world.table.top + 2.0 * r * D20::INRADIUS_RATIO
+pub(crate) fn die_top(scene: &SceneGeometry) -> f64 {
+    let r = scene.die_circumradius.unwrap_or(0.014);
+    scene.table_top + 2.0 * r * D20::INRADIUS_RATIO
 }
 
 /// How deep the gel presses into the die's top, at the start and in the goal picture (m).
@@ -48,19 +46,15 @@ pub(crate) const PRESS: f64 = 0.001;
 pub(crate) const STEP_XY: f64 = 0.004;
 pub(crate) const STEP_Z: f64 = 0.002;
 
-fn face_up(robot: &SimRobot) -> u8 {
-    robot.world().die_readout().map_or(1, |r| r.face_up)
+fn face_up(truth: &OracleState) -> u8 {
+    truth.die_face_up.unwrap_or(1)
 }
 
 impl TaskLogic for DieRoll {
     /// Hand xyz, die centre xyz.
-    fn state(&self, robot: &SimRobot) -> Vec<f32> {
-        let h = hand(robot);
-        let d = robot
-            .world()
-            .die_pose()
-            .map(|f| f.translation)
-            .unwrap_or_default();
+    fn state(&self, arm: &RobotState, truth: &OracleState) -> Vec<f32> {
+        let h = arm.ee_position;
+        let d = truth.die_position.unwrap_or_default();
         [h, d]
             .iter()
             .flat_map(|v| [v.x as f32, v.y as f32, v.z as f32])
@@ -68,9 +62,9 @@ impl TaskLogic for DieRoll {
     }
 
     /// Goal space: the face up, one-hot over 1..=20.
-    fn achieved(&self, robot: &SimRobot) -> Vec<f32> {
+    fn achieved(&self, _arm: &RobotState, truth: &OracleState) -> Vec<f32> {
         let mut v = vec![0.0; 20];
-        v[face_up(robot) as usize - 1] = 1.0;
+        v[face_up(truth) as usize - 1] = 1.0;
         v
     }
 
@@ -80,7 +74,7 @@ impl TaskLogic for DieRoll {
 
     fn reset(
         &self,
-        robot: &mut SimRobot,
+        sim: &mut dyn Simulator,
         rng: &mut ChaCha8Rng,
         hard: bool,
     ) -> Result<Vec<f32>, RobotError> {
@@ -91,10 +85,7 @@ impl TaskLogic for DieRoll {
             );
             let face = rng.random_range(1..=20u8);
             let yaw = rng.random_range(0.0..std::f64::consts::TAU);
-            robot
-                .world_mut()
-                .place_die(x, y, face, yaw)
-                .map_err(sim_error)?;
+            sim.place(&Placement::Die { x, y, face, yaw })?;
             // As in "Manipulation by Feel", an episode starts with the gel resting on the die,
             // pressed in as deep as the goal picture (1 mm): the first frame already shows
             // the face up, and every action is felt. (From a gel hovering off the die, the
@@ -103,12 +94,13 @@ impl TaskLogic for DieRoll {
                 rng.random_range(-0.003..=0.003),
                 rng.random_range(-0.003..=0.003),
             );
-            robot.teleport_hand(DVec3::new(x + dx, y + dy, die_top(robot) - PRESS))?;
+            let top = die_top(&sim.geometry());
+            sim.place(&Placement::Hand(DVec3::new(x + dx, y + dy, top - PRESS)))?;
         }
         // The goal is one roll away (a face sharing an edge with the face up): what 20 steps
         // can reach (random play rolls the die in 30 % of episodes, rarely twice) and what the
         // planner's 18-step horizon sees. Or two rolls away, where no one push gets there.
-        let now = face_up(robot);
+        let now = face_up(&sim.truth());
         let d20 = D20::new();
         let goal = if self.rolls == 2 {
             let far = two_rolls_away(&d20, now);
@@ -127,35 +119,31 @@ impl TaskLogic for DieRoll {
     /// shows the face as a push would leave it, turned in the plane as it will be felt. (A
     /// fixed turn instead, the same for every start, shows the face at an angle the die
     /// never reaches, and no plan can match the picture.)
-    fn pose_goal(&self, robot: &mut SimRobot, goal: &[f32]) -> Result<(), RobotError> {
+    fn pose_goal(&self, sim: &mut dyn Simulator, goal: &[f32]) -> Result<(), RobotError> {
         let face = goal
             .iter()
             .position(|g| *g > 0.5)
             .map_or(1, |i| i as u8 + 1);
-        let pose = robot
-            .world()
-            .die_pose()
-            .ok_or_else(|| RobotError::Unreachable("this scene has no die".into()))?;
+        let truth = sim.truth();
+        let (Some(at), Some(rotation)) = (truth.die_position, truth.die_orientation) else {
+            return Err(RobotError::Unreachable("this scene has no die".into()));
+        };
         let d20 = D20::new();
-        let now = d20.face_toward(pose.rotation, DVec3::Z);
+        let now = d20.face_toward(rotation, DVec3::Z);
         // Two rolls away: the turn the two rolls leave, through the one face between.
         let start = match two_rolls_away(&d20, now)
             .iter()
             .find(|(far, _)| *far == face)
         {
-            Some(&(_, mid)) => d20.rolled_up(pose.rotation, mid).unwrap_or(pose.rotation),
-            None => pose.rotation,
+            Some(&(_, mid)) => d20.rolled_up(rotation, mid).unwrap_or(rotation),
+            None => rotation,
         };
         let turned = d20
             .rolled_up(start, face)
             .ok_or_else(|| RobotError::Unreachable(format!("a d20 has no face {face}")))?;
-        let at = pose.translation;
-        let top = die_top(robot);
-        robot
-            .world_mut()
-            .place_die_turned(at.x, at.y, turned)
-            .map_err(sim_error)?;
-        robot.teleport_hand(DVec3::new(at.x, at.y, top - PRESS))
+        let top = die_top(&sim.geometry());
+        sim.place(&Placement::DieTurned { x: at.x, y: at.y, rotation: turned })?;
+        sim.place(&Placement::Hand(DVec3::new(at.x, at.y, top - PRESS)))
     }
 
     fn distance(&self, achieved: &[f32], desired: &[f32]) -> f64 {
@@ -170,16 +158,16 @@ impl TaskLogic for DieRoll {
         self.distance(achieved, desired) < 0.5
     }
 
-    fn metrics(&self, robot: &SimRobot, goal: &[f32], info: &mut Info) {
+    fn metrics(&self, arm: &RobotState, truth: &OracleState, goal: &[f32], info: &mut Info) {
         info.insert(
             crate::info::DIE_FACE.into(),
-            InfoValue::Int(face_up(robot) as i64),
+            InfoValue::Int(face_up(truth) as i64),
         );
         let g = goal.iter().position(|g| *g > 0.5).map_or(0, |i| i + 1);
         info.insert(crate::info::DIE_GOAL_FACE.into(), InfoValue::Int(g as i64));
         info.insert(
             "gel_force".into(),
-            InfoValue::Float(robot.world().gel_normal_force()),
+            InfoValue::Float(arm.contact_force.unwrap_or(0.0)),
         );
     }
 
@@ -190,20 +178,26 @@ impl TaskLogic for DieRoll {
         false
     }
 
-    fn limit_action(&self, robot: &SimRobot, delta: DVec3) -> DVec3 {
-        let max = robot.spec().max_ee_step;
+    fn limit_action(
+        &self,
+        arm: &RobotState,
+        spec: &RobotSpec,
+        _scene: Option<&SceneGeometry>,
+        delta: DVec3,
+    ) -> DVec3 {
+        let max = spec.max_ee_step;
         let delta = DVec3::new(
             delta.x / max * STEP_XY,
             delta.y / max * STEP_XY,
             delta.z / max * STEP_Z,
         );
-        guard_press(robot, delta)
+        guard_press(arm, delta)
     }
 }
 
 /// `delta` with no downward part while the gel presses harder than it may.
-pub(crate) fn guard_press(robot: &SimRobot, mut delta: DVec3) -> DVec3 {
-    if robot.world().gel_normal_force() > MAX_PRESS_N {
+pub(crate) fn guard_press(arm: &RobotState, mut delta: DVec3) -> DVec3 {
+    if arm.contact_force.is_some_and(|f| f > MAX_PRESS_N) {
         delta.z = delta.z.max(0.0);
     }
     delta

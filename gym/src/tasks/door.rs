@@ -1,9 +1,8 @@
 //! DoorOpen (Skew-Fit's door): hook the handle and swing the door to a goal angle, from
 //! images, reset-free: `reset()` proposes a new goal and leaves the arm and door where they are.
 
-use super::{Info, InfoValue, TaskLogic, hand, l2};
-use crate::sim_robot::sim_error;
-use crate::{Robot, RobotError, SimRobot};
+use super::{Info, InfoValue, TaskLogic, l2};
+use crate::{OracleState, Placement, RobotError, RobotSpec, RobotState, SceneGeometry, Simulator};
 use byfeel_sim::HOOK_PRONG;
 use glam::DVec3;
 use rand::Rng;
@@ -17,21 +16,21 @@ const HAND_SUCCESS: f64 = 0.03;
 
 impl TaskLogic for DoorOpen {
     /// Hand xyz, door angle.
-    fn state(&self, robot: &SimRobot) -> Vec<f32> {
-        let h = hand(robot);
-        let a = robot.world().door_angle().unwrap_or(0.0);
+    fn state(&self, arm: &RobotState, truth: &OracleState) -> Vec<f32> {
+        let h = arm.ee_position;
+        let a = truth.door_angle.unwrap_or(0.0);
         vec![h.x as f32, h.y as f32, h.z as f32, a as f32]
     }
 
     /// Goal space: door angle, hand xyz.
-    fn achieved(&self, robot: &SimRobot) -> Vec<f32> {
-        let s = self.state(robot);
+    fn achieved(&self, arm: &RobotState, truth: &OracleState) -> Vec<f32> {
+        let s = self.state(arm, truth);
         vec![s[3], s[0], s[1], s[2]]
     }
 
     fn reset(
         &self,
-        robot: &mut SimRobot,
+        sim: &mut dyn Simulator,
         rng: &mut ChaCha8Rng,
         hard: bool,
     ) -> Result<Vec<f32>, RobotError> {
@@ -39,22 +38,19 @@ impl TaskLogic for DoorOpen {
         // its bar, as Skew-Fit's door starts the hand at the handle. Started over the bar, the
         // state baseline never learned to open the door in 20 000 steps; started hooked, it
         // did in 6000 (agents/README.md). Otherwise both stay as they are.
-        let max = robot.world().door.as_ref().map_or(1.0, |d| d.max_angle);
+        let scene = sim.geometry();
+        let max = scene.door.as_ref().map_or(1.0, |d| d.max_angle);
         if hard {
-            let start = goal_hand(robot, 0.0);
-            robot.teleport_hand(start)?;
+            sim.place(&Placement::Hand(goal_hand(&scene, 0.0)))?;
         }
         let angle = rng.random_range(0.0..=max);
-        let h = goal_hand(robot, angle);
+        let h = goal_hand(&scene, angle);
         Ok(vec![angle as f32, h.x as f32, h.y as f32, h.z as f32])
     }
 
-    fn pose_goal(&self, robot: &mut SimRobot, goal: &[f32]) -> Result<(), RobotError> {
-        robot
-            .world_mut()
-            .set_door_angle(goal[0] as f64)
-            .map_err(sim_error)?;
-        robot.teleport_hand(DVec3::new(goal[1] as f64, goal[2] as f64, goal[3] as f64))
+    fn pose_goal(&self, sim: &mut dyn Simulator, goal: &[f32]) -> Result<(), RobotError> {
+        sim.place(&Placement::DoorAngle(goal[0] as f64))?;
+        sim.place(&Placement::Hand(DVec3::new(goal[1] as f64, goal[2] as f64, goal[3] as f64)))
     }
 
     fn distance(&self, achieved: &[f32], desired: &[f32]) -> f64 {
@@ -66,8 +62,8 @@ impl TaskLogic for DoorOpen {
             && l2(&achieved[1..], &desired[1..]) < HAND_SUCCESS
     }
 
-    fn metrics(&self, robot: &SimRobot, goal: &[f32], info: &mut Info) {
-        let a = self.achieved(robot);
+    fn metrics(&self, arm: &RobotState, truth: &OracleState, goal: &[f32], info: &mut Info) {
+        let a = self.achieved(arm, truth);
         info.insert(crate::info::DOOR_ANGLE.into(), InfoValue::Float(a[0] as f64));
         info.insert(
             crate::info::GOAL_DOOR_ANGLE.into(),
@@ -88,10 +84,16 @@ impl TaskLogic for DoorOpen {
     }
 
     /// The hand stays in its box (and moves at most a full step toward it from outside).
-    fn limit_action(&self, robot: &SimRobot, delta: DVec3) -> DVec3 {
-        let (lo, hi) = hand_box(robot);
-        let max = robot.spec().max_ee_step;
-        let hand = hand(robot);
+    fn limit_action(
+        &self,
+        arm: &RobotState,
+        spec: &RobotSpec,
+        scene: Option<&SceneGeometry>,
+        delta: DVec3,
+    ) -> DVec3 {
+        let (lo, hi) = hand_box(spec, scene);
+        let max = spec.max_ee_step;
+        let hand = arm.ee_position;
         ((hand + delta).clamp(lo, hi) - hand).clamp(DVec3::splat(-max), DVec3::splat(max))
     }
 }
@@ -99,9 +101,9 @@ impl TaskLogic for DoorOpen {
 /// Where a goal puts the hand with the door at `angle`: hooked, its prong upright in the slot
 /// between the handle bar and the door at the bar's height, so that a goal with the door open
 /// shows the pull that opened it.
-fn goal_hand(robot: &SimRobot, angle: f64) -> DVec3 {
-    let ws = robot.spec().workspace;
-    match robot.world().door.as_ref() {
+fn goal_hand(scene: &SceneGeometry, angle: f64) -> DVec3 {
+    let ws = scene.workspace;
+    match scene.door.as_ref() {
         Some(door) => ws.clamp(door.slot_position(angle) - HOOK_PRONG),
         None => (ws.min + ws.max) / 2.0,
     }
@@ -113,9 +115,10 @@ fn goal_hand(robot: &SimRobot, angle: f64) -> DVec3 {
 /// So the hook is always at the bar's height or just over it: pulling while hooked opens the
 /// door, and lifting the hook out takes a step or two up.
 /// In the arm's whole 95-litre workspace, or a box 15 cm tall, exploration seldom finds the bar.
-fn hand_box(robot: &SimRobot) -> (DVec3, DVec3) {
-    let ws = robot.spec().workspace;
-    let Some(door) = robot.world().door.as_ref() else {
+/// Without the door's geometry (an arm that is not simulated), the arm's whole workspace.
+fn hand_box(spec: &RobotSpec, scene: Option<&SceneGeometry>) -> (DVec3, DVec3) {
+    let ws = spec.workspace;
+    let Some(door) = scene.and_then(|s| s.door.as_ref()) else {
         return (ws.min, ws.max);
     };
     // The slot's path is an arc about the vertical hinge; its bounding box from samples.

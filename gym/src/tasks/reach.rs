@@ -1,7 +1,7 @@
 //! Reach: move the hand to a goal position. The simplest sanity task.
 
-use super::{Info, InfoValue, TaskLogic, hand, l2};
-use crate::{RobotError, SimRobot};
+use super::{Info, InfoValue, TaskLogic, l2};
+use crate::{OracleState, Placement, RobotError, RobotState, Simulator};
 use glam::DVec3;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -14,17 +14,17 @@ const GOAL_MAX: DVec3 = DVec3::new(0.75, 0.2, 0.30);
 const SUCCESS_DISTANCE: f64 = 0.03;
 
 impl TaskLogic for Reach {
-    fn state(&self, robot: &SimRobot) -> Vec<f32> {
-        hand(robot).as_vec3().to_array().to_vec()
+    fn state(&self, arm: &RobotState, _truth: &OracleState) -> Vec<f32> {
+        arm.ee_position.as_vec3().to_array().to_vec()
     }
 
-    fn achieved(&self, robot: &SimRobot) -> Vec<f32> {
-        self.state(robot)
+    fn achieved(&self, arm: &RobotState, truth: &OracleState) -> Vec<f32> {
+        self.state(arm, truth)
     }
 
     fn reset(
         &self,
-        _robot: &mut SimRobot,
+        _sim: &mut dyn Simulator,
         rng: &mut ChaCha8Rng,
         _hard: bool,
     ) -> Result<Vec<f32>, RobotError> {
@@ -36,8 +36,8 @@ impl TaskLogic for Reach {
         Ok(g.as_vec3().to_array().to_vec())
     }
 
-    fn pose_goal(&self, robot: &mut SimRobot, goal: &[f32]) -> Result<(), RobotError> {
-        robot.teleport_hand(DVec3::new(goal[0] as f64, goal[1] as f64, goal[2] as f64))
+    fn pose_goal(&self, sim: &mut dyn Simulator, goal: &[f32]) -> Result<(), RobotError> {
+        sim.place(&Placement::Hand(DVec3::new(goal[0] as f64, goal[1] as f64, goal[2] as f64)))
     }
 
     fn distance(&self, achieved: &[f32], desired: &[f32]) -> f64 {
@@ -48,8 +48,8 @@ impl TaskLogic for Reach {
         l2(achieved, desired) < SUCCESS_DISTANCE
     }
 
-    fn metrics(&self, robot: &SimRobot, goal: &[f32], info: &mut Info) {
-        let d = l2(&self.achieved(robot), goal);
+    fn metrics(&self, arm: &RobotState, truth: &OracleState, goal: &[f32], info: &mut Info) {
+        let d = l2(&self.achieved(arm, truth), goal);
         info.insert(crate::info::HAND_DISTANCE.into(), InfoValue::Float(d));
     }
 }

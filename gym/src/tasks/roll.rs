@@ -74,7 +74,7 @@ const MM_PER_COLUMN: f64 = 0.364;
 /// flat gel is a dull gradient, slopes under the lights are saturated.
 const CONTACT_SATURATION: i32 = 90;
 
-impl TaskEnv {
+impl<R: Robot> TaskEnv<R> {
     /// One roll action (`action` already checked against the space): returns the hand steps
     /// it took.
     pub(super) fn roll(&mut self, action: &[f32]) -> Result<usize, EnvError> {
@@ -84,7 +84,7 @@ impl TaskEnv {
             let dir = push.normalize();
             for _ in 0..PUSH_STEPS {
                 // Δz 0: the gel rides up as the die tips under it.
-                self.hand_step(dir * PUSH_SPEED * STEP_XY)?;
+                self.press_step(dir * PUSH_SPEED * STEP_XY)?;
                 steps += 1;
             }
             steps += self.lifted_move(-dir * BACK_OFF_MM)?;
@@ -107,25 +107,25 @@ impl TaskEnv {
     /// episode's pressing height.
     fn lifted_move(&mut self, mm: DVec3) -> Result<usize, EnvError> {
         let mut steps = 0;
-        self.hand_step(self.to_height(LIFT_MM))?;
+        self.press_step(self.to_height(LIFT_MM))?;
         steps += 1;
         let mut left = mm / 1000.0;
         while left.length() > 1e-6 {
             let step = left.clamp_length_max(STEP_XY);
             left -= step;
-            self.hand_step(step + self.to_height(LIFT_MM))?;
+            self.press_step(step + self.to_height(LIFT_MM))?;
             steps += 1;
         }
         for _ in 0..2 {
-            self.hand_step(self.to_height(0.0))?;
+            self.press_step(self.to_height(0.0))?;
             steps += 1;
         }
         Ok(steps)
     }
 
     /// One hand step of `delta` metres, never pressing harder than the gel allows.
-    fn hand_step(&mut self, delta: DVec3) -> Result<(), EnvError> {
-        let delta = super::die::guard_press(self.robot.inner(), delta);
+    fn press_step(&mut self, delta: DVec3) -> Result<(), EnvError> {
+        let delta = super::die::guard_press(&self.robot.state(), delta);
         self.robot
             .command(Command::ee_delta(delta.x, delta.y, delta.z))?;
         self.robot.step()?;

@@ -1,0 +1,55 @@
+"""An arm on the network: a task on a served arm plays as it does in process, one client
+controls while others watch, and bad commands or addresses are named."""
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+import byfeel
+
+
+@pytest.fixture(scope="module")
+def door_server():
+    server = byfeel.serve("door")
+    yield server
+    server.close()
+
+
+def test_a_task_on_a_served_arm_plays_as_in_process(door_server):
+    there = gym.make("byfeel/DoorOpen-v0", obs_mode="goal", robot=door_server.address)
+    here = gym.make("byfeel/DoorOpen-v0", obs_mode="goal")
+    a, ia = there.reset(seed=4)
+    b, ib = here.reset(seed=4)
+    for key in b:
+        np.testing.assert_array_equal(a[key], b[key])
+    for _ in range(3):
+        action = np.array([-0.6, 0.3, 0.1], dtype=np.float32)
+        ta, tb = there.step(action), here.step(action)
+        np.testing.assert_array_equal(ta[0]["image_observation"], tb[0]["image_observation"])
+        assert ta[1] == tb[1] and ta[4]["oracle_door_angle"] == tb[4]["oracle_door_angle"]
+    there.close()  # lets go of the arm
+
+
+def test_one_client_controls_and_others_watch(door_server):
+    robot = byfeel.RemoteRobot(door_server.address)
+    assert robot.spec["simulated"] and robot.spec["joints"]
+    with pytest.raises(ValueError, match="another client controls"):
+        byfeel.RemoteRobot(door_server.address)
+    watcher = byfeel.RemoteRobot(door_server.address, watch=True)
+    z = robot.state()["ee_position"][2]
+    robot.move_hand(0.0, 0.0, 0.01)
+    robot.step()
+    assert robot.state()["ee_position"][2] > z + 0.005
+    np.testing.assert_array_equal(watcher.state()["ee_position"], robot.state()["ee_position"])
+    camera = watcher.spec["sensors"][0][0]
+    assert watcher.read_sensor(camera).dtype == np.uint8
+    with pytest.raises(ValueError, match="only watches"):
+        watcher.move_hand(0.0, 0.0, 0.01)
+    with pytest.raises(ValueError, match="not finite"):
+        robot.move_hand(float("nan"), 0.0, 0.0)
+    del robot
+
+
+def test_no_server_is_a_clear_error():
+    with pytest.raises(ConnectionError, match="cannot reach a robot server"):
+        byfeel.RemoteRobot("127.0.0.1:1")
