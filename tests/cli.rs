@@ -246,12 +246,20 @@ fn serve_exposes_a_scene_arm_that_an_eval_drives_over_the_network() {
     let there = byfeel(&[
         "eval", run.to_str().unwrap(), "--episodes", "2", "--strips", "0", "--robot", &addr,
     ]);
+    let movie = dir.path().join("door.gif");
+    let demo = byfeel(&["demo", "door-open", "--robot", &addr, "--out", movie.to_str().unwrap()]);
     let _ = server.kill();
     assert!(here.status.success() && there.status.success(), "{}", stdout(&there));
+    assert!(demo.status.success() && movie.exists(), "{}", stdout(&demo));
     // Lockstep over loopback plays bit for bit as in process: the same numbers.
     let numbers = |o: &std::process::Output| stdout(o).lines().next().unwrap_or_default().to_string();
     assert_eq!(numbers(&here), numbers(&there));
     assert!(numbers(&there).contains("final angle error"));
+    // The report says which arm it ran on.
+    let arm = std::fs::read_to_string(run.join("eval/arm.toml")).unwrap();
+    assert!(arm.contains(&addr), "{arm}");
+    let report = std::fs::read_to_string(run.join("eval/report.md")).unwrap();
+    assert!(report.contains("## Arm") && report.contains("reality gap: **none**"), "{report}");
     // No server at the address is named.
     let wrong = byfeel(&["eval", run.to_str().unwrap(), "--episodes", "1", "--robot", "127.0.0.1:1"]);
     assert!(!wrong.status.success());

@@ -15,3 +15,20 @@ pub fn connect(addr: &str) -> Result<RemoteRobot, AgentError> {
 pub fn remote_env(config: EnvConfig, addr: &str) -> Result<TaskEnv<RemoteRobot>, AgentError> {
     Ok(TaskEnv::on_robot(config, connect(addr)?)?)
 }
+
+/// Records in `out/arm.toml` which arm an evaluation ran on (the server's address and the
+/// reality gap it serves), and returns a report section saying so.
+pub fn record(addr: &str, out: &std::path::Path) -> Result<String, AgentError> {
+    let server = RemoteRobot::watch(addr).map_err(|e| AgentError::Env(EnvError::Robot(e)))?;
+    let gap = server.gap();
+    let text = format!("robot = {addr:?}\n\n[gap]\n{gap}");
+    let path = out.join("arm.toml");
+    std::fs::write(&path, text).map_err(|e| crate::io_error(&path, e))?;
+    let name = gap
+        .lines()
+        .find_map(|l| l.strip_prefix("name = "))
+        .map_or("none".to_string(), |n| n.trim_matches('"').to_string());
+    Ok(format!(
+        "## Arm\n\nThe robot server at `{addr}`; reality gap: **{name}** (in full: `arm.toml`).\n\n"
+    ))
+}

@@ -178,7 +178,11 @@ pub fn evaluate_run(
         seed: opts.seed,
         strips: opts.strips,
     };
-    let md = report::controllers(&out, &comparison, &reports, &prediction)?;
+    let arm = match &opts.robot {
+        Some(addr) => crate::arm::record(addr, &out)?,
+        None => String::new(),
+    };
+    let md = report::controllers(&out, &comparison, &reports, &format!("{arm}{prediction}"))?;
     Ok((md, reports))
 }
 
@@ -306,5 +310,10 @@ pub fn evaluate_door_run(
     let out = run.join("eval");
     std::fs::create_dir_all(&out).map_err(|e| io_error(&out, e))?;
     let md = report::door(&out, run, kind, seed, &result, &pictures)?;
+    if let Some(addr) = robot {
+        let arm = crate::arm::record(addr, &out)?;
+        let text = std::fs::read_to_string(&md).map_err(|e| io_error(&md, e))?;
+        std::fs::write(&md, format!("{text}\n{arm}")).map_err(|e| io_error(&md, e))?;
+    }
     Ok((md, result))
 }

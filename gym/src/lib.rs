@@ -3,6 +3,7 @@
 //! evaluation-only [`Oracle`]. Tasks, `Env`, `VecEnv` and the experience store build on these.
 
 pub mod collect;
+pub mod gap;
 pub mod info;
 mod env;
 mod oracle;
@@ -24,7 +25,7 @@ pub use robot::{
 };
 pub use safety::SafetyLayer;
 pub use simulator::{DoorGeometry, Placement, Randomization, SceneGeometry, Simulator};
-pub use sim_robot::{SimRobot, SimRobotSnapshot};
+pub use sim_robot::{SceneEdit, SimRobot, SimRobotSnapshot};
 pub use spaces::{Array, ArrayData, BoxSpace, Dtype, Observation, Space};
 pub use tasks::{ActionMode, EnvConfig, ObsMode, RewardType, STAY, Task, TaskEnv};
 pub use vec_env::{AutoReset, VecEnv, VecTransition, stack};

@@ -34,11 +34,16 @@ pub struct SimRobot {
     renderer: Option<SharedRenderer>,
     /// The scene file the world was built from (what a rebuild builds again).
     scene: Option<std::path::PathBuf>,
+    /// A change made to the scene file's settings before every build (a reality gap's).
+    edit: Option<SceneEdit>,
     /// States saved by [`crate::Simulator::save`], newest last.
     saved: Vec<SimRobotSnapshot>,
 }
 
 mod privileges;
+
+/// A change to a scene's settings before it is built.
+pub type SceneEdit = std::sync::Arc<dyn Fn(&mut byfeel_sim::scene::SceneConfig) + Send + Sync>;
 
 /// A snapshot of a [`SimRobot`]: the world and the command in force.
 #[derive(Clone)]
@@ -170,19 +175,43 @@ impl SimRobot {
             },
             renderer: None,
             scene: None,
+            edit: None,
             saved: Vec::new(),
         }
     }
 
     /// Builds a bundled scene by name (`door`, `cup`, `die`) or from a scene file path.
     pub fn from_scene(scene: &str, randomization: Randomization) -> Result<Self, AssetError> {
+        Self::build(scene, randomization, None)
+    }
+
+    /// [`SimRobot::from_scene`] with `edit` made to the scene's settings before this build and
+    /// every rebuild (a reality gap's masses, friction or camera poses, say).
+    pub fn from_scene_edited(
+        scene: &str,
+        randomization: Randomization,
+        edit: SceneEdit,
+    ) -> Result<Self, AssetError> {
+        Self::build(scene, randomization, Some(edit))
+    }
+
+    fn build(
+        scene: &str,
+        randomization: Randomization,
+        edit: Option<SceneEdit>,
+    ) -> Result<Self, AssetError> {
         let path = if scene.ends_with(".toml") || Path::new(scene).components().count() > 1 {
             Path::new(scene).to_path_buf()
         } else {
             byfeel_sim::scene_path(scene)
         };
-        let mut robot = Self::new(World::from_scene_file(&path, randomization)?);
+        let (mut config, dir) = byfeel_sim::scene::SceneConfig::from_file(&path)?;
+        if let Some(edit) = &edit {
+            edit(&mut config);
+        }
+        let mut robot = Self::new(World::from_config(config, &dir, &path, randomization)?);
         robot.scene = Some(path);
+        robot.edit = edit;
         Ok(robot)
     }
 

@@ -207,15 +207,17 @@ impl PyServer {
 }
 
 /// Serves a scene's simulated arm (`"door"`, `"cup"`, `"die"` or a scene file) on `listen`
-/// (port 0: any free port), as `byfeel serve` does.
+/// (port 0: any free port), as `byfeel serve` does; `gap` (`"mild"`, `"hard"` or a TOML file)
+/// serves it across a reality gap.
 #[pyfunction]
-#[pyo3(signature = (scene="door", listen="127.0.0.1:0", clock="lockstep", watchdog=1.0))]
+#[pyo3(signature = (scene="door", listen="127.0.0.1:0", clock="lockstep", watchdog=1.0, gap=None))]
 pub(crate) fn serve(
     py: Python<'_>,
     scene: &str,
     listen: &str,
     clock: &str,
     watchdog: f64,
+    gap: Option<&str>,
 ) -> PyResult<PyServer> {
     use byfeel_remote::{Clock, ServeOptions};
     let addr: std::net::SocketAddr = listen
@@ -233,16 +235,22 @@ pub(crate) fn serve(
     if !(watchdog.is_finite() && watchdog > 0.0) {
         return Err(PyValueError::new_err("watchdog: a positive number of seconds"));
     }
+    let gap = gap.map(byfeel_gym::gap::RealityGap::from_arg).transpose().map_err(PyValueError::new_err)?;
     let options = ServeOptions {
         clock,
         watchdog: std::time::Duration::from_secs_f64(watchdog),
-        ..ServeOptions::default()
+        gap: gap.as_ref().map(|g| g.to_toml()).unwrap_or_default(),
     };
     let handle = py
         .detach(|| -> Result<_, String> {
-            let arm = byfeel_gym::SimRobot::from_scene(scene, byfeel_sim::Randomization::Nominal)
-                .map_err(|e| e.to_string())?;
-            byfeel_remote::spawn(Box::new(arm), addr, options).map_err(|e| e.to_string())
+            let arm: Box<dyn Robot + Send> = match gap {
+                None => Box::new(
+                    byfeel_gym::SimRobot::from_scene(scene, byfeel_sim::Randomization::Nominal)
+                        .map_err(|e| e.to_string())?,
+                ),
+                Some(gap) => Box::new(byfeel_gym::gap::GapRobot::from_scene(scene, gap)?),
+            };
+            byfeel_remote::spawn(arm, addr, options).map_err(|e| e.to_string())
         })
         .map_err(PyValueError::new_err)?;
     Ok(PyServer { address: handle.addr.to_string(), handle: Some(handle) })

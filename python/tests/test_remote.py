@@ -53,3 +53,19 @@ def test_one_client_controls_and_others_watch(door_server):
 def test_no_server_is_a_clear_error():
     with pytest.raises(ConnectionError, match="cannot reach a robot server"):
         byfeel.RemoteRobot("127.0.0.1:1")
+
+
+def test_a_served_arm_across_a_reality_gap_says_so_and_looks_different():
+    server = byfeel.serve("cup", gap="mild")
+    try:
+        assert 'name = "mild"' in byfeel.RemoteRobot(server.address, watch=True).gap
+        there = gym.make("byfeel/CupPush-v0", robot=server.address)
+        here = gym.make("byfeel/CupPush-v0")
+        a, _ = there.reset(seed=2)
+        b, _ = here.reset(seed=2)
+        assert a.shape == b.shape and not np.array_equal(a, b)
+        there.close()
+    finally:
+        server.close()
+    with pytest.raises(ValueError, match="none, mild, hard"):
+        byfeel.serve("cup", gap="medium")

@@ -120,3 +120,33 @@ fn no_server_is_a_clear_error() {
     let err = RemoteRobot::connect("127.0.0.1:1").err().unwrap().to_string();
     assert!(err.contains("cannot reach a robot server at 127.0.0.1:1"), "{err}");
 }
+
+#[test]
+fn a_malformed_message_is_refused_by_name() {
+    use byfeel_remote::proto::{self as pb, robot_client::RobotClient};
+    let server = serve("cup", ServeOptions::default());
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let mut client = RobotClient::connect(format!("http://{}", server.addr)).await.unwrap();
+        let lease = client.acquire(pb::Empty {}).await.unwrap().into_inner();
+        let bare = pb::CommandRequest { lease: Some(lease.clone()), mode: None, deadline: None };
+        let err = client.send_command(bare).await.unwrap_err();
+        assert_eq!(err.code(), tonic::Code::InvalidArgument);
+        assert!(err.message().contains("mode is missing"), "{}", err.message());
+        let forged = pb::CommandRequest {
+            lease: Some(pb::Lease { token: "not-the-lease".into() }),
+            mode: Some(pb::command_request::Mode::Hold(pb::Empty {})),
+            deadline: None,
+        };
+        let err = client.send_command(forged).await.unwrap_err();
+        assert_eq!(err.code(), tonic::Code::PermissionDenied);
+        let bad_face = pb::PlaceRequest {
+            lease: Some(lease),
+            placement: Some(pb::place_request::Placement::Die(pb::DiePlacement {
+                x: 0.6, y: 0.0, face: 300, yaw: 0.0,
+            })),
+        };
+        let err = client.place(bad_face).await.unwrap_err();
+        assert!(err.message().contains("not 1 to 20"), "{}", err.message());
+    });
+}

@@ -1,4 +1,4 @@
-//! Writing pictures to disk.
+//! Writing pictures to disk, and reading them back.
 
 use std::path::Path;
 
@@ -28,6 +28,50 @@ pub fn save_rgb_png(path: &Path, width: u32, height: u32, rgb: &[u8]) -> Result<
         .write_image_data(rgb)
         .map_err(|e| err(e.to_string()))?;
     writer.finish().map_err(|e| err(e.to_string()))
+}
+
+/// Reads a PNG file as 8-bit RGB pixels: `(width, height, rgb)` (grey, alpha and 16-bit
+/// pictures are converted).
+pub fn load_rgb_png(path: &Path) -> Result<(u32, u32, Vec<u8>), RenderError> {
+    let err = |problem: String| RenderError::Write {
+        path: path.display().to_string(),
+        problem,
+    };
+    let file = std::fs::File::open(path).map_err(|e| err(e.to_string()))?;
+    let mut decoder = png::Decoder::new(std::io::BufReader::new(file));
+    decoder.set_transformations(png::Transformations::normalize_to_color8());
+    let mut reader = decoder.read_info().map_err(|e| err(e.to_string()))?;
+    let size = reader
+        .output_buffer_size()
+        .ok_or_else(|| err("the picture is too large".into()))?;
+    let mut buf = vec![0; size];
+    let info = reader.next_frame(&mut buf).map_err(|e| err(e.to_string()))?;
+    let (w, h) = (info.width, info.height);
+    let px = (w * h) as usize;
+    let rgb = match info.color_type {
+        png::ColorType::Rgb => buf[..px * 3].to_vec(),
+        png::ColorType::Rgba => buf[..px * 4].chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect(),
+        png::ColorType::Grayscale => buf[..px].iter().flat_map(|&g| [g, g, g]).collect(),
+        png::ColorType::GrayscaleAlpha => {
+            buf[..px * 2].chunks_exact(2).flat_map(|p| [p[0], p[0], p[0]]).collect()
+        }
+        png::ColorType::Indexed => return Err(err("an indexed picture was not expanded".into())),
+    };
+    Ok((w, h, rgb))
+}
+
+/// A `w × h` RGB image resized to `to_w × to_h` by nearest neighbours.
+pub fn resize_nearest(rgb: &[u8], (w, h): (u32, u32), (to_w, to_h): (u32, u32)) -> Vec<u8> {
+    let mut out = Vec::with_capacity((to_w * to_h * 3) as usize);
+    for y in 0..to_h {
+        let sy = (y * h / to_h.max(1)).min(h.saturating_sub(1));
+        for x in 0..to_w {
+            let sx = (x * w / to_w.max(1)).min(w.saturating_sub(1));
+            let i = ((sy * w + sx) * 3) as usize;
+            out.extend_from_slice(&rgb[i..i + 3]);
+        }
+    }
+    out
 }
 
 /// Enlarges a `w × h` RGB image `k` times, each pixel a `k × k` block: small learning-size

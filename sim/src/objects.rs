@@ -142,9 +142,16 @@ impl Door {
             );
         }
         let max_angle = c.max_angle_deg.to_radians();
-        let joint = RevoluteJointBuilder::new(Vector::Z)
+        let mut joint = RevoluteJointBuilder::new(Vector::Z)
             .limits([0.0, max_angle as Real])
             .contacts_enabled(false);
+        let stiffness = c.stiffness.nominal();
+        if stiffness > 0.0 {
+            // A spring toward shut; the hinge's damping stays the multibody's own.
+            joint = joint
+                .motor_model(MotorModel::ForceBased)
+                .motor_position(0.0, stiffness as Real, 0.0);
+        }
         let joint = physics
             .multibody_joints
             .insert(frame_body, body, joint, true)

@@ -179,7 +179,14 @@ pub struct DoorConfig {
     pub damping: Param,
     /// Dry hinge friction, N·m: what keeps the door shut unless it is pulled.
     pub friction: Param,
+    /// A spring pulling the door shut, N·m/rad (none by default).
+    #[serde(default = "no_spring")]
+    pub stiffness: Param,
     pub handle: HandleConfig,
+}
+
+fn no_spring() -> Param {
+    Param::Value(0.0)
 }
 
 /// A bar handle on two posts.

@@ -4,10 +4,11 @@
 
 use std::path::{Path, PathBuf};
 
+use byfeel::agents::arm::remote_env;
 use byfeel::agents::eval::Controller;
 use byfeel::agents::policy::{self, Policy};
 use byfeel::agents::skewfit::{self, SkewFitPolicy, SkewFitTask};
-use byfeel::gym::{ActionMode, EnvConfig, Info, ObsMode, Observation, Task, TaskEnv, info};
+use byfeel::gym::{ActionMode, EnvConfig, Info, ObsMode, Observation, Robot, Task, TaskEnv, info};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::Error;
@@ -63,6 +64,10 @@ pub struct DemoArgs {
     /// CEM samples per iteration (the paper's 200).
     #[arg(long, default_value_t = 200)]
     pub samples: usize,
+    /// Play on the arm of a robot server (`byfeel serve`, of the demo's scene) at HOST:PORT
+    /// instead of a simulated arm here.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub robot: Option<String>,
 }
 
 /// The model given, else the shipped one found from here or from where byfeel was built.
@@ -104,8 +109,8 @@ fn demo_seed(run: &Path) -> Result<u64, Error> {
 
 pub fn run(args: DemoArgs) -> Result<(), Error> {
     let Some(what) = args.what else {
-        if args.out.is_some() || args.model.is_some() || args.seed.is_some() {
-            return Err("--out, --model and --seed are for one demo: name it (byfeel demo die-roll …)".into());
+        if args.out.is_some() || args.model.is_some() || args.seed.is_some() || args.robot.is_some() {
+            return Err("--out, --model, --seed and --robot are for one demo: name it (byfeel demo die-roll …)".into());
         }
         println!("byfeel's shipped agents, each planning toward a goal picture it was given:");
         for what in [DemoName::DieRoll, DemoName::CupPush, DemoName::DoorOpen] {
@@ -132,7 +137,7 @@ fn one(what: DemoName, args: &DemoArgs) -> Result<(), Error> {
     };
     if what == DemoName::DoorOpen {
         let (_, vae, sac) = skewfit::load(&run)?;
-        let mut env = SkewFitTask::door().env()?;
+        let config = SkewFitTask::door().config();
         println!(
             "DoorOpen: the door shut, a goal image to reach (seed {seed}); acting with {}",
             run.display()
@@ -141,7 +146,11 @@ fn one(what: DemoName, args: &DemoArgs) -> Result<(), Error> {
             Ok(format!("door at {:.3} rad", info::float(info, info::DOOR_ANGLE)?))
         };
         let shown = Shown { sensed: Some("image_observation"), goal: Some("image_desired_goal"), fps: 10.0 };
-        let (last, steps) = film(&mut SkewFitPolicy::new(&vae, &sac), &mut env, seed, &shown, &door, &out)?;
+        let agent = &mut SkewFitPolicy::new(&vae, &sac);
+        let (last, steps) = match &args.robot {
+            None => film(agent, &mut TaskEnv::new(config)?, seed, &shown, &door, &out)?,
+            Some(addr) => film(agent, &mut remote_env(config, addr)?, seed, &shown, &door, &out)?,
+        };
         let (angle, wanted) = (
             info::float(&last, info::DOOR_ANGLE)?,
             info::float(&last, info::GOAL_DOOR_ANGLE)?,
@@ -170,7 +179,6 @@ fn one(what: DemoName, args: &DemoArgs) -> Result<(), Error> {
             .obs_mode(ObsMode::Image)
             .image_size(64, 48),
     };
-    let mut env = TaskEnv::new(config)?;
     let state = |info: &Info| -> Result<String, Error> {
         Ok(match task {
             Task::DieRoll => format!(
@@ -185,7 +193,10 @@ fn one(what: DemoName, args: &DemoArgs) -> Result<(), Error> {
     // A roll action is a whole push and press: one frame a second shows each.
     let fps = if actions == ActionMode::Roll { 1.0 } else { 5.0 };
     let shown = Shown { sensed: None, goal: None, fps };
-    let (last, steps) = film(&mut agent, &mut env, seed, &shown, &state, &out)?;
+    let (last, steps) = match &args.robot {
+        None => film(&mut agent, &mut TaskEnv::new(config)?, seed, &shown, &state, &out)?,
+        Some(addr) => film(&mut agent, &mut remote_env(config, addr)?, seed, &shown, &state, &out)?,
+    };
     let sensed = if task == Task::DieRoll { "gel" } else { "task camera" };
     report(info::success(&last)?, &format!("{steps} steps: {}", state(&last)?), sensed, &out)
 }
@@ -202,9 +213,9 @@ struct Shown {
 
 /// Plays `agent` from `seed` into the movie `out` (scene camera | what the agent senses | the
 /// goal), the progress bar saying `describe` of each step; returns the last info and the steps.
-fn film(
+fn film<R: Robot + Send>(
     agent: &mut dyn Policy,
-    env: &mut TaskEnv,
+    env: &mut TaskEnv<R>,
     seed: u64,
     shown: &Shown,
     describe: &dyn Fn(&Info) -> Result<String, Error>,

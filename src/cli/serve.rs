@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use byfeel::gym::SimRobot;
+use byfeel::gym::gap::{GapRobot, RealityGap};
+use byfeel::gym::{Robot, SimRobot};
 use byfeel::remote::{Clock, ServeOptions, spawn};
 use byfeel::sim::Randomization;
 
@@ -36,6 +37,10 @@ pub struct ServeArgs {
     /// ends.
     #[arg(long, default_value_t = 1.0)]
     pub watchdog: f64,
+    /// Serve an arm across a reality gap: a preset (none, mild, hard) or a TOML file (see
+    /// docs/guide/robot-server.md); clients are told the gap, and evaluations record it.
+    #[arg(long, value_name = "PRESET|FILE")]
+    pub gap: Option<String>,
 }
 
 pub fn run(args: ServeArgs) -> Result<(), Error> {
@@ -43,18 +48,25 @@ pub fn run(args: ServeArgs) -> Result<(), Error> {
         return Err(format!("--watchdog {}: give a positive number of seconds", args.watchdog).into());
     }
     let scene = scene_arg(args.scene, args.scene_file.as_deref());
-    let arm = SimRobot::from_scene(&scene, Randomization::Nominal)?;
+    let (arm, gap): (Box<dyn Robot + Send>, _) = match &args.gap {
+        None => (Box::new(SimRobot::from_scene(&scene, Randomization::Nominal)?), None),
+        Some(arg) => {
+            let gap = RealityGap::from_arg(arg)?;
+            (Box::new(GapRobot::from_scene(&scene, gap.clone())?), Some(gap))
+        }
+    };
     let options = ServeOptions {
         clock: match args.clock {
             ClockName::Lockstep => Clock::Lockstep,
             ClockName::RealTime => Clock::RealTime,
         },
         watchdog: Duration::from_secs_f64(args.watchdog),
-        ..ServeOptions::default()
+        gap: gap.as_ref().map(RealityGap::to_toml).unwrap_or_default(),
     };
-    let server = spawn(Box::new(arm), args.listen, options)?;
+    let server = spawn(arm, args.listen, options)?;
+    let across = gap.map_or(String::new(), |g| format!(" across the reality gap {:?}", g.name));
     println!(
-        "serving the {scene} scene's arm on {} ({} clock, watchdog {} s); Ctrl-C stops",
+        "serving the {scene} scene's arm{across} on {} ({} clock, watchdog {} s); Ctrl-C stops",
         server.addr,
         match args.clock {
             ClockName::Lockstep => "lockstep",

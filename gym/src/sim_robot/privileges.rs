@@ -16,7 +16,7 @@ impl Simulator for SimRobot {
                     .into(),
             ));
         };
-        let mut fresh = SimRobot::from_scene(&scene.to_string_lossy(), randomization)
+        let mut fresh = SimRobot::build(&scene.to_string_lossy(), randomization, self.edit.clone())
             .map_err(|e| RobotError::Unreachable(format!("rebuilding {}: {e}", scene.display())))?;
         // The sensors keep the sizes they were set to, and the renderer its device.
         fresh.spec.sensors = self.spec.sensors.clone();
