@@ -44,7 +44,10 @@ pub struct Decision {
 impl Decision {
     /// A decision that foresees nothing.
     pub fn action(action: Vec<f32>) -> Self {
-        Self { action, foreseen: Vec::new() }
+        Self {
+            action,
+            foreseen: Vec::new(),
+        }
     }
 }
 
@@ -89,7 +92,9 @@ pub fn play<R: Robot + Send, E: From<AgentError>>(
     foresee: bool,
     mut on_step: impl FnMut(&mut TaskEnv<R>, &Observation, &Info) -> Result<(), E>,
 ) -> Result<Episode, E> {
-    let (obs, info) = env.reset(Some(seed), &ResetOptions::default()).map_err(AgentError::from)?;
+    let (obs, info) = env
+        .reset(Some(seed), &ResetOptions::default())
+        .map_err(AgentError::from)?;
     on_step(env, &obs, &info)?;
     policy.begin_episode(seed, env.config().max_episode_steps);
     let goal_image = env.goal_image().map(<[u8]>::to_vec);
@@ -105,7 +110,10 @@ pub fn play<R: Robot + Send, E: From<AgentError>>(
     loop {
         let decision = {
             let seen = Seen {
-                observation: episode.observations.last().expect("the reset's observation"),
+                observation: episode
+                    .observations
+                    .last()
+                    .expect("the reset's observation"),
                 goal_image: episode.goal_image.as_deref(),
                 action_dim,
                 privileged: env.robot().simulator().map(|sim| Privileged {
@@ -148,7 +156,11 @@ pub fn image<'a>(obs: &'a Observation, key: Option<&str>) -> Result<&'a [u8], Ag
 }
 
 /// An `on_step` for [`play`] that watches nothing.
-pub fn unwatched<R: Robot>(_: &mut TaskEnv<R>, _: &Observation, _: &Info) -> Result<(), AgentError> {
+pub fn unwatched<R: Robot>(
+    _: &mut TaskEnv<R>,
+    _: &Observation,
+    _: &Info,
+) -> Result<(), AgentError> {
     Ok(())
 }
 
@@ -171,7 +183,10 @@ mod tests {
             self.episodes.push((seed, steps));
         }
         fn act(&mut self, seen: &Seen<'_>, _foresee: bool) -> Result<Decision, AgentError> {
-            assert!(seen.privileged.is_some(), "a simulated arm shows its inside view");
+            assert!(
+                seen.privileged.is_some(),
+                "a simulated arm shows its inside view"
+            );
             self.seen += 1;
             Ok(Decision::action(vec![0.0; seen.action_dim]))
         }
@@ -179,9 +194,14 @@ mod tests {
 
     #[test]
     fn an_episode_is_played_to_its_end_and_watched_at_every_step() {
-        let config = EnvConfig::new(Task::Reach).obs_mode(ObsMode::State).max_episode_steps(7);
+        let config = EnvConfig::new(Task::Reach)
+            .obs_mode(ObsMode::State)
+            .max_episode_steps(7);
         let mut env = TaskEnv::new(config).unwrap();
-        let mut still = Still { episodes: Vec::new(), seen: 0 };
+        let mut still = Still {
+            episodes: Vec::new(),
+            seen: 0,
+        };
         let mut watched = 0;
         let episode = play(&mut still, &mut env, 42, false, |_, _, _| {
             watched += 1;
@@ -189,11 +209,18 @@ mod tests {
         })
         .unwrap();
         assert_eq!(episode.steps, 7);
-        assert_eq!(episode.observations.len(), 8, "the reset's and every step's");
+        assert_eq!(
+            episode.observations.len(),
+            8,
+            "the reset's and every step's"
+        );
         assert_eq!(watched, 8);
         assert_eq!(still.episodes, vec![(42, 7)]);
         assert_eq!(still.seen, 7);
-        assert!(byfeel_gym::info::success(&episode.info).is_ok(), "the last info is kept");
+        assert!(
+            byfeel_gym::info::success(&episode.info).is_ok(),
+            "the last info is kept"
+        );
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //! safety layer, and an arm that is not simulated gets goals as pictures, no drawn goals, no
 //! oracle metrics and an unknown reward, instead of faked ones.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use byfeel_gym::*;
 use byfeel_sim::Randomization;
@@ -46,7 +46,13 @@ impl Robot for Unsimulated {
 fn unsimulated(scene: &str) -> (Unsimulated, Arc<AtomicUsize>) {
     let reads = Arc::new(AtomicUsize::new(0));
     let arm = SimRobot::from_scene(scene, Randomization::Nominal).unwrap();
-    (Unsimulated { arm, reads: reads.clone() }, reads)
+    (
+        Unsimulated {
+            arm,
+            reads: reads.clone(),
+        },
+        reads,
+    )
 }
 
 #[test]
@@ -58,11 +64,21 @@ fn a_task_on_an_arm_that_is_not_simulated_takes_its_goal_as_a_picture() {
         Space::Dict(items) => items.iter().map(|(k, _)| k.clone()).collect(),
         other => panic!("{other:?}"),
     };
-    assert_eq!(keys, ["image_desired_goal", "image_observation"], "no state is faked");
+    assert_eq!(
+        keys,
+        ["image_desired_goal", "image_observation"],
+        "no state is faked"
+    );
 
-    let err = env.reset(None, &ResetOptions::default()).unwrap_err().to_string();
+    let err = env
+        .reset(None, &ResetOptions::default())
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("set_goal_image"), "{err}");
-    assert!(env.set_goal_image(&[0; 10]).is_err(), "a goal image of the wrong size");
+    assert!(
+        env.set_goal_image(&[0; 10]).is_err(),
+        "a goal image of the wrong size"
+    );
 
     // A goal picture from a simulated door opened half way.
     let mut sim = TaskEnv::new(config).unwrap();
@@ -70,12 +86,27 @@ fn a_task_on_an_arm_that_is_not_simulated_takes_its_goal_as_a_picture() {
     let goal = sim.goal_image().unwrap().to_vec();
     env.set_goal_image(&goal).unwrap();
     let (obs, info) = env.reset(None, &ResetOptions::default()).unwrap();
-    assert_eq!(obs.get("image_desired_goal").unwrap().as_u8().unwrap(), goal);
-    assert!(!info.contains_key(info::IS_SUCCESS), "no oracle, no success: {info:?}");
-    let (before, z) = (reads.load(Ordering::SeqCst), env.robot().state().ee_position.z);
+    assert_eq!(
+        obs.get("image_desired_goal").unwrap().as_u8().unwrap(),
+        goal
+    );
+    assert!(
+        !info.contains_key(info::IS_SUCCESS),
+        "no oracle, no success: {info:?}"
+    );
+    let (before, z) = (
+        reads.load(Ordering::SeqCst),
+        env.robot().state().ee_position.z,
+    );
     let t = env.step(&[0.0, 0.0, 1.0]).unwrap();
-    assert!(reads.load(Ordering::SeqCst) > before, "observations come from read_sensor");
-    assert!(t.reward.is_nan(), "the reward is unknown without a reward function");
+    assert!(
+        reads.load(Ordering::SeqCst) > before,
+        "observations come from read_sensor"
+    );
+    assert!(
+        t.reward.is_nan(),
+        "the reward is unknown without a reward function"
+    );
     assert!(!t.info.contains_key(info::DOOR_ANGLE));
     let risen = env.robot().state().ee_position.z - z;
     assert!(risen > 0.002, "the arm moved up as commanded: {risen} m");
@@ -98,10 +129,15 @@ fn a_learned_reward_works_on_any_arm() {
     env.set_goal_image(&vec![128; 64 * 48 * 3]).unwrap();
     env.reset(None, &ResetOptions::default()).unwrap();
     env.set_reward_fn(Some(Box::new(|obs, _| {
-        let Observation::Array(a) = obs else { return f64::NAN };
+        let Observation::Array(a) = obs else {
+            return f64::NAN;
+        };
         a.as_u8().map_or(f64::NAN, |v| v.len() as f64)
     })));
-    assert_eq!(env.step(&[0.1, 0.0, 0.0]).unwrap().reward, (64 * 48 * 3) as f64);
+    assert_eq!(
+        env.step(&[0.1, 0.0, 0.0]).unwrap().reward,
+        (64 * 48 * 3) as f64
+    );
 }
 
 #[test]
@@ -114,7 +150,10 @@ fn a_simulated_arm_on_robot_plays_as_the_built_in_env_does() {
     let (ob, _) = b.reset(Some(9), &ResetOptions::default()).unwrap();
     assert_eq!(oa, ob);
     for _ in 0..3 {
-        let (ta, tb) = (a.step(&[0.5, -0.2, 0.0]).unwrap(), b.step(&[0.5, -0.2, 0.0]).unwrap());
+        let (ta, tb) = (
+            a.step(&[0.5, -0.2, 0.0]).unwrap(),
+            b.step(&[0.5, -0.2, 0.0]).unwrap(),
+        );
         assert_eq!(ta.observation, tb.observation);
         assert_eq!(ta.info, tb.info);
     }

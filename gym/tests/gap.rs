@@ -28,7 +28,10 @@ fn presets_and_files_are_checked_by_name() {
     assert!(err.contains("noice"), "{err}");
     std::fs::write(&file, "name = \"lab\"\n[frames]\ndrop_probability = 0.1\n").unwrap();
     let gap = RealityGap::from_arg(file.to_str().unwrap()).unwrap();
-    assert_eq!((gap.name.as_str(), gap.frames.drop_probability), ("lab", 0.1));
+    assert_eq!(
+        (gap.name.as_str(), gap.frames.drop_probability),
+        ("lab", 0.1)
+    );
     assert!(gap.to_toml().contains("drop_probability = 0.1"));
 }
 
@@ -42,16 +45,24 @@ fn commands_take_effect_latency_steps_late() {
         arm.command(Command::ee_delta(0.0, 0.0, 0.01)).unwrap();
         heights.push(arm.step().unwrap().ee_position.z - z0);
     }
-    assert!(heights[0].abs() < 1e-3 && heights[1].abs() < 1e-3, "{heights:?}");
-    assert!(heights[2] > 0.004 && heights[3] > heights[2] + 0.004, "{heights:?}");
+    assert!(
+        heights[0].abs() < 1e-3 && heights[1].abs() < 1e-3,
+        "{heights:?}"
+    );
+    assert!(
+        heights[2] > 0.004 && heights[3] > heights[2] + 0.004,
+        "{heights:?}"
+    );
 }
 
 #[test]
 fn a_hinge_spring_pulls_the_door_shut() {
     let angle_after = |gap: RealityGap| {
         let mut arm = GapRobot::from_scene("door", gap).unwrap();
-        arm.place(&Placement::Hand(arm.state().ee_position + glam::DVec3::new(-0.1, 0.0, 0.1)))
-            .unwrap();
+        arm.place(&Placement::Hand(
+            arm.state().ee_position + glam::DVec3::new(-0.1, 0.0, 0.1),
+        ))
+        .unwrap();
         arm.place(&Placement::DoorAngle(0.6)).unwrap();
         for _ in 0..30 {
             arm.step().unwrap();
@@ -60,20 +71,36 @@ fn a_hinge_spring_pulls_the_door_shut() {
     };
     let free = angle_after(RealityGap::default());
     let sprung = angle_after(with(|g| g.physics.hinge_stiffness = 5.0));
-    assert!((free - 0.6).abs() < 0.05, "the nominal door stays open: {free}");
-    assert!(sprung < free - 0.1, "the spring shuts it: {sprung} against {free}");
+    assert!(
+        (free - 0.6).abs() < 0.05,
+        "the nominal door stays open: {free}"
+    );
+    assert!(
+        sprung < free - 0.1,
+        "the spring shuts it: {sprung} against {free}"
+    );
 }
 
 #[test]
 fn pictures_take_the_gaps_colours_and_frames_come_stale() {
     let camera = |arm: &GapRobot| arm.spec().sensors[0].name.clone();
     let mut plain = GapRobot::from_scene("cup", RealityGap::default()).unwrap();
-    let mut red = GapRobot::from_scene("cup", with(|g| g.camera.colour_gain = [1.5, 1.0, 1.0])).unwrap();
+    let mut red =
+        GapRobot::from_scene("cup", with(|g| g.camera.colour_gain = [1.5, 1.0, 1.0])).unwrap();
     let name = camera(&plain);
     let mean = |img: &Image, c: usize| {
-        img.rgb.iter().skip(c).step_by(3).map(|&v| v as f64).sum::<f64>() / (img.rgb.len() / 3) as f64
+        img.rgb
+            .iter()
+            .skip(c)
+            .step_by(3)
+            .map(|&v| v as f64)
+            .sum::<f64>()
+            / (img.rgb.len() / 3) as f64
     };
-    let (a, b) = (plain.read_sensor(&name).unwrap(), red.read_sensor(&name).unwrap());
+    let (a, b) = (
+        plain.read_sensor(&name).unwrap(),
+        red.read_sensor(&name).unwrap(),
+    );
     assert!(mean(&b, 0) > mean(&a, 0) + 10.0 && (mean(&b, 1) - mean(&a, 1)).abs() < 1.0);
 
     // Noisy pictures differ step to step; with every frame dropped, the last one comes again.
@@ -87,19 +114,33 @@ fn pictures_take_the_gaps_colours_and_frames_come_stale() {
         let mut arm = GapRobot::from_scene("cup", noisy(drop)).unwrap();
         let first = arm.read_sensor(&name).unwrap();
         arm.step().unwrap();
-        assert_eq!(arm.read_sensor(&name).unwrap() == first, same, "drop probability {drop}");
+        assert_eq!(
+            arm.read_sensor(&name).unwrap() == first,
+            same,
+            "drop probability {drop}"
+        );
     }
 }
 
 #[test]
 fn a_task_runs_across_the_gap_with_its_oracle() {
     let arm = GapRobot::from_scene("door", RealityGap::preset("hard").unwrap()).unwrap();
-    let mut env = TaskEnv::on_robot(EnvConfig::new(Task::DoorOpen).obs_mode(ObsMode::Goal), arm).unwrap();
+    let mut env =
+        TaskEnv::on_robot(EnvConfig::new(Task::DoorOpen).obs_mode(ObsMode::Goal), arm).unwrap();
     let mut here = TaskEnv::new(EnvConfig::new(Task::DoorOpen).obs_mode(ObsMode::Goal)).unwrap();
     let (a, _) = env.reset(Some(3), &ResetOptions::default()).unwrap();
     let (b, _) = here.reset(Some(3), &ResetOptions::default()).unwrap();
-    let image = |o: &Observation| o.get("image_observation").unwrap().as_u8().unwrap().to_vec();
+    let image = |o: &Observation| {
+        o.get("image_observation")
+            .unwrap()
+            .as_u8()
+            .unwrap()
+            .to_vec()
+    };
     assert_ne!(image(&a), image(&b), "the gap's camera sees differently");
     let t = env.step(&[-0.5, 0.0, 0.0]).unwrap();
-    assert!(t.info.contains_key(info::DOOR_ANGLE), "the oracle still measures");
+    assert!(
+        t.info.contains_key(info::DOOR_ANGLE),
+        "the oracle still measures"
+    );
 }

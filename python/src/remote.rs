@@ -67,11 +67,23 @@ pub(crate) struct PyRemoteRobot {
 fn state_dict<'py>(py: Python<'py>, s: &byfeel_gym::RobotState) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     d.set_item("time", s.time)?;
-    d.set_item("joint_positions", PyArray1::from_vec(py, s.joint_positions.clone()))?;
-    d.set_item("joint_velocities", PyArray1::from_vec(py, s.joint_velocities.clone()))?;
-    d.set_item("ee_position", PyArray1::from_vec(py, s.ee_position.to_array().to_vec()))?;
+    d.set_item(
+        "joint_positions",
+        PyArray1::from_vec(py, s.joint_positions.clone()),
+    )?;
+    d.set_item(
+        "joint_velocities",
+        PyArray1::from_vec(py, s.joint_velocities.clone()),
+    )?;
+    d.set_item(
+        "ee_position",
+        PyArray1::from_vec(py, s.ee_position.to_array().to_vec()),
+    )?;
     let q = s.ee_orientation;
-    d.set_item("ee_orientation", PyArray1::from_vec(py, vec![q.x, q.y, q.z, q.w]))?;
+    d.set_item(
+        "ee_orientation",
+        PyArray1::from_vec(py, vec![q.x, q.y, q.z, q.w]),
+    )?;
     d.set_item("holding", s.holding)?;
     d.set_item("contact_force", s.contact_force)?;
     Ok(d)
@@ -84,7 +96,13 @@ impl PyRemoteRobot {
     #[pyo3(signature = (address, watch=false))]
     fn new(py: Python<'_>, address: &str, watch: bool) -> PyResult<Self> {
         let robot = py
-            .detach(|| if watch { RemoteRobot::watch(address) } else { RemoteRobot::connect(address) })
+            .detach(|| {
+                if watch {
+                    RemoteRobot::watch(address)
+                } else {
+                    RemoteRobot::connect(address)
+                }
+            })
             .map_err(robot_error)?;
         Ok(Self { robot })
     }
@@ -96,16 +114,29 @@ impl PyRemoteRobot {
         let s = self.robot.spec();
         let d = PyDict::new(py);
         d.set_item("name", &s.name)?;
-        let joints: Vec<_> =
-            s.joints.iter().map(|j| (j.name.clone(), j.lower, j.upper, j.max_velocity)).collect();
+        let joints: Vec<_> = s
+            .joints
+            .iter()
+            .map(|j| (j.name.clone(), j.lower, j.upper, j.max_velocity))
+            .collect();
         d.set_item("joints", joints)?;
         d.set_item("control_dt", s.control_dt)?;
-        d.set_item("workspace", (s.workspace.min.to_array(), s.workspace.max.to_array()))?;
+        d.set_item(
+            "workspace",
+            (s.workspace.min.to_array(), s.workspace.max.to_array()),
+        )?;
         d.set_item("max_ee_step", s.max_ee_step)?;
         let sensors: Vec<_> = s
             .sensors
             .iter()
-            .map(|x| (x.name.clone(), format!("{:?}", x.kind).to_lowercase(), x.width, x.height))
+            .map(|x| {
+                (
+                    x.name.clone(),
+                    format!("{:?}", x.kind).to_lowercase(),
+                    x.width,
+                    x.height,
+                )
+            })
             .collect();
         d.set_item("sensors", sensors)?;
         d.set_item("simulated", self.robot.simulator().is_some())?;
@@ -128,19 +159,46 @@ impl PyRemoteRobot {
     /// Moves the hand by (dx, dy, dz) metres per control step, until told otherwise or until
     /// robot-clock time `deadline`.
     #[pyo3(signature = (dx, dy, dz, deadline=None))]
-    fn move_hand(&mut self, py: Python<'_>, dx: f64, dy: f64, dz: f64, deadline: Option<f64>) -> PyResult<()> {
-        self.send(py, CommandMode::EndEffectorDelta(DVec3::new(dx, dy, dz)), deadline)
+    fn move_hand(
+        &mut self,
+        py: Python<'_>,
+        dx: f64,
+        dy: f64,
+        dz: f64,
+        deadline: Option<f64>,
+    ) -> PyResult<()> {
+        self.send(
+            py,
+            CommandMode::EndEffectorDelta(DVec3::new(dx, dy, dz)),
+            deadline,
+        )
     }
 
     /// Moves the hand toward (x, y, z), metres in the world frame.
     #[pyo3(signature = (x, y, z, deadline=None))]
-    fn move_hand_to(&mut self, py: Python<'_>, x: f64, y: f64, z: f64, deadline: Option<f64>) -> PyResult<()> {
-        self.send(py, CommandMode::EndEffectorPosition(DVec3::new(x, y, z)), deadline)
+    fn move_hand_to(
+        &mut self,
+        py: Python<'_>,
+        x: f64,
+        y: f64,
+        z: f64,
+        deadline: Option<f64>,
+    ) -> PyResult<()> {
+        self.send(
+            py,
+            CommandMode::EndEffectorPosition(DVec3::new(x, y, z)),
+            deadline,
+        )
     }
 
     /// Moves every joint toward `targets` (rad or m, in the spec's order).
     #[pyo3(signature = (targets, deadline=None))]
-    fn move_joints(&mut self, py: Python<'_>, targets: Vec<f64>, deadline: Option<f64>) -> PyResult<()> {
+    fn move_joints(
+        &mut self,
+        py: Python<'_>,
+        targets: Vec<f64>,
+        deadline: Option<f64>,
+    ) -> PyResult<()> {
         self.send(py, CommandMode::JointPositions(targets), deadline)
     }
 
@@ -160,7 +218,10 @@ impl PyRemoteRobot {
     fn read_sensor<'py>(&mut self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
         let robot = &mut self.robot;
         let image = py.detach(|| robot.read_sensor(name)).map_err(robot_error)?;
-        crate::array(py, byfeel_gym::Array::image(image.height, image.width, image.rgb))
+        crate::array(
+            py,
+            byfeel_gym::Array::image(image.height, image.width, image.rgb),
+        )
     }
 
     /// Back to the home posture; clears a stop.
@@ -179,7 +240,8 @@ impl PyRemoteRobot {
 impl PyRemoteRobot {
     fn send(&mut self, py: Python<'_>, mode: CommandMode, deadline: Option<f64>) -> PyResult<()> {
         let robot = &mut self.robot;
-        py.detach(|| robot.command(Command { mode, deadline })).map_err(robot_error)
+        py.detach(|| robot.command(Command { mode, deadline }))
+            .map_err(robot_error)
     }
 }
 
@@ -233,9 +295,14 @@ pub(crate) fn serve(
         }
     };
     if !(watchdog.is_finite() && watchdog > 0.0) {
-        return Err(PyValueError::new_err("watchdog: a positive number of seconds"));
+        return Err(PyValueError::new_err(
+            "watchdog: a positive number of seconds",
+        ));
     }
-    let gap = gap.map(byfeel_gym::gap::RealityGap::from_arg).transpose().map_err(PyValueError::new_err)?;
+    let gap = gap
+        .map(byfeel_gym::gap::RealityGap::from_arg)
+        .transpose()
+        .map_err(PyValueError::new_err)?;
     let options = ServeOptions {
         clock,
         watchdog: std::time::Duration::from_secs_f64(watchdog),
@@ -253,5 +320,8 @@ pub(crate) fn serve(
             byfeel_remote::spawn(arm, addr, options).map_err(|e| e.to_string())
         })
         .map_err(PyValueError::new_err)?;
-    Ok(PyServer { address: handle.addr.to_string(), handle: Some(handle) })
+    Ok(PyServer {
+        address: handle.addr.to_string(),
+        handle: Some(handle),
+    })
 }

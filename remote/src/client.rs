@@ -59,15 +59,22 @@ impl RemoteRobot {
             .enable_all()
             .build()
             .map_err(|e| RobotError::Remote(format!("cannot start a client runtime: {e}")))?;
-        let url = if addr.contains("://") { addr.to_string() } else { format!("http://{addr}") };
+        let url = if addr.contains("://") {
+            addr.to_string()
+        } else {
+            format!("http://{addr}")
+        };
         let endpoint = Channel::from_shared(url)
             .map_err(|e| RobotError::Remote(format!("{addr:?} is no robot server address: {e}")))?
             .connect_timeout(std::time::Duration::from_secs(5));
-        let channel = rt
-            .block_on(endpoint.connect())
-            .map_err(|e| RobotError::Remote(format!("cannot reach a robot server at {addr}: {e}")))?;
+        let channel = rt.block_on(endpoint.connect()).map_err(|e| {
+            RobotError::Remote(format!("cannot reach a robot server at {addr}: {e}"))
+        })?;
         let mut client = RobotClient::new(channel).max_decoding_message_size(64 << 20);
-        let spec = rt.block_on(client.get_spec(pb::Empty {})).map_err(remote)?.into_inner();
+        let spec = rt
+            .block_on(client.get_spec(pb::Empty {}))
+            .map_err(remote)?
+            .into_inner();
         let (simulated, gap) = (spec.simulated, spec.gap.clone());
         let spec = convert::robot_spec(&spec).map_err(malformed)?;
         let mut robot = Self {
@@ -97,7 +104,10 @@ impl RemoteRobot {
     }
 
     fn acquire(&mut self) -> Result<(), RobotError> {
-        let lease = self.rt.block_on(self.client.clone().acquire(pb::Empty {})).map_err(remote)?;
+        let lease = self
+            .rt
+            .block_on(self.client.clone().acquire(pb::Empty {}))
+            .map_err(remote)?;
         self.lease = Some(lease.into_inner());
         Ok(())
     }
@@ -131,7 +141,10 @@ impl RemoteRobot {
     }
 
     fn fetch_geometry(&self) -> Result<SceneGeometry, RobotError> {
-        let g = self.rt.block_on(self.client.clone().geometry(pb::Empty {})).map_err(remote)?;
+        let g = self
+            .rt
+            .block_on(self.client.clone().geometry(pb::Empty {}))
+            .map_err(remote)?;
         convert::scene_geometry(&g.into_inner()).map_err(malformed)
     }
 }
@@ -151,7 +164,9 @@ impl Robot for RemoteRobot {
 
     /// The arm's state, asked of the server; the last one it sent if it cannot answer now.
     fn state(&self) -> RobotState {
-        let asked = self.rt.block_on(self.client.clone().get_state(pb::Empty {}));
+        let asked = self
+            .rt
+            .block_on(self.client.clone().get_state(pb::Empty {}));
         match asked.map(|r| self.remember(r.into_inner())) {
             Ok(Ok(state)) => state,
             _ => self
@@ -176,25 +191,31 @@ impl Robot for RemoteRobot {
         command.validate(&self.spec)?;
         let rt = self.rt.clone();
         self.controlled(|c, lease| {
-            rt.block_on(c.send_command(convert::command_request(&command, lease))).map(|_| ())
+            rt.block_on(c.send_command(convert::command_request(&command, lease)))
+                .map(|_| ())
         })
     }
 
     fn step(&mut self) -> Result<RobotState, RobotError> {
         let rt = self.rt.clone();
-        let state = self.controlled(|c, lease| rt.block_on(c.step(lease)).map(|r| r.into_inner()))?;
+        let state =
+            self.controlled(|c, lease| rt.block_on(c.step(lease)).map(|r| r.into_inner()))?;
         self.remember(state)
     }
 
     fn read_sensor(&mut self, name: &str) -> Result<Image, RobotError> {
         let request = pb::SensorRequest { name: name.into() };
-        let image = self.rt.block_on(self.client.clone().read_sensor(request)).map_err(remote)?;
+        let image = self
+            .rt
+            .block_on(self.client.clone().read_sensor(request))
+            .map_err(remote)?;
         convert::from_image(image.into_inner()).map_err(malformed)
     }
 
     fn home(&mut self) -> Result<RobotState, RobotError> {
         let rt = self.rt.clone();
-        let state = self.controlled(|c, lease| rt.block_on(c.home(lease)).map(|r| r.into_inner()))?;
+        let state =
+            self.controlled(|c, lease| rt.block_on(c.home(lease)).map(|r| r.into_inner()))?;
         self.remember(state)
     }
 
@@ -205,7 +226,12 @@ impl Robot for RemoteRobot {
     fn set_sensor_size(&mut self, name: &str, width: u32, height: u32) -> Result<(), RobotError> {
         let rt = self.rt.clone();
         self.controlled(|c, lease| {
-            let r = pb::SensorSizeRequest { lease: Some(lease), name: name.into(), width, height };
+            let r = pb::SensorSizeRequest {
+                lease: Some(lease),
+                name: name.into(),
+                width,
+                height,
+            };
             rt.block_on(c.set_sensor_size(r)).map(|_| ())
         })?;
         if let Some(s) = self.spec.sensors.iter_mut().find(|s| s.name == name) {
@@ -231,7 +257,11 @@ impl Simulator for RemoteRobot {
         };
         let rt = self.rt.clone();
         self.controlled(|c, lease| {
-            rt.block_on(c.rebuild(pb::RebuildRequest { lease: Some(lease), seed })).map(|_| ())
+            rt.block_on(c.rebuild(pb::RebuildRequest {
+                lease: Some(lease),
+                seed,
+            }))
+            .map(|_| ())
         })?;
         self.geometry = Some(self.fetch_geometry()?);
         Ok(())
@@ -240,7 +270,8 @@ impl Simulator for RemoteRobot {
     fn place(&mut self, placement: &Placement) -> Result<(), RobotError> {
         let rt = self.rt.clone();
         self.controlled(|c, lease| {
-            rt.block_on(c.place(convert::place_request(placement, lease))).map(|_| ())
+            rt.block_on(c.place(convert::place_request(placement, lease)))
+                .map(|_| ())
         })
     }
 
@@ -253,7 +284,8 @@ impl Simulator for RemoteRobot {
     }
 
     fn geometry(&self) -> SceneGeometry {
-        self.geometry.expect("a simulated server's geometry is fetched on connecting")
+        self.geometry
+            .expect("a simulated server's geometry is fetched on connecting")
     }
 
     fn save(&mut self) -> Result<(), RobotError> {

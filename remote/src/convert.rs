@@ -13,19 +13,30 @@ use crate::proto as pb;
 pub type Malformed = String;
 
 pub fn vec3(v: DVec3) -> pb::Vec3 {
-    pb::Vec3 { x: v.x, y: v.y, z: v.z }
+    pb::Vec3 {
+        x: v.x,
+        y: v.y,
+        z: v.z,
+    }
 }
 
 pub fn quat(q: DQuat) -> pb::Quat {
-    pb::Quat { x: q.x, y: q.y, z: q.z, w: q.w }
+    pb::Quat {
+        x: q.x,
+        y: q.y,
+        z: q.z,
+        w: q.w,
+    }
 }
 
 pub fn dvec3(v: Option<&pb::Vec3>, what: &str) -> Result<DVec3, Malformed> {
-    v.map(|v| DVec3::new(v.x, v.y, v.z)).ok_or_else(|| format!("{what} is missing"))
+    v.map(|v| DVec3::new(v.x, v.y, v.z))
+        .ok_or_else(|| format!("{what} is missing"))
 }
 
 pub fn dquat(q: Option<&pb::Quat>, what: &str) -> Result<DQuat, Malformed> {
-    q.map(|q| DQuat::from_xyzw(q.x, q.y, q.z, q.w)).ok_or_else(|| format!("{what} is missing"))
+    q.map(|q| DQuat::from_xyzw(q.x, q.y, q.z, q.w))
+        .ok_or_else(|| format!("{what} is missing"))
 }
 
 pub fn spec(s: &RobotSpec, simulated: bool, gap: &str) -> pb::Spec {
@@ -71,9 +82,19 @@ pub fn robot_spec(s: &pb::Spec) -> Result<RobotSpec, Malformed> {
             let kind = match pb::SensorKind::try_from(x.kind) {
                 Ok(pb::SensorKind::Camera) => SensorKind::Camera,
                 Ok(pb::SensorKind::Tactile) => SensorKind::Tactile,
-                Err(_) => return Err(format!("sensor {:?} has an unknown kind {}", x.name, x.kind)),
+                Err(_) => {
+                    return Err(format!(
+                        "sensor {:?} has an unknown kind {}",
+                        x.name, x.kind
+                    ));
+                }
             };
-            Ok(SensorSpec { name: x.name.clone(), kind, width: x.width, height: x.height })
+            Ok(SensorSpec {
+                name: x.name.clone(),
+                kind,
+                width: x.width,
+                height: x.height,
+            })
         })
         .collect::<Result<_, _>>()?;
     Ok(RobotSpec {
@@ -130,13 +151,20 @@ pub fn command_request(c: &Command, lease: pb::Lease) -> pb::CommandRequest {
         CommandMode::NamedJointPositions(pairs) => Mode::NamedJointPositions(pb::NamedJoints {
             targets: pairs
                 .iter()
-                .map(|(name, target)| pb::NamedTarget { name: name.clone(), target: *target })
+                .map(|(name, target)| pb::NamedTarget {
+                    name: name.clone(),
+                    target: *target,
+                })
                 .collect(),
         }),
         CommandMode::EndEffectorDelta(d) => Mode::EndEffectorDelta(vec3(*d)),
         CommandMode::EndEffectorPosition(p) => Mode::EndEffectorPosition(vec3(*p)),
     };
-    pb::CommandRequest { lease: Some(lease), mode: Some(mode), deadline: c.deadline }
+    pb::CommandRequest {
+        lease: Some(lease),
+        mode: Some(mode),
+        deadline: c.deadline,
+    }
 }
 
 pub fn command(r: &pb::CommandRequest) -> Result<Command, Malformed> {
@@ -145,18 +173,28 @@ pub fn command(r: &pb::CommandRequest) -> Result<Command, Malformed> {
         Mode::Hold(_) => CommandMode::Hold,
         Mode::JointPositions(j) => CommandMode::JointPositions(j.targets.clone()),
         Mode::NamedJointPositions(n) => CommandMode::NamedJointPositions(
-            n.targets.iter().map(|t| (t.name.clone(), t.target)).collect(),
+            n.targets
+                .iter()
+                .map(|t| (t.name.clone(), t.target))
+                .collect(),
         ),
         Mode::EndEffectorDelta(d) => CommandMode::EndEffectorDelta(dvec3(Some(d), "delta")?),
         Mode::EndEffectorPosition(p) => {
             CommandMode::EndEffectorPosition(dvec3(Some(p), "position")?)
         }
     };
-    Ok(Command { mode, deadline: r.deadline })
+    Ok(Command {
+        mode,
+        deadline: r.deadline,
+    })
 }
 
 pub fn image(i: Image) -> pb::ImageReply {
-    pb::ImageReply { width: i.width, height: i.height, rgb: i.rgb }
+    pb::ImageReply {
+        width: i.width,
+        height: i.height,
+        rgb: i.rgb,
+    }
 }
 
 pub fn from_image(i: pb::ImageReply) -> Result<Image, Malformed> {
@@ -168,7 +206,11 @@ pub fn from_image(i: pb::ImageReply) -> Result<Image, Malformed> {
             i.rgb.len()
         ));
     }
-    Ok(Image { width: i.width, height: i.height, rgb: i.rgb })
+    Ok(Image {
+        width: i.width,
+        height: i.height,
+        rgb: i.rgb,
+    })
 }
 
 pub fn place_request(p: &Placement, lease: pb::Lease) -> pb::PlaceRequest {
@@ -177,34 +219,45 @@ pub fn place_request(p: &Placement, lease: pb::Lease) -> pb::PlaceRequest {
         Placement::Hand(h) => P::Hand(vec3(h)),
         Placement::DoorAngle(a) => P::DoorAngle(a),
         Placement::Cup { x, y } => P::Cup(pb::CupPlacement { x, y }),
-        Placement::Die { x, y, face, yaw } => {
-            P::Die(pb::DiePlacement { x, y, face: face.into(), yaw })
-        }
-        Placement::DieTurned { x, y, rotation } => {
-            P::DieTurned(pb::DieTurned { x, y, rotation: Some(quat(rotation)) })
-        }
+        Placement::Die { x, y, face, yaw } => P::Die(pb::DiePlacement {
+            x,
+            y,
+            face: face.into(),
+            yaw,
+        }),
+        Placement::DieTurned { x, y, rotation } => P::DieTurned(pb::DieTurned {
+            x,
+            y,
+            rotation: Some(quat(rotation)),
+        }),
     };
-    pb::PlaceRequest { lease: Some(lease), placement: Some(placement) }
+    pb::PlaceRequest {
+        lease: Some(lease),
+        placement: Some(placement),
+    }
 }
 
 pub fn placement(r: &pb::PlaceRequest) -> Result<Placement, Malformed> {
     use pb::place_request::Placement as P;
-    Ok(match r.placement.as_ref().ok_or("the placement is missing")? {
-        P::Hand(h) => Placement::Hand(dvec3(Some(h), "hand")?),
-        P::DoorAngle(a) => Placement::DoorAngle(*a),
-        P::Cup(c) => Placement::Cup { x: c.x, y: c.y },
-        P::Die(d) => Placement::Die {
-            x: d.x,
-            y: d.y,
-            face: u8::try_from(d.face).map_err(|_| format!("die face {} is not 1 to 20", d.face))?,
-            yaw: d.yaw,
+    Ok(
+        match r.placement.as_ref().ok_or("the placement is missing")? {
+            P::Hand(h) => Placement::Hand(dvec3(Some(h), "hand")?),
+            P::DoorAngle(a) => Placement::DoorAngle(*a),
+            P::Cup(c) => Placement::Cup { x: c.x, y: c.y },
+            P::Die(d) => Placement::Die {
+                x: d.x,
+                y: d.y,
+                face: u8::try_from(d.face)
+                    .map_err(|_| format!("die face {} is not 1 to 20", d.face))?,
+                yaw: d.yaw,
+            },
+            P::DieTurned(d) => Placement::DieTurned {
+                x: d.x,
+                y: d.y,
+                rotation: dquat(d.rotation.as_ref(), "die rotation")?,
+            },
         },
-        P::DieTurned(d) => Placement::DieTurned {
-            x: d.x,
-            y: d.y,
-            rotation: dquat(d.rotation.as_ref(), "die rotation")?,
-        },
-    })
+    )
 }
 
 pub fn truth(t: &OracleState) -> pb::TruthReply {

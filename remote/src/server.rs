@@ -1,7 +1,7 @@
 //! The robot server: one [`Robot`] served over gRPC behind a [`SafetyLayer`] and a watchdog,
 //! so that the arm is safe whatever its clients do.
 //!
-//! One client controls the arm at a time (it holds the lease [`RobotServer::acquire`] gives);
+//! One client controls the arm at a time (it holds the lease `Acquire` gives);
 //! any number may watch (state, sensors, the oracle). The watchdog: when the controller sends
 //! nothing for `watchdog` (1 s by default, as Polymetis and deoxys), its lease ends and the
 //! arm holds still; a real-time arm also holds when a command outlives its deadline.
@@ -43,7 +43,11 @@ pub struct ServeOptions {
 
 impl Default for ServeOptions {
     fn default() -> Self {
-        Self { clock: Clock::Lockstep, watchdog: Duration::from_secs(1), gap: String::new() }
+        Self {
+            clock: Clock::Lockstep,
+            watchdog: Duration::from_secs(1),
+            gap: String::new(),
+        }
     }
 }
 
@@ -84,7 +88,9 @@ impl Served {
                 "the lease ended: nothing came from it within the watchdog period, and the arm held",
             )),
             Some(_) => Err(Status::permission_denied("another client controls the arm")),
-            None => Err(Status::permission_denied("acquire control of the arm first")),
+            None => Err(Status::permission_denied(
+                "acquire control of the arm first",
+            )),
         }
     }
 }
@@ -127,7 +133,12 @@ impl RobotServer {
             watchdog: options.watchdog,
         };
         let (states, _) = broadcast::channel(64);
-        Self { served: Arc::new(Mutex::new(served)), states, clock: options.clock, spec }
+        Self {
+            served: Arc::new(Mutex::new(served)),
+            states,
+            clock: options.clock,
+            spec,
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Served> {
@@ -183,8 +194,7 @@ impl pb::robot_server::Robot for RobotServer {
     }
 
     async fn watch_state(&self, _: Request<pb::Empty>) -> Result<Response<States>, Status> {
-        let stream = BroadcastStream::new(self.states.subscribe())
-            .filter_map(|s| s.ok().map(Ok));
+        let stream = BroadcastStream::new(self.states.subscribe()).filter_map(|s| s.ok().map(Ok));
         Ok(Response::new(Box::pin(stream)))
     }
 
@@ -203,7 +213,9 @@ impl pb::robot_server::Robot for RobotServer {
         let mut s = self.lock();
         s.control(Some(r.get_ref()))?;
         s.lease = None;
-        s.robot.command(Command::new(CommandMode::Hold)).map_err(refused)?;
+        s.robot
+            .command(Command::new(CommandMode::Hold))
+            .map_err(refused)?;
         Ok(Response::new(pb::Empty {}))
     }
 
@@ -222,7 +234,10 @@ impl pb::robot_server::Robot for RobotServer {
         if self.clock == Clock::RealTime {
             let mut next = self.states.subscribe();
             self.lock().control(Some(r.get_ref()))?;
-            let state = next.recv().await.map_err(|e| Status::unavailable(e.to_string()))?;
+            let state = next
+                .recv()
+                .await
+                .map_err(|e| Status::unavailable(e.to_string()))?;
             return Ok(Response::new(state));
         }
         let mut s = self.lock();
@@ -236,7 +251,11 @@ impl pb::robot_server::Robot for RobotServer {
         &self,
         r: Request<pb::SensorRequest>,
     ) -> Result<Response<pb::ImageReply>, Status> {
-        let image = self.lock().robot.read_sensor(&r.get_ref().name).map_err(refused)?;
+        let image = self
+            .lock()
+            .robot
+            .read_sensor(&r.get_ref().name)
+            .map_err(refused)?;
         Ok(Response::new(convert::image(image)))
     }
 
@@ -247,14 +266,18 @@ impl pb::robot_server::Robot for RobotServer {
         let r = r.get_ref();
         let mut s = self.lock();
         s.control(r.lease.as_ref())?;
-        s.robot.set_sensor_size(&r.name, r.width, r.height).map_err(refused)?;
+        s.robot
+            .set_sensor_size(&r.name, r.width, r.height)
+            .map_err(refused)?;
         Ok(Response::new(pb::Empty {}))
     }
 
     async fn home(&self, r: Request<pb::Lease>) -> Result<Response<pb::State>, Status> {
         let mut s = self.lock();
         s.control(Some(r.get_ref()))?;
-        Ok(Response::new(convert::state(&s.robot.home().map_err(refused)?)))
+        Ok(Response::new(convert::state(
+            &s.robot.home().map_err(refused)?,
+        )))
     }
 
     async fn stop(&self, _: Request<pb::Empty>) -> Result<Response<pb::Empty>, Status> {
@@ -364,8 +387,14 @@ pub fn spawn(
         .map_err(|e| ServeError::Runtime(e.to_string()))?;
     let listener = rt
         .block_on(tokio::net::TcpListener::bind(addr))
-        .map_err(|e| ServeError::Listen { addr, why: e.to_string() })?;
-    let bound = listener.local_addr().map_err(|e| ServeError::Listen { addr, why: e.to_string() })?;
+        .map_err(|e| ServeError::Listen {
+            addr,
+            why: e.to_string(),
+        })?;
+    let bound = listener.local_addr().map_err(|e| ServeError::Listen {
+        addr,
+        why: e.to_string(),
+    })?;
     let dt = robot.spec().control_dt;
     let server = RobotServer::new(robot, &options);
     if options.clock == Clock::RealTime {
@@ -390,5 +419,9 @@ pub fn spawn(
             eprintln!("byfeel serve: {e}");
         }
     });
-    Ok(ServerHandle { addr: bound, stop: Some(stop), thread: Some(thread) })
+    Ok(ServerHandle {
+        addr: bound,
+        stop: Some(stop),
+        thread: Some(thread),
+    })
 }

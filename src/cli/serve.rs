@@ -45,14 +45,24 @@ pub struct ServeArgs {
 
 pub fn run(args: ServeArgs) -> Result<(), Error> {
     if !(args.watchdog.is_finite() && args.watchdog > 0.0) {
-        return Err(format!("--watchdog {}: give a positive number of seconds", args.watchdog).into());
+        return Err(format!(
+            "--watchdog {}: give a positive number of seconds",
+            args.watchdog
+        )
+        .into());
     }
     let scene = scene_arg(args.scene, args.scene_file.as_deref());
     let (arm, gap): (Box<dyn Robot + Send>, _) = match &args.gap {
-        None => (Box::new(SimRobot::from_scene(&scene, Randomization::Nominal)?), None),
+        None => (
+            Box::new(SimRobot::from_scene(&scene, Randomization::Nominal)?),
+            None,
+        ),
         Some(arg) => {
             let gap = RealityGap::from_arg(arg)?;
-            (Box::new(GapRobot::from_scene(&scene, gap.clone())?), Some(gap))
+            (
+                Box::new(GapRobot::from_scene(&scene, gap.clone())?),
+                Some(gap),
+            )
         }
     };
     let options = ServeOptions {
@@ -64,7 +74,9 @@ pub fn run(args: ServeArgs) -> Result<(), Error> {
         gap: gap.as_ref().map(RealityGap::to_toml).unwrap_or_default(),
     };
     let server = spawn(arm, args.listen, options)?;
-    let across = gap.map_or(String::new(), |g| format!(" across the reality gap {:?}", g.name));
+    let across = gap.map_or(String::new(), |g| {
+        format!(" across the reality gap {:?}", g.name)
+    });
     println!(
         "serving the {scene} scene's arm{across} on {} ({} clock, watchdog {} s); Ctrl-C stops",
         server.addr,

@@ -78,7 +78,12 @@ pub struct PhysicsGap {
 
 impl Default for PhysicsGap {
     fn default() -> Self {
-        Self { mass_scale: 1.0, friction_scale: 1.0, damping_scale: 1.0, hinge_stiffness: 0.0 }
+        Self {
+            mass_scale: 1.0,
+            friction_scale: 1.0,
+            damping_scale: 1.0,
+            hinge_stiffness: 0.0,
+        }
     }
 }
 
@@ -96,7 +101,11 @@ pub struct ActuationGap {
 
 impl Default for ActuationGap {
     fn default() -> Self {
-        Self { latency_steps: 0, tracking_gain: 1.0, tracking_noise_m: 0.0 }
+        Self {
+            latency_steps: 0,
+            tracking_gain: 1.0,
+            tracking_noise_m: 0.0,
+        }
     }
 }
 
@@ -204,10 +213,16 @@ impl RealityGap {
                 background: None,
                 background_weight: 0.0,
             },
-            frames: FrameGap { drop_probability: 0.01, late_probability: 0.02 },
+            frames: FrameGap {
+                drop_probability: 0.01,
+                late_probability: 0.02,
+            },
         };
         match name {
-            "none" => Some(RealityGap { name: "none".into(), ..RealityGap::default() }),
+            "none" => Some(RealityGap {
+                name: "none".into(),
+                ..RealityGap::default()
+            }),
             "mild" => Some(mild),
             "hard" => Some(RealityGap {
                 name: "hard".into(),
@@ -238,7 +253,10 @@ impl RealityGap {
                     background: None,
                     background_weight: 0.0,
                 },
-                frames: FrameGap { drop_probability: 0.05, late_probability: 0.1 },
+                frames: FrameGap {
+                    drop_probability: 0.05,
+                    late_probability: 0.1,
+                },
             }),
             _ => None,
         }
@@ -250,7 +268,10 @@ impl RealityGap {
             return Ok(gap);
         }
         let text = std::fs::read_to_string(arg).map_err(|e| {
-            format!("--gap {arg:?}: neither a preset ({}) nor a readable file: {e}", Self::PRESETS)
+            format!(
+                "--gap {arg:?}: neither a preset ({}) nor a readable file: {e}",
+                Self::PRESETS
+            )
         })?;
         let mut gap: RealityGap = toml::from_str(&text).map_err(|e| format!("{arg}: {e}"))?;
         if gap.name.is_empty() {
@@ -268,13 +289,25 @@ impl RealityGap {
     /// Says which setting is out of range.
     pub fn check(&self) -> Result<(), String> {
         let positive = |what: &str, v: f64| {
-            if v.is_finite() && v > 0.0 { Ok(()) } else { Err(format!("{what} = {v}: must be a positive number")) }
+            if v.is_finite() && v > 0.0 {
+                Ok(())
+            } else {
+                Err(format!("{what} = {v}: must be a positive number"))
+            }
         };
         let at_least_0 = |what: &str, v: f64| {
-            if v.is_finite() && v >= 0.0 { Ok(()) } else { Err(format!("{what} = {v}: must be 0 or more")) }
+            if v.is_finite() && v >= 0.0 {
+                Ok(())
+            } else {
+                Err(format!("{what} = {v}: must be 0 or more"))
+            }
         };
         let chance = |what: &str, v: f64| {
-            if (0.0..=1.0).contains(&v) { Ok(()) } else { Err(format!("{what} = {v}: must be 0 to 1")) }
+            if (0.0..=1.0).contains(&v) {
+                Ok(())
+            } else {
+                Err(format!("{what} = {v}: must be 0 to 1"))
+            }
         };
         let p = &self.physics;
         positive("physics.mass_scale", p.mass_scale)?;
@@ -283,7 +316,10 @@ impl RealityGap {
         at_least_0("physics.hinge_stiffness", p.hinge_stiffness)?;
         let a = &self.actuation;
         if a.latency_steps > 10 {
-            return Err(format!("actuation.latency_steps = {}: at most 10", a.latency_steps));
+            return Err(format!(
+                "actuation.latency_steps = {}: at most 10",
+                a.latency_steps
+            ));
         }
         positive("actuation.tracking_gain", a.tracking_gain)?;
         at_least_0("actuation.tracking_noise_m", a.tracking_noise_m)?;
@@ -293,7 +329,10 @@ impl RealityGap {
                 return Err(format!("camera offsets: {v} m is not within ±0.2 m"));
             }
         }
-        for (what, gains) in [("camera.colour_gain", c.colour_gain), ("gel.led_gain", self.gel.led_gain)] {
+        for (what, gains) in [
+            ("camera.colour_gain", c.colour_gain),
+            ("gel.led_gain", self.gel.led_gain),
+        ] {
             for g in gains {
                 at_least_0(what, g as f64)?;
             }
@@ -324,7 +363,10 @@ impl RealityGap {
         let scale = |param: &mut Param, s: f64| {
             *param = match *param {
                 Param::Value(v) => Param::Value(v * s),
-                Param::Range { min, max } => Param::Range { min: min * s, max: max * s },
+                Param::Range { min, max } => Param::Range {
+                    min: min * s,
+                    max: max * s,
+                },
             }
         };
         scale(&mut c.table.friction, p.friction_scale);

@@ -40,7 +40,9 @@ impl GapRobot {
         let mut renderer = byfeel_render::Renderer::new().map_err(|e| e.to_string())?;
         let mut gel = renderer.tactile_config().clone();
         gap.edit_gel(&mut gel);
-        renderer.set_tactile_config(gel).map_err(|e| e.to_string())?;
+        renderer
+            .set_tactile_config(gel)
+            .map_err(|e| e.to_string())?;
         let inner = SimRobot::from_scene_edited(scene, Randomization::Nominal, edit)
             .map_err(|e| e.to_string())?
             .with_renderer(std::sync::Arc::new(std::sync::Mutex::new(renderer)));
@@ -74,9 +76,8 @@ impl GapRobot {
     fn tracked(&mut self, command: Command) -> Command {
         let a = self.gap.actuation.clone();
         let here = self.inner.state().ee_position;
-        let miss = |s: &mut Self| {
-            DVec3::new(s.normal(), s.normal(), s.normal()) * a.tracking_noise_m
-        };
+        let miss =
+            |s: &mut Self| DVec3::new(s.normal(), s.normal(), s.normal()) * a.tracking_noise_m;
         let mode = match command.mode {
             CommandMode::EndEffectorDelta(d) => {
                 CommandMode::EndEffectorDelta(d * a.tracking_gain + miss(self))
@@ -133,7 +134,11 @@ fn gel_background(path: &std::path::Path, arm: &SimRobot) -> Result<Vec<u8>, Str
         .ok_or("a gel background was given, and this arm has no gel")?;
     let (w, h, rgb) = byfeel_render::image::load_rgb_png(path)
         .map_err(|e| format!("gel background {}: {e}", path.display()))?;
-    Ok(byfeel_render::image::resize_nearest(&rgb, (w, h), (gel.width, gel.height)))
+    Ok(byfeel_render::image::resize_nearest(
+        &rgb,
+        (w, h),
+        (gel.width, gel.height),
+    ))
 }
 
 impl Robot for GapRobot {
@@ -164,7 +169,13 @@ impl Robot for GapRobot {
     }
 
     fn read_sensor(&mut self, name: &str) -> Result<Image, RobotError> {
-        let kind = self.inner.spec().sensors.iter().find(|s| s.name == name).map(|s| s.kind);
+        let kind = self
+            .inner
+            .spec()
+            .sensors
+            .iter()
+            .find(|s| s.name == name)
+            .map(|s| s.kind);
         let fresh = self.inner.read_sensor(name)?;
         let fresh = self.looks(kind.unwrap_or(SensorKind::Camera), fresh);
         let f = self.gap.frames.clone();

@@ -64,9 +64,10 @@ impl Simulator for SimRobot {
     }
 
     fn restore(&mut self) -> Result<(), RobotError> {
-        let saved = self.saved.pop().ok_or_else(|| {
-            RobotError::Unreachable("no saved state to restore".into())
-        })?;
+        let saved = self
+            .saved
+            .pop()
+            .ok_or_else(|| RobotError::Unreachable("no saved state to restore".into()))?;
         SimRobot::restore(self, &saved);
         Ok(())
     }
@@ -82,9 +83,15 @@ pub(super) fn set_sensor_size(
 ) -> Result<(), RobotError> {
     let known = spec.sensors.iter().map(|s| s.name.clone()).collect();
     let Some(sensor) = spec.sensors.iter_mut().find(|s| s.name == name) else {
-        return Err(RobotError::UnknownSensor { name: name.into(), known });
+        return Err(RobotError::UnknownSensor {
+            name: name.into(),
+            known,
+        });
     };
-    let refuse = |why: String| RobotError::SensorUnavailable { name: name.into(), why };
+    let refuse = |why: String| RobotError::SensorUnavailable {
+        name: name.into(),
+        why,
+    };
     if sensor.kind == SensorKind::Tactile && (width, height) != (sensor.width, sensor.height) {
         return Err(refuse(format!(
             "the gel's images are {}x{}; asked for {width}x{height}",

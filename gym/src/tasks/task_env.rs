@@ -16,8 +16,8 @@ use super::{ActionMode, EnvConfig, ObsMode, RewardType, Task, TaskLogic, logic};
 use crate::env::*;
 use crate::spaces::*;
 use crate::{
-    Command, Image, Oracle, OracleState, Randomization, Robot, SafetyLayer,
-    SceneGeometry, SensorKind, SimRobot,
+    Command, Image, Oracle, OracleState, Randomization, Robot, SafetyLayer, SceneGeometry,
+    SensorKind, SimRobot,
 };
 
 /// A task on an arm (simulated by default), as an [`Env`].
@@ -69,7 +69,9 @@ fn check(config: &EnvConfig) -> Result<(), EnvError> {
         )));
     }
     if config.max_episode_steps == 0 {
-        return Err(EnvError::Setup("max_episode_steps must be at least 1".into()));
+        return Err(EnvError::Setup(
+            "max_episode_steps must be at least 1".into(),
+        ));
     }
     config.check_die().map_err(EnvError::Setup)
 }
@@ -89,14 +91,23 @@ impl<R: Robot> TaskEnv<R> {
             ));
         }
         let gel = uses_gel(&config);
-        let want = if gel { SensorKind::Tactile } else { SensorKind::Camera };
+        let want = if gel {
+            SensorKind::Tactile
+        } else {
+            SensorKind::Camera
+        };
         let sensor = robot
             .spec()
             .sensors
             .iter()
             .find(|s| s.kind == want)
             .map(|s| s.name.clone())
-            .ok_or_else(|| EnvError::Setup(format!("the arm has no {want:?} sensor for {}", config.task.name())))?;
+            .ok_or_else(|| {
+                EnvError::Setup(format!(
+                    "the arm has no {want:?} sensor for {}",
+                    config.task.name()
+                ))
+            })?;
         if !gel {
             let (w, h) = config.image_size;
             robot.set_sensor_size(&sensor, w, h)?;
@@ -226,7 +237,10 @@ impl<R: Robot> TaskEnv<R> {
 
     /// The scene's truth, or nothing known on an arm that is not simulated.
     fn truth(&self) -> OracleState {
-        self.robot.simulator().map(|s| s.truth()).unwrap_or_default()
+        self.robot
+            .simulator()
+            .map(|s| s.truth())
+            .unwrap_or_default()
     }
 
     fn achieved(&self) -> Vec<f32> {
@@ -246,7 +260,10 @@ impl<R: Robot> TaskEnv<R> {
         let image = posed
             .map_err(EnvError::from)
             .and_then(|_| self.sensor_image());
-        self.robot.simulator_mut().expect("simulated above").restore()?;
+        self.robot
+            .simulator_mut()
+            .expect("simulated above")
+            .restore()?;
         image
     }
 
@@ -289,7 +306,10 @@ impl<R: Robot> TaskEnv<R> {
                     ("desired_goal".into(), Array::f32(goal)),
                     goal_image,
                     image,
-                    ("observation".into(), Array::f32(self.logic.state(&arm, &truth))),
+                    (
+                        "observation".into(),
+                        Array::f32(self.logic.state(&arm, &truth)),
+                    ),
                 ])
             }
         })
@@ -319,7 +339,10 @@ impl<R: Robot> TaskEnv<R> {
         } else {
             Randomization::Nominal
         };
-        let sim = self.robot.simulator_mut().expect("called on simulated arms");
+        let sim = self
+            .robot
+            .simulator_mut()
+            .expect("called on simulated arms");
         if hard {
             // A fresh world: solver caches and the clock start over, bit for bit.
             sim.rebuild(randomization)?;
@@ -336,8 +359,11 @@ impl<R: Robot> TaskEnv<R> {
         let spec = self.robot.spec();
         let max = spec.max_ee_step;
         let delta = DVec3::new(action[0] as f64, action[1] as f64, action[2] as f64) * max;
-        let delta = self.logic.limit_action(&self.robot.state(), spec, self.scene.as_ref(), delta);
-        self.robot.command(Command::ee_delta(delta.x, delta.y, delta.z))?;
+        let delta = self
+            .logic
+            .limit_action(&self.robot.state(), spec, self.scene.as_ref(), delta);
+        self.robot
+            .command(Command::ee_delta(delta.x, delta.y, delta.z))?;
         self.robot.step()?;
         Ok(())
     }
@@ -365,7 +391,10 @@ fn not_simulated(what: &str) -> EnvError {
 }
 
 fn make_spec<R: Robot>(config: &EnvConfig, logic: &dyn TaskLogic, robot: &R) -> EnvSpec {
-    let (arm, truth) = (robot.state(), robot.simulator().map(|s| s.truth()).unwrap_or_default());
+    let (arm, truth) = (
+        robot.state(),
+        robot.simulator().map(|s| s.truth()).unwrap_or_default(),
+    );
     let state_len = logic.state(&arm, &truth).len();
     let goal_len = logic.achieved(&arm, &truth).len();
     let (lo, hi) = logic.state_bounds();
@@ -380,8 +409,10 @@ fn make_spec<R: Robot>(config: &EnvConfig, logic: &dyn TaskLogic, robot: &R) -> 
         ObsMode::Image | ObsMode::Tactile => Space::Box(image),
         ObsMode::Goal if robot.simulator().is_none() => Space::Dict(images),
         ObsMode::Goal => Space::Dict(
-            [("achieved_goal".into(), BoxSpace::f32(&[goal_len], lo, hi)),
-             ("desired_goal".into(), BoxSpace::f32(&[goal_len], lo, hi))]
+            [
+                ("achieved_goal".into(), BoxSpace::f32(&[goal_len], lo, hi)),
+                ("desired_goal".into(), BoxSpace::f32(&[goal_len], lo, hi)),
+            ]
             .into_iter()
             .chain(images)
             .chain([("observation".into(), BoxSpace::f32(&[state_len], lo, hi))])
@@ -429,8 +460,7 @@ impl<R: Robot + Send> Env for TaskEnv<R> {
         }
         // A seeded reset starts from scratch, so that a seed always reproduces an episode;
         // unseeded resets of the reset-free door only propose a new goal.
-        let hard =
-            !self.started || seed.is_some() || options.hard_reset || self.logic.terminates();
+        let hard = !self.started || seed.is_some() || options.hard_reset || self.logic.terminates();
         if self.robot.simulator().is_some() {
             self.reset_simulated(hard)?;
         } else {
@@ -467,7 +497,10 @@ impl<R: Robot + Send> Env for TaskEnv<R> {
         self.steps += 1;
         let observation = self.observe()?;
         let mut info = self.info();
-        info.insert(crate::info::HAND_STEPS.into(), InfoValue::Int(hand_steps as i64));
+        info.insert(
+            crate::info::HAND_STEPS.into(),
+            InfoValue::Int(hand_steps as i64),
+        );
         let success = info.get(crate::info::IS_SUCCESS) == Some(&InfoValue::Bool(true));
         let reward = match (&self.reward_fn, &self.goal, self.robot.simulator()) {
             (Some(f), _, _) => f(&observation, &info),
