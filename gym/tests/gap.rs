@@ -144,3 +144,43 @@ fn a_task_runs_across_the_gap_with_its_oracle() {
         "the oracle still measures"
     );
 }
+
+#[test]
+fn drawn_gaps_lie_between_none_and_the_range() {
+    use rand::SeedableRng;
+    let hard = RealityGap::preset("hard").unwrap();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(4);
+    let drawn: Vec<RealityGap> = (0..200).map(|_| hard.draw(&mut rng)).collect();
+    for g in &drawn {
+        g.check().unwrap();
+        assert!((1.0..=1.3).contains(&g.physics.mass_scale));
+        assert!((0.7..=1.0).contains(&g.physics.friction_scale));
+        assert!(g.actuation.latency_steps <= 2);
+        assert!((0.0..=0.1).contains(&g.frames.late_probability));
+    }
+    let latencies: std::collections::BTreeSet<usize> =
+        drawn.iter().map(|g| g.actuation.latency_steps).collect();
+    assert_eq!(latencies.into_iter().collect::<Vec<_>>(), [0, 1, 2], "every latency comes up");
+}
+
+#[test]
+fn collection_across_drawn_gaps_records_the_range() {
+    use byfeel_gym::collect::{CollectConfig, collect};
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("dr.zarr");
+    let mut config = CollectConfig::new(Task::DieRoll, 4, 2, &out);
+    config.action_mode = ActionMode::Roll;
+    config.max_episode_steps = Some(2);
+    config.gap_range = Some(RealityGap::preset("mild").unwrap());
+    let done = collect(&config, |_| {}).unwrap();
+    assert_eq!(done.episodes, 4);
+    let reader = byfeel_gym::store::StoreReader::open(&out).unwrap();
+    assert_eq!(reader.num_episodes(), 4);
+    let attrs = reader.attributes();
+    let range = attrs.get("gap_range").and_then(|v| v.as_str()).unwrap_or_default();
+    assert!(range.contains("name = \"mild\""), "{attrs:?}");
+    // A bad range is refused by name before anything runs.
+    config.gap_range = Some(with(|g| g.frames.drop_probability = 2.0));
+    let err = collect(&config, |_| {}).unwrap_err().to_string();
+    assert!(err.contains("frames.drop_probability"), "{err}");
+}

@@ -28,6 +28,10 @@ pub struct CollectArgs {
     /// die's world model learns which face a push brings up by telling siblings' futures apart).
     #[arg(long, default_value_t = 1)]
     pub branches: usize,
+    /// Domain randomisation: each episode on an arm across a reality gap drawn between none and
+    /// this one (a preset: mild, hard; or a gap file, as `byfeel serve --gap` takes).
+    #[arg(long, value_name = "PRESET|FILE")]
+    pub gap_range: Option<String>,
     /// What one action does: `hand` (move the hand by Δxyz) or, for die-roll, `roll` (push the
     /// die over in a direction, then feel for its top face again and press it: 2 numbers).
     #[arg(long, value_enum, default_value = "hand")]
@@ -69,6 +73,11 @@ pub fn run_collect(args: CollectArgs) -> Result<(), Error> {
     config.branches = args.branches;
     config.image_size = args.image_size;
     config.max_episode_steps = args.max_steps;
+    config.gap_range = args
+        .gap_range
+        .as_deref()
+        .map(byfeel::gym::gap::RealityGap::from_arg)
+        .transpose()?;
 
     let bar = super::progress_bar(args.episodes, "episodes", args.quiet);
     let mut noted = false;

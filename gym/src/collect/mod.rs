@@ -5,7 +5,10 @@
 //! and the reward that followed; an episode of L actions has L + 1 steps, the last one with
 //! `is_last` set, a zero action and reward 0.
 
+mod arm;
 mod play;
+
+use arm::CollectArm;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -94,6 +97,10 @@ pub struct CollectConfig {
     /// Append to the store; `false` steps and renders the same but drops the episodes (to
     /// measure what writing costs).
     pub write: bool,
+    /// Domain randomisation: each episode on an arm across a reality gap drawn between none
+    /// and this one ([`RealityGap::draw`](crate::gap::RealityGap::draw)); `None`: the
+    /// simulator as it is.
+    pub gap_range: Option<crate::gap::RealityGap>,
 }
 
 impl CollectConfig {
@@ -114,6 +121,7 @@ impl CollectConfig {
             action_mode: ActionMode::Hand,
             store: StoreOptions::default(),
             write: true,
+            gap_range: None,
         }
     }
 }
@@ -260,9 +268,9 @@ fn oracle_row(task: Task, o: &OracleState) -> Vec<f32> {
 }
 
 /// One robot: its env, its own random stream, and the episode it is recording.
-struct Worker {
+struct Worker<R: CollectArm> {
     index: u64,
-    env: TaskEnv,
+    env: TaskEnv<R>,
     rng: ChaCha8Rng,
     episode: EpisodeBuffer,
     /// The observation the env returned last (its image is the task's sensor).
@@ -285,14 +293,17 @@ struct Sensed {
     oracle: Vec<f32>,
 }
 
-impl Worker {
+impl<R: CollectArm> Worker<R> {
     fn new(index: u64, config: &CollectConfig, schema: &Schema) -> Result<Self, CollectError> {
-        let env = TaskEnv::new(episode_config(
-            config.task,
-            config.image_size,
-            config.max_episode_steps,
-            config.action_mode,
-        ))?;
+        let env = TaskEnv::on_robot(
+            episode_config(
+                config.task,
+                config.image_size,
+                config.max_episode_steps,
+                config.action_mode,
+            ),
+            R::build(config)?,
+        )?;
         Ok(Self {
             index,
             env,
@@ -365,8 +376,9 @@ impl Worker {
     /// Starts episode `(seed, branch)`: a fresh world whose scene, goal and random actions all
     /// come from the seed (and play's first push from the branch too), so the seed stored with
     /// the episode, and its place in the store, reproduce it.
-    fn begin(&mut self, seed: u64, branch: usize) -> Result<(), CollectError> {
+    fn begin(&mut self, config: &CollectConfig, seed: u64, branch: usize) -> Result<(), CollectError> {
         self.episode.clear();
+        self.env.robot_mut_for_tests().inner_mut().begin_episode(config, seed)?;
         self.rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5EED_AC71_0000_0000);
         self.held = (Vec::new(), 0);
         self.play = if self.branches > 1 {
@@ -392,7 +404,7 @@ impl Worker {
             self.episode
                 .set_episode("branch", Column::U64(vec![branch as u64]))?;
         }
-        let scene = self.env.robot().inner().world().scene_parameters();
+        let scene = self.env.robot().inner().sim().world().scene_parameters();
         if !scene.is_empty() {
             let values = scene.iter().map(|(_, v)| *v as f32).collect();
             self.episode.set_episode("scene", Column::F32(values))?;
@@ -406,7 +418,7 @@ impl Worker {
         let before = self.sense(task)?;
         let action = if self.policy == Policy::Play {
             self.play
-                .act(self.env.robot().inner(), &mut self.rng)
+                .act(self.env.robot().inner().sim(), &mut self.rng)
                 .to_vec()
         } else {
             let top = if self.policy == Policy::Pressing {
@@ -444,7 +456,7 @@ impl Worker {
 /// to), calling `on_progress` after every committed episode.
 pub fn collect(
     config: &CollectConfig,
-    mut on_progress: impl FnMut(&CollectProgress) + Send,
+    on_progress: impl FnMut(&CollectProgress) + Send,
 ) -> Result<CollectProgress, CollectError> {
     if config.robots == 0 || config.episodes == 0 {
         return Err(CollectError::Config(
@@ -468,11 +480,25 @@ pub fn collect(
             config.policy.name()
         )));
     }
+    match &config.gap_range {
+        None => collect_on::<crate::SimRobot>(config, on_progress),
+        Some(range) => {
+            range.check().map_err(CollectError::Config)?;
+            collect_on::<crate::gap::GapRobot>(config, on_progress)
+        }
+    }
+}
+
+/// [`collect`] on arms of kind `R`.
+fn collect_on<R: CollectArm>(
+    config: &CollectConfig,
+    mut on_progress: impl FnMut(&CollectProgress) + Send,
+) -> Result<CollectProgress, CollectError> {
     let branches = config.branches.max(1);
     let schema = collect_schema(config.task, config.image_size, branches, config.action_mode)?;
     let robots = config.robots.min(config.episodes);
     let mut workers = (0..robots as u64)
-        .map(|k| Worker::new(k, config, &schema))
+        .map(|k| Worker::<R>::new(k, config, &schema))
         .collect::<Result<Vec<_>, _>>()?;
     let mut options = config.store.clone();
     let attributes = &mut options.attributes;
@@ -481,6 +507,10 @@ pub fn collect(
     attributes.insert("hold".into(), config.hold.max(1).into());
     attributes.insert("branches".into(), branches.into());
     attributes.insert("action_mode".into(), config.action_mode.name().into());
+    if let Some(range) = &config.gap_range {
+        // Domain randomisation: the range each episode's reality gap was drawn from.
+        attributes.insert("gap_range".into(), range.to_toml().into());
+    }
     attributes.insert(
         "step_seconds".into(),
         workers[0].env.spec().step_seconds.into(),
@@ -515,7 +545,7 @@ pub fn collect(
     for w in &mut workers {
         let n = started.fetch_add(1, Ordering::Relaxed) as u64;
         let (seed, branch) = episode_seed(n);
-        w.begin(seed, branch)?;
+        w.begin(config, seed, branch)?;
     }
 
     // The writer compresses and writes on its own thread while the robots step.
@@ -560,7 +590,7 @@ pub fn collect(
                             return Ok(());
                         }
                         let (seed, branch) = episode_seed(n as u64);
-                        w.begin(seed, branch)?;
+                        w.begin(config, seed, branch)?;
                     }
                     Ok(())
                 })

@@ -281,6 +281,61 @@ impl RealityGap {
         Ok(gap)
     }
 
+    /// A gap drawn between none and this one, every setting uniformly (latency a whole number
+    /// of steps, the background picture kept): domain randomisation over this gap's parameters.
+    pub fn draw(&self, rng: &mut impl rand::Rng) -> RealityGap {
+        let mut u = |none: f64, most: f64| none + (most - none) * rng.random::<f64>();
+        let p = &self.physics;
+        let physics = PhysicsGap {
+            mass_scale: u(1.0, p.mass_scale),
+            friction_scale: u(1.0, p.friction_scale),
+            damping_scale: u(1.0, p.damping_scale),
+            hinge_stiffness: u(0.0, p.hinge_stiffness),
+        };
+        let a = &self.actuation;
+        let latency = (u(0.0, a.latency_steps as f64 + 1.0).floor() as usize).min(a.latency_steps);
+        let actuation = ActuationGap {
+            latency_steps: latency,
+            tracking_gain: u(1.0, a.tracking_gain),
+            tracking_noise_m: u(0.0, a.tracking_noise_m),
+        };
+        let c = &self.camera;
+        let mut v3 = |v: [f64; 3]| v.map(|x| u(0.0, x));
+        let (position_offset_m, look_at_offset_m) = (v3(c.position_offset_m), v3(c.look_at_offset_m));
+        let mut gains = |g: [f32; 3]| g.map(|x| u(1.0, x as f64) as f32);
+        let (colour_gain, led_gain) = (gains(c.colour_gain), gains(self.gel.led_gain));
+        let camera = CameraGap {
+            position_offset_m,
+            look_at_offset_m,
+            colour_gain,
+            brightness: u(0.0, c.brightness as f64) as f32,
+            noise: u(0.0, c.noise as f64) as f32,
+        };
+        let g = &self.gel;
+        let gel = GelGap {
+            stiffness_scale: u(1.0, g.stiffness_scale as f64) as f32,
+            light_azimuth_offset_deg: u(0.0, g.light_azimuth_offset_deg as f64) as f32,
+            led_gain,
+            noise: u(0.0, g.noise as f64) as f32,
+            background: g.background.clone(),
+            background_weight: u(0.0, g.background_weight as f64) as f32,
+        };
+        let f = &self.frames;
+        let frames = FrameGap {
+            drop_probability: u(0.0, f.drop_probability),
+            late_probability: u(0.0, f.late_probability),
+        };
+        RealityGap {
+            name: format!("{} (drawn)", self.name),
+            seed: rng.random(),
+            physics,
+            actuation,
+            camera,
+            gel,
+            frames,
+        }
+    }
+
     /// The gap as TOML, for logs and reports.
     pub fn to_toml(&self) -> String {
         toml::to_string(self).unwrap_or_default()

@@ -20,6 +20,11 @@ use crate::{OracleState, SimRobot};
 pub struct GapRobot {
     inner: SimRobot,
     gap: RealityGap,
+    /// The gap the scene is rebuilt with (what `set_gap` changes).
+    rebuilt_with: std::sync::Arc<std::sync::Mutex<RealityGap>>,
+    /// The arm's own renderer, whose gel settings the gap changes, and the gel's own settings.
+    renderer: byfeel_render::SharedRenderer,
+    gel: byfeel_render::TactileConfig,
     rng: ChaCha8Rng,
     /// Commands given and not yet in force, oldest first.
     pending: VecDeque<Command>,
@@ -33,19 +38,22 @@ impl GapRobot {
     /// The scene `scene` (a bundled name or a scene file) with `gap`.
     pub fn from_scene(scene: &str, gap: RealityGap) -> Result<Self, String> {
         gap.check()?;
+        let rebuilt_with = std::sync::Arc::new(std::sync::Mutex::new(gap.clone()));
         let edit = {
-            let gap = gap.clone();
-            std::sync::Arc::new(move |c: &mut byfeel_sim::scene::SceneConfig| gap.edit_scene(c))
+            let gap = rebuilt_with.clone();
+            std::sync::Arc::new(move |c: &mut byfeel_sim::scene::SceneConfig| {
+                gap.lock().unwrap_or_else(|p| p.into_inner()).edit_scene(c)
+            })
         };
         let mut renderer = byfeel_render::Renderer::new().map_err(|e| e.to_string())?;
-        let mut gel = renderer.tactile_config().clone();
+        let plain = renderer.tactile_config().clone();
+        let mut gel = plain.clone();
         gap.edit_gel(&mut gel);
-        renderer
-            .set_tactile_config(gel)
-            .map_err(|e| e.to_string())?;
+        renderer.set_tactile_config(gel).map_err(|e| e.to_string())?;
+        let renderer = std::sync::Arc::new(std::sync::Mutex::new(renderer));
         let inner = SimRobot::from_scene_edited(scene, Randomization::Nominal, edit)
             .map_err(|e| e.to_string())?
-            .with_renderer(std::sync::Arc::new(std::sync::Mutex::new(renderer)));
+            .with_renderer(renderer.clone());
         let background = match &gap.gel.background {
             Some(path) => Some(gel_background(path, &inner)?),
             None => None,
@@ -54,6 +62,9 @@ impl GapRobot {
             rng: ChaCha8Rng::seed_from_u64(gap.seed),
             inner,
             gap,
+            rebuilt_with,
+            renderer,
+            gel: plain,
             pending: VecDeque::new(),
             frames: HashMap::new(),
             background,
@@ -63,6 +74,27 @@ impl GapRobot {
     /// The gap in force.
     pub fn gap(&self) -> &RealityGap {
         &self.gap
+    }
+
+    /// Puts `gap` in force: at once for actuation, pictures, frames and the gel; the scene's
+    /// physics and cameras from the next rebuild (a seeded reset). The gel background stays.
+    pub fn set_gap(&mut self, gap: RealityGap) -> Result<(), String> {
+        gap.check()?;
+        let mut gel = self.gel.clone();
+        gap.edit_gel(&mut gel);
+        let mut renderer = self.renderer.lock().unwrap_or_else(|p| p.into_inner());
+        renderer.set_tactile_config(gel).map_err(|e| e.to_string())?;
+        drop(renderer);
+        *self.rebuilt_with.lock().unwrap_or_else(|p| p.into_inner()) = gap.clone();
+        self.rng = ChaCha8Rng::seed_from_u64(gap.seed);
+        self.gap = gap;
+        self.forget();
+        Ok(())
+    }
+
+    /// The simulated arm inside, as the training simulator would see it.
+    pub fn inner(&self) -> &SimRobot {
+        &self.inner
     }
 
     /// A standard normal draw (Box–Muller).

@@ -52,12 +52,6 @@ impl TaskEnv<SimRobot> {
         Self::on_robot(config, robot)
     }
 
-    /// The robot, mutable: for tests and scripted set-ups (teleporting objects is a simulator
-    /// privilege; agents act through `step`).
-    #[doc(hidden)]
-    pub fn robot_mut_for_tests(&mut self) -> &mut SafetyLayer<SimRobot> {
-        &mut self.robot
-    }
 }
 
 /// Says what is wrong with `config`'s sizes and lengths.
@@ -143,6 +137,13 @@ impl<R: Robot> TaskEnv<R> {
     /// The robot (through its safety layer).
     pub fn robot(&self) -> &SafetyLayer<R> {
         &self.robot
+    }
+
+    /// The robot, mutable: for tests and scripted set-ups (teleporting objects is a simulator
+    /// privilege; agents act through `step`).
+    #[doc(hidden)]
+    pub fn robot_mut_for_tests(&mut self) -> &mut SafetyLayer<R> {
+        &mut self.robot
     }
 
     /// The current goal in goal space, once reset (on a simulated arm).
