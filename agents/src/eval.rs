@@ -391,12 +391,14 @@ fn scripted(seen: &Seen<'_>) -> Result<Vec<f32>, AgentError> {
         .and_then(|g| g.iter().position(|v| *v > 0.5))
         .map(|i| i as u8 + 1);
     match (sim.action_mode, goal) {
-        (ActionMode::Roll, Some(goal)) => sim
-            .truth
-            .die_orientation
-            .and_then(|die| byfeel_gym::scripted::roll_toward(die, goal))
-            .map(|a| a.to_vec())
-            .ok_or_else(|| AgentError::Config(format!("no scripted roll reaches face {goal}"))),
+        (ActionMode::Roll, Some(goal)) => {
+            let die = sim.truth.die_orientation.ok_or_else(|| {
+                AgentError::Config("the scripted roller needs the die's orientation".into())
+            })?;
+            // A roll gone astray can leave the goal more than two rolls away, where the
+            // roller knows no way: it stays, and the episode counts as missed.
+            Ok(byfeel_gym::scripted::roll_toward(die, goal).map_or(vec![0.0, 0.0], |a| a.to_vec()))
+        }
         _ => Err(AgentError::Config(
             "the scripted controller rolls the die with roll actions only".into(),
         )),

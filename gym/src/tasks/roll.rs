@@ -13,8 +13,8 @@
 use glam::DVec3;
 
 use super::TaskEnv;
-use super::die::{STEP_XY, STEP_Z};
-use crate::{Command, EnvError, Robot};
+use super::die::STEP_XY;
+use crate::{Command, CommandMode, EnvError, Robot};
 
 /// What one action of a DieRoll env does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -66,6 +66,10 @@ const LIFT_MM: f64 = 2.0;
 /// Taps to centre the gel on the face, and how near is centred.
 const TAPS: usize = 3;
 const CENTRED_MM: f64 = 0.6;
+/// A hand within this of where it was sent (mm) is there; at most `MAX_WAIT_STEPS` more steps
+/// are spent waiting for it.
+const REACHED_MM: f64 = 1.0;
+const MAX_WAIT_STEPS: usize = 3;
 /// The gel image's scale, measured: 4 mm of hand travel along +x moves a feature about 10
 /// rows up, 4 mm along +y about 11 columns left.
 const MM_PER_ROW: f64 = 0.4;
@@ -79,17 +83,19 @@ impl<R: Robot> TaskEnv<R> {
     /// it took.
     pub(super) fn roll(&mut self, action: &[f32]) -> Result<usize, EnvError> {
         let push = DVec3::new(action[0] as f64, action[1] as f64, 0.0);
+        let mut hand = self.robot.state().ee_position;
         let mut steps = 0;
         if push.length() as f32 >= STAY {
             let dir = push.normalize();
             for _ in 0..PUSH_STEPS {
-                // Δz 0: the gel rides up as the die tips under it.
-                self.press_step(dir * PUSH_SPEED * STEP_XY)?;
-                steps += 1;
+                // The gel rides up as the die tips under it: z follows the hand.
+                hand += dir * PUSH_SPEED * STEP_XY;
+                hand.z = self.robot.state().ee_position.z;
+                steps += self.reach(hand)?;
             }
-            steps += self.lifted_move(-dir * BACK_OFF_MM)?;
+            steps += self.lifted_move(&mut hand, -dir * BACK_OFF_MM)?;
         } else {
-            steps += self.lifted_move(DVec3::ZERO)?;
+            steps += self.lifted_move(&mut hand, DVec3::ZERO)?;
         }
         for _ in 0..TAPS {
             let Some(offset) = contact_offset(&self.sensor_image()?) else {
@@ -98,45 +104,49 @@ impl<R: Robot> TaskEnv<R> {
             if offset.length() < CENTRED_MM {
                 break;
             }
-            steps += self.lifted_move(offset)?;
+            steps += self.lifted_move(&mut hand, offset)?;
         }
         Ok(steps)
     }
 
     /// Lift, move by `mm` (xy, in as many steps as it takes), and press back down to the
-    /// episode's pressing height.
-    fn lifted_move(&mut self, mm: DVec3) -> Result<usize, EnvError> {
+    /// episode's pressing height; `hand` is where the skill has sent the hand.
+    fn lifted_move(&mut self, hand: &mut DVec3, mm: DVec3) -> Result<usize, EnvError> {
         let mut steps = 0;
-        self.press_step(self.to_height(LIFT_MM))?;
-        steps += 1;
+        hand.z = self.press_height + LIFT_MM / 1000.0;
+        steps += self.reach(*hand)?;
         let mut left = mm / 1000.0;
         while left.length() > 1e-6 {
             let step = left.clamp_length_max(STEP_XY);
             left -= step;
-            self.press_step(step + self.to_height(LIFT_MM))?;
-            steps += 1;
+            *hand += step;
+            steps += self.reach(*hand)?;
         }
-        for _ in 0..2 {
-            self.press_step(self.to_height(0.0))?;
-            steps += 1;
-        }
+        hand.z = self.press_height;
+        steps += self.reach(*hand)?;
         Ok(steps)
     }
 
-    /// One hand step of `delta` metres, never pressing harder than the gel allows.
-    fn press_step(&mut self, delta: DVec3) -> Result<(), EnvError> {
-        let delta = super::die::guard_press(&self.robot.state(), delta);
-        self.robot
-            .command(Command::ee_delta(delta.x, delta.y, delta.z))?;
-        self.robot.step()?;
-        Ok(())
-    }
-
-    /// The z move (at most one step's) toward `mm` above the pressing height.
-    fn to_height(&self, mm: f64) -> DVec3 {
-        let z = self.robot.state().ee_position.z;
-        let dz = (self.press_height + mm / 1000.0 - z).clamp(-STEP_Z, STEP_Z);
-        DVec3::new(0.0, 0.0, dz)
+    /// Sends the hand to `target` and waits until it is there (within a millimetre), a few
+    /// steps at most: the skill steers from where it sent the hand, not from where a slow arm
+    /// happens to be, so a late arm ends each move where a prompt one does. Never presses
+    /// harder than the gel allows.
+    fn reach(&mut self, target: DVec3) -> Result<usize, EnvError> {
+        let mut steps = 0;
+        loop {
+            let state = self.robot.state();
+            let mut goal = target;
+            if super::die::guard_press(&state, DVec3::NEG_Z).z >= 0.0 {
+                goal.z = goal.z.max(state.ee_position.z);
+            }
+            self.robot.command(Command::new(CommandMode::EndEffectorPosition(goal)))?;
+            self.robot.step()?;
+            steps += 1;
+            let off = (self.robot.state().ee_position - goal).length();
+            if off < REACHED_MM / 1000.0 || steps > MAX_WAIT_STEPS {
+                return Ok(steps);
+            }
+        }
     }
 }
 
