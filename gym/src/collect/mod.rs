@@ -7,21 +7,19 @@
 
 mod arm;
 mod play;
+mod worker;
 
 use arm::CollectArm;
+use worker::Worker;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Instant;
 
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-
-use crate::store::{Column, EpisodeBuffer, Field, Schema, StoreError, StoreOptions, StoreWriter};
+use crate::store::{EpisodeBuffer, Field, Schema, StoreError, StoreOptions, StoreWriter};
 use crate::{
-    ActionMode, Env, EnvConfig, EnvError, ObsMode, Observation, Oracle, OracleState, ResetOptions,
-    Robot, Task, TaskEnv,
+    ActionMode, Env, EnvConfig, EnvError, ObsMode, OracleState, ResetOptions, Robot, Task, TaskEnv,
 };
 
 /// With branches, play returns over the die after the first push until this many actions
@@ -267,191 +265,6 @@ fn oracle_row(task: Task, o: &OracleState) -> Vec<f32> {
     row
 }
 
-/// One robot: its env, its own random stream, and the episode it is recording.
-struct Worker<R: CollectArm> {
-    index: u64,
-    env: TaskEnv<R>,
-    rng: ChaCha8Rng,
-    episode: EpisodeBuffer,
-    /// The observation the env returned last (its image is the task's sensor).
-    last: Option<Observation>,
-    policy: Policy,
-    hold: usize,
-    /// The action being held, and for how many more steps.
-    held: (Vec<f32>, usize),
-    action_dim: usize,
-    play: play::DiePlay,
-    branches: usize,
-}
-
-/// What a robot senses at one moment.
-struct Sensed {
-    camera: Vec<u8>,
-    tactile: Vec<u8>,
-    proprio: Vec<f32>,
-    goal: Vec<f32>,
-    oracle: Vec<f32>,
-}
-
-impl<R: CollectArm> Worker<R> {
-    fn new(index: u64, config: &CollectConfig, schema: &Schema) -> Result<Self, CollectError> {
-        let env = TaskEnv::on_robot(
-            episode_config(
-                config.task,
-                config.image_size,
-                config.max_episode_steps,
-                config.action_mode,
-            ),
-            R::build(config)?,
-        )?;
-        Ok(Self {
-            index,
-            env,
-            rng: ChaCha8Rng::seed_from_u64(0),
-            episode: EpisodeBuffer::new(schema),
-            last: None,
-            policy: config.policy,
-            hold: config.hold.max(1),
-            held: (Vec::new(), 0),
-            action_dim: config.action_mode.action_dim(),
-            play: play::DiePlay::default(),
-            branches: config.branches.max(1),
-        })
-    }
-
-    /// The observation's image is one sensor; the other is rendered here.
-    fn sense(&mut self, task: Task) -> Result<Sensed, CollectError> {
-        let obs = self.last.as_ref().expect("sensed after a reset");
-        let image = |key: &str| {
-            obs.get(key)
-                .and_then(|a| a.as_u8())
-                .map(<[u8]>::to_vec)
-                .ok_or_else(|| CollectError::Config(format!("the env gave no {key}")))
-        };
-        let seen = image("image_observation")?;
-        let (camera, tactile) = if self.env.observes_gel() {
-            (self.env.camera_image()?, seen)
-        } else {
-            (seen, self.env.tactile_image()?)
-        };
-        let state = self.env.robot().state();
-        let proprio = state
-            .joint_positions
-            .iter()
-            .map(|&q| q as f32)
-            .chain(state.ee_position.as_vec3().to_array())
-            .collect();
-        Ok(Sensed {
-            camera,
-            tactile,
-            proprio,
-            goal: self.env.goal().unwrap_or_default().to_vec(),
-            oracle: oracle_row(task, &self.env.oracle()),
-        })
-    }
-
-    fn push(
-        &mut self,
-        s: Sensed,
-        action: Vec<f32>,
-        reward: f32,
-        flags: [bool; 3],
-    ) -> Result<(), CollectError> {
-        let flag = |b: bool| Column::U8(vec![b as u8]);
-        self.episode.push_step(&[
-            ("camera", Column::U8(s.camera)),
-            ("tactile", Column::U8(s.tactile)),
-            ("proprio", Column::F32(s.proprio)),
-            ("action", Column::F32(action)),
-            ("reward", Column::F32(vec![reward])),
-            ("is_first", flag(flags[0])),
-            ("is_last", flag(flags[1])),
-            ("is_terminal", flag(flags[2])),
-            ("goal", Column::F32(s.goal)),
-            ("oracle", Column::F32(s.oracle)),
-        ])?;
-        Ok(())
-    }
-
-    /// Starts episode `(seed, branch)`: a fresh world whose scene, goal and random actions all
-    /// come from the seed (and play's first push from the branch too), so the seed stored with
-    /// the episode, and its place in the store, reproduce it.
-    fn begin(&mut self, config: &CollectConfig, seed: u64, branch: usize) -> Result<(), CollectError> {
-        self.episode.clear();
-        self.env.robot_mut_for_tests().inner_mut().begin_episode(config, seed)?;
-        self.rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5EED_AC71_0000_0000);
-        self.held = (Vec::new(), 0);
-        self.play = if self.branches > 1 {
-            let turn = std::f32::consts::TAU * branch as f32 / self.branches as f32;
-            play::DiePlay::branched(turn, SIBLINGS_CENTRED_AT)
-        } else {
-            play::DiePlay::default()
-        };
-        let (obs, _) = self.env.reset(Some(seed), &ResetOptions::default())?;
-        // The goal holds for the whole episode: its picture is kept once.
-        let goal_image = obs
-            .get("image_desired_goal")
-            .and_then(|a| a.as_u8())
-            .map(<[u8]>::to_vec)
-            .ok_or_else(|| CollectError::Config("the env gave no goal image".into()))?;
-        self.episode
-            .set_episode("goal_image", Column::U8(goal_image))?;
-        self.last = Some(obs);
-        self.episode
-            .set_episode("robot", Column::U64(vec![self.index]))?;
-        self.episode.set_episode("seed", Column::U64(vec![seed]))?;
-        if self.branches > 1 {
-            self.episode
-                .set_episode("branch", Column::U64(vec![branch as u64]))?;
-        }
-        let scene = self.env.robot().inner().sim().world().scene_parameters();
-        if !scene.is_empty() {
-            let values = scene.iter().map(|(_, v)| *v as f32).collect();
-            self.episode.set_episode("scene", Column::F32(values))?;
-        }
-        Ok(())
-    }
-
-    /// Takes one random action; returns the episode when this step ended it.
-    fn step(&mut self, task: Task) -> Result<Option<EpisodeBuffer>, CollectError> {
-        let first = self.episode.is_empty();
-        let before = self.sense(task)?;
-        let action = if self.policy == Policy::Play {
-            self.play
-                .act(self.env.robot().inner().sim(), &mut self.rng)
-                .to_vec()
-        } else {
-            let top = if self.policy == Policy::Pressing {
-                0.0
-            } else {
-                1.0
-            };
-            if self.held.1 == 0 {
-                let action: Vec<f32> = (0..self.action_dim)
-                    .map(|j| self.rng.random_range(-1.0..=if j == 2 { top } else { 1.0 }))
-                    .collect();
-                self.held = (action, self.hold);
-            }
-            self.held.1 -= 1;
-            self.held.0.clone()
-        };
-        let t = self.env.step(&action)?;
-        self.last = Some(t.observation);
-        self.push(before, action, t.reward as f32, [first, false, false])?;
-        let rest = vec![0.0; self.action_dim];
-        if !(t.terminated || t.truncated) {
-            return Ok(None);
-        }
-        let after = self.sense(task)?;
-        self.push(after, rest, 0.0, [false, true, t.terminated])?;
-        let schema = self.episode.schema().clone();
-        Ok(Some(std::mem::replace(
-            &mut self.episode,
-            EpisodeBuffer::new(&schema),
-        )))
-    }
-}
-
 /// Collects `config.episodes` episodes into `config.out` (created, or reopened and appended
 /// to), calling `on_progress` after every committed episode.
 pub fn collect(
@@ -513,7 +326,7 @@ fn collect_on<R: CollectArm>(
     }
     attributes.insert(
         "step_seconds".into(),
-        workers[0].env.spec().step_seconds.into(),
+        workers[0].step_seconds().into(),
     );
     let mut writer = if config.write {
         Some(StoreWriter::open_or_create(

@@ -17,6 +17,7 @@ pub(crate) mod die;
 mod door;
 mod reach;
 mod roll;
+mod spec;
 mod task_env;
 
 pub use roll::{ActionMode, STAY};
