@@ -90,6 +90,11 @@ impl RemoteRobot {
         if simulated {
             robot.geometry = Some(robot.fetch_geometry()?);
         }
+        // A state from the start, so that `state()` always has a real one to fall back on.
+        let first = robot
+            .rt
+            .block_on(robot.client.clone().get_state(pb::Empty {}));
+        robot.remember(first.map_err(remote)?.into_inner())?;
         Ok(robot)
     }
 
@@ -174,15 +179,7 @@ impl Robot for RemoteRobot {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .clone()
-                .unwrap_or_else(|| RobotState {
-                    time: 0.0,
-                    joint_positions: Vec::new(),
-                    joint_velocities: Vec::new(),
-                    ee_position: glam::DVec3::ZERO,
-                    ee_orientation: glam::DQuat::IDENTITY,
-                    holding: true,
-                    contact_force: None,
-                }),
+                .expect("a state is fetched on connecting"),
         }
     }
 

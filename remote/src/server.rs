@@ -321,6 +321,9 @@ impl pb::robot_server::Robot for RobotServer {
     }
 }
 
+/// How long a stopping server waits for its clients to hang up.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
+
 /// Why a server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
@@ -410,12 +413,25 @@ pub fn spawn(
                 let _ = s.set_nodelay(true);
             })
         });
+        let (grace, graced) = tokio::sync::oneshot::channel::<()>();
         let serving = tonic::transport::Server::builder()
             .add_service(GrpcServer::new(server))
             .serve_with_incoming_shutdown(incoming, async {
                 let _ = stopped.await;
+                let _ = grace.send(());
             });
-        if let Err(e) = rt.block_on(serving) {
+        // A graceful shutdown waits for every client to hang up; clients that stay connected
+        // get a second, then the server closes on them.
+        let served = rt.block_on(async {
+            tokio::select! {
+                served = serving => served,
+                _ = async {
+                    let _ = graced.await;
+                    tokio::time::sleep(SHUTDOWN_GRACE).await;
+                } => Ok(()),
+            }
+        });
+        if let Err(e) = served {
             eprintln!("byfeel serve: {e}");
         }
     });

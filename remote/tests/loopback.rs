@@ -205,3 +205,15 @@ fn a_malformed_message_is_refused_by_name() {
         assert!(err.message().contains("not 1 to 20"), "{}", err.message());
     });
 }
+
+#[test]
+fn a_lost_server_leaves_the_last_state_and_clear_errors() {
+    let server = serve("cup", ServeOptions::default());
+    let mut robot = RemoteRobot::connect(&server.addr.to_string()).unwrap();
+    robot.command(Command::ee_delta(0.0, 0.0, 0.01)).unwrap();
+    let last = robot.step().unwrap();
+    server.shutdown();
+    assert_eq!(robot.state(), last, "the last state the server sent");
+    let err = robot.step().unwrap_err().to_string();
+    assert!(err.starts_with("robot server:"), "{err}");
+}
