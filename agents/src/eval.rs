@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use byfeel_gym::{ActionMode, EnvConfig, ObsMode, Observation, Robot, Task, TaskEnv};
+use byfeel_gym::{ActionMode, EnvConfig, ObsMode, Robot, Task, TaskEnv};
 use byfeel_render::image::{hstack, save_rgb_png, vstack};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -157,7 +157,7 @@ impl Policy for Controller {
                 Decision::action(held.0.clone())
             }
             Controller::Centroid => {
-                let (h, w) = image_size(seen.observation)?;
+                let (h, w) = policy::image_size(seen.observation, None)?;
                 let mut action = centroid_action(now, goal, h, w);
                 // With roll actions, its Δxy is the push's direction.
                 action.truncate(seen.action_dim);
@@ -165,14 +165,6 @@ impl Policy for Controller {
             }
             Controller::Scripted => Decision::action(scripted(seen)?),
         })
-    }
-}
-
-/// Rows and columns of an image observation.
-fn image_size(obs: &Observation) -> Result<(usize, usize), AgentError> {
-    match obs {
-        Observation::Array(a) if a.shape.len() == 3 => Ok((a.shape[0], a.shape[1])),
-        _ => Err(AgentError::Config("the env gave no image observation".into())),
     }
 }
 
@@ -349,7 +341,7 @@ fn evaluate_on<R: Robot + Send>(
                 .iter()
                 .map(|o| policy::image(o, None).map(<[u8]>::to_vec))
                 .collect::<Result<Vec<_>, _>>()?;
-            let (h, w) = image_size(&episode.observations[0])?;
+            let (h, w) = policy::image_size(&episode.observations[0], None)?;
             let path = dir.join(format!("{}-episode-{i:03}.png", controller.name()));
             let goal = episode.goal_image.unwrap_or_default();
             save_strip(&path, &goal, &frames, &episode.foreseen, (h, w))?;
@@ -420,6 +412,7 @@ pub fn random(seed: u64, cem: &crate::CemConfig, hold: usize) -> Controller {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use byfeel_gym::Observation;
 
     #[test]
     fn wilson_interval_matches_known_values() {

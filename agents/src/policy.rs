@@ -142,16 +142,31 @@ pub fn play<R: Robot + Send, E: From<AgentError>>(
 /// The bytes of the image array called `key` of a dict observation, or of the observation
 /// itself when `key` is `None` (an image observation).
 pub fn image<'a>(obs: &'a Observation, key: Option<&str>) -> Result<&'a [u8], AgentError> {
-    let array = match (obs, key) {
+    image_array(obs, key)
+        .and_then(|a| a.as_u8())
+        .ok_or_else(|| no_image(key))
+}
+
+/// Rows and columns of the image [`image`] finds.
+pub fn image_size(obs: &Observation, key: Option<&str>) -> Result<(usize, usize), AgentError> {
+    match image_array(obs, key) {
+        Some(a) if a.shape.len() == 3 => Ok((a.shape[0], a.shape[1])),
+        _ => Err(no_image(key)),
+    }
+}
+
+fn image_array<'a>(obs: &'a Observation, key: Option<&str>) -> Option<&'a byfeel_gym::Array> {
+    match (obs, key) {
         (Observation::Array(a), None) => Some(a),
         (obs, Some(key)) => obs.get(key),
         (Observation::Dict(_), None) => None,
-    };
-    array.and_then(|a| a.as_u8()).ok_or_else(|| {
-        AgentError::Config(match key {
-            Some(key) => format!("the env gave no image called {key:?}"),
-            None => "the env gave no image observation".into(),
-        })
+    }
+}
+
+fn no_image(key: Option<&str>) -> AgentError {
+    AgentError::Config(match key {
+        Some(key) => format!("the env gave no image called {key:?}"),
+        None => "the env gave no image observation".into(),
     })
 }
 

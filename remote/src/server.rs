@@ -100,7 +100,10 @@ pub struct RobotServer {
     served: Arc<Mutex<Served>>,
     states: broadcast::Sender<pb::State>,
     clock: Clock,
-    spec: pb::Spec,
+    /// Whether the served arm offers the simulator's privileges.
+    simulated: bool,
+    /// The reality gap the served simulator runs with, as TOML.
+    gap: String,
 }
 
 fn refused(e: RobotError) -> Status {
@@ -125,7 +128,6 @@ impl RobotServer {
     /// Serves `robot` (guarded here by a safety layer) as `options` say.
     pub fn new(robot: Box<dyn Robot + Send>, options: &ServeOptions) -> Self {
         let simulated = robot.simulator().is_some();
-        let spec = convert::spec(robot.spec(), simulated, &options.gap);
         let served = Served {
             robot: SafetyLayer::new(robot),
             lease: None,
@@ -137,7 +139,8 @@ impl RobotServer {
             served: Arc::new(Mutex::new(served)),
             states,
             clock: options.clock,
-            spec,
+            simulated,
+            gap: options.gap.clone(),
         }
     }
 
@@ -182,10 +185,8 @@ impl pb::robot_server::Robot for RobotServer {
     type WatchStateStream = States;
 
     async fn get_spec(&self, _: Request<pb::Empty>) -> Result<Response<pb::Spec>, Status> {
-        let mut spec = self.spec.clone();
-        // Sensor sizes change at clients' request.
-        let current = convert::spec(self.lock().robot.spec(), spec.simulated, &spec.gap);
-        spec.sensors = current.sensors;
+        // Read now: sensor sizes change at clients' request.
+        let spec = convert::spec(self.lock().robot.spec(), self.simulated, &self.gap);
         Ok(Response::new(spec))
     }
 

@@ -8,7 +8,7 @@ use byfeel::agents::arm::remote_env;
 use byfeel::agents::eval::Controller;
 use byfeel::agents::policy::{self, Policy};
 use byfeel::agents::skewfit::{self, SkewFitPolicy, SkewFitTask};
-use byfeel::gym::{ActionMode, EnvConfig, Info, ObsMode, Observation, Robot, Task, TaskEnv, info};
+use byfeel::gym::{ActionMode, EnvConfig, Info, ObsMode, Robot, Task, TaskEnv, info};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::Error;
@@ -236,7 +236,8 @@ fn film<R: Robot + Send>(
             });
         }
         let camera = env.camera_image_sized(192, 144)?;
-        let side = rows_columns(obs, shown.sensed);
+        let (rows, columns) = policy::image_size(obs, shown.sensed)?;
+        let side = [rows, columns];
         let goal = goal.as_deref().unwrap_or_default();
         frames.push(Frame::side_by_side(&[([144, 192], &camera), (side, sensed), (side, goal)], 2));
         if frames.len() > 1 {
@@ -248,19 +249,6 @@ fn film<R: Robot + Send>(
     bar.finish_and_clear();
     movie::write(out, &frames, shown.fps)?;
     Ok((episode.info, episode.steps))
-}
-
-/// Rows and columns of the observation's image `key` (`None`: the observation itself).
-fn rows_columns(obs: &Observation, key: Option<&str>) -> [usize; 2] {
-    let array = match (obs, key) {
-        (obs, Some(key)) => obs.get(key),
-        (Observation::Array(a), None) => Some(a),
-        (Observation::Dict(_), None) => None,
-    };
-    match array {
-        Some(a) if a.shape.len() == 3 => [a.shape[0], a.shape[1]],
-        _ => [0, 0],
-    }
 }
 
 /// Says whether the goal was reached, how, and where the movie is.

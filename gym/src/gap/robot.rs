@@ -97,11 +97,6 @@ impl GapRobot {
         &self.inner
     }
 
-    /// A standard normal draw (Box–Muller).
-    fn normal(&mut self) -> f64 {
-        let (u, v): (f64, f64) = (self.rng.random_range(f64::EPSILON..1.0), self.rng.random());
-        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
-    }
 
     /// The command as this arm carries it out: hand moves short by the tracking gain and off
     /// by the tracking noise.
@@ -109,7 +104,7 @@ impl GapRobot {
         let a = self.gap.actuation.clone();
         let here = self.inner.state().ee_position;
         let miss =
-            |s: &mut Self| DVec3::new(s.normal(), s.normal(), s.normal()) * a.tracking_noise_m;
+            |s: &mut Self| DVec3::new(normal(&mut s.rng), normal(&mut s.rng), normal(&mut s.rng)) * a.tracking_noise_m;
         let mode = match command.mode {
             CommandMode::EndEffectorDelta(d) => {
                 CommandMode::EndEffectorDelta(d * a.tracking_gain + miss(self))
@@ -133,17 +128,17 @@ impl GapRobot {
         };
         let blend = match (kind, &self.background) {
             (SensorKind::Tactile, Some(bg)) if bg.len() == image.rgb.len() => {
-                Some((bg.clone(), self.gap.gel.background_weight))
+                Some((bg.as_slice(), self.gap.gel.background_weight))
             }
             _ => None,
         };
         for (i, px) in image.rgb.iter_mut().enumerate() {
             let mut v = *px as f32 * gain[i % 3] + brightness;
-            if let Some((bg, w)) = &blend {
+            if let Some((bg, w)) = blend {
                 v = v * (1.0 - w) + bg[i] as f32 * w;
             }
             if noise > 0.0 {
-                v += noise * self.normal() as f32;
+                v += noise * normal(&mut self.rng) as f32;
             }
             *px = v.round().clamp(0.0, 255.0) as u8;
         }
@@ -154,6 +149,12 @@ impl GapRobot {
         self.pending.clear();
         self.frames.clear();
     }
+}
+
+/// A standard normal draw (Box–Muller).
+fn normal(rng: &mut ChaCha8Rng) -> f64 {
+    let (u, v): (f64, f64) = (rng.random_range(f64::EPSILON..1.0), rng.random());
+    (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
 }
 
 /// The gap's gel background picture, at the gel's image size.
