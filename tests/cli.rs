@@ -224,21 +224,7 @@ fn eval_takes_a_her_run_and_names_what_is_not_a_run() {
 
 #[test]
 fn serve_exposes_a_scene_arm_that_an_eval_drives_over_the_network() {
-    use std::io::BufRead;
-    let mut server = Command::new(env!("CARGO_BIN_EXE_byfeel"))
-        .args(["serve", "--scene", "door", "--listen", "127.0.0.1:0"])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .split_whitespace()
-        .find(|w| w.starts_with("127.0.0.1:"))
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_string();
+    let (mut server, addr) = serve(&["--scene", "door"]);
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("door");
     copy_dir(&byfeel::sim::assets_dir().join("models/door-skewfit"), &run);
@@ -264,6 +250,84 @@ fn serve_exposes_a_scene_arm_that_an_eval_drives_over_the_network() {
     let wrong = byfeel(&["eval", run.to_str().unwrap(), "--episodes", "1", "--robot", "127.0.0.1:1"]);
     assert!(!wrong.status.success());
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("cannot reach a robot server"));
+}
+
+/// Starts `byfeel serve` with `args` and returns it with the address it listens on.
+fn serve(args: &[&str]) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut server = Command::new(env!("CARGO_BIN_EXE_byfeel"))
+        .arg("serve")
+        .args(args)
+        .args(["--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .split_whitespace()
+        .find(|w| w.starts_with("127.0.0.1:"))
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_string();
+    (server, addr)
+}
+
+#[test]
+fn a_client_killed_mid_episode_leaves_the_arm_holding_within_the_watchdog_period() {
+    use byfeel::gym::Robot;
+    use byfeel::remote::RemoteRobot;
+    use std::time::{Duration, Instant};
+    let (mut server, addr) = serve(&["--scene", "door", "--clock", "real-time"]);
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("door");
+    copy_dir(&byfeel::sim::assets_dir().join("models/door-skewfit"), &run);
+    let mut eval = Command::new(env!("CARGO_BIN_EXE_byfeel"))
+        .args(["eval", run.to_str().unwrap(), "--episodes", "20", "--robot", &addr])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Mid-episode: the agent has control and the hand is moving.
+    let watcher = RemoteRobot::watch(&addr).unwrap();
+    let start = Instant::now();
+    let mut last = watcher.state().ee_position;
+    loop {
+        std::thread::sleep(Duration::from_millis(300));
+        let now = watcher.state().ee_position;
+        let controlled = RemoteRobot::connect(&addr).is_err();
+        if controlled && (now - last).length() > 1e-3 {
+            break;
+        }
+        last = now;
+        assert!(start.elapsed() < Duration::from_secs(60), "the agent never moved the arm");
+    }
+    eval.kill().unwrap();
+    let cut = Instant::now();
+    eval.wait().unwrap();
+    // Control is free again once the watchdog has ended the lease and held the arm.
+    let mut robot = loop {
+        if let Ok(robot) = RemoteRobot::connect(&addr) {
+            break robot;
+        }
+        assert!(cut.elapsed() < Duration::from_secs(5), "the lease never ended");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let held = cut.elapsed();
+    eprintln!("arm held {:.3} s after the client was killed", held.as_secs_f64());
+    assert!(held < Duration::from_millis(1250), "held only after {held:?} (watchdog 1 s)");
+    let still = robot.state().ee_position;
+    std::thread::sleep(Duration::from_millis(500));
+    let moved = (robot.state().ee_position - still).length();
+    assert!(moved < 2e-3, "the held arm moved {moved} m");
+    // The arm is not stuck: the new controller moves it.
+    robot
+        .command(byfeel::gym::Command::ee_delta(0.0, 0.0, 0.01))
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(400));
+    assert!(robot.state().ee_position.z > still.z + 5e-3);
+    let _ = server.kill();
 }
 
 fn copy_dir(from: &std::path::Path, to: &std::path::Path) {

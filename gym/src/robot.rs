@@ -229,6 +229,9 @@ pub enum RobotError {
         /// What went wrong.
         why: String,
     },
+    /// A command the safety layer cannot make safe on this arm, and why.
+    #[error("refused for safety: {0}")]
+    Unsafe(String),
     /// The arm was stopped; it refuses motion until [`Robot::home`].
     #[error("the robot is stopped; call home() to resume")]
     Stopped,
@@ -275,6 +278,13 @@ pub trait Robot {
     /// Sets the size of the images sensor `name` gives from now on (a camera driver scales
     /// its frames; a simulator renders at that size). A sensor of fixed size refuses others.
     fn set_sensor_size(&mut self, name: &str, width: u32, height: u32) -> Result<(), RobotError>;
+    /// Where the end effector would be with the joints at `joints` (forward kinematics), if
+    /// this arm knows its kinematics. The [`SafetyLayer`](crate::SafetyLayer) needs it to keep
+    /// joint-space commands inside the workspace: an arm without it has them refused.
+    fn hand_at(&self, joints: &[f64]) -> Option<DVec3> {
+        let _ = joints;
+        None
+    }
     /// The simulator's privileges, if this arm is simulated (here or behind a server that
     /// offers them); `None` for a real arm.
     fn simulator(&self) -> Option<&dyn Simulator> {
@@ -311,6 +321,9 @@ impl<R: Robot + ?Sized> Robot for Box<R> {
     }
     fn set_sensor_size(&mut self, name: &str, width: u32, height: u32) -> Result<(), RobotError> {
         (**self).set_sensor_size(name, width, height)
+    }
+    fn hand_at(&self, joints: &[f64]) -> Option<DVec3> {
+        (**self).hand_at(joints)
     }
     fn simulator(&self) -> Option<&dyn Simulator> {
         (**self).simulator()

@@ -2,7 +2,10 @@
 //!
 //! - every command is checked ([`Command::validate`]): bad numbers, names and limits are
 //!   refused and the arm keeps doing what it did;
-//! - end-effector targets are clipped into the workspace box;
+//! - end-effector targets are clipped into the workspace box, and a joint-space step that would
+//!   carry the hand out of it (or farther out) is not taken: the arm holds (the arm's forward
+//!   kinematics, [`Robot::hand_at`], tells where the step leads; an arm without them has
+//!   joint-space commands refused);
 //! - motion per control step is limited: end-effector by [`RobotSpec::max_ee_step`] per axis,
 //!   joints by their velocity limits;
 //! - a command whose deadline has passed is not executed: the arm holds still instead.
@@ -42,6 +45,37 @@ impl<R: Robot> SafetyLayer<R> {
         &mut self.inner
     }
 
+    /// This step's joint targets toward `targets`: within the joints' velocity limits, moving
+    /// the hand no more than an end-effector command may, and never out of the workspace (or
+    /// farther out); `None` where no such step exists (the arm holds).
+    fn joint_step(&self, state: &RobotState, targets: &[f64]) -> Option<Vec<f64>> {
+        let spec = self.inner.spec();
+        let from = &state.joint_positions;
+        let hand = self.inner.hand_at(from)?;
+        let full = spec.joint_step(from, targets);
+        let toward = |share: f64| -> Vec<f64> {
+            from.iter()
+                .zip(&full)
+                .map(|(a, b)| a + share * (b - a))
+                .collect()
+        };
+        // Shorten the step until the hand moves within the per-step limit (the kinematics are
+        // not linear, so halve past the first linear guess).
+        let moved = (self.inner.hand_at(&full)? - hand).abs().max_element();
+        let mut share = (spec.max_ee_step / moved.max(1e-12)).min(1.0);
+        let mut next = toward(share);
+        for _ in 0..8 {
+            let moved = (self.inner.hand_at(&next)? - hand).abs().max_element();
+            if moved <= spec.max_ee_step * 1.001 {
+                break;
+            }
+            share *= 0.5;
+            next = toward(share);
+        }
+        let outside = |p: DVec3| (p - spec.workspace.clamp(p)).length();
+        (outside(self.inner.hand_at(&next)?) <= outside(hand) + 1e-9).then_some(next)
+    }
+
     /// The command as it will reach the backend this step: clipped and rate-limited.
     fn safe_command(&self, state: &RobotState) -> Command {
         let spec = self.inner.spec();
@@ -53,8 +87,9 @@ impl<R: Robot> SafetyLayer<R> {
             let next = from + (target - from).clamp(-step, step);
             CommandMode::EndEffectorPosition(next)
         };
-        let joints_toward = |targets: Vec<f64>| {
-            CommandMode::JointPositions(spec.joint_step(&state.joint_positions, &targets))
+        let joints_toward = |targets: Vec<f64>| match self.joint_step(state, &targets) {
+            Some(next) => CommandMode::JointPositions(next),
+            None => CommandMode::Hold,
         };
         let mode = match &self.active.mode {
             CommandMode::Hold => CommandMode::Hold,
@@ -88,6 +123,22 @@ impl<R: Robot> Robot for SafetyLayer<R> {
 
     fn command(&mut self, command: Command) -> Result<(), RobotError> {
         command.validate(self.inner.spec())?;
+        let joint_space = matches!(
+            command.mode,
+            CommandMode::JointPositions(_) | CommandMode::NamedJointPositions(_)
+        );
+        if joint_space
+            && self
+                .inner
+                .hand_at(&self.inner.state().joint_positions)
+                .is_none()
+        {
+            return Err(RobotError::Unsafe(
+                "this arm does not give its forward kinematics (Robot::hand_at), so joint \
+                 targets cannot be kept inside the workspace; command the hand instead"
+                    .into(),
+            ));
+        }
         if self.stopped && command.mode != CommandMode::Hold {
             return Err(RobotError::Stopped);
         }
@@ -130,6 +181,10 @@ impl<R: Robot> Robot for SafetyLayer<R> {
 
     fn set_sensor_size(&mut self, name: &str, width: u32, height: u32) -> Result<(), RobotError> {
         self.inner.set_sensor_size(name, width, height)
+    }
+
+    fn hand_at(&self, joints: &[f64]) -> Option<DVec3> {
+        self.inner.hand_at(joints)
     }
 
     fn simulator(&self) -> Option<&dyn Simulator> {

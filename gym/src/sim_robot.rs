@@ -272,6 +272,24 @@ impl SimRobot {
         Ok(sol.joints)
     }
 
+    /// This step's joint targets for a hand target `p`. From an odd posture (left there by
+    /// joint-space commands) the best IK answer can lie far from `p`; one that would carry the
+    /// hand out of the workspace, or farther out, is not followed: the arm holds.
+    fn hand_toward(&self, p: DVec3) -> Result<Vec<f64>, RobotError> {
+        let targets = self.rate_limited(self.ik_targets(p)?);
+        let ws = &self.spec.workspace;
+        let outside = |x: DVec3| (x - ws.clamp(x)).length();
+        let now = self.world.joint_targets().to_vec();
+        let (Some(to), Some(from)) = (self.hand_at(&targets), self.hand_at(&now)) else {
+            return Ok(targets);
+        };
+        Ok(if outside(to) > 1e-3 && outside(to) > outside(from) {
+            now
+        } else {
+            targets
+        })
+    }
+
     /// Limits each joint's move this step to its velocity limit.
     fn rate_limited(&self, targets: Vec<f64>) -> Vec<f64> {
         self.spec.joint_step(self.world.joint_targets(), &targets)
@@ -357,9 +375,9 @@ impl Robot for SimRobot {
             }
             CommandMode::EndEffectorDelta(d) => {
                 let p = self.world.ee_frame().translation + *d;
-                self.rate_limited(self.ik_targets(p)?)
+                self.hand_toward(p)?
             }
-            CommandMode::EndEffectorPosition(p) => self.rate_limited(self.ik_targets(*p)?),
+            CommandMode::EndEffectorPosition(p) => self.hand_toward(*p)?,
         };
         self.world.step(&targets).map_err(sim_error)?;
         Ok(self.state())
@@ -392,7 +410,10 @@ impl Robot for SimRobot {
             })
         } else {
             let (width, height) = sensor_size(&self.spec, name);
-            let camera = self.camera(name).map_err(unavailable)?.with_size(width, height);
+            let camera = self
+                .camera(name)
+                .map_err(unavailable)?
+                .with_size(width, height);
             let c = self.render_view(&camera).map_err(unavailable)?;
             Ok(Image {
                 width: c.width,
@@ -419,6 +440,13 @@ impl Robot for SimRobot {
 
     fn set_sensor_size(&mut self, name: &str, width: u32, height: u32) -> Result<(), RobotError> {
         privileges::set_sensor_size(&mut self.spec, name, width, height)
+    }
+
+    fn hand_at(&self, joints: &[f64]) -> Option<DVec3> {
+        let arm = &self.world.arm;
+        let chain = &arm.description.chain;
+        (joints.len() == chain.dof() && joints.iter().all(|q| q.is_finite()))
+            .then(|| arm.base.translation + arm.base.rotation * chain.forward(joints).translation)
     }
 
     fn simulator(&self) -> Option<&dyn crate::Simulator> {

@@ -158,3 +158,23 @@ fn a_simulated_arm_on_robot_plays_as_the_built_in_env_does() {
         assert_eq!(ta.info, tb.info);
     }
 }
+
+#[test]
+fn an_arm_without_its_kinematics_has_joint_targets_refused_for_safety() {
+    let (arm, _) = unsimulated("door");
+    let mut guarded = SafetyLayer::new(arm);
+    let before = guarded.state();
+    let err = guarded
+        .command(Command::new(CommandMode::JointPositions(
+            before.joint_positions.clone(),
+        )))
+        .unwrap_err();
+    assert!(matches!(err, RobotError::Unsafe(_)), "{err}");
+    assert!(err.to_string().contains("forward kinematics"), "{err}");
+    // Hand commands stay open to it, and the refusal moved nothing.
+    assert_eq!(
+        guarded.step().unwrap().joint_positions.len(),
+        before.joint_positions.len()
+    );
+    guarded.command(Command::ee_delta(0.0, 0.0, 0.01)).unwrap();
+}

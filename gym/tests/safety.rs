@@ -171,3 +171,49 @@ fn sensors_are_listed_and_unknown_ones_named() {
     let err = arm.read_sensor("nope").unwrap_err();
     assert!(matches!(err, RobotError::UnknownSensor { .. }), "{err}");
 }
+
+#[test]
+fn the_arm_knows_where_its_joints_put_the_hand() {
+    let mut arm = robot("door");
+    arm.command(Command::ee_delta(0.02, -0.01, 0.01)).unwrap();
+    for _ in 0..5 {
+        let s = arm.step().unwrap();
+        let at = arm.hand_at(&s.joint_positions).unwrap();
+        assert!(
+            (at - s.ee_position).length() < 1e-4,
+            "{at} vs {:?}",
+            s.ee_position
+        );
+    }
+    assert_eq!(arm.hand_at(&[0.0; 2]), None, "a wrong number of joints");
+}
+
+#[test]
+fn joint_targets_never_take_the_hand_out_of_the_workspace() {
+    let mut arm = robot("door");
+    let (spec, start) = (arm.spec().clone(), arm.state());
+    // Every joint to its upper limit: a posture whose hand lies far outside the box.
+    let far: Vec<f64> = spec.joints.iter().map(|j| j.upper).collect();
+    assert!(!spec.workspace.contains(arm.hand_at(&far).unwrap()));
+    arm.command(Command::new(CommandMode::JointPositions(far)))
+        .unwrap();
+    let mut moved = 0.0f64;
+    for _ in 0..60 {
+        let s = arm.step().unwrap();
+        let outside = (s.ee_position - spec.workspace.clamp(s.ee_position)).length();
+        assert!(outside < 0.005, "the hand left the box by {outside} m");
+        moved = moved.max((s.ee_position - start.ee_position).length());
+    }
+    assert!(
+        moved > 0.02,
+        "the arm moves toward the box's edge before holding: {moved} m"
+    );
+    // Joint targets inside the box are followed.
+    let near = start.joint_positions.clone();
+    arm.command(Command::new(CommandMode::JointPositions(near)))
+        .unwrap();
+    for _ in 0..60 {
+        arm.step().unwrap();
+    }
+    assert!((arm.state().ee_position - start.ee_position).length() < 0.01);
+}

@@ -24,9 +24,43 @@ pub struct RemoteRobot {
     /// The last state the server sent, for `state()` when it cannot answer.
     last: Mutex<Option<RobotState>>,
     geometry: Option<SceneGeometry>,
+    /// Whether the arm moves only when stepped (then its readings keep until it moves).
+    lockstep: bool,
+    seen: Mutex<Seen>,
+}
+
+/// What the controller of a lockstep arm has read since the arm last moved. Nothing can change
+/// those readings until the controller moves the arm again, so they are answered here without
+/// a round trip, and the next step brings back the same readings in its reply: a control step
+/// (step, images, state, truth) costs one round trip, not one per reading.
+#[derive(Default)]
+struct Seen {
+    state: Option<RobotState>,
+    images: Vec<(String, Image)>,
+    truth: Option<OracleState>,
+    /// Sensors read since the last step, in the order first read.
+    read: Vec<String>,
+    read_truth: bool,
+}
+
+impl Seen {
+    /// Forgets the readings (the arm or its sensors changed), not what was read.
+    fn forget(&mut self) {
+        self.state = None;
+        self.images.clear();
+        self.truth = None;
+    }
 }
 
 fn remote(e: tonic::Status) -> RobotError {
+    // A connection that broke mid-call comes back as an unknown transport error.
+    let lost = e.code() == tonic::Code::Unknown && e.message().contains("transport error");
+    if lost {
+        return RobotError::Remote(format!(
+            "server unreachable: the connection broke ({}); calls reconnect when it is back",
+            e.message()
+        ));
+    }
     RobotError::Remote(format!("{}: {}", code_name(e.code()), e.message()))
 }
 
@@ -75,7 +109,7 @@ impl RemoteRobot {
             .block_on(client.get_spec(pb::Empty {}))
             .map_err(remote)?
             .into_inner();
-        let (simulated, gap) = (spec.simulated, spec.gap.clone());
+        let (simulated, gap, lockstep) = (spec.simulated, spec.gap.clone(), spec.lockstep);
         let spec = convert::robot_spec(&spec).map_err(malformed)?;
         let mut robot = Self {
             rt: Arc::new(rt),
@@ -86,6 +120,8 @@ impl RemoteRobot {
             lease: None,
             last: Mutex::new(None),
             geometry: None,
+            lockstep,
+            seen: Mutex::new(Seen::default()),
         };
         if simulated {
             robot.geometry = Some(robot.fetch_geometry()?);
@@ -114,7 +150,77 @@ impl RemoteRobot {
             .block_on(self.client.clone().acquire(pb::Empty {}))
             .map_err(remote)?;
         self.lease = Some(lease.into_inner());
+        self.seen().forget();
         Ok(())
+    }
+
+    /// Takes control again after the lease ended (the watchdog, or a server restarted), and
+    /// sizes the sensors as this client had them: a restarted server starts from its own.
+    fn reacquire(&mut self) -> Result<(), RobotError> {
+        self.acquire()?;
+        let lease = self.lease()?;
+        for s in &self.spec.sensors {
+            let r = pb::SensorSizeRequest {
+                lease: Some(lease.clone()),
+                name: s.name.clone(),
+                width: s.width,
+                height: s.height,
+            };
+            self.rt
+                .block_on(self.client.clone().set_sensor_size(r))
+                .map_err(remote)?;
+        }
+        Ok(())
+    }
+
+    fn seen(&self) -> std::sync::MutexGuard<'_, Seen> {
+        self.seen.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether readings keep until the next step: this client alone moves a lockstep arm.
+    fn keeps_readings(&self) -> bool {
+        self.lockstep && self.lease.is_some()
+    }
+
+    /// Steps a lockstep arm and brings back what was read after the last step.
+    fn step_and_read(&mut self) -> Result<RobotState, RobotError> {
+        let (sensors, truth) = {
+            let mut seen = self.seen();
+            seen.forget();
+            (
+                std::mem::take(&mut seen.read),
+                std::mem::take(&mut seen.read_truth),
+            )
+        };
+        let rt = self.rt.clone();
+        let reply = self.controlled(|c, lease| {
+            let r = pb::StepRequest {
+                lease: Some(lease),
+                sensors: sensors.clone(),
+                truth,
+            };
+            rt.block_on(c.step_and_read(r)).map(|r| r.into_inner())
+        })?;
+        let state = reply
+            .state
+            .ok_or_else(|| malformed("a step without a state".into()))?;
+        let state = self.remember(state)?;
+        if reply.images.len() != sensors.len() {
+            return Err(malformed(format!(
+                "{} images for {} sensors",
+                reply.images.len(),
+                sensors.len()
+            )));
+        }
+        let mut images = Vec::with_capacity(sensors.len());
+        for (name, image) in sensors.into_iter().zip(reply.images) {
+            images.push((name, convert::from_image(image).map_err(malformed)?));
+        }
+        let mut seen = self.seen();
+        seen.state = Some(state.clone());
+        seen.images = images;
+        seen.truth = reply.truth.map(|t| convert::oracle(&t));
+        Ok(state)
     }
 
     fn lease(&self) -> Result<pb::Lease, RobotError> {
@@ -132,7 +238,7 @@ impl RemoteRobot {
         let first = call(&mut self.client.clone(), self.lease()?);
         match first {
             Err(e) if e.code() == tonic::Code::Unauthenticated => {
-                self.acquire()?;
+                self.reacquire()?;
                 call(&mut self.client.clone(), self.lease()?).map_err(remote)
             }
             other => other.map_err(remote),
@@ -169,11 +275,19 @@ impl Robot for RemoteRobot {
 
     /// The arm's state, asked of the server; the last one it sent if it cannot answer now.
     fn state(&self) -> RobotState {
+        if let Some(state) = self.seen().state.clone() {
+            return state;
+        }
         let asked = self
             .rt
             .block_on(self.client.clone().get_state(pb::Empty {}));
         match asked.map(|r| self.remember(r.into_inner())) {
-            Ok(Ok(state)) => state,
+            Ok(Ok(state)) => {
+                if self.keeps_readings() {
+                    self.seen().state = Some(state.clone());
+                }
+                state
+            }
             _ => self
                 .last
                 .lock()
@@ -186,6 +300,7 @@ impl Robot for RemoteRobot {
     fn command(&mut self, command: Command) -> Result<(), RobotError> {
         // Checked here too, so that a bad command is refused without a round trip.
         command.validate(&self.spec)?;
+        self.seen().forget();
         let rt = self.rt.clone();
         self.controlled(|c, lease| {
             rt.block_on(c.send_command(convert::command_request(&command, lease)))
@@ -194,6 +309,9 @@ impl Robot for RemoteRobot {
     }
 
     fn step(&mut self) -> Result<RobotState, RobotError> {
+        if self.keeps_readings() {
+            return self.step_and_read();
+        }
         let rt = self.rt.clone();
         let state =
             self.controlled(|c, lease| rt.block_on(c.step(lease)).map(|r| r.into_inner()))?;
@@ -201,15 +319,35 @@ impl Robot for RemoteRobot {
     }
 
     fn read_sensor(&mut self, name: &str) -> Result<Image, RobotError> {
+        let keeps = self.keeps_readings();
+        if keeps {
+            let mut seen = self.seen();
+            if let Some(i) = seen.images.iter().position(|(n, _)| n == name) {
+                let image = seen.images[i].1.clone();
+                if !seen.read.iter().any(|n| n == name) {
+                    seen.read.push(name.into());
+                }
+                return Ok(image);
+            }
+        }
         let request = pb::SensorRequest { name: name.into() };
         let image = self
             .rt
             .block_on(self.client.clone().read_sensor(request))
             .map_err(remote)?;
-        convert::from_image(image.into_inner()).map_err(malformed)
+        let image = convert::from_image(image.into_inner()).map_err(malformed)?;
+        if keeps {
+            let mut seen = self.seen();
+            if !seen.read.iter().any(|n| n == name) {
+                seen.read.push(name.into());
+            }
+            seen.images.push((name.into(), image.clone()));
+        }
+        Ok(image)
     }
 
     fn home(&mut self) -> Result<RobotState, RobotError> {
+        self.seen().forget();
         let rt = self.rt.clone();
         let state =
             self.controlled(|c, lease| rt.block_on(c.home(lease)).map(|r| r.into_inner()))?;
@@ -217,10 +355,12 @@ impl Robot for RemoteRobot {
     }
 
     fn stop(&mut self) {
+        self.seen().forget();
         let _ = self.rt.block_on(self.client.clone().stop(pb::Empty {}));
     }
 
     fn set_sensor_size(&mut self, name: &str, width: u32, height: u32) -> Result<(), RobotError> {
+        self.seen().forget();
         let rt = self.rt.clone();
         self.controlled(|c, lease| {
             let r = pb::SensorSizeRequest {
@@ -252,6 +392,7 @@ impl Simulator for RemoteRobot {
             Randomization::Nominal => None,
             Randomization::Seeded(s) => Some(s),
         };
+        self.seen().forget();
         let rt = self.rt.clone();
         self.controlled(|c, lease| {
             rt.block_on(c.rebuild(pb::RebuildRequest {
@@ -265,6 +406,7 @@ impl Simulator for RemoteRobot {
     }
 
     fn place(&mut self, placement: &Placement) -> Result<(), RobotError> {
+        self.seen().forget();
         let rt = self.rt.clone();
         self.controlled(|c, lease| {
             rt.block_on(c.place(convert::place_request(placement, lease)))
@@ -274,10 +416,26 @@ impl Simulator for RemoteRobot {
 
     /// The server's truth; empty if it cannot answer now.
     fn truth(&self) -> OracleState {
-        self.rt
+        if self.keeps_readings() {
+            let mut seen = self.seen();
+            seen.read_truth = true;
+            if let Some(truth) = seen.truth.clone() {
+                return truth;
+            }
+        }
+        let truth = self
+            .rt
             .block_on(self.client.clone().truth(pb::Empty {}))
-            .map(|t| convert::oracle(&t.into_inner()))
-            .unwrap_or_default()
+            .map(|t| convert::oracle(&t.into_inner()));
+        match truth {
+            Ok(truth) => {
+                if self.keeps_readings() {
+                    self.seen().truth = Some(truth.clone());
+                }
+                truth
+            }
+            Err(_) => OracleState::default(),
+        }
     }
 
     fn geometry(&self) -> SceneGeometry {
@@ -291,6 +449,7 @@ impl Simulator for RemoteRobot {
     }
 
     fn restore(&mut self) -> Result<(), RobotError> {
+        self.seen().forget();
         let rt = self.rt.clone();
         self.controlled(|c, lease| rt.block_on(c.restore(lease)).map(|_| ()))
     }

@@ -39,7 +39,7 @@ pub fn dquat(q: Option<&pb::Quat>, what: &str) -> Result<DQuat, Malformed> {
         .ok_or_else(|| format!("{what} is missing"))
 }
 
-pub fn spec(s: &RobotSpec, simulated: bool, gap: &str) -> pb::Spec {
+pub fn spec(s: &RobotSpec, simulated: bool, lockstep: bool, gap: &str) -> pb::Spec {
     pb::Spec {
         name: s.name.clone(),
         joints: s
@@ -71,6 +71,7 @@ pub fn spec(s: &RobotSpec, simulated: bool, gap: &str) -> pb::Spec {
             .collect(),
         simulated,
         gap: gap.into(),
+        lockstep,
     }
 }
 

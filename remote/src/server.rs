@@ -88,6 +88,9 @@ impl Served {
                 "the lease ended: nothing came from it within the watchdog period, and the arm held",
             )),
             Some(_) => Err(Status::permission_denied("another client controls the arm")),
+            None if !token.is_empty() => Err(Status::unauthenticated(
+                "this server gave no such lease (it may have restarted): acquire control again",
+            )),
             None => Err(Status::permission_denied(
                 "acquire control of the arm first",
             )),
@@ -186,7 +189,13 @@ impl pb::robot_server::Robot for RobotServer {
 
     async fn get_spec(&self, _: Request<pb::Empty>) -> Result<Response<pb::Spec>, Status> {
         // Read now: sensor sizes change at clients' request.
-        let spec = convert::spec(self.lock().robot.spec(), self.simulated, &self.gap);
+        let lockstep = self.clock == Clock::Lockstep;
+        let spec = convert::spec(
+            self.lock().robot.spec(),
+            self.simulated,
+            lockstep,
+            &self.gap,
+        );
         Ok(Response::new(spec))
     }
 
@@ -246,6 +255,30 @@ impl pb::robot_server::Robot for RobotServer {
         let state = convert::state(&s.robot.step().map_err(refused)?);
         let _ = self.states.send(state.clone());
         Ok(Response::new(state))
+    }
+
+    async fn step_and_read(
+        &self,
+        r: Request<pb::StepRequest>,
+    ) -> Result<Response<pb::StepReply>, Status> {
+        let r = r.into_inner();
+        let lease = r.lease.unwrap_or_default();
+        let state = self.step(Request::new(lease)).await?.into_inner();
+        let mut s = self.lock();
+        let mut images = Vec::with_capacity(r.sensors.len());
+        for name in &r.sensors {
+            images.push(convert::image(s.robot.read_sensor(name).map_err(refused)?));
+        }
+        let truth = match (r.truth, s.robot.simulator_mut()) {
+            (false, _) => None,
+            (true, Some(sim)) => Some(convert::truth(&sim.truth())),
+            (true, None) => return Err(not_simulated()),
+        };
+        Ok(Response::new(pb::StepReply {
+            state: Some(state),
+            images,
+            truth,
+        }))
     }
 
     async fn read_sensor(

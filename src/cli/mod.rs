@@ -3,6 +3,7 @@
 mod bench;
 mod bench_env;
 mod bench_predictor;
+mod bench_remote;
 mod bench_render;
 mod bench_skewfit;
 mod bench_memory;

@@ -244,6 +244,11 @@ impl Robot for GapRobot {
         self.inner.set_sensor_size(name, width, height)
     }
 
+    /// The arm's own kinematics: the gap perturbs how it tracks, not where joints put the hand.
+    fn hand_at(&self, joints: &[f64]) -> Option<DVec3> {
+        self.inner.hand_at(joints)
+    }
+
     fn simulator(&self) -> Option<&dyn Simulator> {
         Some(self)
     }
