@@ -234,6 +234,14 @@ fn serve_exposes_a_scene_arm_that_an_eval_drives_over_the_network() {
     ]);
     let movie = dir.path().join("door.gif");
     let demo = byfeel(&["demo", "door-open", "--robot", &addr, "--out", movie.to_str().unwrap()]);
+    // Training explores with the served arm, and the run notes which.
+    let her = dir.path().join("her");
+    let trained = byfeel(&[
+        "train", "her", "--out", her.to_str().unwrap(), "--env-steps", "500", "--warmup-steps",
+        "250", "--updates-per-epoch", "2", "--batch", "16", "--robot", &addr,
+    ]);
+    assert!(trained.status.success(), "{}", String::from_utf8_lossy(&trained.stderr));
+    assert!(std::fs::read_to_string(her.join("arm.toml")).unwrap().contains(&addr));
     let _ = server.kill();
     assert!(here.status.success() && there.status.success(), "{}", stdout(&there));
     assert!(demo.status.success() && movie.exists(), "{}", stdout(&demo));

@@ -1,8 +1,9 @@
 //! Where an agent's arm is: simulated in this process, or behind a robot server
 //! (`byfeel serve`), reached through [`byfeel_remote::RemoteRobot`].
 
-use byfeel_gym::{EnvConfig, EnvError, TaskEnv};
+use byfeel_gym::{EnvConfig, EnvError, Robot, SimRobot, TaskEnv};
 use byfeel_remote::RemoteRobot;
+use byfeel_sim::Randomization;
 
 use crate::AgentError;
 
@@ -14,6 +15,22 @@ pub fn connect(addr: &str) -> Result<RemoteRobot, AgentError> {
 /// The task of `config` on the robot server at `addr`.
 pub fn remote_env(config: EnvConfig, addr: &str) -> Result<TaskEnv<RemoteRobot>, AgentError> {
     Ok(TaskEnv::on_robot(config, connect(addr)?)?)
+}
+
+/// A task on whichever arm a run was pointed at: this process's simulator or a served arm.
+pub type ArmEnv = TaskEnv<Box<dyn Robot + Send>>;
+
+/// The task of `config` on the robot server at `robot` (`HOST:PORT`), or on a simulator in
+/// this process when `None` (the same environment as [`TaskEnv::new`], step for step).
+pub fn env_on(config: EnvConfig, robot: Option<&str>) -> Result<ArmEnv, AgentError> {
+    let arm: Box<dyn Robot + Send> = match robot {
+        Some(addr) => Box::new(connect(addr)?),
+        None => Box::new(
+            SimRobot::from_scene(config.task.scene(), Randomization::Nominal)
+                .map_err(|e| AgentError::Env(EnvError::Setup(e.to_string())))?,
+        ),
+    };
+    Ok(TaskEnv::on_robot(config, arm)?)
 }
 
 /// Records in `out/arm.toml` which arm an evaluation ran on (the server's address and the

@@ -24,6 +24,11 @@ impl Workspace {
         p.clamp(self.min, self.max)
     }
 
+    /// How far `p` lies outside the box (metres; 0 inside).
+    pub fn outside(&self, p: DVec3) -> f64 {
+        (p - self.clamp(p)).length()
+    }
+
     /// Whether `p` lies inside the box, faces included.
     pub fn contains(&self, p: DVec3) -> bool {
         p.cmpge(self.min).all() && p.cmple(self.max).all()

@@ -15,6 +15,22 @@ use crate::robot::*;
 use crate::simulator::Simulator;
 use glam::DVec3;
 
+/// How far outside `workspace` the hand strays on the straight joint-space path from `from` to
+/// `to` (sampled, ends included; the path bows between them), by the arm's forward kinematics.
+pub(crate) fn path_outside<R: Robot + ?Sized>(
+    arm: &R,
+    workspace: &Workspace,
+    from: &[f64],
+    to: &[f64],
+) -> Option<f64> {
+    let mut worst = 0.0f64;
+    for s in [0.25, 0.5, 0.75, 1.0] {
+        let q: Vec<f64> = from.iter().zip(to).map(|(a, b)| a + s * (b - a)).collect();
+        worst = worst.max(workspace.outside(arm.hand_at(&q)?));
+    }
+    Some(worst)
+}
+
 /// Wraps a [`Robot`] and enforces the limits above on everything sent to it.
 pub struct SafetyLayer<R: Robot> {
     inner: R,
@@ -47,7 +63,8 @@ impl<R: Robot> SafetyLayer<R> {
 
     /// This step's joint targets toward `targets`: within the joints' velocity limits, moving
     /// the hand no more than an end-effector command may, and never out of the workspace (or
-    /// farther out); `None` where no such step exists (the arm holds).
+    /// farther out), shortened as far as needed; `None` where no such step exists (the arm
+    /// holds).
     fn joint_step(&self, state: &RobotState, targets: &[f64]) -> Option<Vec<f64>> {
         let spec = self.inner.spec();
         let from = &state.joint_positions;
@@ -56,11 +73,12 @@ impl<R: Robot> SafetyLayer<R> {
         let toward = |share: f64| -> Vec<f64> {
             from.iter()
                 .zip(&full)
-                .map(|(a, b)| a + share * (b - a))
+                .zip(&spec.joints)
+                .map(|((a, b), j)| (a + share * (b - a)).clamp(j.lower, j.upper))
                 .collect()
         };
         // Shorten the step until the hand moves within the per-step limit (the kinematics are
-        // not linear, so halve past the first linear guess).
+        // not linear, so halve past the first linear guess)...
         let moved = (self.inner.hand_at(&full)? - hand).abs().max_element();
         let mut share = (spec.max_ee_step / moved.max(1e-12)).min(1.0);
         let mut next = toward(share);
@@ -72,8 +90,23 @@ impl<R: Robot> SafetyLayer<R> {
             share *= 0.5;
             next = toward(share);
         }
-        let outside = |p: DVec3| (p - spec.workspace.clamp(p)).length();
-        (outside(self.inner.hand_at(&next)?) <= outside(hand) + 1e-9).then_some(next)
+        // ...then until its path stays in the box. A hand outside it (carried there by its own
+        // momentum or a push) may only be brought back toward it.
+        let (ws, out) = (&spec.workspace, spec.workspace.outside(hand));
+        for _ in 0..12 {
+            let strays = path_outside(&self.inner, ws, from, &next)?;
+            let fine = if out <= 1e-9 {
+                strays <= 1e-9
+            } else {
+                strays <= out && ws.outside(self.inner.hand_at(&next)?) < out
+            };
+            if fine {
+                return Some(next);
+            }
+            share *= 0.5;
+            next = toward(share);
+        }
+        None
     }
 
     /// The command as it will reach the backend this step: clipped and rate-limited.

@@ -278,12 +278,14 @@ impl SimRobot {
     fn hand_toward(&self, p: DVec3) -> Result<Vec<f64>, RobotError> {
         let targets = self.rate_limited(self.ik_targets(p)?);
         let ws = &self.spec.workspace;
-        let outside = |x: DVec3| (x - ws.clamp(x)).length();
         let now = self.world.joint_targets().to_vec();
-        let (Some(to), Some(from)) = (self.hand_at(&targets), self.hand_at(&now)) else {
+        let (Some(strays), Some(from)) = (
+            crate::safety::path_outside(self, ws, &now, &targets),
+            self.hand_at(&now),
+        ) else {
             return Ok(targets);
         };
-        Ok(if outside(to) > 1e-3 && outside(to) > outside(from) {
+        Ok(if strays > 1e-3 && strays > ws.outside(from) {
             now
         } else {
             targets
@@ -357,10 +359,19 @@ impl Robot for SimRobot {
 
     fn step(&mut self) -> Result<RobotState, RobotError> {
         let targets = match &self.command.mode {
-            CommandMode::Hold => self
-                .hold_at
-                .get_or_insert_with(|| self.world.joint_positions())
-                .clone(),
+            CommandMode::Hold => {
+                // Where the joints are, kept within their limits: a joint pushed a hair past
+                // its stop is held at the stop.
+                let joints = &self.spec.joints;
+                let here = || {
+                    let q = self.world.joint_positions();
+                    q.iter()
+                        .zip(joints)
+                        .map(|(q, j)| q.clamp(j.lower, j.upper))
+                        .collect()
+                };
+                self.hold_at.get_or_insert_with(here).clone()
+            }
             CommandMode::JointPositions(q) => self.rate_limited(q.clone()),
             CommandMode::NamedJointPositions(pairs) => {
                 let mut q = self.world.joint_targets().to_vec();

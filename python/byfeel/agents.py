@@ -194,8 +194,11 @@ class SkewFit:
         return json.loads(_native.SkewFit.default_config())
 
     @classmethod
-    def train(cls, out, progress: bool = True, **overrides) -> "SkewFit":
-        """Trains into the run directory ``out`` (logs in ``out/scalars.csv``), then loads it."""
+    def train(cls, out, progress: bool = True, robot: str | None = None, **overrides) -> "SkewFit":
+        """Trains into the run directory ``out`` (logs in ``out/scalars.csv``), then loads it.
+
+        ``robot="HOST:PORT"`` explores with the arm of a robot server (``byfeel serve``)
+        instead of a simulator in this process."""
         config = cls.default_config()
         for key, value in overrides.items():
             if key not in config:
@@ -209,7 +212,7 @@ class SkewFit:
                 config[key].update(value)
             else:
                 config[key] = value
-        _native.SkewFit.train(os.fspath(out), json.dumps(config), progress)
+        _native.SkewFit.train(os.fspath(out), json.dumps(config), progress, robot)
         return cls.load(out)
 
     @classmethod

@@ -41,10 +41,17 @@ impl PySkewFit {
     }
 
     /// Trains (or resumes) the run `out` with the configuration `config` (JSON); returns the
-    /// epochs' logs as JSON lines.
+    /// epochs' logs as JSON lines. `robot`: explore with the arm of a robot server
+    /// (`"HOST:PORT"`) instead of a simulator in this process.
     #[staticmethod]
-    #[pyo3(signature = (out, config, progress = true))]
-    fn train(py: Python<'_>, out: PathBuf, config: &str, progress: bool) -> PyResult<Vec<String>> {
+    #[pyo3(signature = (out, config, progress = true, robot = None))]
+    fn train(
+        py: Python<'_>,
+        out: PathBuf,
+        config: &str,
+        progress: bool,
+        robot: Option<String>,
+    ) -> PyResult<Vec<String>> {
         let config: SkewFitConfig = serde_json::from_str(config)
             .map_err(|e| PyValueError::new_err(format!("Skew-Fit configuration: {e}")))?;
         let bar = if progress {
@@ -60,7 +67,7 @@ impl PySkewFit {
         );
         let mut logs = Vec::new();
         py.detach(|| {
-            skewfit::train(&config, &out, |e| {
+            skewfit::train_on(&config, &out, robot.as_deref(), |e| {
                 bar.set_position(e.env_steps as u64);
                 bar.set_message(format!(
                     "epoch {} · coverage {:.2}",

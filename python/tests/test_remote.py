@@ -69,3 +69,13 @@ def test_a_served_arm_across_a_reality_gap_says_so_and_looks_different():
         server.close()
     with pytest.raises(ValueError, match="none, mild, hard"):
         byfeel.serve("cup", gap="medium")
+
+
+def test_skewfit_explores_with_a_served_arm_as_in_process(door_server, tmp_path):
+    from test_agents import _shrunk_skewfit
+
+    here = _shrunk_skewfit(tmp_path / "here")
+    there = _shrunk_skewfit(tmp_path / "there", robot=door_server.address)
+    image = np.zeros((48, 48, 3), np.uint8)
+    goal = np.full((48, 48, 3), 200, np.uint8)
+    np.testing.assert_array_equal(here.act(image, goal), there.act(image, goal))

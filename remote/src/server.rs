@@ -269,7 +269,8 @@ impl pb::robot_server::Robot for RobotServer {
         for name in &r.sensors {
             images.push(convert::image(s.robot.read_sensor(name).map_err(refused)?));
         }
-        let truth = match (r.truth, s.robot.simulator_mut()) {
+        // Read through `simulator()`: the mutable view would end the command in force.
+        let truth = match (r.truth, s.robot.simulator()) {
             (false, _) => None,
             (true, Some(sim)) => Some(convert::truth(&sim.truth())),
             (true, None) => return Err(not_simulated()),

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use byfeel::agents::her::{HerConfig, train_her};
+use byfeel::agents::her::{HerConfig, train_her_on};
 use byfeel::agents::predictor::{RunSpec, TrainConfig, train};
 use byfeel::agents::sac::SacConfig;
 use byfeel::agents::settings::layered;
@@ -66,6 +66,10 @@ pub struct SacRunArgs {
     /// Seeds the networks, the updates and the door (default 0).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Explore with the arm of a robot server (`byfeel serve`) at HOST:PORT instead of a
+    /// simulator in this process; evaluations during training stay in this process.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub robot: Option<String>,
 }
 
 impl SacRunArgs {
@@ -410,6 +414,15 @@ fn set<T>(setting: &mut T, flag: Option<T>) {
     }
 }
 
+/// Notes in the run directory which served arm the run explored with (`arm.toml`).
+fn record_arm(robot: Option<&str>, out: &std::path::Path) -> Result<(), Error> {
+    if let Some(addr) = robot {
+        std::fs::create_dir_all(out)?;
+        byfeel::agents::arm::record(addr, out)?;
+    }
+    Ok(())
+}
+
 fn skewfit(args: SkewFitArgs) -> Result<(), Error> {
     if args.task != super::names::TaskName::DoorOpen {
         return Err(format!(
@@ -426,7 +439,9 @@ fn skewfit(args: SkewFitArgs) -> Result<(), Error> {
     config.check()?;
     let bar = super::progress_bar(config.env_steps, "env steps", args.quiet);
     resuming(&args.out, &bar);
-    skewfit::train(&config, &args.out, |e| {
+    let robot = args.sac_run.robot.as_deref();
+    record_arm(robot, &args.out)?;
+    skewfit::train_on(&config, &args.out, robot, |e| {
         bar.set_position(e.env_steps as u64);
         let eval = e.eval.as_ref().map_or("-".into(), |v| {
             format!(
@@ -465,7 +480,9 @@ fn her(args: HerArgs) -> Result<(), Error> {
     config.check()?;
     let bar = super::progress_bar(config.env_steps, "env steps", false);
     resuming(&args.out, &bar);
-    train_her(&config, &args.out, |e| {
+    let robot = args.sac_run.robot.as_deref();
+    record_arm(robot, &args.out)?;
+    train_her_on(&config, &args.out, robot, |e| {
         bar.set_position(e.env_steps as u64);
         if let Some(v) = &e.eval {
             bar.set_message(format!(

@@ -60,6 +60,7 @@ pub(crate) fn load(
     run: &Path,
     config: &HerConfig,
     device: &Device,
+    robot: Option<&str>,
 ) -> Result<Option<(HerState, Sac, Walk)>, AgentError> {
     let Some((dir, state)) = run_dir::open_checkpoint::<HerState>(run)? else {
         return Ok(None);
@@ -77,7 +78,7 @@ pub(crate) fn load(
         ));
     }
     let sac = Sac::load(&dir.join("sac"), device)?;
-    let mut walk = Walk::start(config.dense_reward, config.seed)?;
+    let mut walk = Walk::start(config.dense_reward, config.seed, robot)?;
     for action in bytes.chunks_exact(ACTION * 4) {
         let a: Vec<f32> = action
             .chunks_exact(4)

@@ -107,6 +107,18 @@ pub struct HerEpoch {
 pub fn train_her(
     config: &HerConfig,
     run: &Path,
+    on_epoch: impl FnMut(&HerEpoch),
+) -> Result<Sac, AgentError> {
+    train_her_on(config, run, None, on_epoch)
+}
+
+/// [`train_her`] on the (simulated: the baseline observes the simulator's state) arm of the
+/// robot server at `robot`, or in this process when `None`. Evaluations during training run
+/// in this process's simulator.
+pub fn train_her_on(
+    config: &HerConfig,
+    run: &Path,
+    robot: Option<&str>,
     mut on_epoch: impl FnMut(&HerEpoch),
 ) -> Result<Sac, AgentError> {
     let io = |e: &dyn std::fmt::Display| AgentError::Io(format!("{}: {e}", run.display()));
@@ -118,7 +130,7 @@ pub fn train_her(
     })?;
     let device = crate::default_device().autodiff();
     // Loaded before anything is written: a resume that fails leaves the run as it was.
-    let resumed = checkpoint::load(run, config, &device)?;
+    let resumed = checkpoint::load(run, config, &device, robot)?;
     std::fs::write(
         run.join("her.json"),
         serde_json::to_string_pretty(config).unwrap(),
@@ -127,7 +139,7 @@ pub fn train_her(
     let (mut state, mut sac, mut walk) = match resumed {
         Some(r) => r,
         None => {
-            let walk = Walk::start(config.dense_reward, config.seed)?;
+            let walk = Walk::start(config.dense_reward, config.seed, robot)?;
             let state = HerState {
                 epoch: 0,
                 env_steps: 0,

@@ -5,6 +5,7 @@ use byfeel_gym::{Env, EnvConfig, ObsMode, ResetOptions, RewardType, Task, TaskEn
 use rand::Rng;
 
 use crate::AgentError;
+use crate::arm::ArmEnv;
 
 /// Numbers of state (hand x, y, z, door angle) and of goal, and of action (Δxyz).
 pub(crate) const STATE: usize = 4;
@@ -61,17 +62,18 @@ pub(crate) fn achieved(state: &[f32]) -> [f32; STATE] {
 
 /// The door with state observations, rewarded sparsely (or densely), as the baseline sees it.
 pub(crate) fn state_env(dense_reward: bool) -> Result<TaskEnv, AgentError> {
+    TaskEnv::new(state_config(dense_reward)).map_err(env_error)
+}
+
+fn state_config(dense_reward: bool) -> EnvConfig {
     let reward = if dense_reward {
         RewardType::Dense
     } else {
         RewardType::Sparse
     };
-    TaskEnv::new(
-        EnvConfig::new(Task::DoorOpen)
-            .obs_mode(ObsMode::State)
-            .reward(reward),
-    )
-    .map_err(env_error)
+    EnvConfig::new(Task::DoorOpen)
+        .obs_mode(ObsMode::State)
+        .reward(reward)
 }
 
 pub(crate) fn env_error(e: byfeel_gym::EnvError) -> AgentError {
@@ -95,7 +97,7 @@ pub(crate) fn split(obs: &byfeel_gym::Observation) -> Result<(Vec<f32>, Vec<f32>
 /// The reset-free walk: episodes of the task's length, each toward a new goal, the arm and the
 /// door left where the last one put them. Training and a resume's replay both advance it.
 pub(crate) struct Walk {
-    pub env: TaskEnv,
+    pub env: ArmEnv,
     pub replay: HerReplay,
     pub state: Vec<f32>,
     pub goal: Vec<f32>,
@@ -103,9 +105,10 @@ pub(crate) struct Walk {
 }
 
 impl Walk {
-    /// The walk's start: the door shut, the hand hooked, the first goal from `seed`.
-    pub fn start(dense_reward: bool, seed: u64) -> Result<Self, AgentError> {
-        let mut env = state_env(dense_reward)?;
+    /// The walk's start: the door shut, the hand hooked, the first goal from `seed`; on the
+    /// robot server at `robot`, or in this process when `None`.
+    pub fn start(dense_reward: bool, seed: u64, robot: Option<&str>) -> Result<Self, AgentError> {
+        let mut env = crate::arm::env_on(state_config(dense_reward), robot)?;
         let (obs, _) = env
             .reset(Some(seed), &ResetOptions::default())
             .map_err(env_error)?;

@@ -11,7 +11,7 @@ use std::path::Path;
 use burn::optim::{AdamConfig, ModuleOptimizer};
 use burn::prelude::*;
 use burn::store::ModuleRecord;
-use byfeel_gym::{Env, Observation, ResetOptions, TaskEnv};
+use byfeel_gym::{Env, Observation, ResetOptions, Robot};
 use serde::{Deserialize, Serialize};
 
 use super::config::SkewFitConfig;
@@ -20,6 +20,7 @@ use crate::sac::Sac;
 use super::task::SkewFitTask;
 use super::train::image;
 use super::vae::Vae;
+use crate::arm::ArmEnv;
 use crate::{AgentError, io_error as io, run_dir};
 
 /// The loop's counters at the end of an epoch.
@@ -81,7 +82,7 @@ pub struct Resumed {
     /// Every frame and action of the run so far.
     pub replay: Replay,
     /// The door environment, brought back to the run's last frame.
-    pub env: TaskEnv,
+    pub env: ArmEnv,
 }
 
 /// Loads the run's checkpoint (None if it has none) and brings a fresh simulator to where the
@@ -92,6 +93,18 @@ pub fn load(
     device: &Device,
 ) -> Result<Option<Resumed>, AgentError> {
     load_with(run, config, device, |_, _| {})
+}
+
+/// [`load`] on the arm of the robot server at `robot`, or this process's simulator when
+/// `None`. Only a simulated arm can be brought back by replaying the run's actions: on any
+/// other the resume is refused.
+pub fn load_on(
+    run: &Path,
+    config: &SkewFitConfig,
+    device: &Device,
+    robot: Option<&str>,
+) -> Result<Option<Resumed>, AgentError> {
+    load_inner(run, config, device, robot, |_, _| {})
 }
 
 /// [`load`], with the state after every stored step as the simulator replayed it: the door's
@@ -128,6 +141,16 @@ pub fn load_with(
     run: &Path,
     config: &SkewFitConfig,
     device: &Device,
+    each: impl FnMut(usize, &Observation),
+) -> Result<Option<Resumed>, AgentError> {
+    load_inner(run, config, device, None, each)
+}
+
+fn load_inner(
+    run: &Path,
+    config: &SkewFitConfig,
+    device: &Device,
+    robot: Option<&str>,
     mut each: impl FnMut(usize, &Observation),
 ) -> Result<Option<Resumed>, AgentError> {
     let Some((dir, state)) = run_dir::open_checkpoint::<LoopState>(run)? else {
@@ -157,7 +180,14 @@ pub fn load_with(
 
     // Replays the run's actions from its seed: the simulator is deterministic, so this is where
     // the run left the arm and the door.
-    let mut env = SkewFitTask::door().env()?;
+    let mut env = SkewFitTask::door().env_on(robot)?;
+    if env.robot().simulator().is_none() {
+        return Err(io(
+            &dir,
+            "this arm is not simulated, so the run's actions cannot be replayed to bring it \
+             back to where the run left it; start a new run (another --out)",
+        ));
+    }
     let err = AgentError::Env;
     env.reset(Some(config.seed), &ResetOptions::default())
         .map_err(err)?;

@@ -31,5 +31,5 @@ pub use eval::{EVAL_SEED, EvalResult, GoalOutcome, GoalStrip, SkewFitPolicy, act
 pub use relabel::{GoalSource, Relabel, future_index, latent_reward};
 pub use skew::{skew_weights, weight_evenness};
 pub use task::{GoalCoverage, SkewFitTask};
-pub use train::{EpochLog, load, train};
+pub use train::{EpochLog, load, train, train_on};
 pub use vae::{Vae, VaeConfig, VaeLoss};

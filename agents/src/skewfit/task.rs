@@ -60,6 +60,12 @@ impl SkewFitTask {
         Ok(TaskEnv::new(self.config())?)
     }
 
+    /// [`SkewFitTask::env`] on the arm of the robot server at `robot`, or in this process
+    /// when `None`.
+    pub fn env_on(&self, robot: Option<&str>) -> Result<crate::arm::ArmEnv, AgentError> {
+        crate::arm::env_on(self.config(), robot)
+    }
+
     /// The settings of the task's env: goal-conditioned observations of the VAE's image size.
     pub fn config(&self) -> EnvConfig {
         let side = IMAGE_SIDE as u32;

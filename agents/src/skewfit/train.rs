@@ -92,6 +92,19 @@ fn encode_all(vae: &Vae, replay: &Replay, device: &Device) -> Vec<f32> {
 pub fn train(
     config: &SkewFitConfig,
     run: &Path,
+    on_epoch: impl FnMut(&EpochLog),
+) -> Result<(Vae, Sac), AgentError> {
+    train_on(config, run, None, on_epoch)
+}
+
+/// [`train`] with the arm of the robot server at `robot` (`HOST:PORT`) exploring, or this
+/// process's simulator when `None`. Evaluations during training pose their goals in this
+/// process's simulator; a resume replays the run's actions on the arm, which a served
+/// simulator on the lockstep clock repeats exactly.
+pub fn train_on(
+    config: &SkewFitConfig,
+    run: &Path,
+    robot: Option<&str>,
     mut on_epoch: impl FnMut(&EpochLog),
 ) -> Result<(Vae, Sac), AgentError> {
     config.check().map_err(AgentError::Config)?;
@@ -117,11 +130,11 @@ pub fn train(
     device.seed(config.seed);
     let latent = config.vae.latent;
     let (mut state, mut vae, mut vae_opt, mut sac, mut replay, mut env) =
-        match checkpoint::load(run, config, &device)? {
+        match checkpoint::load_on(run, config, &device, robot)? {
             Some(r) => (r.state, r.vae, r.vae_opt, r.sac, r.replay, r.env),
             None => {
                 let vae = config.vae.init(&device);
-                let mut env = task.env()?;
+                let mut env = task.env_on(robot)?;
                 let (obs, _) = env
                     .reset(Some(config.seed), &ResetOptions::default())
                     .map_err(AgentError::from)?;
