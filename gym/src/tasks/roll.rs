@@ -88,9 +88,14 @@ impl<R: Robot> TaskEnv<R> {
         if push.length() as f32 >= STAY {
             let dir = push.normalize();
             for _ in 0..PUSH_STEPS {
-                // The gel rides up as the die tips under it: z follows the hand.
+                // The gel rides up as the die tips under it: where the gel presses harder than
+                // it may, z rises to where the die has pushed the hand. Elsewhere z stays where
+                // it was sent, so that an arm's tracking noise does not walk it up or down.
                 hand += dir * PUSH_SPEED * STEP_XY;
-                hand.z = self.robot.state().ee_position.z;
+                let state = self.robot.state();
+                if super::die::guard_press(&state, DVec3::NEG_Z).z >= 0.0 {
+                    hand.z = hand.z.max(state.ee_position.z);
+                }
                 steps += self.reach(hand)?;
             }
             steps += self.lifted_move(&mut hand, -dir * BACK_OFF_MM)?;
