@@ -350,3 +350,56 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+/// `byfeel examples` writes a folder of pictures of success, refuses to mix two sets in one
+/// folder, and names the tasks it makes them for.
+#[test]
+fn examples_writes_pictures_of_success() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("door-open");
+    let made = byfeel(&["examples", "--task", "door-open", "--angle", "0.5", "--count", "3", "--out", out.to_str().unwrap()]);
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let pictures = byfeel::agents::vice::load_examples(&out).unwrap();
+    assert_eq!(pictures.len(), 3);
+    let judge = byfeel::agents::vice::read_judge(&out).unwrap().unwrap();
+    assert_eq!(judge, byfeel::gym::Success::DoorAngle { angle: 0.5, tolerance: 0.05 });
+    let again = byfeel(&["examples", "--task", "door-open", "--count", "3", "--out", out.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already holds examples"));
+    let die = byfeel(&["examples", "--task", "die-roll", "--out", dir.path().join("d").to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&die.stderr).contains("door-open and cup-push"));
+}
+
+/// `byfeel train vice` trains from a folder of pictures, asks the simulated labeller only where
+/// the folder says what its pictures show, and names a folder without pictures.
+#[test]
+fn train_vice_learns_from_a_folder_of_pictures() {
+    let dir = tempfile::tempdir().unwrap();
+    let (examples, run) = (dir.path().join("ex"), dir.path().join("run"));
+    let run2 = dir.path().join("run2");
+    let made = byfeel(&["examples", "--task", "door-open", "--count", "4", "--out", examples.to_str().unwrap()]);
+    assert!(made.status.success());
+    let small = [
+        "--set", "steps_per_epoch=100", "--set", "warmup_steps=100", "--set", "classifier_batch=8",
+        "--set", "classifier_updates=2", "--set", "updates_per_epoch=2", "--set", "vae_batches=2",
+        "--set", "vae_batch=8", "--set", "sac.batch=16", "--set", "sac.hidden=[32, 32]",
+    ];
+    let mut args = vec!["train", "vice", "--examples", examples.to_str().unwrap(), "--out", run.to_str().unwrap()];
+    args.extend(["--env-steps", "200", "--queries", "oracle", "--query-every", "1", "--quiet"]);
+    args.extend(small);
+    let out = byfeel(&args);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("simulated labeller"));
+    let last: serde_json::Value = serde_json::from_str(stdout(&out).lines().nth(1).unwrap()).unwrap();
+    assert_eq!((last["env_steps"].as_u64(), last["queries"].as_u64()), (Some(200), Some(2)));
+    assert!(run.join("classifier.bpk").exists() && run.join("sac").exists());
+    // Photos without examples.toml cannot be judged by the simulator.
+    std::fs::remove_file(examples.join("examples.toml")).unwrap();
+    args[5] = run2.to_str().unwrap();
+    let out = byfeel(&args);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not say"), "{}", String::from_utf8_lossy(&out.stderr));
+    let empty = dir.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let out = byfeel(&["train", "vice", "--examples", empty.to_str().unwrap(), "--out", "never"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no .png"));
+    assert!(!std::path::Path::new("never").exists());
+}

@@ -33,6 +33,7 @@ pub mod settings;
 mod run_dir;
 pub mod skewfit;
 pub mod tensorboard;
+pub mod vice;
 pub mod world_model;
 
 use burn::prelude::*;

@@ -321,6 +321,18 @@ impl Sac {
         out.into_data().try_to_vec::<f32>().expect("f32 actions")
     }
 
+    /// log π(a|s) of a fresh action drawn (with `seed`) at each of a batch of observations
+    /// (`[B, obs]` row-major): VICE weighs its classifier against it.
+    pub fn log_pi(&self, obs: &[f32], seed: u64) -> Vec<f32> {
+        let b = obs.len() / self.obs_dim;
+        let device = self.device.clone();
+        let x = Tensor::<2>::from_data(TensorData::new(obs.to_vec(), [b, self.obs_dim]), &device);
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let noise = standard_normal(&mut rng, [b, self.action_dim], &device);
+        let (_, log_prob) = self.actor.valid().sample(x, noise);
+        log_prob.into_data().try_to_vec::<f32>().expect("f32 log-probabilities")
+    }
+
     /// One gradient step of the critics, the actor and α; then the targets follow.
     pub fn update(&mut self, batch: Transitions) -> SacStats {
         let mut rng = ChaCha8Rng::seed_from_u64(

@@ -27,5 +27,7 @@ pub use safety::SafetyLayer;
 pub use simulator::{DoorGeometry, Placement, Randomization, SceneGeometry, Simulator};
 pub use sim_robot::{SceneEdit, SimRobot, SimRobotSnapshot};
 pub use spaces::{Array, ArrayData, BoxSpace, Dtype, Observation, Space};
-pub use tasks::{ActionMode, EnvConfig, ObsMode, RewardType, STAY, Task, TaskEnv};
+pub use tasks::{
+    ActionMode, EnvConfig, ObsMode, RewardType, STAY, Success, Task, TaskEnv, success_pictures,
+};
 pub use vec_env::{AutoReset, VecEnv, VecTransition, stack};

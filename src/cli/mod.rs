@@ -13,6 +13,7 @@ mod collect;
 mod demo;
 mod eval;
 mod eval_skewfit;
+mod examples;
 mod movie;
 mod names;
 mod probe;
@@ -20,6 +21,7 @@ mod render;
 mod serve;
 mod sim;
 mod train;
+mod train_vice;
 mod view;
 
 use byfeel::gym::Command;
@@ -47,6 +49,8 @@ pub enum Commands {
     Collect(collect::CollectArgs),
     /// Turn an episode of a store into a movie (animated GIF or PNG).
     Export(collect::ExportArgs),
+    /// Make a folder of pictures of success from the simulator (for reward from examples).
+    Examples(examples::ExamplesArgs),
     /// Train an agent's model on an experience store.
     Train {
         #[command(subcommand)]
@@ -122,6 +126,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Commands::View(args) => view::run(args),
         Commands::Collect(args) => collect::run_collect(args),
         Commands::Export(args) => collect::run_export(args),
+        Commands::Examples(args) => examples::run(args),
         Commands::Train { what } => train::run(what),
         Commands::Eval(args) => eval::run(args),
         Commands::Demo(args) => demo::run(args),

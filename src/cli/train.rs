@@ -26,6 +26,9 @@ pub enum TrainCommand {
     /// The state-input baseline for Skew-Fit's door: SAC with hindsight experience replay on
     /// the hand position and door angle.
     Her(HerArgs),
+    /// Reward from examples (VICE): a classifier of pictures of success, trained against what
+    /// the robot does, is SAC's reward; `--queries` asks a labeller about what it rates highest.
+    Vice(super::train_vice::ViceArgs),
 }
 
 /// A trainer's settings beyond its flags, in the schema of the run's own record.
@@ -43,7 +46,7 @@ pub struct SettingsArgs {
 
 impl SettingsArgs {
     /// `defaults` with the file and the `--set` overrides laid over them.
-    fn over<T: serde::Serialize + serde::de::DeserializeOwned>(&self, defaults: &T) -> Result<T, Error> {
+    pub(super) fn over<T: serde::Serialize + serde::de::DeserializeOwned>(&self, defaults: &T) -> Result<T, Error> {
         Ok(layered(defaults, self.config.as_deref(), &self.set)?)
     }
 }
@@ -237,6 +240,7 @@ pub fn run(what: TrainCommand) -> Result<(), Error> {
         TrainCommand::Predictive(args) => args,
         TrainCommand::Skewfit(args) => return skewfit(args),
         TrainCommand::Her(args) => return her(args),
+        TrainCommand::Vice(args) => return super::train_vice::run(args),
     };
     let task = Task::from(args.task);
     let reader = StoreReader::open(&args.data)?;
@@ -497,7 +501,7 @@ fn her(args: HerArgs) -> Result<(), Error> {
 }
 
 /// Says so when `run` will be resumed, and starts the bar where it stopped.
-fn resuming(run: &std::path::Path, bar: &indicatif::ProgressBar) {
+pub(super) fn resuming(run: &std::path::Path, bar: &indicatif::ProgressBar) {
     if let Some(steps) = byfeel::agents::checkpoint_steps(run) {
         eprintln!(
             "{}: resuming from its checkpoint at {steps} env steps",

@@ -21,12 +21,12 @@ const MIN_PUSH: f64 = 0.05;
 const SUCCESS_DISTANCE: f64 = 0.03;
 /// The gel's height while pushing: the finger meets the cup low, where it slides rather than
 /// tips (the scene's cup tips when pushed above ~6 cm).
-const PUSH_Z: f64 = 0.03;
+pub(super) const PUSH_Z: f64 = 0.03;
 /// The hand starts this far (m) from the cup's axis, on its far (+x) side or beside it, so
 /// that the hook, 12 cm ahead of the finger along +x, starts clear of the cup.
 const START_DISTANCE: (f64, f64) = (0.06, 0.09);
 /// Half the finger's thickness (its collision box is 2 × 3 cm).
-const FINGER_HALF_WIDTH: f64 = 0.015;
+pub(super) const FINGER_HALF_WIDTH: f64 = 0.015;
 
 /// Where the cup stands now (x, y).
 fn cup_at(truth: &OracleState) -> Vec<f32> {

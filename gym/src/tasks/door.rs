@@ -101,7 +101,7 @@ impl TaskLogic for DoorOpen {
 /// Where a goal puts the hand with the door at `angle`: hooked, its prong upright in the slot
 /// between the handle bar and the door at the bar's height, so that a goal with the door open
 /// shows the pull that opened it.
-fn goal_hand(scene: &SceneGeometry, angle: f64) -> DVec3 {
+pub(super) fn goal_hand(scene: &SceneGeometry, angle: f64) -> DVec3 {
     let ws = scene.workspace;
     match scene.door.as_ref() {
         Some(door) => ws.clamp(door.slot_position(angle) - HOOK_PRONG),

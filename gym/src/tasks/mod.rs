@@ -18,9 +18,11 @@ mod door;
 mod reach;
 mod roll;
 mod spec;
+mod success;
 mod task_env;
 
 pub use roll::{ActionMode, STAY};
+pub use success::{Success, success_pictures};
 pub use task_env::TaskEnv;
 
 use glam::DVec3;

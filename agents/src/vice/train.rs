@@ -1,0 +1,460 @@
+//! The VICE loop, read top to bottom: each epoch the robot explores with SAC, a VAE learns the
+//! images it sees (SAC acts on its latents), the classifier learns the examples against what the
+//! robot did, every image's reward is refreshed from the classifier, SAC learns from them, and
+//! every few epochs the labeller is asked about the visited image the classifier rates highest.
+
+use std::path::Path;
+use std::time::Instant;
+
+use burn::optim::decay::WeightDecayConfig;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::prelude::*;
+use byfeel_gym::{Env, EnvConfig, ObsMode, OracleState, ResetOptions, Robot, Success, Task};
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use super::checkpoint;
+use super::classifier::{Classifier, IMAGE_SIDE};
+use super::config::{ClassifierLoss, ViceConfig};
+use super::labels::{Examples, Labeller, Query};
+use super::log::{METRICS, ViceEpoch, metric_values};
+use super::loss::{binary_loss, mixup, vice_loss};
+use crate::arm::ArmEnv;
+use crate::metrics::MetricsLog;
+use crate::predictor::latent::standard_normal;
+use crate::sac::{Sac, Transitions};
+use crate::skewfit::replay::Replay;
+use crate::skewfit::train::{image, images_to_tensor};
+use crate::skewfit::vae::Vae;
+use crate::{AgentError, run_dir};
+
+/// The loop's counters at the end of an epoch (what a checkpoint keeps besides the networks).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ViceState {
+    /// The next epoch to run.
+    pub epoch: usize,
+    /// Environment steps so far.
+    pub env_steps: usize,
+    /// Steps into the current episode.
+    pub episode_step: usize,
+    /// "Yes" answers so far.
+    pub yes: usize,
+    /// Wall-clock seconds so far.
+    pub seconds: f64,
+}
+
+/// Everything the loop carries: the networks, their optimizers, the replay, the examples.
+pub struct Learner {
+    /// The loop's counters.
+    pub state: ViceState,
+    /// The success classifier (its logit is the reward).
+    pub classifier: Classifier,
+    /// The classifier's optimizer.
+    pub classifier_opt: ModuleOptimizer,
+    /// The encoder SAC acts through.
+    pub vae: Vae,
+    /// The VAE's optimizer.
+    pub vae_opt: ModuleOptimizer,
+    /// The policy and critics.
+    pub sac: Sac,
+    /// Every image and action of the run.
+    pub replay: Replay,
+    /// The examples and the answers so far.
+    pub examples: Examples,
+    /// The environment, where the run left it.
+    pub env: ArmEnv,
+    /// The simulator's truth after every frame (empty without a simulator).
+    pub truths: Vec<OracleState>,
+}
+
+/// The environment VICE trains in: images of the task's camera, 48 × 48.
+pub fn vice_env(config: &ViceConfig) -> Result<ArmEnv, AgentError> {
+    let task = config.task().map_err(AgentError::Config)?;
+    let side = IMAGE_SIDE as u32;
+    let env_config = EnvConfig::new(task)
+        .obs_mode(ObsMode::Goal)
+        .image_size(side, side);
+    crate::arm::env_on(env_config, None)
+}
+
+/// How an episode ends: the door carries on from where it is; the cup starts over.
+pub fn next_episode(config: &ViceConfig) -> ResetOptions {
+    ResetOptions {
+        hard_reset: config.task().ok() != Some(Task::DoorOpen),
+    }
+}
+
+/// The simulator's truth now, if the env's arm is simulated.
+pub fn truth_of(env: &ArmEnv) -> Option<OracleState> {
+    env.robot().simulator().map(|s| s.truth())
+}
+
+/// Trains VICE (or the plain classifier) into `run` from the pictures of success in `positives`.
+/// `judge` says what success is by the simulator's truth, for the logs only; `labeller`
+/// answers the questions asked every `query_every` epochs. A run directory that already holds
+/// this run is resumed exactly where it stopped.
+pub fn train_vice(
+    config: &ViceConfig,
+    positives: Vec<Vec<u8>>,
+    run: &Path,
+    judge: Option<Success>,
+    mut labeller: Option<&mut dyn Labeller>,
+    mut on_epoch: impl FnMut(&ViceEpoch),
+) -> Result<(Classifier, Sac), AgentError> {
+    config.check().map_err(AgentError::Config)?;
+    if positives.is_empty()
+        || positives
+            .iter()
+            .any(|p| p.len() != IMAGE_SIDE * IMAGE_SIDE * 3)
+    {
+        return Err(AgentError::Config(format!(
+            "VICE needs pictures of success of {IMAGE_SIDE} x {IMAGE_SIDE} RGB"
+        )));
+    }
+    let io = |e: &dyn std::fmt::Display| AgentError::Io(format!("{}: {e}", run.display()));
+    std::fs::create_dir_all(run).map_err(|e| io(&e))?;
+    run_dir::refuse_other_settings(run, "vice.json", config, |old: ViceConfig| ViceConfig {
+        env_steps: config.env_steps,
+        ..old
+    })?;
+    let device = crate::default_device().autodiff();
+    device.seed(config.seed);
+    let resumed = checkpoint::load(run, config, &device)?;
+    std::fs::write(
+        run.join("vice.json"),
+        serde_json::to_string_pretty(config).unwrap(),
+    )
+    .map_err(|e| io(&e))?;
+    let mut l = match resumed {
+        Some(l) => l,
+        None => start(config, positives, &device)?,
+    };
+    let mut metrics = MetricsLog::open(run, l.state.epoch, METRICS)?;
+    let start_time = Instant::now() - std::time::Duration::from_secs_f64(l.state.seconds);
+    while l.state.env_steps < config.env_steps {
+        let mut rng = run_dir::epoch_rng(config.seed, l.state.epoch);
+        let first_new = l.replay.num_frames();
+        let success = explore(config, &mut l, judge.as_ref(), &mut rng)?;
+        fit_vae(config, &mut l, &mut rng, &device);
+        let latents = encode(&l.vae.valid(), &l.replay);
+        l.replay
+            .refresh(latents, None)
+            .map_err(AgentError::Config)?;
+        let classifier_loss = fit_classifier(config, &mut l, &mut rng, &device);
+        let logits = score(&l.classifier.valid(), &l.replay);
+        let mut stats = None;
+        if l.state.env_steps >= config.warmup_steps {
+            for _ in 0..config.updates_per_epoch {
+                stats = Some(
+                    l.sac
+                        .update(sac_batch(&l.replay, &logits, &mut rng, &device, config)),
+                );
+            }
+        }
+        let asks = config.query_every > 0
+            && (l.state.epoch + 1) % config.query_every == 0
+            && l.examples.queries < config.max_queries;
+        if let (true, Some(labeller)) = (asks, labeller.as_deref_mut()) {
+            ask(&mut l, labeller, &logits, first_new)?;
+        }
+        let examples: Vec<&[u8]> = l.examples.positives.iter().map(|p| p.as_slice()).collect();
+        let entry = ViceEpoch {
+            epoch: l.state.epoch,
+            env_steps: l.state.env_steps,
+            classifier_loss,
+            example_logit: mean_logit(&l.classifier.valid(), &examples),
+            visited_logit: mean(&logits[first_new..]),
+            sac: stats,
+            success,
+            queries: l.examples.queries,
+            yes: l.state.yes,
+            seconds: start_time.elapsed().as_secs_f64(),
+        };
+        metrics.write(&entry, entry.env_steps, &metric_values(&entry))?;
+        l.classifier
+            .valid()
+            .into_record()
+            .save(run.join("classifier.bpk"))
+            .map_err(|e| io(&e))?;
+        l.sac.save(&run.join("sac"))?;
+        l.state.epoch += 1;
+        l.state.seconds = entry.seconds;
+        let last = l.state.env_steps >= config.env_steps;
+        if last || l.state.epoch % config.checkpoint_every.max(1) == 0 {
+            checkpoint::save(run, &l)?;
+        }
+        on_epoch(&entry);
+    }
+    Ok((l.classifier.valid(), l.sac))
+}
+
+/// A fresh run: new networks, the env reset from the seed, its first frame stored.
+fn start(
+    config: &ViceConfig,
+    positives: Vec<Vec<u8>>,
+    device: &Device,
+) -> Result<Learner, AgentError> {
+    let mut env = vice_env(config)?;
+    let (obs, _) = env
+        .reset(Some(config.seed), &ResetOptions { hard_reset: true })
+        .map_err(AgentError::from)?;
+    let latent = config.vae.latent;
+    let mut replay = Replay::new(IMAGE_SIDE * IMAGE_SIDE * 3, 3, latent);
+    let first = replay.push_frame(&image(&obs, "image_observation")?, false);
+    replay.begin_episode(first, first);
+    let truths = truth_of(&env).into_iter().collect();
+    Ok(Learner {
+        state: ViceState {
+            epoch: 0,
+            env_steps: 0,
+            episode_step: 0,
+            yes: 0,
+            seconds: 0.0,
+        },
+        classifier: config.classifier.init(device),
+        classifier_opt: classifier_optimizer(config),
+        vae: config.vae.init(device),
+        vae_opt: AdamConfig::new().init(),
+        sac: Sac::new(config.sac.clone(), latent, 3, device),
+        replay,
+        examples: Examples::new(positives),
+        env,
+        truths,
+    })
+}
+
+/// The classifier's optimizer: Adam with the reference's L2 weight decay.
+pub fn classifier_optimizer(config: &ViceConfig) -> ModuleOptimizer {
+    AdamConfig::new()
+        .with_weight_decay(Some(WeightDecayConfig::new(config.weight_decay as f32)))
+        .init()
+}
+
+/// One epoch of steps with SAC (random actions during warm-up); returns the share of them
+/// that showed success by the simulator's truth.
+fn explore(
+    config: &ViceConfig,
+    l: &mut Learner,
+    judge: Option<&Success>,
+    rng: &mut ChaCha8Rng,
+) -> Result<Option<f64>, AgentError> {
+    let steps = config
+        .steps_per_epoch
+        .min(config.env_steps - l.state.env_steps);
+    let encoder = l.vae.valid();
+    let device = encoder.devices()[0].clone();
+    let mut hits = 0usize;
+    for _ in 0..steps {
+        let current = l.replay.num_frames() - 1;
+        let action: Vec<f32> = if l.state.env_steps < config.warmup_steps {
+            (0..3).map(|_| rng.random_range(-1.0..1.0)).collect()
+        } else {
+            let z = crate::skewfit::train::embed_one(&encoder, l.replay.frame(current), &device);
+            l.sac.act(&z, Some(rng.random()))
+        };
+        let t = l.env.step(&action).map_err(AgentError::from)?;
+        l.replay
+            .push_step(&action, &image(&t.observation, "image_observation")?);
+        if let Some(truth) = truth_of(&l.env) {
+            hits += judge.is_some_and(|j| j.holds(&truth)) as usize;
+            l.truths.push(truth);
+        }
+        l.state.env_steps += 1;
+        l.state.episode_step += 1;
+        if t.truncated || l.state.episode_step >= config.episode_steps {
+            let (obs, _) = l
+                .env
+                .reset(None, &next_episode(config))
+                .map_err(AgentError::from)?;
+            let first = l
+                .replay
+                .push_frame(&image(&obs, "image_observation")?, false);
+            l.replay.begin_episode(first, first);
+            if let Some(truth) = truth_of(&l.env) {
+                l.truths.push(truth);
+            }
+            l.state.episode_step = 0;
+        }
+    }
+    let judged = judge.is_some() && !l.truths.is_empty() && steps > 0;
+    Ok(judged.then(|| hits as f64 / steps as f64))
+}
+
+/// The VAE's batches of the epoch, uniform over the visited images.
+fn fit_vae(config: &ViceConfig, l: &mut Learner, rng: &mut ChaCha8Rng, device: &Device) {
+    for _ in 0..config.vae_batches {
+        let picks: Vec<&[u8]> = (0..config.vae_batch)
+            .map(|_| l.replay.frame(l.replay.draw_frame(rng)))
+            .collect();
+        let noise = standard_normal(rng, [picks.len(), config.vae.latent], device);
+        let loss = l.vae.loss(images_to_tensor(&picks, device), noise);
+        let grads = GradientsParams::from_grads(loss.loss.backward(), &l.vae);
+        l.vae = l.vae_opt.step(config.vae_lr, l.vae.clone(), grads);
+    }
+}
+
+/// The classifier's updates of the epoch: the examples (label 1) against visited images and
+/// the "no" answers (label 0), mixed up; VICE weighs each image against log π of a fresh action
+/// there. Returns the last batch's loss.
+fn fit_classifier(
+    config: &ViceConfig,
+    l: &mut Learner,
+    rng: &mut ChaCha8Rng,
+    device: &Device,
+) -> f32 {
+    let n = config.classifier_batch;
+    let mut last = 0.0;
+    for _ in 0..config.classifier_updates {
+        let mut images: Vec<&[u8]> = Vec::with_capacity(2 * n);
+        let pos = &l.examples.positives;
+        images.extend((0..n).map(|_| pos[rng.random_range(0..pos.len())].as_slice()));
+        let negatives = l.examples.negatives.len();
+        for _ in 0..n {
+            let k = rng.random_range(0..l.replay.num_frames() + negatives);
+            images.push(match k.checked_sub(l.replay.num_frames()) {
+                Some(j) => l.examples.negatives[j].as_slice(),
+                None => l.replay.frame(k),
+            });
+        }
+        let labels: Vec<f32> = (0..2 * n).map(|i| (i < n) as u8 as f32).collect();
+        let labels = Tensor::<1>::from_floats(labels.as_slice(), device);
+        let (x, y) = mixup(
+            images_to_tensor(&images, device),
+            labels,
+            config.mixup_alpha,
+            rng,
+        );
+        let logits = l.classifier.forward(x.clone());
+        let loss = match config.loss {
+            ClassifierLoss::Binary => binary_loss(logits, y),
+            ClassifierLoss::Vice => {
+                let encoder = l.vae.valid();
+                let plain = Tensor::<4>::from_data(x.clone().into_data(), &encoder.devices()[0]);
+                let z = encoder
+                    .embed(plain)
+                    .into_data()
+                    .try_to_vec::<f32>()
+                    .expect("f32");
+                let log_pi = l.sac.log_pi(&z, rng.random());
+                vice_loss(
+                    logits,
+                    Tensor::<1>::from_floats(log_pi.as_slice(), device),
+                    y,
+                )
+            }
+        };
+        last = loss.clone().into_scalar();
+        let grads = GradientsParams::from_grads(loss.backward(), &l.classifier);
+        l.classifier = l
+            .classifier_opt
+            .step(config.classifier_lr, l.classifier.clone(), grads);
+    }
+    last
+}
+
+/// Latents (the VAE's means) of every frame.
+fn encode(vae: &Vae, replay: &Replay) -> Vec<f32> {
+    let device = vae.devices()[0].clone();
+    batched(replay, &device, |t| {
+        vae.embed(t).into_data().try_to_vec::<f32>().expect("f32")
+    })
+}
+
+/// The classifier's logit of every frame of `replay`: the reward of arriving there.
+pub fn score(classifier: &Classifier, replay: &Replay) -> Vec<f32> {
+    let device = classifier.devices()[0].clone();
+    batched(replay, &device, |t| {
+        classifier
+            .forward(t)
+            .into_data()
+            .try_to_vec::<f32>()
+            .expect("f32")
+    })
+}
+
+fn batched(replay: &Replay, device: &Device, mut f: impl FnMut(Tensor<4>) -> Vec<f32>) -> Vec<f32> {
+    let all: Vec<usize> = (0..replay.num_frames()).collect();
+    let mut out = Vec::new();
+    for chunk in all.chunks(256) {
+        let imgs: Vec<&[u8]> = chunk.iter().map(|&i| replay.frame(i)).collect();
+        out.extend(f(images_to_tensor(&imgs, device)));
+    }
+    out
+}
+
+fn mean_logit(classifier: &Classifier, images: &[&[u8]]) -> f32 {
+    let device = classifier.devices()[0].clone();
+    let logits: Vec<f32> = images
+        .chunks(256)
+        .flat_map(|c| {
+            classifier
+                .forward(images_to_tensor(c, &device))
+                .into_data()
+                .try_to_vec::<f32>()
+                .expect("f32")
+        })
+        .collect();
+    mean(&logits)
+}
+
+fn mean(v: &[f32]) -> f32 {
+    if v.is_empty() {
+        0.0
+    } else {
+        v.iter().sum::<f32>() / v.len() as f32
+    }
+}
+
+/// A SAC batch of steps, each rewarded with the classifier's logit of the image it led to.
+fn sac_batch(
+    replay: &Replay,
+    logits: &[f32],
+    rng: &mut ChaCha8Rng,
+    device: &Device,
+    config: &ViceConfig,
+) -> Transitions {
+    let b = config.sac.batch;
+    let d = replay.latent_dim;
+    let (mut obs, mut next, mut actions, mut rewards) = (vec![], vec![], vec![], vec![]);
+    for _ in 0..b {
+        let s = rng.random_range(0..replay.num_steps());
+        let (before, after) = replay.step_frames(s);
+        obs.extend_from_slice(replay.latent(before));
+        next.extend_from_slice(replay.latent(after));
+        actions.extend_from_slice(&replay.actions[s * 3..s * 3 + 3]);
+        rewards.push(logits[after]);
+    }
+    let t = |v: Vec<f32>, w: usize| Tensor::<2>::from_data(TensorData::new(v, [b, w]), device);
+    Transitions {
+        obs: t(obs, d),
+        actions: t(actions, 3),
+        rewards: t(rewards, 1),
+        next_obs: t(next, d),
+        dones: Tensor::<2>::zeros([b, 1], device),
+    }
+}
+
+/// Asks `labeller` about this epoch's visited image the classifier rates highest (as the
+/// reference does) and files it by the answer.
+fn ask(
+    l: &mut Learner,
+    labeller: &mut dyn Labeller,
+    logits: &[f32],
+    first_new: usize,
+) -> Result<(), AgentError> {
+    let Some(best) = (first_new..logits.len()).max_by(|&a, &b| logits[a].total_cmp(&logits[b]))
+    else {
+        return Ok(());
+    };
+    let image = l.replay.frame(best).to_vec();
+    let truth = l.truths.get(best).cloned();
+    let query = Query {
+        image: &image,
+        truth: truth.as_ref(),
+    };
+    if l.examples.ask(labeller, &query)? {
+        l.state.yes += 1;
+    }
+    Ok(())
+}
