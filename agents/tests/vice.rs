@@ -6,8 +6,8 @@
 use burn::optim::{AdamConfig, GradientsParams, Optimizer};
 use burn::prelude::*;
 use byfeel_agents::vice::{
-    ClassifierConfig, Examples, FnLabeller, Labeller, OracleLabeller, Query, load_examples, mixup,
-    save_examples, vice_loss,
+    ClassifierConfig, Examples, FnLabeller, Labeller, OracleLabeller, PromptLabeller, Query,
+    load_examples, mixup, save_examples, vice_loss,
 };
 use byfeel_gym::{OracleState, Success, success_pictures};
 use rand::{Rng, SeedableRng};

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use byfeel::agents::vice::labels::OracleLabeller;
 use byfeel::agents::vice::{
-    ClassifierLoss, Labeller, ViceConfig, load_examples, read_judge, train_vice,
+    ClassifierLoss, Labeller, PromptLabeller, ViceConfig, load_examples, read_judge, train_vice,
 };
 use byfeel::gym::Task;
 
@@ -20,6 +20,8 @@ pub enum Queries {
     /// The simulator's truth, by what the examples' folder says they show (a stand-in for a
     /// person, for benchmarks; logged as such).
     Oracle,
+    /// You, at this terminal: each picture is saved under RUN/queries/ and you answer y or n.
+    Prompt,
 }
 
 #[derive(clap::Args, Debug)]
@@ -80,8 +82,11 @@ pub fn run(args: ViceArgs) -> Result<(), Error> {
     let judge = read_judge(&args.examples)?;
     let mut oracle =
         judge.map(|j| OracleLabeller::new(move |t: &byfeel::gym::OracleState| j.holds(t)));
+    let stdin = std::io::stdin();
+    let mut prompt = PromptLabeller::new(args.out.join("queries"), stdin.lock(), std::io::stderr());
     let labeller: Option<&mut dyn Labeller> = match (args.queries, oracle.as_mut()) {
         (Queries::None, _) => None,
+        (Queries::Prompt, _) => Some(&mut prompt),
         (Queries::Oracle, Some(o)) => Some(o),
         (Queries::Oracle, None) => {
             return Err(format!(

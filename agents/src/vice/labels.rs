@@ -108,3 +108,60 @@ impl Examples {
         Ok(yes)
     }
 }
+
+/// Asks a person at a terminal: saves each picture (4× enlarged) as `query-NNN.png` in a
+/// folder and reads "y" or "n" from `input`.
+pub struct PromptLabeller<I: std::io::BufRead, O: std::io::Write> {
+    dir: std::path::PathBuf,
+    input: I,
+    output: O,
+    asked: usize,
+}
+
+impl<I: std::io::BufRead, O: std::io::Write> PromptLabeller<I, O> {
+    /// A labeller that saves pictures into `dir` and asks on `output`, reading `input`.
+    pub fn new(dir: impl Into<std::path::PathBuf>, input: I, output: O) -> Self {
+        Self {
+            dir: dir.into(),
+            input,
+            output,
+            asked: 0,
+        }
+    }
+}
+
+impl<I: std::io::BufRead, O: std::io::Write> Labeller for PromptLabeller<I, O> {
+    fn name(&self) -> String {
+        format!(
+            "a person at the terminal (pictures in {})",
+            self.dir.display()
+        )
+    }
+
+    fn label(&mut self, query: &Query) -> Result<bool, AgentError> {
+        let io = |e: &dyn std::fmt::Display| AgentError::Io(format!("{}: {e}", self.dir.display()));
+        std::fs::create_dir_all(&self.dir).map_err(|e| io(&e))?;
+        let side = super::classifier::IMAGE_SIDE as u32;
+        let (w, h, big) = byfeel_render::image::upscale(side, side, query.image, 4);
+        let path = self.dir.join(format!("query-{:03}.png", self.asked));
+        byfeel_render::image::save_rgb_png(&path, w, h, &big).map_err(|e| io(&e))?;
+        self.asked += 1;
+        loop {
+            write!(self.output, "Does {} show success? [y/n] ", path.display())
+                .map_err(|e| io(&e))?;
+            self.output.flush().map_err(|e| io(&e))?;
+            let mut line = String::new();
+            if self.input.read_line(&mut line).map_err(|e| io(&e))? == 0 {
+                return Err(AgentError::Config(format!(
+                    "no answer about {}: the input ended",
+                    path.display()
+                )));
+            }
+            match line.trim().to_ascii_lowercase().as_str() {
+                "y" | "yes" => return Ok(true),
+                "n" | "no" => return Ok(false),
+                _ => writeln!(self.output, "please answer y or n").map_err(|e| io(&e))?,
+            }
+        }
+    }
+}

@@ -23,7 +23,7 @@ pub mod train;
 pub use classifier::{Classifier, ClassifierConfig};
 pub use config::{ClassifierLoss, ViceConfig};
 pub use examples::{load_examples, read_judge, save_examples, write_judge};
-pub use labels::{Examples, FnLabeller, Labeller, OracleLabeller, Query};
+pub use labels::{Examples, FnLabeller, Labeller, OracleLabeller, PromptLabeller, Query};
 pub use log::ViceEpoch;
 pub use loss::{binary_loss, mixup, vice_loss};
 pub use train::train_vice;
