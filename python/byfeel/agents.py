@@ -241,6 +241,78 @@ class SkewFit:
         return f"SkewFit(run={self.run!r})"
 
 
+class Vice:
+    """Reward from examples (VICE, Singh et al. 2019): a classifier of pictures of success,
+    trained against everything the robot does, is SAC's reward.
+
+    Example::
+
+        from byfeel.agents import Vice
+        # pictures: a folder of PNGs of success (``byfeel examples`` makes one from the simulator)
+        agent = Vice.train("door-vice", "pictures", env_steps=30_000)
+        agent = Vice.train("door-raq", "pictures", labeller=lambda image: ask_me(image),
+                           query_every=10)
+        agent.reward(image)                     # the classifier's logit for a (48, 48, 3) picture
+
+    ``labeller``: ``None``; ``"oracle"`` (the simulator's truth, by the folder's
+    ``examples.toml``: a stand-in for a person, for benchmarks); or a callable that takes a
+    uint8 (48, 48, 3) picture and returns True where it shows success. Settings are those of
+    ``vice.json`` (``Vice.default_config()``); an unknown one is refused by name.
+    """
+
+    def __init__(self, native: _native.Vice, run: str):
+        self._native = native
+        self.run = run
+
+    @staticmethod
+    def default_config() -> dict:
+        """The reference's settings."""
+        return json.loads(_native.Vice.default_config())
+
+    @classmethod
+    def train(cls, out, examples, labeller=None, **overrides) -> "Vice":
+        """Trains (or resumes) the run ``out`` from the pictures in ``examples``, then loads it.
+        Returns the loaded run; its epochs' logs are in ``out/log.jsonl``."""
+        config = cls.default_config()
+        for key, value in overrides.items():
+            if key not in config:
+                raise ValueError(f"unknown VICE setting {key!r}; known: {sorted(config)}")
+            if isinstance(config[key], dict):
+                if not isinstance(value, dict):
+                    raise ValueError(f"{key} takes a dict of its settings, e.g. {config[key]}")
+                config[key].update(value)
+            else:
+                config[key] = value
+        _native.Vice.train(os.fspath(out), os.fspath(examples), json.dumps(config), labeller)
+        return cls.load(out)
+
+    @classmethod
+    def load(cls, run) -> "Vice":
+        """A run's settings and latest classifier."""
+        return cls(_native.Vice.load(os.fspath(run)), os.fspath(run))
+
+    @staticmethod
+    def make_examples(out, task: str = "door-open", angle: float = 0.6, tolerance: float = 0.05,
+                      cup=(0.62, 0.0), radius: float = 0.02, count: int = 20, size: int = 48,
+                      seed: int = 0) -> None:
+        """Writes ``count`` pictures of success from the simulator into the folder ``out`` (as
+        ``byfeel examples``): the door at ``angle`` (rad, give or take ``tolerance``), or the
+        cup within ``radius`` m of ``cup``."""
+        _native.Vice.make_examples(os.fspath(out), task, angle, tolerance, tuple(cup), radius,
+                                   count, size, seed)
+
+    @property
+    def config(self) -> dict:
+        return json.loads(self._native.config)
+
+    def reward(self, image: np.ndarray) -> float:
+        """The classifier's logit for a uint8 (48, 48, 3) picture: the reward there."""
+        return self._native.reward(np.ascontiguousarray(image, dtype=np.uint8))
+
+    def __repr__(self) -> str:
+        return f"Vice(run={self.run!r})"
+
+
 def evaluate(run, episodes: int = 50, seed: int = 1_000_000, controllers: Optional[list] = None,
              samples: int = 200, strips: int = 10, held_out: int = 128, goal_rolls: int = 1,
              robot: Optional[str] = None) -> dict:

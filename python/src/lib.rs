@@ -16,6 +16,7 @@ use pyo3::types::{PyDict, PyList};
 mod agents;
 mod remote;
 mod skewfit;
+mod vice;
 mod store;
 
 fn env_error(e: EnvError) -> PyErr {
@@ -498,6 +499,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<store::PyStore>()?;
     m.add_class::<agents::PyPredictive>()?;
     m.add_class::<skewfit::PySkewFit>()?;
+    m.add_class::<vice::PyVice>()?;
     m.add_function(wrap_pyfunction!(store::collect, m)?)?;
     m.add_function(wrap_pyfunction!(agents::evaluate_run, m)?)?;
     m.add_function(wrap_pyfunction!(agents::evaluate_door_run, m)?)?;

@@ -261,3 +261,29 @@ def test_evaluate_writes_the_report_byfeel_eval_writes(tmp_path):
     shutil.copytree(byfeel.model_path("door-skewfit"), door)
     result = evaluate(door, episodes=2, strips=1)
     assert len(result["door"]["goals"]) == 2 and (door / "eval" / "report.md").exists()
+
+
+def test_vice_trains_from_pictures_and_asks_a_python_labeller(tmp_path):
+    from byfeel.agents import Vice
+
+    examples = tmp_path / "pictures"
+    Vice.make_examples(examples, "door-open", angle=0.5, count=4)
+    assert len(list(examples.glob("*.png"))) == 4
+    asked = []
+
+    def labeller(image):
+        asked.append(image.shape)
+        return len(asked) == 1
+
+    small = dict(env_steps=200, warmup_steps=100, steps_per_epoch=100, classifier_batch=8,
+                 classifier_updates=2, updates_per_epoch=2, vae_batches=2, vae_batch=8,
+                 query_every=1, sac={"hidden": [32, 32], "batch": 16})
+    agent = Vice.train(tmp_path / "run", examples, labeller=labeller, **small)
+    assert asked == [(48, 48, 3), (48, 48, 3)]
+    logs = [json.loads(l) for l in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    assert [e["queries"] for e in logs] == [1, 2] and logs[-1]["yes"] == 1
+    assert isinstance(agent.reward(np.zeros((48, 48, 3), np.uint8)), float)
+    with pytest.raises(ValueError, match="unknown VICE setting"):
+        Vice.train(tmp_path / "x", examples, bogus=1)
+    with pytest.raises(ValueError, match="callable"):
+        Vice.train(tmp_path / "y", examples, labeller=3, **small)

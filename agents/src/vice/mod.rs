@@ -26,4 +26,4 @@ pub use examples::{load_examples, read_judge, save_examples, write_judge};
 pub use labels::{Examples, FnLabeller, Labeller, OracleLabeller, PromptLabeller, Query};
 pub use log::ViceEpoch;
 pub use loss::{binary_loss, mixup, vice_loss};
-pub use train::train_vice;
+pub use train::{load_vice, train_vice};

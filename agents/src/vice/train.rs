@@ -458,3 +458,18 @@ fn ask(
     }
     Ok(())
 }
+
+/// A run's settings (`vice.json`) and its latest classifier (`classifier.bpk`): the reward.
+pub fn load_vice(run: &Path) -> Result<(ViceConfig, Classifier), AgentError> {
+    let path = run.join("vice.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| crate::io_error(&path, e))?;
+    let config: ViceConfig = serde_json::from_str(&text).map_err(|e| crate::io_error(&path, e))?;
+    let weights = run.join("classifier.bpk");
+    let record =
+        burn::store::ModuleRecord::load(&weights).map_err(|e| crate::io_error(&weights, e))?;
+    let classifier = config
+        .classifier
+        .init(&crate::default_device())
+        .load_record(record);
+    Ok((config, classifier))
+}
