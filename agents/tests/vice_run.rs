@@ -95,7 +95,8 @@ fn a_vice_run_asks_and_resumes_exactly_where_it_stopped() {
         (a.example_logit, a.visited_logit),
         (b.example_logit, b.visited_logit)
     );
-    assert_eq!(a.success, b.success);
+    assert_eq!((a.success, a.closest), (b.success, b.closest));
+    assert!(a.closest.is_some_and(|d| d < 0.6), "the door's angle is judged: {:?}", a.closest);
     let probe: Vec<f32> = (0..16).map(|i| (i as f32 * 0.37).sin()).collect();
     assert_eq!(sac_a.act(&probe, None), sac_b.act(&probe, None));
 

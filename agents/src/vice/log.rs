@@ -23,6 +23,9 @@ pub struct ViceEpoch {
     /// Share of this epoch's steps that showed success by the simulator's truth (`None`
     /// without a judge or a simulator): what the agent never sees.
     pub success: Option<f64>,
+    /// The nearest this epoch came to success by the simulator's truth (the door's angle from
+    /// the examples' in rad, the cup from their region's centre in m).
+    pub closest: Option<f64>,
     /// Questions asked so far, and how many were answered "yes".
     pub queries: usize,
     /// "Yes" answers so far.
@@ -40,6 +43,7 @@ pub(super) const METRICS: &[Metric] = &[
     plotted("q_loss", "sac/q_loss"),
     plotted("policy_loss", "sac/policy_loss"),
     plotted("success", "oracle/success"),
+    plotted("closest", "oracle/closest"),
     listed("queries"),
     listed("seconds"),
 ];
@@ -55,6 +59,7 @@ pub(super) fn metric_values(e: &ViceEpoch) -> Vec<Option<f64>> {
         s.map(|s| s.q_loss as f64),
         s.map(|s| s.policy_loss as f64),
         e.success,
+        e.closest,
         Some(e.queries as f64),
         Some((e.seconds * 10.0).round() / 10.0),
     ]

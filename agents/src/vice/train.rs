@@ -135,7 +135,7 @@ pub fn train_vice(
     while l.state.env_steps < config.env_steps {
         let mut rng = run_dir::epoch_rng(config.seed, l.state.epoch);
         let first_new = l.replay.num_frames();
-        let success = explore(config, &mut l, judge.as_ref(), &mut rng)?;
+        let judged = explore(config, &mut l, judge.as_ref(), &mut rng)?;
         fit_vae(config, &mut l, &mut rng, &device);
         let latents = encode(&l.vae.valid(), &l.replay);
         l.replay
@@ -166,7 +166,8 @@ pub fn train_vice(
             example_logit: mean_logit(&l.classifier.valid(), &examples),
             visited_logit: mean(&logits[first_new..]),
             sac: stats,
-            success,
+            success: judged.success,
+            closest: judged.closest,
             queries: l.examples.queries,
             yes: l.state.yes,
             seconds: start_time.elapsed().as_secs_f64(),
@@ -231,20 +232,27 @@ pub fn classifier_optimizer(config: &ViceConfig) -> ModuleOptimizer {
         .init()
 }
 
-/// One epoch of steps with SAC (random actions during warm-up); returns the share of them
-/// that showed success by the simulator's truth.
+/// How an epoch went by the simulator's truth: the share of its steps that showed success,
+/// and the nearest it came.
+struct Judged {
+    success: Option<f64>,
+    closest: Option<f64>,
+}
+
+/// One epoch of steps with SAC (random actions during warm-up), judged by the truth.
 fn explore(
     config: &ViceConfig,
     l: &mut Learner,
     judge: Option<&Success>,
     rng: &mut ChaCha8Rng,
-) -> Result<Option<f64>, AgentError> {
+) -> Result<Judged, AgentError> {
     let steps = config
         .steps_per_epoch
         .min(config.env_steps - l.state.env_steps);
     let encoder = l.vae.valid();
     let device = encoder.devices()[0].clone();
     let mut hits = 0usize;
+    let mut closest: Option<f64> = None;
     for _ in 0..steps {
         let current = l.replay.num_frames() - 1;
         let action: Vec<f32> = if l.state.env_steps < config.warmup_steps {
@@ -258,6 +266,9 @@ fn explore(
             .push_step(&action, &image(&t.observation, "image_observation")?);
         if let Some(truth) = truth_of(&l.env) {
             hits += judge.is_some_and(|j| j.holds(&truth)) as usize;
+            if let Some(d) = judge.and_then(|j| j.distance(&truth)) {
+                closest = Some(closest.map_or(d, |c| c.min(d)));
+            }
             l.truths.push(truth);
         }
         l.state.env_steps += 1;
@@ -278,7 +289,10 @@ fn explore(
         }
     }
     let judged = judge.is_some() && !l.truths.is_empty() && steps > 0;
-    Ok(judged.then(|| hits as f64 / steps as f64))
+    Ok(Judged {
+        success: judged.then(|| hits as f64 / steps as f64),
+        closest,
+    })
 }
 
 /// The VAE's batches of the epoch, uniform over the visited images.

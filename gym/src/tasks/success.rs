@@ -39,12 +39,21 @@ impl Success {
     /// [`DOOR_SUCCESS_RAD`] of its angle, the cup inside its region. For evaluation only.
     pub fn holds(&self, truth: &crate::OracleState) -> bool {
         match *self {
-            Success::DoorAngle { angle, .. } => {
-                truth.door_angle.is_some_and(|a| (a - angle).abs() <= DOOR_SUCCESS_RAD)
-            }
+            Success::DoorAngle { angle, .. } => truth
+                .door_angle
+                .is_some_and(|a| (a - angle).abs() <= DOOR_SUCCESS_RAD),
             Success::CupAt { x, y, radius } => truth
                 .cup_position
                 .is_some_and(|p| (p.x - x).hypot(p.y - y) <= radius),
+        }
+    }
+
+    /// How far the simulator's truth is from this success: the door's angle from its angle
+    /// (rad), the cup from the region's centre (m). For evaluation only.
+    pub fn distance(&self, truth: &crate::OracleState) -> Option<f64> {
+        match *self {
+            Success::DoorAngle { angle, .. } => truth.door_angle.map(|a| (a - angle).abs()),
+            Success::CupAt { x, y, .. } => truth.cup_position.map(|p| (p.x - x).hypot(p.y - y)),
         }
     }
 
