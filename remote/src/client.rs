@@ -44,6 +44,13 @@ struct Seen {
 }
 
 impl Seen {
+    /// Notes that sensor `name` was read since the last step, so the next step brings it back.
+    fn note_read(&mut self, name: &str) {
+        if !self.read.iter().any(|n| n == name) {
+            self.read.push(name.into());
+        }
+    }
+
     /// Forgets the readings (the arm or its sensors changed), not what was read.
     fn forget(&mut self) {
         self.state = None;
@@ -324,9 +331,7 @@ impl Robot for RemoteRobot {
             let mut seen = self.seen();
             if let Some(i) = seen.images.iter().position(|(n, _)| n == name) {
                 let image = seen.images[i].1.clone();
-                if !seen.read.iter().any(|n| n == name) {
-                    seen.read.push(name.into());
-                }
+                seen.note_read(name);
                 return Ok(image);
             }
         }
@@ -338,9 +343,7 @@ impl Robot for RemoteRobot {
         let image = convert::from_image(image.into_inner()).map_err(malformed)?;
         if keeps {
             let mut seen = self.seen();
-            if !seen.read.iter().any(|n| n == name) {
-                seen.read.push(name.into());
-            }
+            seen.note_read(name);
             seen.images.push((name.into(), image.clone()));
         }
         Ok(image)

@@ -76,7 +76,7 @@ pub fn image(obs: &byfeel_gym::Observation, key: &str) -> Result<Vec<u8>, AgentE
 
 
 /// Latents (the VAE's means) of every frame, in batches.
-fn encode_all(vae: &Vae, replay: &Replay, device: &Device) -> Vec<f32> {
+pub(crate) fn encode_all(vae: &Vae, replay: &Replay, device: &Device) -> Vec<f32> {
     let mut out = Vec::with_capacity(replay.num_frames() * vae.latent_len());
     let all: Vec<usize> = (0..replay.num_frames()).collect();
     for chunk in all.chunks(256) {

@@ -25,7 +25,7 @@ use crate::metrics::MetricsLog;
 use crate::predictor::latent::standard_normal;
 use crate::sac::{Sac, Transitions};
 use crate::skewfit::replay::Replay;
-use crate::skewfit::train::{image, images_to_tensor};
+use crate::skewfit::train::{encode_all, image, images_to_tensor};
 use crate::skewfit::vae::Vae;
 use crate::{AgentError, run_dir};
 
@@ -137,7 +137,8 @@ pub fn train_vice(
         let first_new = l.replay.num_frames();
         let judged = explore(config, &mut l, judge.as_ref(), &mut rng)?;
         fit_vae(config, &mut l, &mut rng, &device);
-        let latents = encode(&l.vae.valid(), &l.replay);
+        let encoder = l.vae.valid();
+        let latents = encode_all(&encoder, &l.replay, &encoder.devices()[0]);
         l.replay
             .refresh(latents, None)
             .map_err(AgentError::Config)?;
@@ -163,7 +164,7 @@ pub fn train_vice(
             epoch: l.state.epoch,
             env_steps: l.state.env_steps,
             classifier_loss,
-            example_logit: mean_logit(&l.classifier.valid(), &examples),
+            example_logit: mean(&logits_of(&l.classifier.valid(), &examples)),
             visited_logit: mean(&logits[first_new..]),
             sac: stats,
             success: judged.success,
@@ -367,49 +368,25 @@ fn fit_classifier(
     last
 }
 
-/// Latents (the VAE's means) of every frame.
-fn encode(vae: &Vae, replay: &Replay) -> Vec<f32> {
-    let device = vae.devices()[0].clone();
-    batched(replay, &device, |t| {
-        vae.embed(t).into_data().try_to_vec::<f32>().expect("f32")
-    })
-}
-
 /// The classifier's logit of every frame of `replay`: the reward of arriving there.
 pub fn score(classifier: &Classifier, replay: &Replay) -> Vec<f32> {
-    let device = classifier.devices()[0].clone();
-    batched(replay, &device, |t| {
-        classifier
-            .forward(t)
-            .into_data()
-            .try_to_vec::<f32>()
-            .expect("f32")
-    })
+    let frames: Vec<&[u8]> = (0..replay.num_frames()).map(|i| replay.frame(i)).collect();
+    logits_of(classifier, &frames)
 }
 
-fn batched(replay: &Replay, device: &Device, mut f: impl FnMut(Tensor<4>) -> Vec<f32>) -> Vec<f32> {
-    let all: Vec<usize> = (0..replay.num_frames()).collect();
-    let mut out = Vec::new();
-    for chunk in all.chunks(256) {
-        let imgs: Vec<&[u8]> = chunk.iter().map(|&i| replay.frame(i)).collect();
-        out.extend(f(images_to_tensor(&imgs, device)));
-    }
-    out
-}
-
-fn mean_logit(classifier: &Classifier, images: &[&[u8]]) -> f32 {
+/// The classifier's logit of each of `images`, in batches.
+fn logits_of(classifier: &Classifier, images: &[&[u8]]) -> Vec<f32> {
     let device = classifier.devices()[0].clone();
-    let logits: Vec<f32> = images
+    images
         .chunks(256)
         .flat_map(|c| {
             classifier
                 .forward(images_to_tensor(c, &device))
                 .into_data()
                 .try_to_vec::<f32>()
-                .expect("f32")
+                .expect("f32 logits")
         })
-        .collect();
-    mean(&logits)
+        .collect()
 }
 
 fn mean(v: &[f32]) -> f32 {
