@@ -392,6 +392,25 @@ fn train_vice_learns_from_a_folder_of_pictures() {
     let last: serde_json::Value = serde_json::from_str(stdout(&out).lines().nth(1).unwrap()).unwrap();
     assert_eq!((last["env_steps"].as_u64(), last["queries"].as_u64()), (Some(200), Some(2)));
     assert!(run.join("classifier.bpk").exists() && run.join("sac").exists());
+    // The trained policy, judged by the truth of what the examples show.
+    let out = byfeel(&["eval", run.to_str().unwrap(), "--episodes", "2"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout(&out).contains("over 2 episodes"), "{}", stdout(&out));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("eval/report.json")).unwrap()).unwrap();
+    assert_eq!(report["finals"].as_array().map(|f| f.len()), Some(2));
+    assert!(run.join("eval/final-states.png").exists() && run.join("eval/report.md").exists());
+    // The hand-written baseline: SAC rewarded by the simulator's distance to success.
+    let oracle = dir.path().join("oracle");
+    let mut oracle_args = args.clone();
+    oracle_args[5] = oracle.to_str().unwrap();
+    let asks = oracle_args.iter().position(|a| *a == "--queries").unwrap();
+    oracle_args[asks + 1] = "none";
+    oracle_args.extend(["--reward", "oracle"]);
+    let out = byfeel(&oracle_args);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let settings = std::fs::read_to_string(oracle.join("vice.json")).unwrap();
+    assert!(settings.contains("\"reward\": \"oracle\""), "{settings}");
     // Photos without examples.toml cannot be judged by the simulator.
     std::fs::remove_file(examples.join("examples.toml")).unwrap();
     args[5] = run2.to_str().unwrap();

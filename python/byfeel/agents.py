@@ -253,6 +253,7 @@ class Vice:
         agent = Vice.train("door-raq", "pictures", labeller=lambda image: ask_me(image),
                            query_every=10)
         agent.reward(image)                     # the classifier's logit for a (48, 48, 3) picture
+        agent.evaluate(episodes=20)             # success by the simulator's truth, and the logit
 
     ``labeller``: ``None``; ``"oracle"`` (the simulator's truth, by the folder's
     ``examples.toml``: a stand-in for a person, for benchmarks); or a callable that takes a
@@ -305,6 +306,14 @@ class Vice:
     def config(self) -> dict:
         return json.loads(self._native.config)
 
+    def evaluate(self, episodes: int = 20, seed: int = 1_000_000) -> dict:
+        """Runs the trained policy for ``episodes`` episodes from fresh scenes and judges each
+        by the simulator's truth and by the classifier (as ``byfeel eval``): ``{"report": path,
+        "vice": {"success", "median_distance", "final_logit", "finals", ...}}``; the report and
+        ``final-states.png`` (every episode's last picture) go into ``run/eval``."""
+        path, result = _native.Vice.evaluate(self.run, episodes, seed)
+        return {"report": os.fspath(path), "vice": json.loads(result)}
+
     def reward(self, image: np.ndarray) -> float:
         """The classifier's logit for a uint8 (48, 48, 3) picture: the reward there."""
         return self._native.reward(np.ascontiguousarray(image, dtype=np.uint8))
@@ -335,6 +344,8 @@ def evaluate(run, episodes: int = 50, seed: int = 1_000_000, controllers: Option
         result = evaluate("die-agent", episodes=20)
     """
     run = os.fspath(run)
+    if os.path.exists(os.path.join(run, "vice.json")):
+        return Vice.load(run).evaluate(episodes, seed)
     if any(os.path.exists(os.path.join(run, f)) for f in ("skewfit.json", "her.json")):
         path, result = _native.evaluate_door_run(run, episodes, seed, strips, robot)
         return {"report": os.fspath(path), "door": json.loads(result)}

@@ -155,6 +155,25 @@ impl PyVice {
         Ok(Self { config, classifier })
     }
 
+    /// Runs the policy of `run` for `episodes` episodes from fresh scenes and writes
+    /// `RUN/eval/` (as `byfeel eval`); returns `(path of report.md, JSON of the result)`.
+    #[staticmethod]
+    #[pyo3(signature = (run, episodes = 20, seed = 1_000_000))]
+    fn evaluate(
+        py: Python<'_>,
+        run: PathBuf,
+        episodes: usize,
+        seed: u64,
+    ) -> PyResult<(PathBuf, String)> {
+        if episodes == 0 {
+            return Err(PyValueError::new_err("episodes must be at least 1"));
+        }
+        let (md, result) = py
+            .detach(|| byfeel_agents::vice::evaluate_vice_run(&run, episodes, seed))
+            .map_err(agent_error)?;
+        Ok((md, serde_json::to_string(&result).expect("a result serialises")))
+    }
+
     /// The classifier's logit for a uint8 (48, 48, 3) picture: the reward there.
     fn reward(&self, image: PyReadonlyArrayDyn<'_, u8>) -> PyResult<f32> {
         if image.shape() != [SIDE, SIDE, 3] {

@@ -283,6 +283,9 @@ def test_vice_trains_from_pictures_and_asks_a_python_labeller(tmp_path):
     logs = [json.loads(l) for l in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
     assert [e["queries"] for e in logs] == [1, 2] and logs[-1]["yes"] == 1
     assert isinstance(agent.reward(np.zeros((48, 48, 3), np.uint8)), float)
+    result = agent.evaluate(episodes=2)
+    assert len(result["vice"]["finals"]) == 2 and 0.0 <= result["vice"]["success"] <= 1.0
+    assert (tmp_path / "run" / "eval" / "final-states.png").exists()
     with pytest.raises(ValueError, match="unknown VICE setting"):
         Vice.train(tmp_path / "x", examples, bogus=1)
     with pytest.raises(ValueError, match="callable"):

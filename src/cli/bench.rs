@@ -24,6 +24,8 @@ pub enum BenchCommand {
     Predictor(super::bench_predictor::PredictorBenchArgs),
     /// The Skew-Fit agent: one SAC update, one VAE update and the density estimate.
     Skewfit(super::bench_skewfit::SkewFitBenchArgs),
+    /// VICE's success classifier: one update and the reward of a batch of images.
+    Vice(super::bench_vice::ViceBenchArgs),
     /// One control step over a robot server on loopback against the same step in process.
     Remote(super::bench_remote::RemoteBenchArgs),
 }
@@ -52,6 +54,7 @@ pub fn run(what: BenchCommand) -> Result<(), Error> {
         BenchCommand::Store(args) => super::bench_store::run(args),
         BenchCommand::Predictor(args) => super::bench_predictor::run(args),
         BenchCommand::Skewfit(args) => super::bench_skewfit::run(args),
+        BenchCommand::Vice(args) => super::bench_vice::run(args),
         BenchCommand::Remote(args) => super::bench_remote::run(args),
     }
 }

@@ -9,9 +9,9 @@ use super::Error;
 
 #[derive(clap::Args, Debug)]
 pub struct EvalArgs {
-    /// A run directory from `byfeel train predictive` or `byfeel train skewfit`.
+    /// A run directory from `byfeel train predictive`, `skewfit`, `her` or `vice`.
     pub run: PathBuf,
-    /// Episodes (for Skew-Fit: goal images, each from a shut door).
+    /// Episodes (for Skew-Fit: goal images, each from a shut door; for VICE: fresh scenes).
     #[arg(long, default_value_t = 50)]
     pub episodes: usize,
     /// Controllers to compare: predictive, random (a new action every step), random-held
@@ -49,12 +49,20 @@ pub fn run(args: EvalArgs) -> Result<(), Error> {
     if args.episodes == 0 {
         return Err("--episodes must be at least 1".into());
     }
+    if byfeel::agents::vice::is_vice_run(&args.run) {
+        if args.robot.is_some() {
+            return Err("--robot: a VICE run is evaluated on the simulated arm, whose truth \
+                        judges it"
+                .into());
+        }
+        return super::eval_vice::run(&args);
+    }
     if byfeel::agents::eval_run::is_door_run(&args.run) {
         return super::eval_skewfit::run(&args);
     }
     if byfeel::agents::eval_run::inspect(&args.run).is_err() {
         return Err(format!(
-            "{}: not a run directory (none of memory.json, world-model.json, run.json, skewfit.json, her.json)",
+            "{}: not a run directory (none of memory.json, world-model.json, run.json, skewfit.json, her.json, vice.json)",
             args.run.display()
         )
         .into());

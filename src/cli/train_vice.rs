@@ -5,9 +5,12 @@ use std::path::PathBuf;
 
 use byfeel::agents::vice::labels::OracleLabeller;
 use byfeel::agents::vice::{
-    ClassifierLoss, Labeller, PromptLabeller, ViceConfig, load_examples, read_judge, train_vice,
+    ClassifierLoss, FnLabeller, Labeller, PromptLabeller, RewardSource, ViceConfig, load_examples, read_judge, train_vice,
 };
+use byfeel::agents::AgentError;
 use byfeel::gym::Task;
+use byfeel::render::GpuOptions;
+use byfeel::render::viewer::AskWindow;
 
 use super::Error;
 use super::train::SettingsArgs;
@@ -22,6 +25,8 @@ pub enum Queries {
     Oracle,
     /// You, at this terminal: each picture is saved under RUN/queries/ and you answer y or n.
     Prompt,
+    /// You, in a window that shows each picture: press Y or N.
+    Viewer,
 }
 
 #[derive(clap::Args, Debug)]
@@ -39,6 +44,10 @@ pub struct ViceArgs {
     /// classifier, the one a robot learns to fool).
     #[arg(long, value_enum, default_value = "vice")]
     pub loss: LossName,
+    /// What SAC is rewarded with: the classifier's logit, or (a baseline) the simulator's
+    /// distance to what the examples show, negated.
+    #[arg(long, value_enum, default_value = "classifier")]
+    pub reward: RewardName,
     /// Who answers the classifier's questions.
     #[arg(long, value_enum, default_value = "none")]
     pub queries: Queries,
@@ -58,6 +67,13 @@ pub struct ViceArgs {
     pub quiet: bool,
 }
 
+/// SAC's reward, by name.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RewardName {
+    Classifier,
+    Oracle,
+}
+
 /// The classifier's loss, by name.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LossName {
@@ -72,6 +88,10 @@ pub fn run(args: ViceArgs) -> Result<(), Error> {
         LossName::Vice => ClassifierLoss::Vice,
         LossName::Binary => ClassifierLoss::Binary,
     };
+    config.reward = match args.reward {
+        RewardName::Classifier => RewardSource::Classifier,
+        RewardName::Oracle => RewardSource::Oracle,
+    };
     if args.queries != Queries::None {
         config.query_every = args.query_every.unwrap_or(10).max(1);
     }
@@ -84,9 +104,21 @@ pub fn run(args: ViceArgs) -> Result<(), Error> {
         judge.map(|j| OracleLabeller::new(move |t: &byfeel::gym::OracleState| j.holds(t)));
     let stdin = std::io::stdin();
     let mut prompt = PromptLabeller::new(args.out.join("queries"), stdin.lock(), std::io::stderr());
+    let mut window = match args.queries {
+        Queries::Viewer => Some(AskWindow::new(GpuOptions::from_env())?),
+        _ => None,
+    };
+    let mut viewer = FnLabeller::new("a person at the window (Y or N)", |image: &[u8]| {
+        let side = byfeel::agents::vice::classifier::IMAGE_SIDE as u32;
+        let window = window.as_mut().expect("the window opens with --queries viewer");
+        window
+            .ask("does this show success?", side, side, image)
+            .map_err(|e| AgentError::Io(e.to_string()))
+    });
     let labeller: Option<&mut dyn Labeller> = match (args.queries, oracle.as_mut()) {
         (Queries::None, _) => None,
         (Queries::Prompt, _) => Some(&mut prompt),
+        (Queries::Viewer, _) => Some(&mut viewer),
         (Queries::Oracle, Some(o)) => Some(o),
         (Queries::Oracle, None) => {
             return Err(format!(
@@ -117,7 +149,7 @@ pub fn run(args: ViceArgs) -> Result<(), Error> {
     })?;
     bar.finish_and_clear();
     println!(
-        "{}: scalars.csv, log.jsonl, classifier.bpk and sac/",
+        "{}: scalars.csv, log.jsonl, classifier.bpk, vae.bpk and sac/; `byfeel eval` runs it",
         args.out.display()
     );
     Ok(())

@@ -18,6 +18,18 @@ pub enum ClassifierLoss {
     Binary,
 }
 
+/// What SAC is rewarded with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RewardSource {
+    /// The classifier's logit: reward from the examples.
+    #[default]
+    Classifier,
+    /// The simulator's distance to success, negated: the hand-written reward that reward from
+    /// examples replaces, as a baseline. Needs a judge (what the examples show).
+    Oracle,
+}
+
 /// Everything about a run; defaults after the reference (`avisingh599/reward-learning-rl`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -26,6 +38,9 @@ pub struct ViceConfig {
     pub task: String,
     /// VICE's loss or a plain binary classifier.
     pub loss: ClassifierLoss,
+    /// The classifier's logit, or the simulator's truth as a baseline.
+    #[serde(default)]
+    pub reward: RewardSource,
     /// Environment steps in all.
     pub env_steps: usize,
     /// Random actions before SAC acts.
@@ -46,7 +61,7 @@ pub struct ViceConfig {
     pub mixup_alpha: f64,
     /// The classifier's shape.
     pub classifier: ClassifierConfig,
-    /// SAC updates per epoch once warm-up is over.
+    /// SAC updates per epoch once warm-up is over (the reference: one per environment step).
     pub updates_per_epoch: usize,
     /// The encoder SAC sees images through: a VAE trained on the visited images as they come.
     pub vae: VaeConfig,
@@ -56,7 +71,7 @@ pub struct ViceConfig {
     pub vae_batch: usize,
     /// Adam's step size for the VAE.
     pub vae_lr: f64,
-    /// The SAC learner's settings.
+    /// The SAC learner's settings (the reference's: (256, 256), batch 256, τ 5e-3).
     pub sac: SacConfig,
     /// Epochs between questions to the labeller (0: none asked).
     pub query_every: usize,
@@ -73,6 +88,7 @@ impl Default for ViceConfig {
         Self {
             task: "DoorOpen".into(),
             loss: ClassifierLoss::Vice,
+            reward: RewardSource::Classifier,
             env_steps: 30_000,
             warmup_steps: 2_000,
             steps_per_epoch: 1_000,
@@ -83,12 +99,17 @@ impl Default for ViceConfig {
             weight_decay: 1e-3,
             mixup_alpha: 1.0,
             classifier: ClassifierConfig::default(),
-            updates_per_epoch: 500,
+            updates_per_epoch: 1_000,
             vae: VaeConfig::default(),
             vae_batches: 50,
             vae_batch: 64,
             vae_lr: 1e-3,
-            sac: SacConfig::default(),
+            sac: SacConfig {
+                hidden: vec![256, 256],
+                batch: 256,
+                tau: 5e-3,
+                ..SacConfig::default()
+            },
             query_every: 0,
             max_queries: 30,
             checkpoint_every: 1,

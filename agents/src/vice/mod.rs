@@ -9,11 +9,13 @@
 //! - [`labels`]: labellers and the labelled pictures;
 //! - [`examples`]: folders of example pictures;
 //! - [`config`], [`train`](mod@train), [`checkpoint`]: a run's settings, the loop (SAC on the
-//!   classifier's reward, through a VAE of the images seen) and its exact resume.
+//!   classifier's reward, through a VAE of the images seen) and its exact resume;
+//! - [`eval`](mod@eval): the trained policy judged by the simulator's truth and by the classifier.
 
 pub mod checkpoint;
 pub mod classifier;
 pub mod config;
+pub mod eval;
 pub mod examples;
 pub mod labels;
 pub mod log;
@@ -21,9 +23,10 @@ pub mod loss;
 pub mod train;
 
 pub use classifier::{Classifier, ClassifierConfig};
-pub use config::{ClassifierLoss, ViceConfig};
+pub use config::{ClassifierLoss, RewardSource, ViceConfig};
 pub use examples::{load_examples, read_judge, save_examples, write_judge};
 pub use labels::{Examples, FnLabeller, Labeller, OracleLabeller, PromptLabeller, Query};
 pub use log::ViceEpoch;
 pub use loss::{binary_loss, mixup, vice_loss};
-pub use train::{load_vice, train_vice};
+pub use eval::{ViceEval, evaluate_vice_run, is_vice_run, load_vice};
+pub use train::train_vice;

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::checkpoint;
 use super::classifier::{Classifier, IMAGE_SIDE};
-use super::config::{ClassifierLoss, ViceConfig};
+use super::config::{ClassifierLoss, RewardSource, ViceConfig};
 use super::labels::{Examples, Labeller, Query};
 use super::log::{METRICS, ViceEpoch, metric_values};
 use super::loss::{binary_loss, mixup, vice_loss};
@@ -118,6 +118,17 @@ pub fn train_vice(
         env_steps: config.env_steps,
         ..old
     })?;
+    if config.reward == RewardSource::Oracle && judge.is_none() {
+        return Err(AgentError::Config(
+            "the oracle reward needs to know what success is: give examples whose folder says \
+             what they show (examples.toml, written by `byfeel examples`)"
+                .into(),
+        ));
+    }
+    if let Some(j) = &judge {
+        // `byfeel eval` judges the run by what its examples showed.
+        super::examples::write_judge(run, j)?;
+    }
     let device = crate::default_device().autodiff();
     device.seed(config.seed);
     let resumed = checkpoint::load(run, config, &device)?;
@@ -143,13 +154,13 @@ pub fn train_vice(
             .refresh(latents, None)
             .map_err(AgentError::Config)?;
         let classifier_loss = fit_classifier(config, &mut l, &mut rng, &device);
-        let logits = score(&l.classifier.valid(), &l.replay);
+        let (rewards, visited) = rewards(config, &l, judge.as_ref(), first_new);
         let mut stats = None;
         if l.state.env_steps >= config.warmup_steps {
             for _ in 0..config.updates_per_epoch {
                 stats = Some(
                     l.sac
-                        .update(sac_batch(&l.replay, &logits, &mut rng, &device, config)),
+                        .update(sac_batch(&l.replay, &rewards, &mut rng, &device, config)),
                 );
             }
         }
@@ -157,7 +168,7 @@ pub fn train_vice(
             && (l.state.epoch + 1) % config.query_every == 0
             && l.examples.queries < config.max_queries;
         if let (true, Some(labeller)) = (asks, labeller.as_deref_mut()) {
-            ask(&mut l, labeller, &logits, first_new)?;
+            ask(&mut l, labeller, &visited, first_new)?;
         }
         let examples: Vec<&[u8]> = l.examples.positives.iter().map(|p| p.as_slice()).collect();
         let entry = ViceEpoch {
@@ -165,7 +176,7 @@ pub fn train_vice(
             env_steps: l.state.env_steps,
             classifier_loss,
             example_logit: mean(&logits_of(&l.classifier.valid(), &examples)),
-            visited_logit: mean(&logits[first_new..]),
+            visited_logit: mean(&visited),
             sac: stats,
             success: judged.success,
             closest: judged.closest,
@@ -178,6 +189,11 @@ pub fn train_vice(
             .valid()
             .into_record()
             .save(run.join("classifier.bpk"))
+            .map_err(|e| io(&e))?;
+        l.vae
+            .valid()
+            .into_record()
+            .save(run.join("vae.bpk"))
             .map_err(|e| io(&e))?;
         l.sac.save(&run.join("sac"))?;
         l.state.epoch += 1;
@@ -368,6 +384,31 @@ fn fit_classifier(
     last
 }
 
+/// The reward of arriving at every frame of the replay (the classifier's logit, or the oracle's
+/// negated distance to success), and the classifier's logits of the frames from `first_new` on.
+fn rewards(
+    config: &ViceConfig,
+    l: &Learner,
+    judge: Option<&Success>,
+    first_new: usize,
+) -> (Vec<f32>, Vec<f32>) {
+    let classifier = l.classifier.valid();
+    match (config.reward, judge) {
+        (RewardSource::Oracle, Some(judge)) => {
+            let new: Vec<&[u8]> = (first_new..l.replay.num_frames())
+                .map(|i| l.replay.frame(i))
+                .collect();
+            let truth = |t| -judge.distance(t).unwrap_or(0.0) as f32;
+            (l.truths.iter().map(truth).collect(), logits_of(&classifier, &new))
+        }
+        _ => {
+            let all = score(&classifier, &l.replay);
+            let visited = all[first_new..].to_vec();
+            (all, visited)
+        }
+    }
+}
+
 /// The classifier's logit of every frame of `replay`: the reward of arriving there.
 pub fn score(classifier: &Classifier, replay: &Replay) -> Vec<f32> {
     let frames: Vec<&[u8]> = (0..replay.num_frames()).map(|i| replay.frame(i)).collect();
@@ -375,7 +416,7 @@ pub fn score(classifier: &Classifier, replay: &Replay) -> Vec<f32> {
 }
 
 /// The classifier's logit of each of `images`, in batches.
-fn logits_of(classifier: &Classifier, images: &[&[u8]]) -> Vec<f32> {
+pub(super) fn logits_of(classifier: &Classifier, images: &[&[u8]]) -> Vec<f32> {
     let device = classifier.devices()[0].clone();
     images
         .chunks(256)
@@ -397,10 +438,10 @@ fn mean(v: &[f32]) -> f32 {
     }
 }
 
-/// A SAC batch of steps, each rewarded with the classifier's logit of the image it led to.
+/// A SAC batch of steps, each rewarded with `rewards_of` the frame it led to.
 fn sac_batch(
     replay: &Replay,
-    logits: &[f32],
+    rewards_of: &[f32],
     rng: &mut ChaCha8Rng,
     device: &Device,
     config: &ViceConfig,
@@ -414,7 +455,7 @@ fn sac_batch(
         obs.extend_from_slice(replay.latent(before));
         next.extend_from_slice(replay.latent(after));
         actions.extend_from_slice(&replay.actions[s * 3..s * 3 + 3]);
-        rewards.push(logits[after]);
+        rewards.push(rewards_of[after]);
     }
     let t = |v: Vec<f32>, w: usize| Tensor::<2>::from_data(TensorData::new(v, [b, w]), device);
     Transitions {
@@ -431,10 +472,12 @@ fn sac_batch(
 fn ask(
     l: &mut Learner,
     labeller: &mut dyn Labeller,
-    logits: &[f32],
+    visited: &[f32],
     first_new: usize,
 ) -> Result<(), AgentError> {
-    let Some(best) = (first_new..logits.len()).max_by(|&a, &b| logits[a].total_cmp(&logits[b]))
+    let Some(best) = (0..visited.len())
+        .max_by(|&a, &b| visited[a].total_cmp(&visited[b]))
+        .map(|i| first_new + i)
     else {
         return Ok(());
     };
@@ -448,19 +491,4 @@ fn ask(
         l.state.yes += 1;
     }
     Ok(())
-}
-
-/// A run's settings (`vice.json`) and its latest classifier (`classifier.bpk`): the reward.
-pub fn load_vice(run: &Path) -> Result<(ViceConfig, Classifier), AgentError> {
-    let path = run.join("vice.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| crate::io_error(&path, e))?;
-    let config: ViceConfig = serde_json::from_str(&text).map_err(|e| crate::io_error(&path, e))?;
-    let weights = run.join("classifier.bpk");
-    let record =
-        burn::store::ModuleRecord::load(&weights).map_err(|e| crate::io_error(&weights, e))?;
-    let classifier = config
-        .classifier
-        .init(&crate::default_device())
-        .load_record(record);
-    Ok((config, classifier))
 }

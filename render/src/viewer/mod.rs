@@ -13,6 +13,7 @@
 //! The frame rate, simulated time and the scene's readout are in the window title.
 //! Nothing here is linked into headless paths: the window opens only when [`run`] is called.
 
+mod ask;
 mod compositor;
 mod orbit;
 
@@ -32,6 +33,7 @@ use crate::{
     Camera, GelState, Gpu, GpuOptions, RenderError, Renderer, SceneGeometry, TactileConfig,
 };
 use compositor::{Compositor, Quad, upload_rgb};
+pub use ask::AskWindow;
 pub use orbit::Orbit;
 
 /// What the viewer shows and drives: implemented by the application over its robot.
@@ -162,44 +164,9 @@ impl App {
                 self.options.width,
                 self.options.height,
             ));
-        let window = Arc::new(
-            event_loop
-                .create_window(attributes)
-                .map_err(|e| RenderError::Device(format!("cannot create the window: {e}")))?,
-        );
-        let mut desc = wgpu::InstanceDescriptor::new_without_display_handle();
-        desc.backends = wgpu::Backends::VULKAN | wgpu::Backends::GL;
-        let instance = wgpu::Instance::new(desc);
-        let surface = instance
-            .create_surface(window.clone())
-            .map_err(|e| RenderError::Device(format!("cannot draw into the window: {e}")))?;
-        let gpu = Gpu::with_instance(instance, &self.options.gpu, Some(&surface))?;
-        let size = window.inner_size();
-        let caps = surface.get_capabilities(&gpu.adapter);
-        let format = caps
-            .formats
-            .iter()
-            .copied()
-            .find(|f| f.is_srgb())
-            .or(caps.formats.first().copied())
-            .ok_or_else(|| RenderError::Device("the window offers no pixel format".into()))?;
-        let mut usage = wgpu::TextureUsages::RENDER_ATTACHMENT;
-        if caps.usages.contains(wgpu::TextureUsages::COPY_SRC) {
-            // Screenshots read the very frame that was presented.
-            usage |= wgpu::TextureUsages::COPY_SRC;
-        }
-        let config = wgpu::SurfaceConfiguration {
-            usage,
-            format,
-            color_space: Default::default(),
-            width: size.width.max(1),
-            height: size.height.max(1),
-            present_mode: wgpu::PresentMode::AutoVsync,
-            desired_maximum_frame_latency: 2,
-            alpha_mode: caps.alpha_modes[0],
-            view_formats: vec![],
-        };
-        surface.configure(&gpu.device, &config);
+        let (window, surface, gpu, config) =
+            open_window(event_loop, attributes, &self.options.gpu)?;
+        let format = config.format;
         self.report.adapter = gpu.describe();
         let compositor = Compositor::new(&gpu.device, format);
         let renderer = Renderer::on_gpu(
@@ -364,6 +331,53 @@ impl App {
             ));
         }
     }
+}
+
+/// A window with a surface to draw into, and the GPU that draws it.
+fn open_window(
+    event_loop: &ActiveEventLoop,
+    attributes: winit::window::WindowAttributes,
+    options: &GpuOptions,
+) -> Result<(Arc<Window>, wgpu::Surface<'static>, Gpu, wgpu::SurfaceConfiguration), RenderError> {
+    let window = Arc::new(
+        event_loop
+            .create_window(attributes)
+            .map_err(|e| RenderError::Device(format!("cannot create the window: {e}")))?,
+    );
+    let mut desc = wgpu::InstanceDescriptor::new_without_display_handle();
+    desc.backends = wgpu::Backends::VULKAN | wgpu::Backends::GL;
+    let instance = wgpu::Instance::new(desc);
+    let surface = instance
+        .create_surface(window.clone())
+        .map_err(|e| RenderError::Device(format!("cannot draw into the window: {e}")))?;
+    let gpu = Gpu::with_instance(instance, options, Some(&surface))?;
+    let size = window.inner_size();
+    let caps = surface.get_capabilities(&gpu.adapter);
+    let format = caps
+        .formats
+        .iter()
+        .copied()
+        .find(|f| f.is_srgb())
+        .or(caps.formats.first().copied())
+        .ok_or_else(|| RenderError::Device("the window offers no pixel format".into()))?;
+    let mut usage = wgpu::TextureUsages::RENDER_ATTACHMENT;
+    if caps.usages.contains(wgpu::TextureUsages::COPY_SRC) {
+        // Screenshots read the very frame that was presented.
+        usage |= wgpu::TextureUsages::COPY_SRC;
+    }
+    let config = wgpu::SurfaceConfiguration {
+        usage,
+        format,
+        color_space: Default::default(),
+        width: size.width.max(1),
+        height: size.height.max(1),
+        present_mode: wgpu::PresentMode::AutoVsync,
+        desired_maximum_frame_latency: 2,
+        alpha_mode: caps.alpha_modes[0],
+        view_formats: vec![],
+    };
+    surface.configure(&gpu.device, &config);
+    Ok((window, surface, gpu, config))
 }
 
 /// Copies the frame into a buffer (when the window lets us read it) so it can be saved.
