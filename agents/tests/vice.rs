@@ -3,7 +3,7 @@
 //! folders are read as written. In its own test binary: burn draws initial weights from one
 //! process-wide generator.
 
-use burn::optim::{AdamConfig, GradientsParams, Optimizer};
+use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
 use byfeel_agents::vice::{
     ClassifierConfig, Examples, FnLabeller, Labeller, OracleLabeller, PromptLabeller, Query,
@@ -190,6 +190,24 @@ fn a_yes_becomes_an_example_and_a_no_a_negative() {
         examples.queries, 3,
         "a question nobody could answer is not counted"
     );
+    // A person at the terminal: the picture is saved, an unclear answer is asked again.
+    let dir = tempfile::tempdir().unwrap();
+    let mut said = Vec::new();
+    let mut prompt = PromptLabeller::new(dir.path(), "maybe\ny\nn\n".as_bytes(), &mut said);
+    let ask = |p: &mut dyn Labeller| {
+        p.label(&Query {
+            image: &dark,
+            truth: None,
+        })
+    };
+    assert!(ask(&mut prompt).unwrap());
+    assert!(!ask(&mut prompt).unwrap());
+    let err = ask(&mut prompt).unwrap_err();
+    assert!(err.to_string().contains("input ended"), "{err}");
+    drop(prompt);
+    let said = String::from_utf8(said).unwrap();
+    assert!(said.contains("please answer y or n"), "{said}");
+    assert!(dir.path().join("query-000.png").exists() && dir.path().join("query-001.png").exists());
 }
 
 #[test]

@@ -20,7 +20,15 @@ impl Drop for Display {
 
 fn start_display() -> (Display, String) {
     let mut child = Command::new("Xvfb")
-        .args(["-displayfd", "1", "-screen", "0", "640x640x24", "-nolisten", "tcp"])
+        .args([
+            "-displayfd",
+            "1",
+            "-screen",
+            "0",
+            "640x640x24",
+            "-nolisten",
+            "tcp",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -37,7 +45,14 @@ fn press_when_shown(display: &str, key: &'static str) -> std::thread::JoinHandle
     let display = display.to_string();
     std::thread::spawn(move || {
         let status = Command::new("timeout")
-            .args(["60", "xdotool", "search", "--sync", "--onlyvisible", "--name"])
+            .args([
+                "60",
+                "xdotool",
+                "search",
+                "--sync",
+                "--onlyvisible",
+                "--name",
+            ])
             .args(["byfeel asks", "windowfocus", "--sync", "key", key])
             .env("DISPLAY", &display)
             .status()
@@ -55,11 +70,16 @@ fn a_key_press_answers_and_the_window_asks_again() {
         std::env::remove_var("WAYLAND_DISPLAY");
     }
     let mut window = AskWindow::new(GpuOptions::from_env()).expect("a window on Xvfb");
-    let picture: Vec<u8> = (0..48 * 48).flat_map(|i| [(i % 256) as u8, 90, 200]).collect();
+    let picture: Vec<u8> = (0..48 * 48)
+        .flat_map(|i| [(i % 256) as u8, 90, 200])
+        .collect();
     for (key, expected) in [("y", true), ("n", false), ("Y", true)] {
         let typist = press_when_shown(&display, key);
         let answer = window.ask("does this show success?", 48, 48, &picture);
-        assert!(typist.join().unwrap(), "xdotool found the window and typed {key}");
+        assert!(
+            typist.join().unwrap(),
+            "xdotool found the window and typed {key}"
+        );
         assert_eq!(answer.expect("an answer"), expected, "after {key}");
         std::thread::sleep(Duration::from_millis(100));
     }

@@ -7,8 +7,8 @@ use std::time::Instant;
 use burn::optim::GradientsParams;
 use burn::prelude::*;
 use burn::tensor::Distribution;
-use byfeel::agents::vice::{ViceConfig, mixup, vice_loss};
 use byfeel::agents::vice::train::classifier_optimizer;
+use byfeel::agents::vice::{ViceConfig, mixup, vice_loss};
 use rand::SeedableRng;
 
 use super::Error;

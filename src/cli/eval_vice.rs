@@ -5,8 +5,7 @@ use super::Error;
 use super::eval::EvalArgs;
 
 pub fn run(args: &EvalArgs) -> Result<(), Error> {
-    let (md, r) =
-        byfeel::agents::vice::evaluate_vice_run(&args.run, args.episodes, args.seed)?;
+    let (md, r) = byfeel::agents::vice::evaluate_vice_run(&args.run, args.episodes, args.seed)?;
     println!(
         "success {:.0}% over {} episodes, median distance at the end {:.3}, classifier logit \
          at the end {:.2}",

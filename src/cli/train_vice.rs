@@ -3,11 +3,12 @@
 
 use std::path::PathBuf;
 
+use byfeel::agents::AgentError;
 use byfeel::agents::vice::labels::OracleLabeller;
 use byfeel::agents::vice::{
-    ClassifierLoss, FnLabeller, Labeller, PromptLabeller, RewardSource, ViceConfig, load_examples, read_judge, train_vice,
+    ClassifierLoss, FnLabeller, Labeller, PromptLabeller, RewardSource, ViceConfig, load_examples,
+    read_judge, train_vice,
 };
-use byfeel::agents::AgentError;
 use byfeel::gym::Task;
 use byfeel::render::GpuOptions;
 use byfeel::render::viewer::AskWindow;
@@ -110,7 +111,9 @@ pub fn run(args: ViceArgs) -> Result<(), Error> {
     };
     let mut viewer = FnLabeller::new("a person at the window (Y or N)", |image: &[u8]| {
         let side = byfeel::agents::vice::classifier::IMAGE_SIDE as u32;
-        let window = window.as_mut().expect("the window opens with --queries viewer");
+        let window = window
+            .as_mut()
+            .expect("the window opens with --queries viewer");
         window
             .ask("does this show success?", side, side, image)
             .map_err(|e| AgentError::Io(e.to_string()))

@@ -15,7 +15,7 @@ use byfeel_gym::{Env, Observation, ResetOptions, Robot};
 use serde::{Deserialize, Serialize};
 
 use super::config::SkewFitConfig;
-use super::replay::Replay;
+use super::replay::{Replay, Replayed};
 use crate::sac::Sac;
 use super::task::SkewFitTask;
 use super::train::image;
@@ -189,33 +189,28 @@ fn load_inner(
         ));
     }
     let err = AgentError::Env;
+    let episode_len = env.spec().max_episode_steps;
+    let last_episode = replay.episodes.len().saturating_sub(1);
+    if let Some(i) = (0..last_episode).find(|&i| replay.episodes[i].steps < episode_len) {
+        let steps = replay.episodes[i].steps;
+        return Err(io(&dir, format!("episode {i} ended early, at {steps} steps")));
+    }
     env.reset(Some(config.seed), &ResetOptions::default())
         .map_err(err)?;
-    let episode_len = env.spec().max_episode_steps;
     let mut last = None;
-    for (i, episode) in replay.episodes.iter().enumerate() {
-        if i > 0 {
-            env.reset(None, &ResetOptions::default()).map_err(err)?;
+    replay.walk(&mut env, &ResetOptions::default(), |_, seen| {
+        if let Replayed::Step(s, obs) = seen {
+            each(s, obs);
+            if s + 1 == replay.num_steps() {
+                last = Some(image(obs, "image_observation")?);
+            }
         }
-        let first_step = replay.steps.partition_point(|&(e, _)| e < i);
-        for s in first_step..first_step + episode.steps {
-            let a = &replay.actions[s * replay.action_dim..(s + 1) * replay.action_dim];
-            let obs = env.step(a).map_err(err)?.observation;
-            each(s, &obs);
-            last = Some(obs);
-        }
-        if episode.steps < episode_len && i + 1 < replay.episodes.len() {
-            return Err(io(
-                &dir,
-                format!("episode {i} ended early, at {} steps", episode.steps),
-            ));
-        }
-    }
+        Ok(())
+    })?;
     if state.episode_step == 0 && !replay.episodes.is_empty() {
         env.reset(None, &ResetOptions::default()).map_err(err)?;
     }
-    if let Some(obs) = last {
-        let now = image(&obs, "image_observation")?;
+    if let Some(now) = last {
         if now != replay.frame(replay.num_frames() - 1) {
             return Err(io(
                 &dir,

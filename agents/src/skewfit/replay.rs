@@ -187,6 +187,43 @@ impl Replay {
 
 const MAGIC: &[u8; 8] = b"BFSKREP1";
 
+/// What a walk through a stored run shows as it goes (see [`Replay::walk`]).
+#[derive(Clone, Copy)]
+pub enum Replayed<'a> {
+    /// Episode `.0` (after the first) began with this observation.
+    Reset(usize, &'a byfeel_gym::Observation),
+    /// Stored step `.0` led to this observation.
+    Step(usize, &'a byfeel_gym::Observation),
+}
+
+impl Replay {
+    /// Walks `env`, already reset as the run began, through the stored episodes again: each
+    /// episode after the first begins with `env.reset(None, next)`, then its actions are taken
+    /// in order. `seen` hears every observation. A deterministic simulator ends where the run
+    /// left it, which is how runs resume.
+    pub fn walk(
+        &self,
+        env: &mut crate::arm::ArmEnv,
+        next: &byfeel_gym::ResetOptions,
+        mut seen: impl FnMut(&crate::arm::ArmEnv, Replayed) -> Result<(), crate::AgentError>,
+    ) -> Result<(), crate::AgentError> {
+        use byfeel_gym::Env;
+        for (i, episode) in self.episodes.iter().enumerate() {
+            if i > 0 {
+                let (obs, _) = env.reset(None, next).map_err(crate::AgentError::Env)?;
+                seen(env, Replayed::Reset(i, &obs))?;
+            }
+            let first_step = self.steps.partition_point(|&(e, _)| e < i);
+            for s in first_step..first_step + episode.steps {
+                let a = &self.actions[s * self.action_dim..(s + 1) * self.action_dim];
+                let obs = env.step(a).map_err(crate::AgentError::Env)?.observation;
+                seen(env, Replayed::Step(s, &obs))?;
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Replay {
     /// Everything, as bytes for a checkpoint (little-endian, with a header of lengths).
     pub fn to_bytes(&self) -> Vec<u8> {

@@ -14,7 +14,7 @@ use super::config::ViceConfig;
 use super::labels::Examples;
 use super::train::{Learner, ViceState, classifier_optimizer, next_episode, truth_of, vice_env};
 use crate::sac::Sac;
-use crate::skewfit::replay::Replay;
+use crate::skewfit::replay::{Replay, Replayed};
 use crate::skewfit::train::image;
 use crate::{AgentError, io_error as io, run_dir};
 
@@ -148,22 +148,24 @@ fn replay_actions(
     };
     let mut truths: Vec<_> = truth_of(&env).into_iter().collect();
     let mut seen = image(&obs, "image_observation")?;
-    for (i, episode) in replay.episodes.iter().enumerate() {
-        if i > 0 {
-            let (obs, _) = env.reset(None, &next_episode(config)).map_err(err)?;
-            seen = image(&obs, "image_observation")?;
-            truths.extend(truth_of(&env));
-        }
-        if seen != replay.frame(episode.first) {
+    if replay
+        .episodes
+        .first()
+        .is_some_and(|e| seen != replay.frame(e.first))
+    {
+        return Err(changed());
+    }
+    replay.walk(&mut env, &next_episode(config), |env, shown| {
+        let (Replayed::Reset(_, obs) | Replayed::Step(_, obs)) = shown;
+        seen = image(obs, "image_observation")?;
+        if let Replayed::Reset(i, _) = shown
+            && seen != replay.frame(replay.episodes[i].first)
+        {
             return Err(changed());
         }
-        let first_step = replay.steps.partition_point(|&(e, _)| e < i);
-        for s in first_step..first_step + episode.steps {
-            let a = &replay.actions[s * replay.action_dim..(s + 1) * replay.action_dim];
-            seen = image(&env.step(a).map_err(err)?.observation, "image_observation")?;
-            truths.extend(truth_of(&env));
-        }
-    }
+        truths.extend(truth_of(env));
+        Ok(())
+    })?;
     if seen != replay.frame(replay.num_frames() - 1) {
         return Err(changed());
     }

@@ -155,7 +155,10 @@ fn save_sheet(path: &Path, pictures: &[Vec<u8>], result: &ViceEval) -> Result<()
             hstack(&parts, 2)
         })
         .collect();
-    let parts: Vec<(u32, u32, &[u8])> = rows.iter().map(|(w, h, p)| (*w, *h, p.as_slice())).collect();
+    let parts: Vec<(u32, u32, &[u8])> = rows
+        .iter()
+        .map(|(w, h, p)| (*w, *h, p.as_slice()))
+        .collect();
     let (w, h, sheet) = vstack(&parts, 2);
     save_rgb_png(path, w, h, &sheet).map_err(|e| io_error(path, e))
 }
@@ -182,7 +185,11 @@ fn write_report(
     let json = serde_json::to_string_pretty(r).map_err(|e| AgentError::Io(e.to_string()))?;
     let json_path = out.join("report.json");
     std::fs::write(&json_path, json).map_err(|e| io_error(&json_path, e))?;
-    let unit = if config.task == "DoorOpen" { "rad" } else { "m" };
+    let unit = if config.task == "DoorOpen" {
+        "rad"
+    } else {
+        "m"
+    };
     let mut md = String::new();
     let _ = writeln!(md, "# {} — VICE evaluation\n", run.display());
     let _ = writeln!(
@@ -190,14 +197,12 @@ fn write_report(
         "Task {}, reward {:?}, classifier loss {:?}; {} episodes of {} steps from fresh scenes \
          (seeds {}…), the policy's mean action. Success is judged by the simulator's truth, \
          which the agent never saw.\n",
-        config.task,
-        config.reward,
-        config.loss,
-        r.episodes,
-        config.episode_steps,
-        r.seed
+        config.task, config.reward, config.loss, r.episodes, config.episode_steps, r.seed
     );
-    let _ = writeln!(md, "| success | median distance at the end | classifier logit at the end |");
+    let _ = writeln!(
+        md,
+        "| success | median distance at the end | classifier logit at the end |"
+    );
     let _ = writeln!(md, "|---|---|---|");
     let _ = writeln!(
         md,

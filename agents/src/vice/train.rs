@@ -399,7 +399,10 @@ fn rewards(
                 .map(|i| l.replay.frame(i))
                 .collect();
             let truth = |t| -judge.distance(t).unwrap_or(0.0) as f32;
-            (l.truths.iter().map(truth).collect(), logits_of(&classifier, &new))
+            (
+                l.truths.iter().map(truth).collect(),
+                logits_of(&classifier, &new),
+            )
         }
         _ => {
             let all = score(&classifier, &l.replay);
