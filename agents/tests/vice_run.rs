@@ -2,7 +2,7 @@
 //! binary: burn draws initial weights from one process-wide generator.
 
 use byfeel_agents::vice::labels::OracleLabeller;
-use byfeel_agents::vice::{ViceConfig, ViceEpoch, train_vice};
+use byfeel_agents::vice::{RewardSource, ViceConfig, ViceEpoch, train_vice};
 use byfeel_gym::{OracleState, Success, success_pictures};
 
 fn shrunk() -> ViceConfig {
@@ -96,7 +96,11 @@ fn a_vice_run_asks_and_resumes_exactly_where_it_stopped() {
         (b.example_logit, b.visited_logit)
     );
     assert_eq!((a.success, a.closest), (b.success, b.closest));
-    assert!(a.closest.is_some_and(|d| d < 0.6), "the door's angle is judged: {:?}", a.closest);
+    assert!(
+        a.closest.is_some_and(|d| d < 0.6),
+        "the door's angle is judged: {:?}",
+        a.closest
+    );
     let probe: Vec<f32> = (0..16).map(|i| (i as f32 * 0.37).sin()).collect();
     assert_eq!(sac_a.act(&probe, None), sac_b.act(&probe, None));
 
@@ -120,4 +124,71 @@ fn a_vice_run_asks_and_resumes_exactly_where_it_stopped() {
     .err()
     .unwrap();
     assert!(err.to_string().contains("48 x 48"), "{err}");
+}
+
+#[test]
+fn a_frozen_vae_stays_as_given_and_the_true_reward_needs_a_judge() {
+    let open = Success::DoorAngle {
+        angle: 0.3,
+        tolerance: 0.05,
+    };
+    let examples = success_pictures(&open, 4, 48, 0).unwrap();
+    let base = tempfile::tempdir().unwrap();
+    let (online, frozen) = (base.path().join("online"), base.path().join("frozen"));
+    let config = ViceConfig {
+        env_steps: 200,
+        query_every: 0,
+        ..shrunk()
+    };
+    train_vice(&config, examples.clone(), &online, Some(open), None, |_| {}).unwrap();
+    let trained = std::fs::read(online.join("vae.bpk")).unwrap();
+
+    let seeing_through = ViceConfig {
+        frozen_vae: Some(online.join("vae.bpk").to_string_lossy().into()),
+        reward: RewardSource::Oracle,
+        ..config.clone()
+    };
+    let mut log = vec![];
+    train_vice(
+        &seeing_through,
+        examples.clone(),
+        &frozen,
+        Some(open),
+        None,
+        |e| log.push(e.clone()),
+    )
+    .unwrap();
+    assert_eq!(
+        std::fs::read(frozen.join("vae.bpk")).unwrap(),
+        trained,
+        "the VAE is not trained"
+    );
+    assert!(log.iter().all(|e| e.success.is_some()));
+
+    let err = train_vice(
+        &seeing_through,
+        examples.clone(),
+        &base.path().join("x"),
+        None,
+        None,
+        |_| {},
+    )
+    .err()
+    .unwrap();
+    assert!(err.to_string().contains("oracle reward needs"), "{err}");
+    let missing = ViceConfig {
+        frozen_vae: Some("no-such-vae.bpk".into()),
+        ..config
+    };
+    let err = train_vice(
+        &missing,
+        examples,
+        &base.path().join("y"),
+        Some(open),
+        None,
+        |_| {},
+    )
+    .err()
+    .unwrap();
+    assert!(err.to_string().contains("no-such-vae.bpk"), "{err}");
 }

@@ -65,6 +65,10 @@ pub struct ViceConfig {
     pub updates_per_epoch: usize,
     /// The encoder SAC sees images through: a VAE trained on the visited images as they come.
     pub vae: VaeConfig,
+    /// A trained VAE (`vae.bpk` of a run with this `vae` shape, e.g. Skew-Fit's door agent)
+    /// to see through instead of one trained as the run goes; it stays as it is.
+    #[serde(default)]
+    pub frozen_vae: Option<String>,
     /// VAE batches per epoch, and images in each.
     pub vae_batches: usize,
     /// Images per VAE batch.
@@ -101,6 +105,7 @@ impl Default for ViceConfig {
             classifier: ClassifierConfig::default(),
             updates_per_epoch: 1_000,
             vae: VaeConfig::default(),
+            frozen_vae: None,
             vae_batches: 50,
             vae_batch: 64,
             vae_lr: 1e-3,

@@ -232,7 +232,14 @@ fn start(
         },
         classifier: config.classifier.init(device),
         classifier_opt: classifier_optimizer(config),
-        vae: config.vae.init(device),
+        vae: match &config.frozen_vae {
+            None => config.vae.init(device),
+            Some(path) => {
+                let record = burn::store::ModuleRecord::load(path)
+                    .map_err(|e| crate::io_error(Path::new(path), e))?;
+                config.vae.init(device).load_record(record)
+            }
+        },
         vae_opt: AdamConfig::new().init(),
         sac: Sac::new(config.sac.clone(), latent, 3, device),
         replay,
@@ -312,8 +319,11 @@ fn explore(
     })
 }
 
-/// The VAE's batches of the epoch, uniform over the visited images.
+/// The VAE's batches of the epoch, uniform over the visited images (none for a frozen VAE).
 fn fit_vae(config: &ViceConfig, l: &mut Learner, rng: &mut ChaCha8Rng, device: &Device) {
+    if config.frozen_vae.is_some() {
+        return;
+    }
     for _ in 0..config.vae_batches {
         let picks: Vec<&[u8]> = (0..config.vae_batch)
             .map(|_| l.replay.frame(l.replay.draw_frame(rng)))
