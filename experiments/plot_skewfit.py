@@ -56,7 +56,7 @@ def series(rows, key):
 
 
 def panel(x0, y0, title, runs, key, target, dots=()):
-    lines = [s for _, s in runs] + [d for d in dots]
+    lines = [run[1] for run in runs] + [d for d in dots]
     pts = [p for s in lines for p in s]
     parts = [
         f'<rect x="{x0}" y="{y0}" width="{W}" height="{H}" fill="white" stroke="#ccc"/>',
@@ -68,10 +68,12 @@ def panel(x0, y0, title, runs, key, target, dots=()):
     xmax = max(p[0] for p in pts) or 1.0
     ymax = max([p[1] for p in pts] + ([target] if target else []))
     ymax = ymax * 1.05 if ymax > 0 else 1.0
+    ymin = min([0.0] + [p[1] for p in pts])
+    ymin = ymin * 1.05
     sx = lambda x: x0 + PAD + (W - PAD - 12) * x / xmax
-    sy = lambda y: y0 + H - 28 - (H - 28 - 28) * y / ymax
+    sy = lambda y: y0 + H - 28 - (H - 28 - 28) * (y - ymin) / (ymax - ymin)
     for i in range(5):
-        y = ymax * i / 4
+        y = ymin + (ymax - ymin) * i / 4
         parts.append(f'<line x1="{sx(0)}" y1="{sy(y)}" x2="{sx(xmax)}" y2="{sy(y)}" stroke="#eee"/>')
         parts.append(f'<text x="{sx(0) - 4}" y="{sy(y) + 4}" text-anchor="end" font-size="10">{y:.3g}</text>')
     for i in range(5):
@@ -82,11 +84,13 @@ def panel(x0, y0, title, runs, key, target, dots=()):
             f'<line x1="{sx(0)}" y1="{sy(target)}" x2="{sx(xmax)}" y2="{sy(target)}" '
             f'stroke="#999" stroke-dasharray="5,4"/>'
         )
-    for i, (_, s) in enumerate(runs):
+    for i, run in enumerate(runs):
+        s = run[1]
         if not s:
             continue
         path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in s)
-        c = COLOURS[i % len(COLOURS)]
+        # A third element picks the colour, so that seeds of one method share it.
+        c = COLOURS[(run[2] if len(run) > 2 else i) % len(COLOURS)]
         parts.append(f'<polyline points="{path}" fill="none" stroke="{c}" stroke-width="1.8"/>')
     for i, d in enumerate(dots):
         c = COLOURS[i % len(COLOURS)]
