@@ -143,3 +143,18 @@ fn physics(args: PhysicsArgs) -> Result<(), Error> {
     }
     Ok(())
 }
+
+/// The median seconds of `n` timed calls of `f`, after two untimed ones (caches, allocations).
+pub fn timed(n: usize, mut f: impl FnMut()) -> f64 {
+    f();
+    f();
+    median_of(
+        (0..n.max(1))
+            .map(|_| {
+                let clock = std::time::Instant::now();
+                f();
+                clock.elapsed().as_secs_f64()
+            })
+            .collect(),
+    )
+}

@@ -2,7 +2,6 @@
 //! shapes — one SAC update (batch 1024, latent observation and goal, twin Q (400, 300)), one
 //! VAE update (batch 128 of 48 × 48 images), and the density estimate the skew refreshes.
 
-use std::time::Instant;
 
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
@@ -12,7 +11,7 @@ use byfeel::agents::skewfit::VaeConfig;
 use rand::SeedableRng;
 
 use super::Error;
-use super::bench::median_of as median;
+use super::bench::timed;
 
 #[derive(clap::Args, Debug)]
 pub struct SkewFitBenchArgs {
@@ -24,20 +23,6 @@ pub struct SkewFitBenchArgs {
     pub vae_updates: usize,
     #[arg(long)]
     pub json: bool,
-}
-
-fn timed(n: usize, mut f: impl FnMut()) -> f64 {
-    f();
-    f();
-    median(
-        (0..n.max(1))
-            .map(|_| {
-                let clock = Instant::now();
-                f();
-                clock.elapsed().as_secs_f64()
-            })
-            .collect(),
-    )
 }
 
 pub fn run(args: SkewFitBenchArgs) -> Result<(), Error> {

@@ -2,8 +2,6 @@
 //! update (128 examples + 128 visited images, mixup, the loss against log π, Adam with weight
 //! decay) and the reward of a batch of 256 images (the classifier's logits).
 
-use std::time::Instant;
-
 use burn::optim::GradientsParams;
 use burn::prelude::*;
 use burn::tensor::Distribution;
@@ -12,7 +10,7 @@ use byfeel::agents::vice::{ViceConfig, mixup, vice_loss};
 use rand::SeedableRng;
 
 use super::Error;
-use super::bench::median_of as median;
+use super::bench::timed;
 
 #[derive(clap::Args, Debug)]
 pub struct ViceBenchArgs {
@@ -21,20 +19,6 @@ pub struct ViceBenchArgs {
     pub runs: usize,
     #[arg(long)]
     pub json: bool,
-}
-
-fn timed(n: usize, mut f: impl FnMut()) -> f64 {
-    f();
-    f();
-    median(
-        (0..n.max(1))
-            .map(|_| {
-                let clock = Instant::now();
-                f();
-                clock.elapsed().as_secs_f64()
-            })
-            .collect(),
-    )
 }
 
 pub fn run(args: ViceBenchArgs) -> Result<(), Error> {

@@ -12,7 +12,7 @@ use winit::platform::run_on_demand::EventLoopExtRunOnDemand;
 use winit::window::{Window, WindowId};
 
 use super::compositor::{Compositor, Quad, upload_rgb};
-use super::open_window;
+use super::{open_window, resize};
 use crate::{Gpu, GpuOptions, RenderError};
 
 /// Asks yes-or-no questions about pictures in a window (see the module docs).
@@ -177,9 +177,7 @@ impl ApplicationHandler for AskApp {
             WindowEvent::CloseRequested => event_loop.exit(),
             WindowEvent::Resized(size) => {
                 if let Some(d) = self.display.as_mut() {
-                    d.config.width = size.width.max(1);
-                    d.config.height = size.height.max(1);
-                    d.surface.configure(&d.gpu.device, &d.config);
+                    resize(&d.surface, &d.gpu.device, &mut d.config, size);
                     d.window.request_redraw();
                 }
             }

@@ -380,6 +380,18 @@ fn open_window(
     Ok((window, surface, gpu, config))
 }
 
+/// Fits the surface to the window's new size.
+fn resize(
+    surface: &wgpu::Surface<'static>,
+    device: &wgpu::Device,
+    config: &mut wgpu::SurfaceConfiguration,
+    size: winit::dpi::PhysicalSize<u32>,
+) {
+    config.width = size.width.max(1);
+    config.height = size.height.max(1);
+    surface.configure(device, config);
+}
+
 /// Copies the frame into a buffer (when the window lets us read it) so it can be saved.
 fn screenshot_buffer(
     gpu: &Gpu,
@@ -458,9 +470,7 @@ impl ApplicationHandler for App {
             WindowEvent::CloseRequested => event_loop.exit(),
             WindowEvent::Resized(size) => {
                 if let Some(d) = self.display.as_mut() {
-                    d.config.width = size.width.max(1);
-                    d.config.height = size.height.max(1);
-                    d.surface.configure(&d.renderer.gpu().device, &d.config);
+                    resize(&d.surface, &d.renderer.gpu().device, &mut d.config, size);
                 }
             }
             WindowEvent::KeyboardInput { event, .. } => {
