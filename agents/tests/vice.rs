@@ -6,8 +6,8 @@
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
 use byfeel_agents::vice::{
-    ClassifierConfig, Examples, FnLabeller, Labeller, OracleLabeller, PromptLabeller, Query,
-    load_examples, mixup, save_examples, vice_loss,
+    ClassifierConfig, ClassifierLoss, Examples, FnLabeller, Labeller, OracleLabeller,
+    PromptLabeller, Query, ViceConfig, load_examples, mixup, save_examples, vice_loss,
 };
 use byfeel_gym::{OracleState, Success, success_pictures};
 use rand::{Rng, SeedableRng};
@@ -260,4 +260,29 @@ fn example_pictures_show_success_and_come_back_from_their_folder() {
     .unwrap_err()
     .to_string();
     assert!(err.contains("door angle"), "{err}");
+}
+
+#[test]
+fn the_plain_classifier_keeps_the_warm_ups_negatives_and_vice_takes_every_visited_state() {
+    use byfeel_agents::skewfit::replay::Replay;
+    use byfeel_agents::vice::train::negative_frames;
+    let mut replay = Replay::new(3, 3, 1);
+    let first = replay.push_frame(&[0; 3], false);
+    replay.begin_episode(first, first);
+    let config = |loss| ViceConfig {
+        loss,
+        warmup_steps: 4,
+        ..ViceConfig::default()
+    };
+    let (vice, plain) = (config(ClassifierLoss::Vice), config(ClassifierLoss::Binary));
+    for step in 1..=10u8 {
+        replay.push_step(&[0.0; 3], &[step; 3]);
+        let expected_plain = if step <= 4 { replay.num_frames() } else { 5 };
+        assert_eq!(
+            negative_frames(&plain, &replay),
+            expected_plain,
+            "after step {step}"
+        );
+        assert_eq!(negative_frames(&vice, &replay), replay.num_frames());
+    }
 }

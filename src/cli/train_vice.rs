@@ -42,7 +42,8 @@ pub struct ViceArgs {
     #[arg(long)]
     pub out: PathBuf,
     /// vice (every visited state a negative, weighed against the policy) or binary (a plain
-    /// classifier, the one a robot learns to fool).
+    /// classifier with negatives fixed up front, the warm-up's random states: the one a robot
+    /// learns to fool).
     #[arg(long, value_enum, default_value = "vice")]
     pub loss: LossName,
     /// What SAC is rewarded with: the classifier's logit, or (a baseline) the simulator's

@@ -14,7 +14,8 @@ use crate::skewfit::vae::VaeConfig;
 pub enum ClassifierLoss {
     /// VICE: every visited state a negative, weighed against the policy (log π).
     Vice,
-    /// A plain binary classifier: the examples against the visited states, no policy term.
+    /// A plain binary classifier: the examples against negatives fixed up front (the
+    /// warm-up's random states, and any "no"), no policy term: the one a robot learns to fool.
     Binary,
 }
 

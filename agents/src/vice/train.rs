@@ -351,9 +351,10 @@ fn fit_classifier(
         let pos = &l.examples.positives;
         images.extend((0..n).map(|_| pos[rng.random_range(0..pos.len())].as_slice()));
         let negatives = l.examples.negatives.len();
+        let visited = negative_frames(config, &l.replay);
         for _ in 0..n {
-            let k = rng.random_range(0..l.replay.num_frames() + negatives);
-            images.push(match k.checked_sub(l.replay.num_frames()) {
+            let k = rng.random_range(0..visited + negatives);
+            images.push(match k.checked_sub(visited) {
                 Some(j) => l.examples.negatives[j].as_slice(),
                 None => l.replay.frame(k),
             });
@@ -419,6 +420,20 @@ fn rewards(
             let visited = all[first_new..].to_vec();
             (all, visited)
         }
+    }
+}
+
+/// How many of the replay's first frames the classifier may take as negatives: VICE, every
+/// one; the plain classifier, those of the warm-up's random actions only, fixed up front as a
+/// classifier trained once on collected data would have them.
+pub fn negative_frames(config: &ViceConfig, replay: &Replay) -> usize {
+    if config.loss == ClassifierLoss::Vice {
+        return replay.num_frames();
+    }
+    match config.warmup_steps.checked_sub(1) {
+        Some(last) if last < replay.num_steps() => replay.step_frames(last).1 + 1,
+        Some(_) => replay.num_frames(),
+        None => 1,
     }
 }
 
