@@ -286,3 +286,20 @@ fn the_plain_classifier_keeps_the_warm_ups_negatives_and_vice_takes_every_visite
         assert_eq!(negative_frames(&vice, &replay), replay.num_frames());
     }
 }
+
+#[test]
+fn the_door_carries_on_between_episodes_unless_told_to_start_over() {
+    use byfeel_agents::vice::train::next_episode;
+    let door = ViceConfig::default();
+    assert!(!next_episode(&door).hard_reset, "the door is reset-free by default");
+    let episodic = ViceConfig {
+        reset_free: Some(false),
+        ..door.clone()
+    };
+    assert!(next_episode(&episodic).hard_reset);
+    let cup = ViceConfig {
+        task: "CupPush".into(),
+        ..door
+    };
+    assert!(next_episode(&cup).hard_reset, "the cup starts over by default");
+}

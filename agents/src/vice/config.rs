@@ -48,8 +48,12 @@ pub struct ViceConfig {
     pub warmup_steps: usize,
     /// Environment steps per epoch (the reference: 1000).
     pub steps_per_epoch: usize,
-    /// Steps per episode before the next begins (the door carries on from where it is).
+    /// Steps per episode before the next begins.
     pub episode_steps: usize,
+    /// Whether a new episode carries on from where the last left the scene (`None`: the
+    /// task's way — the door reset-free, the cup starting over).
+    #[serde(default)]
+    pub reset_free: Option<bool>,
     /// Classifier updates per epoch (the reference: 10 per 1000 steps).
     pub classifier_updates: usize,
     /// Examples and visited states in each classifier batch, each (the reference: 128 + 128).
@@ -98,6 +102,7 @@ impl Default for ViceConfig {
             warmup_steps: 2_000,
             steps_per_epoch: 1_000,
             episode_steps: 100,
+            reset_free: None,
             classifier_updates: 10,
             classifier_batch: 128,
             classifier_lr: 1e-4,

@@ -78,10 +78,14 @@ pub fn vice_env(config: &ViceConfig) -> Result<ArmEnv, AgentError> {
     crate::arm::env_on(env_config, None)
 }
 
-/// How an episode ends: the door carries on from where it is; the cup starts over.
+/// How an episode ends: by default the door carries on from where it is and the cup starts
+/// over; `reset_free` says otherwise.
 pub fn next_episode(config: &ViceConfig) -> ResetOptions {
+    let reset_free = config
+        .reset_free
+        .unwrap_or(config.task().ok() == Some(Task::DoorOpen));
     ResetOptions {
-        hard_reset: config.task().ok() != Some(Task::DoorOpen),
+        hard_reset: !reset_free,
     }
 }
 
