@@ -291,7 +291,10 @@ fn the_plain_classifier_keeps_the_warm_ups_negatives_and_vice_takes_every_visite
 fn the_door_carries_on_between_episodes_unless_told_to_start_over() {
     use byfeel_agents::vice::train::next_episode;
     let door = ViceConfig::default();
-    assert!(!next_episode(&door).hard_reset, "the door is reset-free by default");
+    assert!(
+        !next_episode(&door).hard_reset,
+        "the door is reset-free by default"
+    );
     let episodic = ViceConfig {
         reset_free: Some(false),
         ..door.clone()
@@ -301,5 +304,8 @@ fn the_door_carries_on_between_episodes_unless_told_to_start_over() {
         task: "CupPush".into(),
         ..door
     };
-    assert!(next_episode(&cup).hard_reset, "the cup starts over by default");
+    assert!(
+        next_episode(&cup).hard_reset,
+        "the cup starts over by default"
+    );
 }
