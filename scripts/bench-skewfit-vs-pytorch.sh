@@ -2,17 +2,8 @@
 # Skew-Fit's update costs in burn (byfeel bench skewfit) and the same networks in PyTorch, side
 # by side in one run on this machine: burn twice, around the peer, so drift shows.
 # PEER_PY: a Python with torch (default /tmp/pyvenv/bin/python).
-set -euo pipefail
-cd "$(dirname "$0")/.."
-PEER_PY=${PEER_PY:-/tmp/pyvenv/bin/python}
-OUT=${OUT:-$(mktemp -d)}
-export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
-cargo build --release --workspace
-echo "load before: $(cat /proc/loadavg)"
-./target/release/byfeel bench skewfit --json > "$OUT/byfeel1.json"
-"$PEER_PY" experiments/bench_skewfit_peer.py > "$OUT/peer.json"
-./target/release/byfeel bench skewfit --json > "$OUT/byfeel2.json"
-echo "load after: $(cat /proc/loadavg)"
+source "$(dirname "$0")/peer-bench.sh"
+side_by_side experiments/bench_skewfit_peer.py skewfit
 python3 - "$OUT" <<'PY'
 import json, os, sys
 out = sys.argv[1]

@@ -5,17 +5,8 @@
 #
 # Needs: $PEER_PY with torch (e.g. bash ../shared/peers/setup.sh, or pip install torch).
 # Usage: scripts/bench-world-model-vs-pytorch.sh
-set -euo pipefail
-cd "$(dirname "$0")/.."
-PEER_PY=${PEER_PY:-/tmp/pyvenv/bin/python}
-OUT=${OUT:-$(mktemp -d)}
-export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
-cargo build --release --workspace
-echo "load before: $(cat /proc/loadavg)"
-./target/release/byfeel bench predictor --json --plans 10 > "$OUT/byfeel1.json"
-"$PEER_PY" experiments/bench_world_model_peer.py > "$OUT/peer.json"
-./target/release/byfeel bench predictor --json --plans 10 > "$OUT/byfeel2.json"
-echo "load after: $(cat /proc/loadavg)"
+source "$(dirname "$0")/peer-bench.sh"
+side_by_side experiments/bench_world_model_peer.py predictor --plans 10
 python3 - "$OUT" <<'PY'
 import json, os, sys
 out = sys.argv[1]

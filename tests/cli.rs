@@ -411,6 +411,25 @@ fn train_vice_learns_from_a_folder_of_pictures() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let settings = std::fs::read_to_string(oracle.join("vice.json")).unwrap();
     assert!(settings.contains("\"reward\": \"oracle\""), "{settings}");
+    // Pictures of the cup train the cup task unless told otherwise, and are refused for the door.
+    let cup_examples = dir.path().join("cup-ex");
+    let made = byfeel(&["examples", "--task", "cup-push", "--count", "2", "--out", cup_examples.to_str().unwrap()]);
+    assert!(made.status.success());
+    let cup_run = dir.path().join("cup");
+    let mut cup_args = args.clone();
+    cup_args[3] = cup_examples.to_str().unwrap();
+    cup_args[5] = cup_run.to_str().unwrap();
+    cup_args[7] = "100";
+    let out = byfeel(&cup_args);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let settings = std::fs::read_to_string(cup_run.join("vice.json")).unwrap();
+    assert!(settings.contains("CupPush"), "{settings}");
+    let door_run = dir.path().join("cup-as-door");
+    cup_args[5] = door_run.to_str().unwrap();
+    cup_args.extend(["--task", "door-open"]);
+    let out = byfeel(&cup_args);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("show the cup scene"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!door_run.exists());
     // Photos without examples.toml cannot be judged by the simulator.
     std::fs::remove_file(examples.join("examples.toml")).unwrap();
     args[5] = run2.to_str().unwrap();

@@ -1,6 +1,10 @@
 //! A VICE run trains, asks its labeller, and resumes exactly where it stopped. In its own test
 //! binary: burn draws initial weights from one process-wide generator.
 
+use burn::prelude::*;
+use burn::store::ModuleRecord;
+use byfeel_agents::skewfit::replay::Replay;
+use byfeel_agents::skewfit::train::embed_one;
 use byfeel_agents::vice::labels::OracleLabeller;
 use byfeel_agents::vice::{RewardSource, ViceConfig, ViceEpoch, train_vice};
 use byfeel_gym::{OracleState, Success, success_pictures};
@@ -104,6 +108,26 @@ fn a_vice_run_asks_and_resumes_exactly_where_it_stopped() {
     let probe: Vec<f32> = (0..16).map(|i| (i as f32 * 0.37).sin()).collect();
     assert_eq!(sac_a.act(&probe, None), sac_b.act(&probe, None));
 
+    // Pictures of the cup pushed are refused for the door, before anything is written.
+    let cup = Success::CupAt {
+        x: 0.62,
+        y: 0.0,
+        radius: 0.02,
+    };
+    let elsewhere = base.path().join("cup-for-door");
+    let err = train_vice(
+        &config,
+        examples.clone(),
+        &elsewhere,
+        Some(cup),
+        None,
+        |_| {},
+    )
+    .err()
+    .unwrap();
+    assert!(err.to_string().contains("the cup scene"), "{err}");
+    assert!(!elsewhere.exists());
+
     // Other settings in the same directory are refused, and so are pictures of another size.
     let other = ViceConfig {
         mixup_alpha: 0.0,
@@ -164,6 +188,28 @@ fn a_frozen_vae_stays_as_given_and_the_true_reward_needs_a_judge() {
         "the VAE is not trained"
     );
     assert!(log.iter().all(|e| e.success.is_some()));
+    // Encoding only each epoch's new frames leaves every frame with the latent the frozen VAE
+    // gives it.
+    let replay =
+        Replay::from_bytes(&std::fs::read(frozen.join("checkpoint/replay.bin")).unwrap()).unwrap();
+    let device = byfeel_agents::default_device();
+    let vae = config
+        .vae
+        .init(&device)
+        .load_record(ModuleRecord::load(online.join("vae.bpk")).unwrap());
+    assert!(replay.num_frames() > 200, "{} frames", replay.num_frames());
+    for i in 0..replay.num_frames() {
+        let z = embed_one(&vae, replay.frame(i), &device);
+        let gap = z
+            .iter()
+            .zip(replay.latent(i))
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f32::max);
+        assert!(
+            gap < 1e-4,
+            "frame {i}: its stored latent is {gap} off the VAE's"
+        );
+    }
 
     let err = train_vice(
         &seeing_through,

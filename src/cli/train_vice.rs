@@ -32,9 +32,10 @@ pub enum Queries {
 
 #[derive(clap::Args, Debug)]
 pub struct ViceArgs {
-    /// door-open (reset-free) or cup-push.
-    #[arg(long, value_enum, default_value = "door-open")]
-    pub task: super::names::TaskName,
+    /// door-open (reset-free) or cup-push; by default the task the examples' folder says they
+    /// show (examples.toml), else door-open.
+    #[arg(long, value_enum)]
+    pub task: Option<super::names::TaskName>,
     /// A folder of PNG pictures of success (`byfeel examples` makes one from the simulator).
     #[arg(long)]
     pub examples: PathBuf,
@@ -85,7 +86,13 @@ pub enum LossName {
 
 pub fn run(args: ViceArgs) -> Result<(), Error> {
     let mut config: ViceConfig = args.settings.over(&ViceConfig::default())?;
-    config.task = Task::from(args.task).name().into();
+    let judge = read_judge(&args.examples)?;
+    let task = match (args.task, judge) {
+        (Some(t), _) => Task::from(t),
+        (None, Some(j)) => j.task(),
+        (None, None) => Task::DoorOpen,
+    };
+    config.task = task.name().into();
     config.loss = match args.loss {
         LossName::Vice => ClassifierLoss::Vice,
         LossName::Binary => ClassifierLoss::Binary,
@@ -101,7 +108,6 @@ pub fn run(args: ViceArgs) -> Result<(), Error> {
     config.seed = args.seed.unwrap_or(config.seed);
     config.check()?;
     let positives = load_examples(&args.examples)?;
-    let judge = read_judge(&args.examples)?;
     let mut oracle =
         judge.map(|j| OracleLabeller::new(move |t: &byfeel::gym::OracleState| j.holds(t)));
     let stdin = std::io::stdin();

@@ -77,8 +77,14 @@ pub fn image(obs: &byfeel_gym::Observation, key: &str) -> Result<Vec<u8>, AgentE
 
 /// Latents (the VAE's means) of every frame, in batches.
 pub(crate) fn encode_all(vae: &Vae, replay: &Replay, device: &Device) -> Vec<f32> {
-    let mut out = Vec::with_capacity(replay.num_frames() * vae.latent_len());
-    let all: Vec<usize> = (0..replay.num_frames()).collect();
+    encode_from(vae, replay, 0, device)
+}
+
+/// The latents of the replay's frames from `first` on, in order.
+pub(crate) fn encode_from(vae: &Vae, replay: &Replay, first: usize, device: &Device) -> Vec<f32> {
+    let frames = replay.num_frames().saturating_sub(first);
+    let mut out = Vec::with_capacity(frames * vae.latent_len());
+    let all: Vec<usize> = (first..replay.num_frames()).collect();
     for chunk in all.chunks(256) {
         let imgs: Vec<&[u8]> = chunk.iter().map(|&i| replay.frame(i)).collect();
         let z = vae.embed(images_to_tensor(&imgs, device));

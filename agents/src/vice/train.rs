@@ -25,7 +25,7 @@ use crate::metrics::MetricsLog;
 use crate::predictor::latent::standard_normal;
 use crate::sac::{Sac, Transitions};
 use crate::skewfit::replay::Replay;
-use crate::skewfit::train::{encode_all, image, images_to_tensor};
+use crate::skewfit::train::{encode_from, image, images_to_tensor};
 use crate::skewfit::vae::Vae;
 use crate::{AgentError, run_dir};
 
@@ -116,6 +116,16 @@ pub fn train_vice(
             "VICE needs pictures of success of {IMAGE_SIDE} x {IMAGE_SIDE} RGB"
         )));
     }
+    let task = config.task().map_err(AgentError::Config)?;
+    if let Some(j) = judge.filter(|j| j.scene() != task.scene()) {
+        return Err(AgentError::Config(format!(
+            "the examples show the {} scene (their examples.toml says {j:?}) and the task {} \
+             is in the {} scene: choose the task they show",
+            j.scene(),
+            task.name(),
+            task.scene()
+        )));
+    }
     let io = |e: &dyn std::fmt::Display| AgentError::Io(format!("{}: {e}", run.display()));
     std::fs::create_dir_all(run).map_err(|e| io(&e))?;
     run_dir::refuse_other_settings(run, "vice.json", config, |old: ViceConfig| ViceConfig {
@@ -153,7 +163,19 @@ pub fn train_vice(
         let judged = explore(config, &mut l, judge.as_ref(), &mut rng)?;
         fit_vae(config, &mut l, &mut rng, &device);
         let encoder = l.vae.valid();
-        let latents = encode_all(&encoder, &l.replay, &encoder.devices()[0]);
+        // A frozen VAE's latents of earlier epochs' frames cannot change: only the epoch's
+        // frames need it, from the one it started on (the run's first frame is encoded here).
+        let from = match config.frozen_vae {
+            Some(_) => first_new.saturating_sub(1),
+            None => 0,
+        };
+        let mut latents = l.replay.latents[..from * encoder.latent_len()].to_vec();
+        latents.extend(encode_from(
+            &encoder,
+            &l.replay,
+            from,
+            &encoder.devices()[0],
+        ));
         l.replay
             .refresh(latents, None)
             .map_err(AgentError::Config)?;

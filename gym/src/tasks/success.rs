@@ -57,6 +57,14 @@ impl Success {
         }
     }
 
+    /// The task whose success this is: the door opened, the cup pushed.
+    pub fn task(&self) -> super::Task {
+        match self {
+            Success::DoorAngle { .. } => super::Task::DoorOpen,
+            Success::CupAt { .. } => super::Task::CupPush,
+        }
+    }
+
     /// The scene the pictures are taken in.
     pub fn scene(&self) -> &'static str {
         match self {

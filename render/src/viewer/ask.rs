@@ -12,7 +12,7 @@ use winit::platform::run_on_demand::EventLoopExtRunOnDemand;
 use winit::window::{Window, WindowId};
 
 use super::compositor::{Compositor, Quad, upload_rgb};
-use super::{open_window, resize};
+use super::{NextFrame, next_frame, open_window, resize};
 use crate::{Gpu, GpuOptions, RenderError};
 
 /// Asks yes-or-no questions about pictures in a window (see the module docs).
@@ -129,22 +129,14 @@ impl AskApp {
         let Some(d) = self.display.as_mut() else {
             return Ok(());
         };
-        let frame = match d.surface.get_current_texture() {
-            wgpu::CurrentSurfaceTexture::Success(f)
-            | wgpu::CurrentSurfaceTexture::Suboptimal(f) => f,
-            wgpu::CurrentSurfaceTexture::Outdated | wgpu::CurrentSurfaceTexture::Lost => {
-                d.surface.configure(&d.gpu.device, &d.config);
+        // The picture is drawn only when asked for: after a reconfigure, ask again.
+        let frame = match next_frame(&d.surface, &d.gpu.device, &d.config)? {
+            NextFrame::Draw(f) => f,
+            NextFrame::Reconfigured => {
                 d.window.request_redraw();
                 return Ok(());
             }
-            wgpu::CurrentSurfaceTexture::Timeout | wgpu::CurrentSurfaceTexture::Occluded => {
-                return Ok(());
-            }
-            wgpu::CurrentSurfaceTexture::Validation => {
-                return Err(RenderError::Device(
-                    "the window surface refused a frame".into(),
-                ));
-            }
+            NextFrame::Skip => return Ok(()),
         };
         let target = frame.texture.create_view(&Default::default());
         let mut encoder = d.gpu.device.create_command_encoder(&Default::default());

@@ -268,21 +268,9 @@ impl App {
             rect: *r,
             pixelated: true,
         }));
-        let frame = match d.surface.get_current_texture() {
-            wgpu::CurrentSurfaceTexture::Success(f)
-            | wgpu::CurrentSurfaceTexture::Suboptimal(f) => f,
-            wgpu::CurrentSurfaceTexture::Timeout | wgpu::CurrentSurfaceTexture::Occluded => {
-                return Ok(());
-            }
-            wgpu::CurrentSurfaceTexture::Outdated | wgpu::CurrentSurfaceTexture::Lost => {
-                d.surface.configure(&gpu.device, &d.config);
-                return Ok(());
-            }
-            wgpu::CurrentSurfaceTexture::Validation => {
-                return Err(RenderError::Device(
-                    "the window surface refused a frame".into(),
-                ));
-            }
+        // The viewer redraws continuously: a frame missed now is drawn next time round.
+        let NextFrame::Draw(frame) = next_frame(&d.surface, &gpu.device, &d.config)? else {
+            return Ok(());
         };
         let target = frame.texture.create_view(&Default::default());
         let mut encoder = gpu.device.create_command_encoder(&Default::default());
@@ -378,6 +366,38 @@ fn open_window(
     };
     surface.configure(&gpu.device, &config);
     Ok((window, surface, gpu, config))
+}
+
+/// What a window's surface offers to draw on.
+pub(super) enum NextFrame {
+    Draw(wgpu::SurfaceTexture),
+    /// The surface was lost or outdated and is configured afresh: nothing to draw this time.
+    Reconfigured,
+    /// No frame now (timed out, or the window is hidden).
+    Skip,
+}
+
+/// The surface's next frame, configuring it afresh when it was lost or outdated.
+pub(super) fn next_frame(
+    surface: &wgpu::Surface<'static>,
+    device: &wgpu::Device,
+    config: &wgpu::SurfaceConfiguration,
+) -> Result<NextFrame, RenderError> {
+    match surface.get_current_texture() {
+        wgpu::CurrentSurfaceTexture::Success(f) | wgpu::CurrentSurfaceTexture::Suboptimal(f) => {
+            Ok(NextFrame::Draw(f))
+        }
+        wgpu::CurrentSurfaceTexture::Outdated | wgpu::CurrentSurfaceTexture::Lost => {
+            surface.configure(device, config);
+            Ok(NextFrame::Reconfigured)
+        }
+        wgpu::CurrentSurfaceTexture::Timeout | wgpu::CurrentSurfaceTexture::Occluded => {
+            Ok(NextFrame::Skip)
+        }
+        wgpu::CurrentSurfaceTexture::Validation => Err(RenderError::Device(
+            "the window surface refused a frame".into(),
+        )),
+    }
 }
 
 /// Fits the surface to the window's new size.
