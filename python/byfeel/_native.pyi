@@ -150,6 +150,8 @@ class Vice:
     @staticmethod
     def load(run: str) -> "Vice": ...
     @staticmethod
+    def examples_task(examples: str) -> Optional[str]: ...
+    @staticmethod
     def make_examples(
         out: str,
         task: str,

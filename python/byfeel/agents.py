@@ -273,8 +273,12 @@ class Vice:
     @classmethod
     def train(cls, out, examples, labeller=None, **overrides) -> "Vice":
         """Trains (or resumes) the run ``out`` from the pictures in ``examples``, then loads it.
-        Returns the loaded run; its epochs' logs are in ``out/log.jsonl``."""
+        Returns the loaded run; its epochs' logs are in ``out/log.jsonl``. The task is the one
+        the folder's ``examples.toml`` says the pictures show, unless ``task`` is given."""
         config = cls.default_config()
+        shown = _native.Vice.examples_task(os.fspath(examples))
+        if shown is not None:
+            config["task"] = shown
         for key, value in overrides.items():
             if key not in config:
                 raise ValueError(f"unknown VICE setting {key!r}; known: {sorted(config)}")

@@ -107,6 +107,14 @@ impl PyVice {
         Ok(logs)
     }
 
+    /// The task the pictures in `examples` show, by their folder's `examples.toml` (None
+    /// without one).
+    #[staticmethod]
+    fn examples_task(examples: PathBuf) -> PyResult<Option<String>> {
+        let judge = read_judge(&examples).map_err(agent_error)?;
+        Ok(judge.map(|j| j.task().name().to_string()))
+    }
+
     /// Writes `count` pictures of success from the simulator into `out` (as `byfeel examples`):
     /// `task` "door-open" (the door at `angle` ± `tolerance`) or "cup-push" (the cup within
     /// `radius` of `cup`).

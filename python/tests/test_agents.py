@@ -290,3 +290,11 @@ def test_vice_trains_from_pictures_and_asks_a_python_labeller(tmp_path):
         Vice.train(tmp_path / "x", examples, bogus=1)
     with pytest.raises(ValueError, match="callable"):
         Vice.train(tmp_path / "y", examples, labeller=3, **small)
+    # Pictures of the cup train the cup task, and are refused for the door.
+    cup = tmp_path / "cup-pictures"
+    Vice.make_examples(cup, "cup-push", count=2)
+    briefly = dict(small, env_steps=100, query_every=0)
+    assert Vice.train(tmp_path / "cup", cup, **briefly).config["task"] == "CupPush"
+    with pytest.raises(ValueError, match="cup scene"):
+        Vice.train(tmp_path / "door", cup, task="DoorOpen", **briefly)
+    assert not (tmp_path / "door").exists()
