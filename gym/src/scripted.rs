@@ -97,3 +97,35 @@ pub fn roll_toward(die: glam::DQuat, goal: u8) -> Option<[f32; 2]> {
     let away = -glam::DVec2::new(normal.x, normal.y).normalize_or_zero();
     Some([away.x as f32, away.y as f32])
 }
+
+/// How far (m) the hand goes down past the slot to press a lever: the hook's bar, 2.6 cm above
+/// the prong's middle, meets the lever's top after 1.6 cm and turns it the rest.
+const LEVER_PRESS: f64 = 0.035;
+
+/// Opens the scene's door to `angle` (rad) as a person at the teleoperation keys would: the
+/// hook's prong lowered from above into the handle's slot, a lever pressed down, then the hand
+/// drawn along the slot's arc. Returns the door's angle at the end (`None`: no door).
+pub fn open_door(robot: &mut crate::SimRobot, angle: f64) -> Result<Option<f64>, RobotError> {
+    let Some(door) = robot.world().door.clone() else {
+        return Ok(None);
+    };
+    let press = match door.kind {
+        byfeel_sim::HandleKind::Lever => DVec3::new(0.0, 0.0, LEVER_PRESS),
+        _ => DVec3::ZERO,
+    };
+    let hand_at = |a: f64| door.slot_position(a) - byfeel_sim::HOOK_PRONG;
+    move_to(robot, hand_at(0.0) + DVec3::new(-0.03, 0.0, 0.09), 0.005, 60)?;
+    move_to(robot, hand_at(0.0) + DVec3::new(0.0, 0.0, 0.09), 0.005, 40)?;
+    move_to(robot, hand_at(0.0), 0.003, 40)?;
+    move_to(robot, hand_at(0.0) - press, 0.003, 40)?;
+    let steps = (angle / 0.05).ceil().max(1.0) as usize;
+    for k in 1..=steps {
+        let a = angle * k as f64 / steps as f64;
+        move_to(robot, hand_at(a) - press, 0.004, 30)?;
+    }
+    // Let the door come to rest where the hand holds it.
+    for _ in 0..5 {
+        robot.step()?;
+    }
+    Ok(robot.world().door_angle())
+}

@@ -55,19 +55,24 @@ pub enum Placement {
 pub struct DoorGeometry {
     /// A point on the hinge axis at table height, world frame.
     pub hinge: DVec3,
-    /// The middle of the handle bar, in the hinge's frame.
+    /// The middle of the handle (a bar's or lever's middle, a knob's head), in the hinge's
+    /// frame with the door shut.
     pub handle_center: DVec3,
+    /// Where a hook's prong holds the handle (between it and the door's face; beside a knob's
+    /// stem), in the hinge's frame with the door shut.
+    pub slot: DVec3,
+    /// +1 for a door hinged on the right (seen from the robot), −1 on the left: the door turns
+    /// by `side × angle` about z as it opens.
+    pub side: f64,
     /// The widest the door opens, rad.
     pub max_angle: f64,
 }
 
 impl DoorGeometry {
-    /// World position of the middle of the handle's slot (halfway from the bar's axis to the
-    /// door's face, at the bar's height), were the door at `angle`: where a hook's prong holds
-    /// the door there.
+    /// World position of the handle's slot were the door at `angle`: where a hook's prong
+    /// holds the door there.
     pub fn slot_position(&self, angle: f64) -> DVec3 {
-        let c = self.handle_center;
-        self.hinge + DQuat::from_rotation_z(angle) * DVec3::new(c.x / 2.0, c.y, c.z)
+        self.hinge + DQuat::from_rotation_z(self.side * angle) * self.slot
     }
 }
 

@@ -305,6 +305,8 @@ pub fn geometry(g: &SceneGeometry) -> pb::GeometryReply {
             hinge: Some(vec3(d.hinge)),
             handle_center: Some(vec3(d.handle_center)),
             max_angle: d.max_angle,
+            slot: Some(vec3(d.slot)),
+            hinge_on_left: d.side < 0.0,
         }),
         cup_radius: g.cup_radius,
         die_circumradius: g.die_circumradius,
@@ -313,11 +315,20 @@ pub fn geometry(g: &SceneGeometry) -> pb::GeometryReply {
 
 pub fn scene_geometry(g: &pb::GeometryReply) -> Result<SceneGeometry, Malformed> {
     let door = match &g.door {
-        Some(d) => Some(DoorGeometry {
-            hinge: dvec3(d.hinge.as_ref(), "door hinge")?,
-            handle_center: dvec3(d.handle_center.as_ref(), "door handle centre")?,
-            max_angle: d.max_angle,
-        }),
+        Some(d) => {
+            let handle_center = dvec3(d.handle_center.as_ref(), "door handle centre")?;
+            Some(DoorGeometry {
+                hinge: dvec3(d.hinge.as_ref(), "door hinge")?,
+                handle_center,
+                // A server that does not say has a bar door's slot: halfway to the face.
+                slot: match &d.slot {
+                    Some(_) => dvec3(d.slot.as_ref(), "door handle slot")?,
+                    None => DVec3::new(handle_center.x / 2.0, handle_center.y, handle_center.z),
+                },
+                side: if d.hinge_on_left { -1.0 } else { 1.0 },
+                max_angle: d.max_angle,
+            })
+        }
         None => None,
     };
     Ok(SceneGeometry {

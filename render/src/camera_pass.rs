@@ -2,7 +2,7 @@
 //! buffer and read back with one wait.
 
 use crate::camera::Camera;
-use crate::geometry::SceneGeometry;
+use crate::geometry::{DEFAULT_LIGHT, SceneGeometry};
 use crate::layers::{array_texture, cleared, layer_views, red, scratch_depth};
 use crate::renderer::{COLOUR_FORMAT, DEPTH_FORMAT, Renderer, ViewUniform};
 use crate::{RenderError, image};
@@ -127,7 +127,8 @@ impl Renderer {
         camera: &Camera,
     ) -> Result<wgpu::TextureView, RenderError> {
         camera.validate()?;
-        let uniform = ViewUniform::new(camera.view(), camera.projection(), camera.eye);
+        let light = geometry.light.unwrap_or(DEFAULT_LIGHT);
+        let uniform = ViewUniform::new(camera.view(), camera.projection(), camera.eye, light);
         let prepared = self.prepare(&[(geometry, uniform)], |_| true);
         let size = (camera.width, camera.height);
         if !self.camera_targets.contains_key(&size) {
@@ -167,7 +168,10 @@ impl Renderer {
         }
         let uniforms: Vec<(&SceneGeometry, ViewUniform)> = views
             .iter()
-            .map(|(g, c)| (*g, ViewUniform::new(c.view(), c.projection(), c.eye)))
+            .map(|(g, c)| {
+                let light = g.light.unwrap_or(DEFAULT_LIGHT);
+                (*g, ViewUniform::new(c.view(), c.projection(), c.eye, light))
+            })
             .collect();
         let prepared = self.prepare(&uniforms, |_| true);
         // Views of one size share a texture array; sizes are grouped in first-seen order.

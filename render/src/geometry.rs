@@ -65,7 +65,17 @@ pub struct SceneGeometry {
     pub items: Vec<Item>,
     /// Meshes that are not unit primitives, by key.
     pub meshes: HashMap<MeshKey, Arc<MeshData>>,
+    /// Colours the scene gives its parts (a family door's panel, frame and handle), over
+    /// [`Part::colour`].
+    pub colours: HashMap<Part, [f32; 4]>,
+    /// The scene's key light: direction toward it (xyz) and brightness (w); `None`: the
+    /// renderer's.
+    pub light: Option<[f32; 4]>,
 }
+
+/// The renderer's key light: from above, a little behind the arm's base (−x) and to the side,
+/// at brightness 1.
+pub const DEFAULT_LIGHT: [f32; 4] = [-0.35, -0.45, 1.0, 1.0];
 
 impl SceneGeometry {
     /// Reads every collider of `world` (arm, gel, table, door, cup, die).
@@ -105,7 +115,28 @@ impl SceneGeometry {
         if let Some(die) = &world.die {
             geometry.add_die_marks(&die.geometry, die.circumradius, &die.pose(physics));
         }
+        if let Some(door) = &world.door {
+            let c = door.colours;
+            for (part, rgb) in [
+                (Part::DoorPanel, c.panel),
+                (Part::DoorFrame, c.frame),
+                (Part::DoorHandle, c.handle),
+            ] {
+                if let Some([r, g, b]) = rgb {
+                    geometry.colours.insert(part, [r, g, b, 1.0]);
+                }
+            }
+        }
+        geometry.light = world.light.map(|l| {
+            let [x, y, z] = l.direction.map(|v| v as f32);
+            [x, y, z, l.intensity as f32]
+        });
         geometry
+    }
+
+    /// The colour `part` is drawn in: the scene's, or the part's own.
+    pub fn colour(&self, part: Part) -> [f32; 4] {
+        self.colours.get(&part).copied().unwrap_or(part.colour())
     }
 
     /// Raised marks on each face of the die that tell, from one press, which face it is and

@@ -28,13 +28,12 @@ pub(crate) struct ViewUniform {
 pub(crate) const VIEW_STRIDE: u64 = 256;
 
 impl ViewUniform {
-    pub fn new(view: Mat4, proj: Mat4, eye: Vec3) -> Self {
+    pub fn new(view: Mat4, proj: Mat4, eye: Vec3, light: [f32; 4]) -> Self {
         Self {
             view: view.to_cols_array_2d(),
             proj: proj.to_cols_array_2d(),
             eye: eye.extend(1.0).to_array(),
-            // Key light from above, a little behind the arm's base (-x) and to the side.
-            light: [-0.35, -0.45, 1.0, 0.0],
+            light,
             _pad: [0.0; 24],
         }
     }
@@ -255,7 +254,7 @@ impl Renderer {
                 instances.push(InstanceData {
                     model: item.model.to_cols_array_2d(),
                     normal: item.model.inverse().transpose().to_cols_array_2d(),
-                    colour: item.part.colour(),
+                    colour: geometry.colour(item.part),
                 });
             }
             uniforms.push(*uniform);

@@ -323,7 +323,8 @@ fn gel_view(state: &GelState, config: &TactileConfig) -> ViewUniform {
         reach,
     );
     let eye = state.frame.transform_point3(Vec3::ZERO);
-    ViewUniform::new(view, proj, eye)
+    // The gel's depth pass draws no colour: the light is unused.
+    ViewUniform::new(view, proj, eye, crate::geometry::DEFAULT_LIGHT)
 }
 
 impl Renderer {

@@ -19,6 +19,7 @@
 mod arm;
 pub mod d20;
 pub mod description;
+pub mod door;
 mod error;
 pub mod kinematics;
 pub mod objects;
@@ -32,8 +33,9 @@ pub use description::RobotDescription;
 pub use error::{AssetError, SimError};
 pub use kinematics::{Frame, IkOptions, IkSolution, KinematicChain};
 pub use physics::Physics;
-pub use scene::{Param, SceneConfig, TimingConfig};
-pub use world::{DieReadout, HOOK_PRONG, Randomization, Snapshot, World};
+pub use scene::{HandleKind, HingeSide, Param, SceneConfig, TimingConfig};
+pub use door::{Door, DoorColours, Lever};
+pub use world::{DieReadout, HOOK_PRONG, Light, Randomization, Snapshot, World};
 
 pub use rapier3d;
 

@@ -4,7 +4,12 @@
 //! fixed value (`damping = 0.1`) or as a range sampled on each randomised build
 //! (`damping = { min = 0.05, max = 0.2 }`). Paths inside a scene are relative to the scene file.
 
+mod door;
+
+pub use door::{Choice, DoorConfig, HandleConfig, HandleKind, HingeSide};
+
 use crate::AssetError;
+use door::check_door;
 use rand::Rng;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -65,6 +70,18 @@ pub struct SceneConfig {
     /// Named cameras; the renderer draws them.
     #[serde(default, rename = "camera")]
     pub cameras: Vec<CameraConfig>,
+    /// The key light; absent: the renderer's.
+    pub light: Option<LightConfig>,
+}
+
+/// The scene's key light, for cameras (the gel has its own lights).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LightConfig {
+    /// Toward the light, world frame (any length; numbers or ranges per axis).
+    pub direction: [Param; 3],
+    /// How bright, 1 the renderer's own.
+    pub intensity: Param,
 }
 
 /// The arm: which URDF, where it stands, how it is controlled.
@@ -162,55 +179,6 @@ pub struct TableConfig {
     pub friction: Param,
 }
 
-/// A door on a vertical hinge, opening toward the robot, with a pull handle on its robot side.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DoorConfig {
-    /// Hinge axis position (x, y); the door's bottom edge is `bottom` above the table top.
-    pub hinge: [Param; 2],
-    pub width: f64,
-    pub height: f64,
-    pub thickness: f64,
-    pub bottom: f64,
-    pub mass: f64,
-    /// Upper hinge limit in degrees (the lower is 0: shut).
-    pub max_angle_deg: f64,
-    /// Viscous hinge damping, N·m·s/rad.
-    pub damping: Param,
-    /// Dry hinge friction, N·m: what keeps the door shut unless it is pulled.
-    pub friction: Param,
-    /// A spring pulling the door shut, N·m/rad (none by default).
-    #[serde(default = "no_spring")]
-    pub stiffness: Param,
-    pub handle: HandleConfig,
-}
-
-fn no_spring() -> Param {
-    Param::Value(0.0)
-}
-
-/// A bar handle on two posts.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct HandleConfig {
-    /// Distance of the handle's centre from the hinge, along the door (metres).
-    pub offset: Param,
-    /// Height of the bar above the table top.
-    pub height: Param,
-    /// Length of the bar along the door, centred on `offset`.
-    pub length: Param,
-    /// How much farther the bar runs toward the hinge than `length` puts it (metres; default 0).
-    /// The hook's place stays at `offset`: this only lengthens the bar's hinge-side end, so that
-    /// a hand box that reaches past it (an open door's goals lie toward the hinge) keeps a bar
-    /// under a lowered hook.
-    #[serde(default)]
-    pub reach_toward_hinge: f64,
-    /// How far the bar stands off the door face (to the bar's centre).
-    pub standoff: f64,
-    /// Half thickness of the bar.
-    pub radius: f64,
-}
-
 /// A cup standing on the table.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -300,6 +268,15 @@ impl SceneConfig {
         for (i, c) in self.cameras.iter().enumerate() {
             check_camera(&mut v, i, c);
         }
+        if let Some(l) = &self.light {
+            for (i, p) in l.direction.iter().enumerate() {
+                v.param(&format!("light.direction[{i}]"), p, f64::NEG_INFINITY);
+            }
+            if l.direction[2].bounds().0 <= 0.0 {
+                v.fail("light.direction[2]", "the light must be above the table (z > 0)".into());
+            }
+            v.param("light.intensity", &l.intensity, 0.0);
+        }
         match v.err {
             Some(e) => Err(e),
             None => Ok(()),
@@ -342,51 +319,6 @@ fn check_robot(v: &mut Checker<'_>, r: &RobotConfig) {
     v.non_negative("robot.motor_damping", r.motor_damping);
     v.non_negative("robot.friction", r.friction);
     v.non_negative("robot.gel_friction", r.gel_friction);
-}
-
-/// The door's hinge, size, mass, range, damping and handle (which something must fit behind).
-fn check_door(v: &mut Checker<'_>, d: &DoorConfig) {
-    v.param("door.hinge[0]", &d.hinge[0], f64::NEG_INFINITY);
-    v.param("door.hinge[1]", &d.hinge[1], f64::NEG_INFINITY);
-    v.positive("door.width", d.width);
-    v.positive("door.height", d.height);
-    v.positive("door.thickness", d.thickness);
-    v.non_negative("door.bottom", d.bottom);
-    v.positive("door.mass", d.mass);
-    if !(d.max_angle_deg > 0.0 && d.max_angle_deg <= 180.0) {
-        v.fail(
-            "door.max_angle_deg",
-            format!("must be in (0, 180], got {}", d.max_angle_deg),
-        );
-    }
-    v.param("door.damping", &d.damping, 0.0);
-    v.param("door.friction", &d.friction, 0.0);
-    v.param("door.handle.offset", &d.handle.offset, 0.0);
-    v.param("door.handle.height", &d.handle.height, 0.0);
-    v.param("door.handle.length", &d.handle.length, 1e-3);
-    v.positive("door.handle.standoff", d.handle.standoff);
-    v.positive("door.handle.radius", d.handle.radius);
-    v.non_negative(
-        "door.handle.reach_toward_hinge",
-        d.handle.reach_toward_hinge,
-    );
-    let hinge_end =
-        d.handle.offset.bounds().0 - d.handle.length.bounds().1 / 2.0 - d.handle.reach_toward_hinge;
-    if hinge_end < d.handle.radius {
-        v.fail(
-            "door.handle.reach_toward_hinge",
-            format!(
-                "the bar would reach {:.3} m past the hinge (offset - length/2 - reach must be at least the bar's radius)",
-                d.handle.radius - hinge_end
-            ),
-        );
-    }
-    if d.handle.standoff <= 2.0 * d.handle.radius {
-        v.fail(
-            "door.handle.standoff",
-            "must exceed the bar's thickness, or nothing can get behind it".into(),
-        );
-    }
 }
 
 /// The cup's place, size, mass, friction and centre of mass.

@@ -3,9 +3,10 @@
 use crate::arm::{Arm, ArmSettings};
 use crate::description::RobotDescription;
 use crate::kinematics::{Frame, IkOptions, KinematicChain};
-use crate::objects::{Cup, Die, Door, Table, place_body, random_yaw};
+use crate::door::Door;
+use crate::objects::{Cup, Die, Draw, Table, place_body, random_yaw};
 use crate::physics::Physics;
-use crate::scene::{Param, RobotConfig, SceneConfig, TimingConfig};
+use crate::scene::{RobotConfig, SceneConfig, TimingConfig};
 use crate::{AssetError, SimError};
 use glam::{DQuat, DVec3};
 use rand::{Rng, SeedableRng};
@@ -51,6 +52,14 @@ pub struct Snapshot {
 /// (the hook's geometry is in assets/robots/sawyer/sawyer.urdf and assets/README.md).
 pub const HOOK_PRONG: DVec3 = DVec3::new(0.12, 0.0, 0.046);
 
+/// A scene's key light as drawn: the direction toward it (world frame) and its brightness
+/// (1 the renderer's own).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Light {
+    pub direction: [f64; 3],
+    pub intensity: f64,
+}
+
 /// A scene in simulation: one arm, a table and the scene's objects.
 ///
 /// ```no_run
@@ -69,6 +78,8 @@ pub struct World {
     pub door: Option<Door>,
     pub cup: Option<Cup>,
     pub die: Option<Die>,
+    /// The key light drawn for this world, where the scene gives one.
+    pub light: Option<Light>,
     physics: Physics,
     pipeline: PhysicsPipeline,
     params: IntegrationParameters,
@@ -112,10 +123,7 @@ impl World {
             ),
             None => (d.face_up.unwrap_or(20), 0.0),
         });
-        let mut sample = |p: &Param| match rng.as_mut() {
-            Some(r) => p.sample(r),
-            None => p.nominal(),
-        };
+        let mut draw = Draw::new(rng);
 
         let mut physics = Physics::default();
         let r = &config.robot;
@@ -133,22 +141,26 @@ impl World {
             r.gel_link.as_deref(),
             settings,
         )?;
-        let table = Table::insert(&mut physics, &config.table, &mut sample);
+        let table = Table::insert(&mut physics, &config.table, &mut draw);
         let top = table.top;
         let door = config
             .door
             .as_ref()
-            .map(|d| Door::insert(&mut physics, d, top, &mut sample));
+            .map(|d| Door::insert(&mut physics, d, top, &mut draw));
         let cup = config
             .cup
             .as_ref()
-            .map(|c| Cup::insert(&mut physics, c, top, &mut sample));
+            .map(|c| Cup::insert(&mut physics, c, top, &mut draw));
         let die = match (&config.die, die_face_yaw) {
             (Some(d), Some((face, yaw))) => {
-                Some(Die::insert(&mut physics, d, top, &mut sample, face, yaw))
+                Some(Die::insert(&mut physics, d, top, &mut draw, face, yaw))
             }
             _ => None,
         };
+        let light = config.light.as_ref().map(|l| Light {
+            direction: l.direction.map(|p| draw.param(&p)),
+            intensity: draw.param(&l.intensity),
+        });
 
         let chain = &arm.description.chain;
         let rest_joints = rest_joints(r, chain, file)?;
@@ -164,6 +176,7 @@ impl World {
             door,
             cup,
             die,
+            light,
             physics,
             pipeline: PhysicsPipeline::new(),
             params,
@@ -222,6 +235,9 @@ impl World {
             }
             self.arm
                 .set_motor_targets(&mut self.physics, &q, &velocities);
+            if let Some(door) = &self.door {
+                door.update_latch(&mut self.physics);
+            }
             self.physics
                 .step(&mut self.pipeline, self.gravity, &self.params);
         }

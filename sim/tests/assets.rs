@@ -350,6 +350,38 @@ fn malformed_scene_files_name_the_key_and_problem() {
         )
     });
     assert_names(&err, &["door.handle.reach_toward_hinge", "past the hinge"]);
+    // The family's keys: handle kinds, hinge sides, colours, the light.
+    let err = scene_error("kind", |t| {
+        t.replace("standoff = 0.05", "standoff = 0.05\nkind = [\"bar\", \"doorbell\"]")
+    });
+    assert_names(&err, &["door.toml", "kind"]);
+    let err = scene_error("no-kind", |t| {
+        t.replace("standoff = 0.05", "standoff = 0.05\nkind = []")
+    });
+    assert_names(&err, &["door.handle.kind", "empty list"]);
+    let err = scene_error("side", |t| {
+        t.replace("mass = 2.0", "mass = 2.0\nhinge_side = \"top\"")
+    });
+    assert_names(&err, &["door.toml", "hinge_side"]);
+    let err = scene_error("colour", |t| {
+        t.replace("mass = 2.0", "mass = 2.0\ncolor = [0.5, 1.5, 0.2]")
+    });
+    assert_names(&err, &["door.color[1]", "at most 1"]);
+    let err = scene_error("light", |t| {
+        format!("{t}\n[light]\ndirection = [0.0, 0.0, -1.0]\nintensity = 1.0\n")
+    });
+    assert_names(&err, &["light.direction[2]", "above the table"]);
+}
+
+#[test]
+fn the_door_family_loads_and_the_single_door_is_as_it_was() {
+    let family = World::from_scene_file(scene_path("door-family"), Randomization::Seeded(3));
+    assert!(family.unwrap().light.is_some());
+    // The single door draws nothing new: its records name only what they always named.
+    let door = World::from_scene_file(scene_path("door"), Randomization::Seeded(3)).unwrap();
+    let names: Vec<&str> = door.scene_parameters().iter().map(|p| p.0).collect();
+    assert!(!names.contains(&"door.handle.kind") && !names.contains(&"door.width"), "{names:?}");
+    assert!(door.light.is_none() && door.door.as_ref().unwrap().colours == Default::default());
 }
 
 /// The door's bar, as the span along the door (from the hinge) that its colliders cover, with

@@ -50,6 +50,8 @@ impl Simulator for SimRobot {
             door: w.door.as_ref().map(|d| DoorGeometry {
                 hinge: d.hinge,
                 handle_center: d.handle_center,
+                slot: d.slot,
+                side: d.side,
                 max_angle: d.max_angle,
             }),
             cup_radius: w.cup.as_ref().map(|c| c.radius),

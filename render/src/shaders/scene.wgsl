@@ -58,7 +58,8 @@ fn fs_colour(in: VsOut) -> ColourOut {
     let key = max(dot(n, normalize(view.light.xyz)), 0.0);
     let fill = max(dot(n, to_eye), 0.0);
     var out: ColourOut;
-    out.colour = vec4<f32>(in.colour * (0.22 + 0.65 * key + 0.25 * fill), 1.0);
+    // light.w: the key light's brightness.
+    out.colour = vec4<f32>(in.colour * (0.22 + 0.65 * view.light.w * key + 0.25 * fill), 1.0);
     out.depth = -in.view_pos.z;
     return out;
 }

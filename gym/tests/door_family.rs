@@ -1,0 +1,100 @@
+//! The door family (`assets/scenes/door-family.toml`): every door is built with its drawn
+//! handle, hinge side, size and looks, and the arm can open each one.
+
+use byfeel_gym::scripted::open_door;
+use byfeel_gym::{Randomization, SimRobot};
+use byfeel_sim::HandleKind;
+
+fn door(seed: u64) -> SimRobot {
+    SimRobot::from_scene("door-family", Randomization::Seeded(seed)).unwrap()
+}
+
+fn describe(arm: &SimRobot) -> String {
+    let d = arm.world().door.as_ref().unwrap();
+    let side = if d.side > 0.0 { "right" } else { "left" };
+    format!("{:?} handle, hinged on the {side}", d.kind)
+}
+
+#[test]
+fn the_arm_opens_every_kind_of_door_on_either_hinge() {
+    // The family's first 300 doors: every handle on both sides, in fair shares.
+    let doors: Vec<(u64, HandleKind, bool)> = (0..300)
+        .map(|seed| {
+            let d = door(seed).world().door.clone().unwrap();
+            (seed, d.kind, d.side > 0.0)
+        })
+        .collect();
+    let mut seeds = Vec::new();
+    for kind in [HandleKind::Bar, HandleKind::Lever, HandleKind::Knob] {
+        for right in [true, false] {
+            let these: Vec<u64> = doors
+                .iter()
+                .filter(|d| d.1 == kind && d.2 == right)
+                .map(|d| d.0)
+                .collect();
+            assert!(
+                these.len() > 30,
+                "{} {kind:?} doors hinged right={right} of 300",
+                these.len()
+            );
+            seeds.extend(&these[..2]);
+        }
+    }
+    // Held-out doors too (seeds from 1 000 000).
+    seeds.extend(1_000_000..1_000_003);
+    for seed in seeds {
+        let mut arm = door(seed);
+        let what = describe(&arm);
+        let angle = open_door(&mut arm, 0.6).unwrap().unwrap();
+        assert!(
+            angle > 0.45,
+            "door {seed} ({what}) opened only to {angle:.3} rad of 0.6"
+        );
+    }
+}
+
+#[test]
+fn a_lever_door_stays_latched_until_the_lever_is_pressed() {
+    let seed = (0..50)
+        .find(|&s| door(s).world().door.as_ref().unwrap().kind == HandleKind::Lever)
+        .expect("a lever door among the first 50");
+    let mut arm = door(seed);
+    let d = arm.world().door.clone().unwrap();
+    // The prong in the lever's slot, pulled along the arc without pressing.
+    let hand_at = |a: f64| d.slot_position(a) - byfeel_sim::HOOK_PRONG;
+    let go = |arm: &mut SimRobot, p| byfeel_gym::scripted::move_to(arm, p, 0.004, 40).unwrap();
+    go(&mut arm, hand_at(0.0) + glam::DVec3::new(-0.03, 0.0, 0.09));
+    go(&mut arm, hand_at(0.0) + glam::DVec3::new(0.0, 0.0, 0.09));
+    go(&mut arm, hand_at(0.0));
+    for k in 1..=6 {
+        go(&mut arm, hand_at(0.1 * k as f64));
+    }
+    let world = arm.world();
+    let shut = world.door_angle().unwrap();
+    assert!(
+        shut < 0.03,
+        "the latched door {seed} opened to {shut:.3} rad"
+    );
+    assert!(world.door.as_ref().unwrap().latched(world.physics()));
+    // Pressed, it opens.
+    let mut arm = door(seed);
+    let angle = open_door(&mut arm, 0.6).unwrap().unwrap();
+    assert!(
+        angle > 0.45,
+        "pressed, door {seed} opened only to {angle:.3} rad"
+    );
+}
+
+#[test]
+fn a_door_seed_always_builds_the_same_door_and_seeds_differ() {
+    let drawn = |seed| door(seed).world().scene_parameters();
+    assert_eq!(drawn(7), drawn(7));
+    assert_ne!(drawn(7), drawn(8));
+    // The family's looks are drawn too: colours and the light.
+    let (a, b) = (door(7), door(8));
+    assert_ne!(
+        a.world().door.as_ref().unwrap().colours,
+        b.world().door.as_ref().unwrap().colours
+    );
+    assert_ne!(a.world().light, b.world().light);
+}
