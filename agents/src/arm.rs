@@ -3,7 +3,6 @@
 
 use byfeel_gym::{EnvConfig, EnvError, Robot, SimRobot, TaskEnv};
 use byfeel_remote::RemoteRobot;
-use byfeel_sim::Randomization;
 
 use crate::AgentError;
 
@@ -26,7 +25,7 @@ pub fn env_on(config: EnvConfig, robot: Option<&str>) -> Result<ArmEnv, AgentErr
     let arm: Box<dyn Robot + Send> = match robot {
         Some(addr) => Box::new(connect(addr)?),
         None => Box::new(
-            SimRobot::from_scene(config.task.scene(), Randomization::Nominal)
+            SimRobot::from_scene(config.scene(), config.first_build())
                 .map_err(|e| AgentError::Env(EnvError::Setup(e.to_string())))?,
         ),
     };

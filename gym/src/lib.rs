@@ -3,6 +3,7 @@
 //! evaluation-only [`Oracle`]. Tasks, `Env`, `VecEnv` and the experience store build on these.
 
 pub mod collect;
+pub mod door_family;
 pub mod gap;
 pub mod info;
 mod env;

@@ -98,10 +98,6 @@ pub fn roll_toward(die: glam::DQuat, goal: u8) -> Option<[f32; 2]> {
     Some([away.x as f32, away.y as f32])
 }
 
-/// How far (m) the hand goes down past the slot to press a lever: the hook's bar, 2.6 cm above
-/// the prong's middle, meets the lever's top after 1.6 cm and turns it the rest.
-const LEVER_PRESS: f64 = 0.035;
-
 /// Opens the scene's door to `angle` (rad) as a person at the teleoperation keys would: the
 /// hook's prong lowered from above into the handle's slot, a lever pressed down, then the hand
 /// drawn along the slot's arc. Returns the door's angle at the end (`None`: no door).
@@ -110,7 +106,7 @@ pub fn open_door(robot: &mut crate::SimRobot, angle: f64) -> Result<Option<f64>,
         return Ok(None);
     };
     let press = match door.kind {
-        byfeel_sim::HandleKind::Lever => DVec3::new(0.0, 0.0, LEVER_PRESS),
+        byfeel_sim::HandleKind::Lever => DVec3::new(0.0, 0.0, byfeel_sim::door::LEVER_PRESS),
         _ => DVec3::ZERO,
     };
     let hand_at = |a: f64| door.slot_position(a) - byfeel_sim::HOOK_PRONG;

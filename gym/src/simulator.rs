@@ -66,6 +66,8 @@ pub struct DoorGeometry {
     pub side: f64,
     /// The widest the door opens, rad.
     pub max_angle: f64,
+    /// What the hook pulls: a bar, a lever (pressed down first) or a knob.
+    pub handle: byfeel_sim::HandleKind,
 }
 
 impl DoorGeometry {

@@ -9,6 +9,8 @@ def assets_dir() -> str: ...
 
 Obs = np.ndarray | dict[str, np.ndarray]
 
+HELD_OUT_FROM: int
+
 class Env:
     action_dim: int
     max_episode_steps: int
@@ -26,6 +28,7 @@ class Env:
         actions: str = "hand",
         goal_rolls: int = 1,
         robot: Optional[str] = None,
+        door: Optional[int] = None,
     ) -> None: ...
     def observation_space(self) -> dict[str, dict[str, Any]]: ...
     def reset(self, seed: Optional[int] = None, hard_reset: bool = False) -> tuple[Obs, dict[str, Any]]: ...
@@ -54,6 +57,7 @@ class VecEnv:
         autoreset: str = "next_step",
         actions: str = "hand",
         goal_rolls: int = 1,
+        door: Optional[int] = None,
     ) -> None: ...
     def observation_space(self) -> dict[str, dict[str, Any]]: ...
     def reset(self, seed: Optional[int] = None, hard_reset: bool = False) -> tuple[Obs, list[dict[str, Any]]]: ...

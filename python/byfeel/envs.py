@@ -27,6 +27,11 @@ class ByfeelEnv(gymnasium.Env):
     simulator-only evaluation metrics. ``reset(options={"hard_reset": True})`` also puts the arm
     and objects back for the reset-free door.
 
+    ``door=N`` (DoorOpen only) practises on door ``N`` of the door family
+    (``assets/scenes/door-family.toml``: bar, lever or knob handle, hinged left or right, its
+    size, damping, colours and light drawn from ``N``); doors from 1 000 000 on are held out for
+    evaluation (:mod:`byfeel.doors`).
+
     ``robot="HOST:PORT"`` runs the task on the arm of a robot server (``byfeel serve`` or
     :func:`byfeel.serve`) instead of a simulated arm in this process. On a served simulator
     everything works as here; on an arm that is not simulated, give the goal as a picture
@@ -49,14 +54,16 @@ class ByfeelEnv(gymnasium.Env):
         actions: str = "hand",
         goal_rolls: int = 1,
         robot: Optional[str] = None,
+        door: Optional[int] = None,
     ) -> None:
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode {render_mode!r} is not one of {self.metadata['render_modes']}")
         self._env = _native.Env(
             task, obs_mode, width, height, reward, max_episode_steps, randomize_scene, actions, goal_rolls,
-            robot,
+            robot, door,
         )
         self.task = task
+        self.door = door
         self.robot = robot
         self.render_mode = render_mode
         self.observation_space = observation_space(self._env.observation_space())

@@ -37,6 +37,7 @@ class ByfeelVectorEnv(gymnasium.vector.VectorEnv):
         render_mode: Optional[str] = None,
         actions: str = "hand",
         goal_rolls: int = 1,
+        door: Optional[int] = None,
         **unused: Any,
     ) -> None:
         self._envs = _native.VecEnv(
@@ -51,6 +52,7 @@ class ByfeelVectorEnv(gymnasium.vector.VectorEnv):
             "next_step",
             actions,
             goal_rolls,
+            door,
         )
         self.num_envs = num_envs
         self.render_mode = render_mode

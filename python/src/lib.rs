@@ -83,7 +83,7 @@ fn config(
     reward: &str,
     max_episode_steps: Option<usize>,
     randomize_scene: bool,
-    (actions, goal_rolls): (&str, u8),
+    (actions, goal_rolls, door): (&str, u8, Option<u64>),
 ) -> PyResult<EnvConfig> {
     let task = Task::from_name(task).ok_or_else(|| {
         PyValueError::new_err(format!(
@@ -113,11 +113,12 @@ fn config(
         PyValueError::new_err(format!("unknown actions {actions:?}; use 'hand' or 'roll'"))
     })?;
     c = c.die_goal_rolls(goal_rolls).action_mode(mode);
-    c.check_die().map_err(PyValueError::new_err)?;
+    c.door = door;
+    c.randomize_scene = randomize_scene;
+    c.check_settings().map_err(PyValueError::new_err)?;
     if let Some(n) = max_episode_steps {
         c.max_episode_steps = n;
     }
-    c.randomize_scene = randomize_scene;
     Ok(c)
 }
 
@@ -151,7 +152,7 @@ struct PyEnv {
 #[pymethods]
 impl PyEnv {
     #[new]
-    #[pyo3(signature = (task, obs_mode=None, width=None, height=None, reward="sparse", max_episode_steps=None, randomize_scene=false, actions="hand", goal_rolls=1, robot=None))]
+    #[pyo3(signature = (task, obs_mode=None, width=None, height=None, reward="sparse", max_episode_steps=None, randomize_scene=false, actions="hand", goal_rolls=1, robot=None, door=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -165,6 +166,7 @@ impl PyEnv {
         actions: &str,
         goal_rolls: u8,
         robot: Option<&str>,
+        door: Option<u64>,
     ) -> PyResult<Self> {
         let c = config(
             task,
@@ -174,7 +176,7 @@ impl PyEnv {
             reward,
             max_episode_steps,
             randomize_scene,
-            (actions, goal_rolls),
+            (actions, goal_rolls, door),
         )?;
         let env = py.detach(|| remote::task_env(c, robot)).map_err(env_error)?;
         Ok(Self {
@@ -358,7 +360,7 @@ struct PyVecEnv {
 #[pymethods]
 impl PyVecEnv {
     #[new]
-    #[pyo3(signature = (num_envs, task, obs_mode=None, width=None, height=None, reward="sparse", max_episode_steps=None, randomize_scene=false, autoreset="next_step", actions="hand", goal_rolls=1))]
+    #[pyo3(signature = (num_envs, task, obs_mode=None, width=None, height=None, reward="sparse", max_episode_steps=None, randomize_scene=false, autoreset="next_step", actions="hand", goal_rolls=1, door=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         num_envs: usize,
@@ -372,6 +374,7 @@ impl PyVecEnv {
         autoreset: &str,
         actions: &str,
         goal_rolls: u8,
+        door: Option<u64>,
     ) -> PyResult<Self> {
         let c = config(
             task,
@@ -381,7 +384,7 @@ impl PyVecEnv {
             reward,
             max_episode_steps,
             randomize_scene,
-            (actions, goal_rolls),
+            (actions, goal_rolls, door),
         )?;
         let mode = match autoreset {
             "next_step" => AutoReset::NextStep,
@@ -491,6 +494,7 @@ fn assets_dir() -> std::path::PathBuf {
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(set_assets_dir, m)?)?;
     m.add_function(wrap_pyfunction!(assets_dir, m)?)?;
+    m.add("HELD_OUT_FROM", byfeel_gym::door_family::HELD_OUT_FROM)?;
     m.add_class::<PyEnv>()?;
     m.add_class::<PyVecEnv>()?;
     m.add_class::<remote::PyRemoteRobot>()?;

@@ -213,3 +213,23 @@ def test_a_headless_start_prints_nothing(tmp_path):
     run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, cwd=tmp_path, timeout=300)
     assert run.returncode == 0, run.stderr.decode()
     assert run.stderr == b"", run.stderr.decode()
+
+
+def test_a_family_door_is_one_door_and_held_out_doors_are_named():
+    from byfeel.doors import check_training_doors, held_out_doors, is_held_out, training_doors
+
+    def first_image(door):
+        env = gym.make("byfeel/DoorOpen-v0", door=door)
+        obs, _ = env.reset(seed=0)
+        env.close()
+        return obs["image_observation"] if isinstance(obs, dict) else obs
+
+    # The same door looks the same every time; another door looks different.
+    assert np.array_equal(first_image(3), first_image(3))
+    assert not np.array_equal(first_image(3), first_image(4))
+    assert training_doors(2) == [0, 1] and all(is_held_out(d) for d in held_out_doors(3))
+    check_training_doors(training_doors(5))
+    with pytest.raises(ValueError, match="held out"):
+        check_training_doors([4, held_out_doors(1)[0]])
+    with pytest.raises(ValueError, match="has no door"):
+        gym.make("byfeel/CupPush-v0", door=3)

@@ -5,6 +5,7 @@ use byfeel_gym::{
     Command, CommandMode, DoorGeometry, Image, JointSpec, OracleState, Placement, RobotSpec,
     RobotState, SceneGeometry, SensorKind, SensorSpec, Workspace,
 };
+use byfeel_sim::HandleKind;
 use glam::{DQuat, DVec3};
 
 use crate::proto as pb;
@@ -307,6 +308,7 @@ pub fn geometry(g: &SceneGeometry) -> pb::GeometryReply {
             max_angle: d.max_angle,
             slot: Some(vec3(d.slot)),
             hinge_on_left: d.side < 0.0,
+            handle: d.handle as u32,
         }),
         cup_radius: g.cup_radius,
         die_circumradius: g.die_circumradius,
@@ -327,6 +329,12 @@ pub fn scene_geometry(g: &pb::GeometryReply) -> Result<SceneGeometry, Malformed>
                 },
                 side: if d.hinge_on_left { -1.0 } else { 1.0 },
                 max_angle: d.max_angle,
+                handle: match d.handle {
+                    0 => HandleKind::Bar,
+                    1 => HandleKind::Lever,
+                    2 => HandleKind::Knob,
+                    other => return Err(format!("door handle kind {other} is not 0, 1 or 2")),
+                },
             })
         }
         None => None,

@@ -16,6 +16,10 @@ use rapier3d::prelude::*;
 pub const KNOB_HEAD_RADIUS: f64 = 0.03;
 /// How far beside a knob's stem (m, stem axis to the prong's middle) the hook's prong sits.
 const KNOB_PRONG_BESIDE: f64 = 0.02;
+/// How far (m) a hand whose hook's prong sits in a lever's slot goes down to unlatch the door:
+/// the hook's bar, 2.6 cm above the prong's middle, meets the lever's top after 1.6 cm and
+/// turns it the rest of the way, past `unlatch_deg` for every lever of the family.
+pub const LEVER_PRESS: f64 = 0.035;
 /// Dry friction on the hinge while a lever door is latched, N·m: more than the arm can pull.
 const LATCH_FRICTION: f64 = 500.0;
 /// Below this angle (rad) a shut lever door latches again once its lever is let go.

@@ -53,6 +53,7 @@ impl Simulator for SimRobot {
                 slot: d.slot,
                 side: d.side,
                 max_angle: d.max_angle,
+                handle: d.kind,
             }),
             cup_radius: w.cup.as_ref().map(|c| c.radius),
             die_circumradius: w.die.as_ref().map(|d| d.circumradius),

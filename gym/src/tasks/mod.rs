@@ -144,6 +144,9 @@ pub struct EnvConfig {
     pub die_goal_rolls: u8,
     /// What one action does: move the hand, or (DieRoll only) roll the die and feel for it.
     pub action_mode: ActionMode,
+    /// DoorOpen only: practise on this door of the door family (`door-family.toml` built with
+    /// this seed at every hard reset; see [`crate::door_family`]) instead of the single door.
+    pub door: Option<u64>,
 }
 
 impl EnvConfig {
@@ -165,6 +168,27 @@ impl EnvConfig {
             randomize_scene: false,
             die_goal_rolls: 1,
             action_mode: ActionMode::Hand,
+            door: None,
+        }
+    }
+
+    /// DoorOpen on the door family's door `seed`.
+    pub fn door(mut self, seed: u64) -> Self {
+        self.door = Some(seed);
+        self
+    }
+
+    /// How the scene is built before the first reset: the family door's seed, or nominal.
+    pub fn first_build(&self) -> crate::Randomization {
+        self.door
+            .map_or(crate::Randomization::Nominal, crate::Randomization::Seeded)
+    }
+
+    /// The scene file the task runs in, by name: the task's own, or the door family.
+    pub fn scene(&self) -> &'static str {
+        match self.door {
+            Some(_) => crate::door_family::FAMILY_SCENE,
+            None => self.task.scene(),
         }
     }
 
@@ -192,14 +216,28 @@ impl EnvConfig {
         self.keeping_default_steps(|c| c.die_goal_rolls = rolls)
     }
 
-    /// Says what is wrong with the die's settings: goals 1 or 2 rolls away, roll actions on
-    /// the die only.
-    pub fn check_die(&self) -> Result<(), String> {
+    /// Says what is wrong with the task-specific settings: die goals 1 or 2 rolls away, roll
+    /// actions on the die only, a family door on DoorOpen only and not with randomize_scene.
+    pub fn check_settings(&self) -> Result<(), String> {
         if !(1..=2).contains(&self.die_goal_rolls) {
             return Err(format!(
                 "die_goal_rolls {}: a DieRoll goal is 1 or 2 rolls away",
                 self.die_goal_rolls
             ));
+        }
+        if self.door.is_some() && self.task != Task::DoorOpen {
+            return Err(format!(
+                "door {}: the door family is DoorOpen's; {} has no door",
+                self.door.unwrap_or_default(),
+                self.task.name()
+            ));
+        }
+        if self.door.is_some() && self.randomize_scene {
+            return Err(
+                "door and randomize_scene: a family door is one door, built the same at every \
+                 reset; randomize_scene draws a new scene each time. Give one"
+                    .into(),
+            );
         }
         if self.action_mode == ActionMode::Roll && self.task != Task::DieRoll {
             return Err(format!(

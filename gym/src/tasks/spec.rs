@@ -19,7 +19,7 @@ pub(super) fn check(config: &EnvConfig) -> Result<(), EnvError> {
             "max_episode_steps must be at least 1".into(),
         ));
     }
-    config.check_die().map_err(EnvError::Setup)
+    config.check_settings().map_err(EnvError::Setup)
 }
 
 /// Says so when a simulated arm's scene lacks the task's object (a door server for CupPush).

@@ -48,7 +48,7 @@ impl TaskEnv<SimRobot> {
     /// setting. Call `reset` before `step`.
     pub fn new(config: EnvConfig) -> Result<Self, EnvError> {
         check(&config)?;
-        let robot = SimRobot::from_scene(config.task.scene(), Randomization::Nominal)
+        let robot = SimRobot::from_scene(config.scene(), config.first_build())
             .map_err(|e| EnvError::Setup(e.to_string()))?;
         Self::on_robot(config, robot)
     }
@@ -320,10 +320,12 @@ impl<R: Robot> TaskEnv<R> {
 
     /// Starts an episode on a simulated arm: a fresh scene when `hard`, and a drawn goal.
     fn reset_simulated(&mut self, hard: bool) -> Result<(), EnvError> {
-        let randomization = if self.config.randomize_scene {
-            Randomization::Seeded(rand::Rng::random::<u64>(&mut self.rng))
-        } else {
-            Randomization::Nominal
+        let randomization = match self.config.door {
+            Some(door) => Randomization::Seeded(door),
+            None if self.config.randomize_scene => {
+                Randomization::Seeded(rand::Rng::random::<u64>(&mut self.rng))
+            }
+            None => Randomization::Nominal,
         };
         let sim = self
             .robot
