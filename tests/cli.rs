@@ -399,6 +399,11 @@ fn train_vice_learns_from_a_folder_of_pictures() {
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(run.join("eval/report.json")).unwrap()).unwrap();
     assert_eq!(report["finals"].as_array().map(|f| f.len()), Some(2));
+    // What the classifier rewards: its logit for four posed pictures, success first.
+    let probes = report["probes"].as_array().unwrap();
+    assert_eq!(probes.len(), 4);
+    assert!(probes[0][0].as_str().unwrap().starts_with("success"));
+    assert!(run.join("eval/probes.png").exists());
     assert!(run.join("eval/final-states.png").exists() && run.join("eval/report.md").exists());
     // The hand-written baseline: SAC rewarded by the simulator's distance to success.
     let oracle = dir.path().join("oracle");

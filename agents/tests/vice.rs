@@ -309,3 +309,45 @@ fn the_door_carries_on_between_episodes_unless_told_to_start_over() {
         "the cup starts over by default"
     );
 }
+
+#[test]
+fn the_probe_pictures_pose_the_arm_and_the_task_apart() {
+    let differs = |a: &[u8], b: &[u8]| {
+        a.iter()
+            .zip(b)
+            .filter(|(x, y)| x.abs_diff(**y) > 30)
+            .count()
+    };
+    let open = Success::DoorAngle {
+        angle: 0.6,
+        tolerance: 0.0,
+    };
+    let cup = Success::CupAt {
+        x: 0.62,
+        y: 0.0,
+        radius: 0.0,
+    };
+    for success in [open, cup] {
+        let probes = byfeel_gym::probe_pictures(&success, 48).unwrap();
+        assert_eq!(probes.len(), 4);
+        // The first is success as `byfeel examples` pictures it (the door's exactly; the
+        // cup's finger stands on any side the push came from).
+        let example = success_pictures(&success, 1, 48, 0).unwrap().remove(0);
+        if success == open {
+            assert!(
+                differs(&probes[0].1, &example) < 20,
+                "the first probe is not success"
+            );
+        }
+        // Arm as at success with the task undone, and the task done with the arm away, each
+        // differ from success and from each other.
+        for (i, j) in [(0, 1), (0, 2), (1, 2), (2, 3)] {
+            assert!(
+                differs(&probes[i].1, &probes[j].1) > 30,
+                "{success:?}: probes {i} ({}) and {j} ({}) look alike",
+                probes[i].0,
+                probes[j].0
+            );
+        }
+    }
+}

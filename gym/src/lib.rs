@@ -4,15 +4,15 @@
 
 pub mod collect;
 pub mod door_family;
+mod env;
 pub mod gap;
 pub mod info;
-mod env;
 mod oracle;
 mod robot;
 mod safety;
-mod simulator;
 pub mod scripted;
 mod sim_robot;
+mod simulator;
 pub mod spaces;
 pub mod store;
 mod tasks;
@@ -25,10 +25,11 @@ pub use robot::{
     SensorSpec, Workspace,
 };
 pub use safety::SafetyLayer;
-pub use simulator::{DoorGeometry, Placement, Randomization, SceneGeometry, Simulator};
 pub use sim_robot::{SceneEdit, SimRobot, SimRobotSnapshot};
+pub use simulator::{DoorGeometry, Placement, Randomization, SceneGeometry, Simulator};
 pub use spaces::{Array, ArrayData, BoxSpace, Dtype, Observation, Space};
 pub use tasks::{
-    ActionMode, EnvConfig, ObsMode, RewardType, STAY, Success, Task, TaskEnv, success_pictures,
+    ActionMode, EnvConfig, ObsMode, RewardType, STAY, Success, Task, TaskEnv, probe_pictures,
+    success_pictures,
 };
 pub use vec_env::{AutoReset, VecEnv, VecTransition, stack};

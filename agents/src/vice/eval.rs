@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use burn::prelude::*;
 use burn::store::ModuleRecord;
-use byfeel_gym::{Env, ResetOptions};
+use byfeel_gym::{Env, ResetOptions, probe_pictures};
 use byfeel_render::image::{hstack, save_rgb_png, upscale, vstack};
 use serde::Serialize;
 
@@ -36,6 +36,10 @@ pub struct ViceEval {
     pub final_logit: f64,
     /// Each episode's last step: success, distance, classifier logit.
     pub finals: Vec<(bool, f64, f32)>,
+    /// What the classifier rewards: its logit for posed pictures (success; the arm posed as
+    /// at success with the task undone; the task done with the arm at home; neither), each
+    /// with what it shows.
+    pub probes: Vec<(String, f32)>,
 }
 
 /// Whether `run` is a VICE run directory.
@@ -114,6 +118,9 @@ pub fn evaluate_vice_run(
     }
     let frames: Vec<&[u8]> = pictures.iter().map(|p| p.as_slice()).collect();
     let logits = logits_of(&classifier, &frames);
+    let probed = probe_pictures(&judge, IMAGE_SIDE as u32).map_err(AgentError::from)?;
+    let probe_frames: Vec<&[u8]> = probed.iter().map(|p| p.1.as_slice()).collect();
+    let probe_logits = logits_of(&classifier, &probe_frames);
     let mut distances: Vec<f64> = finals.iter().map(|f| f.1).collect();
     distances.sort_by(f64::total_cmp);
     let result = ViceEval {
@@ -127,10 +134,17 @@ pub fn evaluate_vice_run(
             .zip(&logits)
             .map(|(&(s, d), &l)| (s, d, l))
             .collect(),
+        probes: probed
+            .iter()
+            .zip(&probe_logits)
+            .map(|(p, &l)| (p.0.to_string(), l))
+            .collect(),
     };
     let out = run.join("eval");
     std::fs::create_dir_all(&out).map_err(|e| io_error(&out, e))?;
     save_sheet(&out.join("final-states.png"), &pictures, &result)?;
+    let probe_pictures: Vec<Vec<u8>> = probed.into_iter().map(|p| p.1).collect();
+    save_strip(&out.join("probes.png"), &probe_pictures)?;
     let md = write_report(&out, run, &config, &result)?;
     Ok((md, result))
 }
@@ -161,6 +175,17 @@ fn save_sheet(path: &Path, pictures: &[Vec<u8>], result: &ViceEval) -> Result<()
         .collect();
     let (w, h, sheet) = vstack(&parts, 2);
     save_rgb_png(path, w, h, &sheet).map_err(|e| io_error(path, e))
+}
+
+/// Pictures side by side, each twice its size.
+fn save_strip(path: &Path, pictures: &[Vec<u8>]) -> Result<(), AgentError> {
+    let side = IMAGE_SIDE as u32;
+    let big: Vec<(u32, u32, Vec<u8>)> =
+        pictures.iter().map(|p| upscale(side, side, p, 2)).collect();
+    let parts: Vec<(u32, u32, &[u8])> =
+        big.iter().map(|(w, h, p)| (*w, *h, p.as_slice())).collect();
+    let (w, h, strip) = hstack(&parts, 2);
+    save_rgb_png(path, w, h, &strip).map_err(|e| io_error(path, e))
 }
 
 /// `rgb` with a 3-pixel border of `colour` around it.
@@ -214,8 +239,19 @@ fn write_report(
     let _ = writeln!(
         md,
         "A high logit with low success means the robot found pictures that fool the classifier.\n\n\
-         ![last picture of every episode: green where it shows success](final-states.png)"
+         ![last picture of every episode: green where it shows success](final-states.png)\n"
     );
+    let _ = writeln!(
+        md,
+        "## What the classifier rewards\n\nIts logit for posed pictures (left to right in \
+         probes.png). A classifier that rates the arm posed as at success with the task undone \
+         near success itself has learned the arm, not the door or cup: a robot can score there \
+         without doing the task.\n\n| picture | logit |\n|---|---|"
+    );
+    for (what, logit) in &r.probes {
+        let _ = writeln!(md, "| {what} | {logit:.2} |");
+    }
+    let _ = writeln!(md, "\n![the posed pictures](probes.png)");
     let path = out.join("report.md");
     std::fs::write(&path, md).map_err(|e| io_error(&path, e))?;
     Ok(path)

@@ -22,7 +22,7 @@ mod success;
 mod task_env;
 
 pub use roll::{ActionMode, STAY};
-pub use success::{Success, success_pictures};
+pub use success::{Success, probe_pictures, success_pictures};
 pub use task_env::TaskEnv;
 
 use glam::DVec3;

@@ -86,13 +86,7 @@ pub fn success_pictures(
     let setup = |e: String| EnvError::Setup(e);
     let mut arm = SimRobot::from_scene(success.scene(), Randomization::Nominal)
         .map_err(|e| setup(e.to_string()))?;
-    let camera = arm
-        .spec()
-        .sensors
-        .iter()
-        .find(|s| s.kind == SensorKind::Camera)
-        .map(|s| s.name.clone())
-        .ok_or_else(|| setup(format!("the {} scene has no camera", success.scene())))?;
+    let camera = task_camera(&arm, success)?;
     arm.set_sensor_size(&camera, side, side)?;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut pictures = Vec::with_capacity(count);
@@ -101,6 +95,81 @@ pub fn success_pictures(
         pictures.push(arm.read_sensor(&camera)?.rgb);
     }
     Ok(pictures)
+}
+
+/// Pictures that tell what a success classifier rewards, each with what it shows: success
+/// itself; the arm posed as at success with the task undone (the door shut, the cup
+/// elsewhere), which a classifier that learned the arm rather than the door or cup rates high;
+/// the task done with the arm away at home; and the task undone with the arm at home.
+pub fn probe_pictures(
+    success: &Success,
+    side: u32,
+) -> Result<Vec<(&'static str, Vec<u8>)>, EnvError> {
+    let setup = |e: String| EnvError::Setup(e);
+    let mut arm = SimRobot::from_scene(success.scene(), Randomization::Nominal)
+        .map_err(|e| setup(e.to_string()))?;
+    let camera = task_camera(&arm, success)?;
+    arm.set_sensor_size(&camera, side, side)?;
+    let scene = arm.geometry();
+    let (done, undone, at_success): (Placement, Placement, DVec3) = match *success {
+        Success::DoorAngle { angle, .. } => (
+            Placement::DoorAngle(angle),
+            Placement::DoorAngle(0.0),
+            door::goal_hand(&scene, angle),
+        ),
+        Success::CupAt { x, y, .. } => {
+            let back = scene.cup_radius.unwrap_or(0.04) + cup::FINGER_HALF_WIDTH + 0.005;
+            // Elsewhere: 12 cm across the table from the goal, within the workspace.
+            let ws = scene.workspace;
+            let away = if y > (ws.min.y + ws.max.y) / 2.0 {
+                y - 0.12
+            } else {
+                y + 0.12
+            };
+            (
+                Placement::Cup { x, y },
+                Placement::Cup { x, y: away },
+                DVec3::new(x - back, y, cup::PUSH_Z),
+            )
+        }
+    };
+    let shoot =
+        |arm: &mut SimRobot, task: &Placement, hand: Option<DVec3>| -> Result<Vec<u8>, EnvError> {
+            arm.home()?;
+            arm.place(task)?;
+            if let Some(h) = hand {
+                arm.place(&Placement::Hand(h))?;
+            }
+            Ok(arm.read_sensor(&camera)?.rgb)
+        };
+    Ok(vec![
+        (
+            "success: the task done, the arm as in the pictures",
+            shoot(&mut arm, &done, Some(at_success))?,
+        ),
+        (
+            "the arm as in the pictures, the task undone",
+            shoot(&mut arm, &undone, Some(at_success))?,
+        ),
+        (
+            "the task done, the arm at home",
+            shoot(&mut arm, &done, None)?,
+        ),
+        (
+            "the task undone, the arm at home",
+            shoot(&mut arm, &undone, None)?,
+        ),
+    ])
+}
+
+/// The name of the scene's camera that watches the task.
+fn task_camera(arm: &SimRobot, success: &Success) -> Result<String, EnvError> {
+    arm.spec()
+        .sensors
+        .iter()
+        .find(|s| s.kind == SensorKind::Camera)
+        .map(|s| s.name.clone())
+        .ok_or_else(|| EnvError::Setup(format!("the {} scene has no camera", success.scene())))
 }
 
 fn pose(arm: &mut SimRobot, success: &Success, rng: &mut ChaCha8Rng) -> Result<(), EnvError> {
