@@ -64,6 +64,11 @@ impl MetricsLog {
             .zip(values)
             .filter_map(|(m, v)| Some((m.tag?, (*v)?)))
             .collect();
+        if let Some(watch) = byfeel_render::watch::current() {
+            for (tag, value) in &scalars {
+                watch.point(tag, env_steps as f64, *value);
+            }
+        }
         self.board.scalars(env_steps as i64, &scalars).map_err(io)
     }
 }

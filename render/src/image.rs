@@ -19,15 +19,23 @@ pub fn save_rgb_png(path: &Path, width: u32, height: u32, rgb: &[u8]) -> Result<
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| err(e.to_string()))?;
     }
-    let file = std::fs::File::create(path).map_err(|e| err(e.to_string()))?;
-    let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), width, height);
+    let bytes = encode_png(width, height, rgb).map_err(err)?;
+    std::fs::write(path, bytes).map_err(|e| err(e.to_string()))
+}
+
+/// 8-bit RGB pixels (row-major, top row first) as the bytes of a PNG file.
+pub fn encode_png(width: u32, height: u32, rgb: &[u8]) -> Result<Vec<u8>, String> {
+    if rgb.len() != (width * height * 3) as usize {
+        return Err(format!("{} bytes is not {width}x{height} RGB", rgb.len()));
+    }
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, width, height);
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
-    let mut writer = encoder.write_header().map_err(|e| err(e.to_string()))?;
-    writer
-        .write_image_data(rgb)
-        .map_err(|e| err(e.to_string()))?;
-    writer.finish().map_err(|e| err(e.to_string()))
+    let mut writer = encoder.write_header().map_err(|e| e.to_string())?;
+    writer.write_image_data(rgb).map_err(|e| e.to_string())?;
+    writer.finish().map_err(|e| e.to_string())?;
+    Ok(out)
 }
 
 /// Reads a PNG file as 8-bit RGB pixels: `(width, height, rgb)` (grey, alpha and 16-bit

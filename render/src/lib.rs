@@ -29,6 +29,7 @@ mod shared;
 pub mod tactile;
 mod tactile_pass;
 pub mod viewer;
+pub mod watch;
 
 pub use camera::Camera;
 pub use camera_pass::CameraImage;

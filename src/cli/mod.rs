@@ -55,6 +55,11 @@ pub enum Commands {
     Examples(examples::ExamplesArgs),
     /// Train an agent's model on an experience store.
     Train {
+        /// Serve a live view of the run for a browser at HOST:PORT (port 0 picks a free one;
+        /// the address is printed): every robot's camera and gel pictures as they happen, the
+        /// goal, and the training curves.
+        #[arg(long, global = true, value_name = "HOST:PORT")]
+        watch: Option<String>,
         #[command(subcommand)]
         what: train::TrainCommand,
     },
@@ -129,7 +134,12 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Commands::Collect(args) => collect::run_collect(args),
         Commands::Export(args) => collect::run_export(args),
         Commands::Examples(args) => examples::run(args),
-        Commands::Train { what } => train::run(what),
+        Commands::Train { watch, what } => {
+            if let Some(addr) = watch {
+                watch_at(&addr)?;
+            }
+            train::run(what)
+        }
         Commands::Eval(args) => eval::run(args),
         Commands::Demo(args) => demo::run(args),
         Commands::Bench { what } => bench::run(what),
@@ -156,4 +166,15 @@ pub fn progress_bar(len: usize, unit: &str, quiet: bool) -> indicatif::ProgressB
 pub fn random_ee_delta(rng: &mut impl Rng, max_step: f64) -> Command {
     let mut d = || rng.random_range(-1.0..=1.0) * max_step;
     Command::ee_delta(d(), d(), d())
+}
+
+/// Serves this process's watch page at `addr` and says where.
+fn watch_at(addr: &str) -> Result<(), Error> {
+    let watch = byfeel::render::watch::Watch::serve(addr)
+        .map_err(|e| format!("--watch {addr}: {e}"))?;
+    let command: Vec<String> = std::env::args().skip(1).collect();
+    watch.set_title(&format!("byfeel {}", command.join(" ")));
+    eprintln!("watch this run at {}", watch.url());
+    byfeel::render::watch::install(watch);
+    Ok(())
 }

@@ -20,6 +20,7 @@ mod roll;
 mod spec;
 mod success;
 mod task_env;
+mod watched;
 
 pub use roll::{ActionMode, STAY};
 pub use success::{Success, probe_pictures, success_pictures};

@@ -37,6 +37,8 @@ pub struct TaskEnv<R: Robot = SimRobot> {
     /// Roll actions: the hand's height when the episode began, pressed on the die as the goal
     /// picture is; each roll presses back to it.
     pub(super) press_height: f64,
+    /// Its place on the process's watch page, once it has shown something there.
+    pub(super) watched: Option<super::watched::Watched>,
     /// The sensor whose images observations carry: the gel, or the scene's task camera.
     sensor: String,
     /// The scene's geometry as last built; `None` on an arm that is not simulated.
@@ -108,6 +110,7 @@ impl<R: Robot> TaskEnv<R> {
             steps: 0,
             reward_fn: None,
             press_height: 0.0,
+            watched: None,
             sensor,
             scene,
             config,
@@ -213,7 +216,7 @@ impl<R: Robot> TaskEnv<R> {
             .ok_or_else(|| EnvError::Setup(format!("the arm has no {kind:?} sensor")))
     }
 
-    fn image_space(&self) -> BoxSpace {
+    pub(super) fn image_space(&self) -> BoxSpace {
         image_space(&self.config)
     }
 
@@ -393,6 +396,7 @@ impl<R: Robot + Send> Env for TaskEnv<R> {
         self.steps = 0;
         self.press_height = self.robot.state().ee_position.z;
         let obs = self.observe()?;
+        self.show(&obs, true);
         Ok((obs, self.info()))
     }
 
@@ -412,6 +416,7 @@ impl<R: Robot + Send> Env for TaskEnv<R> {
         };
         self.steps += 1;
         let observation = self.observe()?;
+        self.show(&observation, false);
         let mut info = self.info();
         info.insert(
             crate::info::HAND_STEPS.into(),
