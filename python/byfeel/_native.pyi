@@ -97,6 +97,7 @@ def collect(
     policy: str = "random",
     hold: int = 1,
     actions: str = "hand",
+    door: Optional[int] = None,
 ) -> tuple[int, int]: ...
 
 class Predictive:

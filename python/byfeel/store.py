@@ -122,6 +122,7 @@ def collect(
     policy: str = "random",
     hold: int = 1,
     actions: str = "hand",
+    door: Optional[int] = None,
 ) -> tuple:
     """Random play on ``robots`` simulated robots in parallel, each episode in its own
     randomised scene, appended to the store at ``out`` (created, or reopened). Returns
@@ -130,7 +131,9 @@ def collect(
     random directions and returns over its top face between pushes, as the goal pictures
     show it; ``hold`` repeats each random action that many steps. ``actions="roll"``
     (die-roll, random policy) records roll actions: each a push direction, the gel finding the
-    die's top again after it."""
+    die's top again after it. ``door=N`` (door-open) plays every episode on door ``N`` of the
+    door family (:mod:`byfeel.doors`) instead of a freshly drawn door each episode."""
     return _native.collect(
-        task, str(out), episodes, robots, seed, width, height, max_episode_steps, policy, hold, actions
+        task, str(out), episodes, robots, seed, width, height, max_episode_steps, policy, hold, actions,
+        door,
     )

@@ -191,7 +191,7 @@ impl PyStore {
 
 /// Random-play collection into a store (see `byfeel collect`).
 #[pyfunction]
-#[pyo3(signature = (task, out, episodes = 10, robots = 4, seed = 0, width = 48, height = 48, max_episode_steps = None, policy = "random", hold = 1, actions = "hand"))]
+#[pyo3(signature = (task, out, episodes = 10, robots = 4, seed = 0, width = 48, height = 48, max_episode_steps = None, policy = "random", hold = 1, actions = "hand", door = None))]
 #[allow(clippy::too_many_arguments)]
 pub fn collect(
     py: Python<'_>,
@@ -206,6 +206,7 @@ pub fn collect(
     policy: &str,
     hold: usize,
     actions: &str,
+    door: Option<u64>,
 ) -> PyResult<(u64, u64)> {
     let task = Task::from_name(task).ok_or_else(|| {
         PyValueError::new_err(format!(
@@ -229,6 +230,7 @@ pub fn collect(
         .ok_or_else(|| PyValueError::new_err(format!("actions {actions:?}: use hand or roll")))?;
     config.image_size = (width, height);
     config.max_episode_steps = max_episode_steps;
+    config.door = door;
     let done = py
         .detach(|| run_collect(&config, |_| {}))
         .map_err(|e| match e {

@@ -112,3 +112,16 @@ def test_a_loose_task_name_is_refused_with_the_valid_ones(tmp_path):
     with pytest.raises(ValueError, match="DoorOpen"):
         byfeel.ByfeelEnv("cup")
     assert not (tmp_path / "x.zarr").exists()
+
+
+def test_collecting_on_a_family_door_records_that_door(tmp_path):
+    from byfeel.store import Store, collect
+
+    scenes = []
+    for name, door in [("a", 5), ("b", 5), ("c", 6)]:
+        assert collect("door-open", tmp_path / name, episodes=1, robots=1, door=door) == (1, 101)
+        scenes.append(Store(tmp_path / name)[0]["scene"])
+    # The same door is drawn the same; another door differs.
+    assert np.array_equal(scenes[0], scenes[1]) and not np.array_equal(scenes[0], scenes[2])
+    with pytest.raises(ValueError, match="DoorOpen"):
+        collect("cup-push", tmp_path / "d", episodes=1, robots=1, door=5)

@@ -32,6 +32,10 @@ pub struct CollectArgs {
     /// this one (a preset: mild, hard; or a gap file, as `byfeel serve --gap` takes).
     #[arg(long, value_name = "PRESET|FILE")]
     pub gap_range: Option<String>,
+    /// door-open only: every episode on this door of the door family (from 1 000 000 on: the
+    /// held-out doors) instead of a freshly drawn door each episode.
+    #[arg(long)]
+    pub door: Option<u64>,
     /// What one action does: `hand` (move the hand by Δxyz) or, for die-roll, `roll` (push the
     /// die over in a direction, then feel for its top face again and press it: 2 numbers).
     #[arg(long, value_enum, default_value = "hand")]
@@ -78,6 +82,7 @@ pub fn run_collect(args: CollectArgs) -> Result<(), Error> {
         .as_deref()
         .map(byfeel::gym::gap::RealityGap::from_arg)
         .transpose()?;
+    config.door = args.door;
 
     let bar = super::progress_bar(args.episodes, "episodes", args.quiet);
     let mut noted = false;

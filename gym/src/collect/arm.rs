@@ -23,7 +23,11 @@ pub(super) trait CollectArm: Robot + Send + Sized {
 
 impl CollectArm for SimRobot {
     fn build(config: &CollectConfig) -> Result<Self, CollectError> {
-        SimRobot::from_scene(config.task.scene(), Randomization::Nominal)
+        let (scene, build) = match config.door {
+            Some(door) => (crate::door_family::FAMILY_SCENE, Randomization::Seeded(door)),
+            None => (config.task.scene(), Randomization::Nominal),
+        };
+        SimRobot::from_scene(scene, build)
             .map_err(|e| CollectError::Config(e.to_string()))
     }
 

@@ -99,6 +99,9 @@ pub struct CollectConfig {
     /// and this one ([`RealityGap::draw`](crate::gap::RealityGap::draw)); `None`: the
     /// simulator as it is.
     pub gap_range: Option<crate::gap::RealityGap>,
+    /// DoorOpen only: every episode on this door of the door family
+    /// ([`crate::door_family`]) instead of a freshly drawn door each episode.
+    pub door: Option<u64>,
 }
 
 impl CollectConfig {
@@ -120,6 +123,7 @@ impl CollectConfig {
             store: StoreOptions::default(),
             write: true,
             gap_range: None,
+            door: None,
         }
     }
 }
@@ -156,15 +160,17 @@ pub enum CollectError {
 
 /// The fields collection records for `task` (camera, tactile, proprioception, action, reward,
 /// RLDS flags, goal, oracle state; per episode the robot, seed, goal picture and drawn scene,
-/// and with `branches` > 1 the episode's branch).
+/// and with `branches` > 1 the episode's branch). A family `door`'s scene records more
+/// parameters than the single door's.
 pub fn collect_schema(
     task: Task,
     image_size: (u32, u32),
     branches: usize,
     mode: ActionMode,
+    door: Option<u64>,
 ) -> Result<Schema, CollectError> {
     let (w, h) = (image_size.0 as usize, image_size.1 as usize);
-    let mut env = TaskEnv::new(episode_config(task, image_size, None, mode))?;
+    let mut env = TaskEnv::new(episode_config(task, image_size, None, mode, door))?;
     env.reset(Some(0), &ResetOptions::default())?;
     let gel = byfeel_render::TactileConfig::default();
     let (gh, gw) = (gel.height as usize, gel.width as usize);
@@ -222,12 +228,14 @@ fn episode_config(
     image_size: (u32, u32),
     steps: Option<usize>,
     mode: ActionMode,
+    door: Option<u64>,
 ) -> EnvConfig {
     let mut config = EnvConfig::new(task)
         .obs_mode(ObsMode::Goal)
         .image_size(image_size.0, image_size.1)
         .action_mode(mode);
-    config.randomize_scene = true;
+    config.door = door;
+    config.randomize_scene = door.is_none();
     if let Some(s) = steps {
         config.max_episode_steps = s;
     }
@@ -293,6 +301,14 @@ pub fn collect(
             config.policy.name()
         )));
     }
+    if let Some(door) = config.door {
+        if config.task != Task::DoorOpen || config.gap_range.is_some() {
+            return Err(CollectError::Config(format!(
+                "door {door}: family doors are collected on DoorOpen in the simulator as it is \
+                 (no reality gap)"
+            )));
+        }
+    }
     match &config.gap_range {
         None => collect_on::<crate::SimRobot>(config, on_progress),
         Some(range) => {
@@ -308,7 +324,13 @@ fn collect_on<R: CollectArm>(
     mut on_progress: impl FnMut(&CollectProgress) + Send,
 ) -> Result<CollectProgress, CollectError> {
     let branches = config.branches.max(1);
-    let schema = collect_schema(config.task, config.image_size, branches, config.action_mode)?;
+    let schema = collect_schema(
+        config.task,
+        config.image_size,
+        branches,
+        config.action_mode,
+        config.door,
+    )?;
     let robots = config.robots.min(config.episodes);
     let mut workers = (0..robots as u64)
         .map(|k| Worker::<R>::new(k, config, &schema))

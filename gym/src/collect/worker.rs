@@ -53,6 +53,7 @@ impl<R: CollectArm> Worker<R> {
                 config.image_size,
                 config.max_episode_steps,
                 config.action_mode,
+                config.door,
             ),
             R::build(config)?,
         )?;
