@@ -21,7 +21,7 @@ python3 -m venv "$venv"
 "$venv/bin/pip" install -q --upgrade pip
 "$venv/bin/pip" wheel -q --no-deps -w target/wheels ./python
 wheel=$(ls target/wheels/byfeel-*.whl)
-"$venv/bin/pip" install -q "$wheel[test]"
+"$venv/bin/pip" install -q "$wheel[test,fleet]"
 # -rs prints why the Stable-Baselines3 tests are skipped when torch is not installed.
 "$venv/bin/pytest" -q -rs python/tests
 bash scripts/test-wheel.sh "$wheel"

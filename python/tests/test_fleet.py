@@ -1,0 +1,72 @@
+"""The fleet on a real local Ray cluster of two nodes: robots practise on their own doors into
+their own stores, a robot killed mid-run is restarted and nothing committed is lost, and the
+run continues from its stores when started again."""
+
+import os
+import signal
+
+import pytest
+import ray
+from ray.cluster_utils import Cluster
+
+from byfeel.doors import held_out_doors  # noqa: E402
+from byfeel.fleet import FleetConfig, fleet_status, run_fleet  # noqa: E402
+from byfeel.store import Store  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    # A head and a second node on this machine, sized for a 2-core CI runner; shared by the
+    # module's tests so the start-up is paid once.
+    c = Cluster(
+        initialize_head=True,
+        head_node_args={"num_cpus": 1, "object_store_memory": 80 * 1024 * 1024},
+    )
+    c.add_node(num_cpus=1, object_store_memory=80 * 1024 * 1024)
+    c.wait_for_nodes()
+    ray.init(address=c.address, ignore_reinit_error=True)
+    yield c
+    ray.shutdown()
+    c.shutdown()
+
+
+def test_two_robots_on_two_nodes_fill_their_stores_and_survive_a_kill(cluster, tmp_path):
+    assert len([n for n in ray.nodes() if n["Alive"]]) == 2
+    run = tmp_path / "run"
+    config = FleetConfig(robots=2, env_steps=800, episodes_per_call=1)
+    killed = []
+
+    def kill_one(report):
+        # The first report's robot dies mid-run: Ray restarts it and it carries on.
+        if not killed:
+            pid = ray.get(report["actor"].pid.remote())
+            os.kill(pid, signal.SIGKILL)
+            store = run / "robots" / f"robot-{report['robot']}"
+            killed.append((report["robot"], Store(store).num_steps))
+
+    status = run_fleet(config, run, on_report=kill_one)
+    assert killed and status["steps"] >= 800
+    # The killed robot came back and went on writing.
+    robot, steps_when_killed = killed[0]
+    assert Store(run / "robots" / f"robot-{robot}").num_steps > steps_when_killed
+    for k, door in enumerate([0, 1]):
+        s = Store(run / "robots" / f"robot-{k}")
+        assert s.num_episodes >= 1, f"robot {k} wrote nothing"
+        # Every episode of robot k is on its own door: the family's parameters are the door's.
+        scenes = {tuple(s[e]["scene"]) for e in range(s.num_episodes)}
+        assert len(scenes) == 1, f"robot {k} played more than one door"
+    # Nothing committed was lost: the stores hold what the robots reported.
+    reported = sum(
+        r["steps"] for r in map(__import__("json").loads, open(run / "fleet-log.jsonl"))
+    )
+    assert fleet_status(run)["steps"] == reported
+
+    # Started again with a larger budget, the run continues from its stores.
+    before = fleet_status(run)["steps"]
+    status = run_fleet(FleetConfig(robots=2, env_steps=before + 200, episodes_per_call=1), run)
+    assert status["steps"] >= before + 200
+    # Other settings in the same directory, and held-out doors, are refused.
+    with pytest.raises(ValueError, match="other settings"):
+        run_fleet(FleetConfig(robots=3, env_steps=10), run)
+    with pytest.raises(ValueError, match="held out"):
+        run_fleet(FleetConfig(robots=1, doors=held_out_doors(1)), tmp_path / "x")
