@@ -23,7 +23,7 @@ An arm on the network: ``byfeel serve`` (or :func:`serve` in Python) serves one,
 import os as _os
 
 from byfeel import _native
-from byfeel._native import RemoteRobot, Server, __version__, serve
+from byfeel._native import RemoteRobot, Server, Watch, __version__, serve
 
 # The wheel carries byfeel's robots, scenes and shipped models; byfeel reads them from there
 # (BYFEEL_ASSETS, when set, still wins).
@@ -34,6 +34,7 @@ from byfeel.vector import ByfeelVectorEnv  # noqa: E402
 from byfeel.store import Store, collect  # noqa: E402
 
 __all__ = [
+    "Watch",
     "ByfeelEnv",
     "ByfeelVectorEnv",
     "RemoteRobot",

@@ -17,6 +17,7 @@ mod agents;
 mod remote;
 mod skewfit;
 mod vice;
+mod watch;
 mod store;
 
 fn env_error(e: EnvError) -> PyErr {
@@ -504,6 +505,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<agents::PyPredictive>()?;
     m.add_class::<skewfit::PySkewFit>()?;
     m.add_class::<vice::PyVice>()?;
+    m.add_class::<watch::PyWatch>()?;
     m.add_function(wrap_pyfunction!(store::collect, m)?)?;
     m.add_function(wrap_pyfunction!(agents::evaluate_run, m)?)?;
     m.add_function(wrap_pyfunction!(agents::evaluate_door_run, m)?)?;

@@ -2,8 +2,10 @@
 their own stores, a robot killed mid-run is restarted and nothing committed is lost, and the
 run continues from its stores when started again."""
 
+import json
 import os
 import signal
+import urllib.request
 
 import pytest
 import ray
@@ -56,15 +58,19 @@ def test_two_robots_on_two_nodes_fill_their_stores_and_survive_a_kill(cluster, t
         scenes = {tuple(s[e]["scene"]) for e in range(s.num_episodes)}
         assert len(scenes) == 1, f"robot {k} played more than one door"
     # Nothing committed was lost: the stores hold what the robots reported.
-    reported = sum(
-        r["steps"] for r in map(__import__("json").loads, open(run / "fleet-log.jsonl"))
-    )
+    reported = sum(r["steps"] for r in map(json.loads, open(run / "fleet-log.jsonl")))
     assert fleet_status(run)["steps"] == reported
 
-    # Started again with a larger budget, the run continues from its stores.
+    # Started again with a larger budget, the run continues from its stores, watched.
     before = fleet_status(run)["steps"]
-    status = run_fleet(FleetConfig(robots=2, env_steps=before + 200, episodes_per_call=1), run)
+    status = run_fleet(FleetConfig(robots=2, env_steps=before + 200, episodes_per_call=1), run,
+                       watch="127.0.0.1:0")
     assert status["steps"] >= before + 200
+    state = json.loads(urllib.request.urlopen(status["watch"] + "state.json").read())
+    assert [r["name"] for r in state["robots"]] == ["robot 0 · door 0", "robot 1 · door 1"]
+    assert all({"camera", "gel", "goal"} <= set(r["pictures"]) for r in state["robots"])
+    png = urllib.request.urlopen(status["watch"] + "picture/1/camera.png").read()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
     # Other settings in the same directory, and held-out doors, are refused.
     with pytest.raises(ValueError, match="other settings"):
         run_fleet(FleetConfig(robots=3, env_steps=10), run)

@@ -29,6 +29,8 @@ def main(argv=None) -> int:
                    help="a Ray cluster's address (ray://HOST:10001, or HOST:6379 on a node); "
                         "default: RAY_ADDRESS, else a local Ray started here")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--watch", default=None, metavar="HOST:PORT",
+                   help="serve a live page of every robot's latest pictures and the progress")
     p.add_argument("--status", action="store_true", help="print what the stores hold and exit")
     args = p.parse_args(argv)
     if args.robots < 1:
@@ -49,7 +51,8 @@ def main(argv=None) -> int:
               f"+{r['steps']} steps in {r['seconds']:.1f} s", file=sys.stderr)
 
     try:
-        status = run_fleet(config, args.out, address=args.address, on_report=report)
+        status = run_fleet(config, args.out, address=args.address, on_report=report,
+                           watch=args.watch)
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -97,11 +97,14 @@ def run_fleet(
     address: Optional[str] = None,
     on_report: Optional[Callable[[dict], None]] = None,
     init_kwargs: Optional[dict] = None,
+    watch: Optional[str] = None,
 ) -> dict:
     """Runs the fleet into ``out`` until its stores hold ``config.env_steps`` steps; joins the
     Ray cluster at ``address`` (or the one ``ray.init`` finds) or starts a local one. Returns
     the final :func:`fleet_status` with the run's throughput. ``on_report`` sees every robot's
-    report as it comes (and may, for instance, kill actors to test restarts)."""
+    report as it comes (and may, for instance, kill actors to test restarts). ``watch``
+    (``HOST:PORT``) serves a live page of every robot's latest committed pictures and the
+    fleet's progress (:class:`byfeel.Watch`)."""
     import ray
 
     run = Path(out)
@@ -113,6 +116,7 @@ def run_fleet(
         PracticeRobotHandle(k, doors[k], config, run)
         for k in range(config.robots)
     ]
+    page = _FleetPage(watch, run, robots) if watch else None
     start = time.perf_counter()
     first = fleet_status(run)["steps"]
     pending = {r.start(config.episodes_per_call): r for r in robots}
@@ -126,6 +130,8 @@ def run_fleet(
             log.flush()
             if on_report:
                 on_report(report | {"actor": robot.actor})
+            if page:
+                page.show(robot.index, time.perf_counter() - start)
             if fleet_status(run)["steps"] < config.env_steps:
                 pending[robot.start(config.episodes_per_call)] = robot
     finally:
@@ -134,6 +140,8 @@ def run_fleet(
     seconds = time.perf_counter() - start
     status["seconds"] = seconds
     status["steps_per_s"] = (status["steps"] - first) / seconds if seconds > 0 else 0.0
+    if page:
+        status["watch"] = page.watch.url
     return status
 
 
@@ -151,3 +159,33 @@ class PracticeRobotHandle:
 
     def start(self, episodes: int):
         return self.actor.practise.remote(episodes)
+
+
+class _FleetPage:
+    """The fleet's watch page: each robot's last committed episode (its last camera and gel
+    pictures, its goal) read back from its store, and the stores' step count."""
+
+    def __init__(self, address: str, run: Path, robots: list):
+        from byfeel import Watch
+
+        self.watch = Watch(address, title=f"byfeel fleet: {run}", install=False)
+        self.run = run
+        self.pages = [self.watch.add_robot(f"robot {r.index} · door {r.door}") for r in robots]
+        print(f"watch this fleet at {self.watch.url}", flush=True)
+
+    def show(self, robot: int, seconds: float) -> None:
+        import numpy as np
+
+        from byfeel.store import Store
+
+        store = Store(store_path(self.run, robot))
+        if store.num_episodes == 0:
+            return
+        last = store[store.num_episodes - 1]
+        page = self.pages[robot]
+        for view, key, frame in (("camera", "camera", -1), ("gel", "tactile", -1), ("goal", "goal_image", None)):
+            if key in last:
+                image = last[key] if frame is None else last[key][frame]
+                self.watch.picture(page, view, np.ascontiguousarray(image))
+        self.watch.point("fleet/steps in the stores", seconds, float(fleet_status(self.run)["steps"]))
+        self.watch.point(f"robot {robot}/episodes", seconds, float(store.num_episodes))
