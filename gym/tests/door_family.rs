@@ -9,6 +9,13 @@ fn door(seed: u64) -> SimRobot {
     SimRobot::from_scene("door-family", Randomization::Seeded(seed)).unwrap()
 }
 
+/// The first door of the family with a `kind` handle.
+fn first_door_with(kind: HandleKind) -> u64 {
+    (0..50)
+        .find(|&s| door(s).world().door.as_ref().unwrap().kind == kind)
+        .expect("each kind of handle among the first 50 doors")
+}
+
 fn describe(arm: &SimRobot) -> String {
     let d = arm.world().door.as_ref().unwrap();
     let side = if d.side > 0.0 { "right" } else { "left" };
@@ -55,9 +62,7 @@ fn the_arm_opens_every_kind_of_door_on_either_hinge() {
 
 #[test]
 fn a_lever_door_stays_latched_until_the_lever_is_pressed() {
-    let seed = (0..50)
-        .find(|&s| door(s).world().door.as_ref().unwrap().kind == HandleKind::Lever)
-        .expect("a lever door among the first 50");
+    let seed = first_door_with(HandleKind::Lever);
     let mut arm = door(seed);
     let d = arm.world().door.clone().unwrap();
     // The prong in the lever's slot, pulled along the arc without pressing.
@@ -130,9 +135,7 @@ fn pull_open_in_the_task(seed: u64) -> f64 {
 #[test]
 fn the_door_task_runs_on_family_doors_and_a_policy_can_open_each_kind() {
     for kind in [HandleKind::Bar, HandleKind::Lever, HandleKind::Knob] {
-        let seed = (0..50)
-            .find(|&s| door(s).world().door.as_ref().unwrap().kind == kind)
-            .unwrap();
+        let seed = first_door_with(kind);
         let what = describe(&door(seed));
         let angle = pull_open_in_the_task(seed);
         assert!(
