@@ -23,8 +23,9 @@ class FleetConfig:
     """Robot K's door is ``doors[K]``; empty: the training doors 0, 1, …, robots − 1."""
     env_steps: int = 10_000
     """Environment steps the stores hold when the run ends (all robots together)."""
-    episodes_per_call: int = 2
-    """Episodes a robot plays between reports to the driver."""
+    episodes_per_call: int = 10
+    """Episodes a robot plays between reports to the driver (each call sets its scene and
+    store up afresh, so fewer, longer calls waste less)."""
     task: str = "door-open"
     seed: int = 0
     width: int = 48
