@@ -167,12 +167,7 @@ impl RemoteRobot {
         self.acquire()?;
         let lease = self.lease()?;
         for s in &self.spec.sensors {
-            let r = pb::SensorSizeRequest {
-                lease: Some(lease.clone()),
-                name: s.name.clone(),
-                width: s.width,
-                height: s.height,
-            };
+            let r = sensor_size(lease.clone(), &s.name, s.width, s.height);
             self.rt
                 .block_on(self.client.clone().set_sensor_size(r))
                 .map_err(remote)?;
@@ -366,12 +361,7 @@ impl Robot for RemoteRobot {
         self.seen().forget();
         let rt = self.rt.clone();
         self.controlled(|c, lease| {
-            let r = pb::SensorSizeRequest {
-                lease: Some(lease),
-                name: name.into(),
-                width,
-                height,
-            };
+            let r = sensor_size(lease, name, width, height);
             rt.block_on(c.set_sensor_size(r)).map(|_| ())
         })?;
         if let Some(s) = self.spec.sensors.iter_mut().find(|s| s.name == name) {
@@ -455,5 +445,15 @@ impl Simulator for RemoteRobot {
         self.seen().forget();
         let rt = self.rt.clone();
         self.controlled(|c, lease| rt.block_on(c.restore(lease)).map(|_| ()))
+    }
+}
+
+/// A request to draw sensor `name` at `width` × `height`, under `lease`.
+fn sensor_size(lease: pb::Lease, name: &str, width: u32, height: u32) -> pb::SensorSizeRequest {
+    pb::SensorSizeRequest {
+        lease: Some(lease),
+        name: name.into(),
+        width,
+        height,
     }
 }
