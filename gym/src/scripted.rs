@@ -105,10 +105,7 @@ pub fn open_door(robot: &mut crate::SimRobot, angle: f64) -> Result<Option<f64>,
     let Some(door) = robot.world().door.clone() else {
         return Ok(None);
     };
-    let press = match door.kind {
-        byfeel_sim::HandleKind::Lever => DVec3::new(0.0, 0.0, byfeel_sim::door::LEVER_PRESS),
-        _ => DVec3::ZERO,
-    };
+    let press = DVec3::new(0.0, 0.0, byfeel_sim::door::press_depth(door.kind));
     let hand_at = |a: f64| door.slot_position(a) - byfeel_sim::HOOK_PRONG;
     move_to(robot, hand_at(0.0) + DVec3::new(-0.03, 0.0, 0.09), 0.005, 60)?;
     move_to(robot, hand_at(0.0) + DVec3::new(0.0, 0.0, 0.09), 0.005, 40)?;

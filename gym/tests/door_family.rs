@@ -115,10 +115,7 @@ fn pull_open_in_the_task(seed: u64) -> f64 {
     env.reset(Some(1), &ResetOptions { hard_reset: true })
         .unwrap();
     let door = env.robot().inner().world().door.clone().unwrap();
-    let press = match door.kind {
-        HandleKind::Lever => glam::DVec3::new(0.0, 0.0, byfeel_sim::door::LEVER_PRESS),
-        _ => glam::DVec3::ZERO,
-    };
+    let press = glam::DVec3::new(0.0, 0.0, byfeel_sim::door::press_depth(door.kind));
     let hand_at = |a: f64| door.slot_position(a) - byfeel_sim::HOOK_PRONG - press;
     for k in 0..40 {
         let target = hand_at((k as f64 * 0.02).min(0.6));

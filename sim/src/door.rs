@@ -20,6 +20,15 @@ const KNOB_PRONG_BESIDE: f64 = 0.02;
 /// the hook's bar, 2.6 cm above the prong's middle, meets the lever's top after 1.6 cm and
 /// turns it the rest of the way, past `unlatch_deg` for every lever of the family.
 pub const LEVER_PRESS: f64 = 0.035;
+
+/// How far (m) below the slot a hand goes before pulling a `kind` handle: a lever is pressed
+/// down [`LEVER_PRESS`] first; bars and knobs are pulled from the slot itself.
+pub fn press_depth(kind: HandleKind) -> f64 {
+    match kind {
+        HandleKind::Lever => LEVER_PRESS,
+        HandleKind::Bar | HandleKind::Knob => 0.0,
+    }
+}
 /// Dry friction on the hinge while a lever door is latched, N·m: more than the arm can pull.
 const LATCH_FRICTION: f64 = 500.0;
 /// Below this angle (rad) a shut lever door latches again once its lever is let go.
@@ -327,13 +336,15 @@ impl Door {
 /// A family door's file gives its size as ranges, or more than one handle or hinge side.
 fn is_family(c: &DoorConfig) -> bool {
     use crate::scene::{Choice, Param};
+    fn many<T>(c: &Choice<T>) -> bool {
+        matches!(c, Choice::AnyOf(v) if v.len() > 1)
+    }
     let range = |p: &Param| matches!(p, Param::Range { .. });
-    let many = |c: &Choice<_>| matches!(c, Choice::AnyOf(v) if v.len() > 1);
     range(&c.width)
         || range(&c.height)
         || range(&c.thickness)
         || many(&c.handle.kind)
-        || matches!(&c.hinge_side, Choice::AnyOf(v) if v.len() > 1)
+        || many(&c.hinge_side)
         || c.handle.kind.nominal() != Some(HandleKind::Bar)
         || c.hinge_side.nominal() != Some(HingeSide::Right)
 }

@@ -129,10 +129,7 @@ fn hand_box(spec: &RobotSpec, scene: Option<&SceneGeometry>) -> (DVec3, DVec3) {
         hi = hi.max(p);
     }
     // A lever is pressed down before it is pulled: room below for the press.
-    let press = match door.handle {
-        byfeel_sim::HandleKind::Lever => DVec3::new(0.0, 0.0, byfeel_sim::door::LEVER_PRESS),
-        _ => DVec3::ZERO,
-    };
+    let press = DVec3::new(0.0, 0.0, byfeel_sim::door::press_depth(door.handle));
     (
         ws.clamp(lo - BOX_MARGIN_BELOW - press),
         ws.clamp(hi + BOX_MARGIN_ABOVE),

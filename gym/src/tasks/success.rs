@@ -83,11 +83,7 @@ pub fn success_pictures(
     side: u32,
     seed: u64,
 ) -> Result<Vec<Vec<u8>>, EnvError> {
-    let setup = |e: String| EnvError::Setup(e);
-    let mut arm = SimRobot::from_scene(success.scene(), Randomization::Nominal)
-        .map_err(|e| setup(e.to_string()))?;
-    let camera = task_camera(&arm, success)?;
-    arm.set_sensor_size(&camera, side, side)?;
+    let (mut arm, camera) = posing_arm(success, side)?;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut pictures = Vec::with_capacity(count);
     for _ in 0..count {
@@ -105,11 +101,7 @@ pub fn probe_pictures(
     success: &Success,
     side: u32,
 ) -> Result<Vec<(&'static str, Vec<u8>)>, EnvError> {
-    let setup = |e: String| EnvError::Setup(e);
-    let mut arm = SimRobot::from_scene(success.scene(), Randomization::Nominal)
-        .map_err(|e| setup(e.to_string()))?;
-    let camera = task_camera(&arm, success)?;
-    arm.set_sensor_size(&camera, side, side)?;
+    let (mut arm, camera) = posing_arm(success, side)?;
     let scene = arm.geometry();
     let (done, undone, at_success): (Placement, Placement, DVec3) = match *success {
         Success::DoorAngle { angle, .. } => (
@@ -162,14 +154,20 @@ pub fn probe_pictures(
     ])
 }
 
-/// The name of the scene's camera that watches the task.
-fn task_camera(arm: &SimRobot, success: &Success) -> Result<String, EnvError> {
-    arm.spec()
+/// A nominal arm in the scene `success` is pictured in, and the name of its task camera, set
+/// to `side` × `side` pixels.
+fn posing_arm(success: &Success, side: u32) -> Result<(SimRobot, String), EnvError> {
+    let mut arm = SimRobot::from_scene(success.scene(), Randomization::Nominal)
+        .map_err(|e| EnvError::Setup(e.to_string()))?;
+    let camera = arm
+        .spec()
         .sensors
         .iter()
         .find(|s| s.kind == SensorKind::Camera)
         .map(|s| s.name.clone())
-        .ok_or_else(|| EnvError::Setup(format!("the {} scene has no camera", success.scene())))
+        .ok_or_else(|| EnvError::Setup(format!("the {} scene has no camera", success.scene())))?;
+    arm.set_sensor_size(&camera, side, side)?;
+    Ok((arm, camera))
 }
 
 fn pose(arm: &mut SimRobot, success: &Success, rng: &mut ChaCha8Rng) -> Result<(), EnvError> {

@@ -207,7 +207,7 @@ impl<R: Robot> TaskEnv<R> {
         self.sensor_of(SensorKind::Camera)
     }
 
-    fn sensor_of(&self, kind: SensorKind) -> Result<String, EnvError> {
+    pub(super) fn sensor_of(&self, kind: SensorKind) -> Result<String, EnvError> {
         let sensors = &self.robot.spec().sensors;
         sensors
             .iter()

@@ -26,12 +26,12 @@ impl<R: Robot> TaskEnv<R> {
         let Some(watch) = watch::current() else {
             return;
         };
-        let name = match self.config.door {
-            Some(door) => format!("{} · door {door}", self.config.task.name()),
-            None => self.config.task.name().to_string(),
-        };
+        let (task, door) = (self.config.task.name(), self.config.door);
         let w = self.watched.get_or_insert_with(|| Watched {
-            robot: watch.add_robot(&name),
+            robot: watch.add_robot(&match door {
+                Some(door) => format!("{task} · door {door}"),
+                None => task.to_string(),
+            }),
             last_extra: None,
         });
         let robot = w.robot;
@@ -68,14 +68,7 @@ impl<R: Robot> TaskEnv<R> {
                 if shown && view == seen {
                     continue;
                 }
-                let Some(name) = self
-                    .robot
-                    .spec()
-                    .sensors
-                    .iter()
-                    .find(|s| s.kind == kind)
-                    .map(|s| s.name.clone())
-                else {
+                let Ok(name) = self.sensor_of(kind) else {
                     continue;
                 };
                 if let Ok(image) = self.robot.read_sensor(&name) {

@@ -51,7 +51,7 @@ def fleet_status(run) -> dict:
     robots = []
     for k in range(config.robots if config else 0):
         path = store_path(Path(run), k)
-        if (path / "zarr.json").exists() or path.exists():
+        if path.exists():
             try:
                 s = Store(path)
                 robots.append({"robot": k, "episodes": s.num_episodes, "steps": s.num_steps})
@@ -131,9 +131,10 @@ def run_fleet(
             log.flush()
             if on_report:
                 on_report(report | {"actor": robot.actor})
+            held = fleet_status(run)["steps"]
             if page:
-                page.show(robot.index, time.perf_counter() - start)
-            if fleet_status(run)["steps"] < config.env_steps:
+                page.show(robot.index, time.perf_counter() - start, held)
+            if held < config.env_steps:
                 pending[robot.start(config.episodes_per_call)] = robot
     finally:
         log.close()
@@ -153,7 +154,7 @@ class PracticeRobotHandle:
         from .actor import PracticeRobot
 
         self.index, self.door = index, door
-        self.actor = PracticeRobot.options(name=None).remote(
+        self.actor = PracticeRobot.remote(
             config.task, door, str(store_path(run, index)), config.seed + index,
             config.width, config.height,
         )
@@ -174,7 +175,7 @@ class _FleetPage:
         self.pages = [self.watch.add_robot(f"robot {r.index} · door {r.door}") for r in robots]
         print(f"watch this fleet at {self.watch.url}", flush=True)
 
-    def show(self, robot: int, seconds: float) -> None:
+    def show(self, robot: int, seconds: float, steps: int) -> None:
         import numpy as np
 
         from byfeel.store import Store
@@ -188,5 +189,5 @@ class _FleetPage:
             if key in last:
                 image = last[key] if frame is None else last[key][frame]
                 self.watch.picture(page, view, np.ascontiguousarray(image))
-        self.watch.point("fleet/steps in the stores", seconds, float(fleet_status(self.run)["steps"]))
+        self.watch.point("fleet/steps in the stores", seconds, float(steps))
         self.watch.point(f"robot {robot}/episodes", seconds, float(store.num_episodes))

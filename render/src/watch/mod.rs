@@ -46,7 +46,7 @@ impl View {
 }
 
 /// One picture as last handed over: RGB, row-major, with a counter that grows on every update.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 struct Picture {
     width: u32,
     height: u32,
@@ -142,12 +142,7 @@ impl Watch {
             return;
         };
         r.updated = Instant::now();
-        let p = r.pictures.entry(view).or_insert_with(|| Picture {
-            width,
-            height,
-            rgb: Vec::new(),
-            seq,
-        });
+        let p = r.pictures.entry(view).or_default();
         p.width = width;
         p.height = height;
         p.rgb.clear();
