@@ -281,14 +281,22 @@ pub fn evaluate_door_run(
     seed: u64,
     strips: usize,
     robot: Option<&str>,
+    door: Option<u64>,
 ) -> Result<(PathBuf, crate::skewfit::EvalResult), AgentError> {
     if goals == 0 {
         return Err(AgentError::Config("goals must be at least 1".into()));
     }
+    if door.is_some() && robot.is_some() {
+        return Err(AgentError::Config(
+            "a family door is simulated here: evaluate on a door or on a robot server's arm, \
+             not both"
+                .into(),
+        ));
+    }
     let (result, pictures, kind) = if run.join("skewfit.json").exists() {
         let (_, vae, sac) = crate::skewfit::load(run)?;
         let (result, pictures) = match robot {
-            None => crate::skewfit::evaluate(&vae, &sac, goals, seed, strips)?,
+            None => crate::skewfit::eval::evaluate_door(&vae, &sac, door, (goals, seed, strips))?,
             Some(addr) => {
                 crate::skewfit::eval::evaluate_remote(&vae, &sac, addr, (goals, seed, strips))?
             }
@@ -297,7 +305,7 @@ pub fn evaluate_door_run(
     } else if run.join("her.json").exists() {
         let (_, sac) = crate::her::load_her(run)?;
         let result = match robot {
-            None => crate::her::evaluate_her(&sac, goals, seed)?,
+            None => crate::her::evaluate_her_door(&sac, door, goals, seed)?,
             Some(addr) => crate::her::evaluate_her_remote(&sac, addr, goals, seed)?,
         };
         (result, Vec::new(), "goals, as states")
@@ -307,7 +315,11 @@ pub fn evaluate_door_run(
             run.display()
         )));
     };
-    let out = run.join("eval");
+    // Each door's report goes to its own folder, so held-out evaluations sit side by side.
+    let out = match door {
+        None => run.join("eval"),
+        Some(d) => run.join(format!("eval-door-{d}")),
+    };
     std::fs::create_dir_all(&out).map_err(|e| io_error(&out, e))?;
     let md = report::door(&out, run, kind, seed, &result, &pictures)?;
     if let Some(addr) = robot {

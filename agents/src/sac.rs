@@ -457,6 +457,43 @@ impl Sac {
         Ok(sac)
     }
 
+    /// The policy alone as bytes: its description (`sac.json`'s text) and the actor's weights,
+    /// what [`from_policy_bytes`](Self::from_policy_bytes) acts with (a fleet's learner sends
+    /// these to its robots).
+    pub fn policy_bytes(&self) -> Result<(String, Vec<u8>), AgentError> {
+        let file = SacFile {
+            config: self.config.clone(),
+            obs_dim: self.obs_dim,
+            action_dim: self.action_dim,
+            updates: self.updates,
+        };
+        let actor = self
+            .actor
+            .clone()
+            .into_record()
+            .into_bytes()
+            .map_err(|e| AgentError::Io(format!("the policy's weights: {e}")))?;
+        Ok((serde_json::to_string(&file).unwrap(), actor.to_vec()))
+    }
+
+    /// The policy [`policy_bytes`](Self::policy_bytes) gave, on an autodiff `device`; the
+    /// critics start fresh.
+    pub fn from_policy_bytes(
+        description: &str,
+        actor: Vec<u8>,
+        device: &Device,
+    ) -> Result<Self, AgentError> {
+        let bad = |e: &dyn std::fmt::Display| AgentError::Config(format!("a policy's bytes: {e}"));
+        let file: SacFile = serde_json::from_str(description).map_err(|e| bad(&e))?;
+        file.config.check().map_err(AgentError::Config)?;
+        let mut sac = Self::new(file.config, file.obs_dim, file.action_dim, device);
+        sac.updates = file.updates;
+        let record = ModuleRecord::from_bytes(burn::tensor::Bytes::from_bytes_vec(actor))
+            .map_err(|e| bad(&e))?;
+        sac.actor = sac.actor.load_record(record);
+        Ok(sac)
+    }
+
     /// A fresh agent of the shape `dir/sac.json` describes, with its update count.
     fn described(dir: &Path, device: &Device) -> Result<Self, AgentError> {
         let path = dir.join("sac.json");

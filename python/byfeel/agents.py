@@ -328,7 +328,7 @@ class Vice:
 
 def evaluate(run, episodes: int = 50, seed: int = 1_000_000, controllers: Optional[list] = None,
              samples: int = 200, strips: int = 10, held_out: int = 128, goal_rolls: int = 1,
-             robot: Optional[str] = None) -> dict:
+             robot: Optional[str] = None, door: Optional[int] = None) -> dict:
     """Evaluates a run directory as ``byfeel eval`` does and writes the same report into
     ``run/eval`` (``report.md``, ``report.json``, strips). A predictive run (from
     ``Predictive.train``, ``byfeel train predictive`` or a shipped model) is compared with its
@@ -338,7 +338,9 @@ def evaluate(run, episodes: int = 50, seed: int = 1_000_000, controllers: Option
     ``success_ci95``, ``mean_final_distance`` and every episode. A Skew-Fit or HER run is
     evaluated on ``episodes`` door goals (``{"report": path, "door": {...}}``, as
     ``SkewFit.evaluate``). With ``robot`` (``"HOST:PORT"`` of ``byfeel serve``), the episodes
-    run on that server's arm instead of a simulated arm in this process::
+    run on that server's arm instead of a simulated arm in this process. With ``door``, a door
+    policy is evaluated on that door of the door family (``byfeel.doors``; held-out doors are
+    1 000 000 on) and the report goes to ``run/eval-door-N``::
 
         import shutil
         import byfeel
@@ -348,10 +350,14 @@ def evaluate(run, episodes: int = 50, seed: int = 1_000_000, controllers: Option
         result = evaluate("die-agent", episodes=20)
     """
     run = os.fspath(run)
+    door_run = any(os.path.exists(os.path.join(run, f)) for f in ("skewfit.json", "her.json"))
+    if door is not None and not door_run:
+        raise ValueError(f"door={door}: {run} is not a door policy run (Skew-Fit, HER or a "
+                         "fleet's learner)")
     if os.path.exists(os.path.join(run, "vice.json")):
         return Vice.load(run).evaluate(episodes, seed)
-    if any(os.path.exists(os.path.join(run, f)) for f in ("skewfit.json", "her.json")):
-        path, result = _native.evaluate_door_run(run, episodes, seed, strips, robot)
+    if door_run:
+        path, result = _native.evaluate_door_run(run, episodes, seed, strips, robot, door)
         return {"report": os.fspath(path), "door": json.loads(result)}
     path, reports = _native.evaluate_run(run, episodes, seed, samples, 1, strips, held_out,
                                          goal_rolls, controllers, robot)

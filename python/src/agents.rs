@@ -439,7 +439,7 @@ pub(crate) fn evaluate_run(
 /// Evaluates a door policy run (Skew-Fit or HER) as `byfeel eval` does and writes the same
 /// report; returns `(path of report.md, JSON of the result)`.
 #[pyfunction]
-#[pyo3(signature = (run, goals = 50, seed = 1_000_000, strips = 10, robot = None))]
+#[pyo3(signature = (run, goals = 50, seed = 1_000_000, strips = 10, robot = None, door = None))]
 pub(crate) fn evaluate_door_run(
     py: Python<'_>,
     run: PathBuf,
@@ -447,10 +447,11 @@ pub(crate) fn evaluate_door_run(
     seed: u64,
     strips: usize,
     robot: Option<String>,
+    door: Option<u64>,
 ) -> PyResult<(PathBuf, String)> {
     let robot = robot.as_deref();
     let (md, result) = py
-        .detach(|| byfeel_agents::eval_run::evaluate_door_run(&run, goals, seed, strips, robot))
+        .detach(|| byfeel_agents::eval_run::evaluate_door_run(&run, goals, seed, strips, robot, door))
         .map_err(agent_error)?;
     Ok((md, serde_json::to_string(&result).expect("a result serialises")))
 }

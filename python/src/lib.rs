@@ -14,6 +14,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 mod agents;
+mod fleet;
 mod remote;
 mod skewfit;
 mod vice;
@@ -506,6 +507,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<skewfit::PySkewFit>()?;
     m.add_class::<vice::PyVice>()?;
     m.add_class::<watch::PyWatch>()?;
+    m.add_class::<fleet::PyPractice>()?;
+    m.add_class::<fleet::PyFleetLearner>()?;
     m.add_function(wrap_pyfunction!(store::collect, m)?)?;
     m.add_function(wrap_pyfunction!(agents::evaluate_run, m)?)?;
     m.add_function(wrap_pyfunction!(agents::evaluate_door_run, m)?)?;

@@ -10,7 +10,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use rand::SeedableRng;
 
-fn store_error(e: StoreError) -> PyErr {
+pub(crate) fn store_error(e: StoreError) -> PyErr {
     match e {
         StoreError::BadRequest(m) => PyValueError::new_err(m),
         StoreError::BadEpisode(m) => PyValueError::new_err(m),

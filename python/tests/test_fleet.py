@@ -1,6 +1,7 @@
 """The fleet on a real local Ray cluster of two nodes: robots practise on their own doors into
-their own stores, a robot killed mid-run is restarted and nothing committed is lost, and the
-run continues from its stores when started again."""
+their own stores while a learner trains on all of them and sends its policy back; a robot and
+the learner killed mid-run are restarted and nothing committed is lost, and the run continues
+from its stores and the learner's checkpoint when started again."""
 
 import json
 import os
@@ -32,13 +33,23 @@ def cluster():
     c.shutdown()
 
 
-def test_two_robots_on_two_nodes_fill_their_stores_and_survive_a_kill(cluster, tmp_path):
+# Skew-Fit shrunk to a test's size: epochs of 200 steps, SAC from the first.
+TINY = {
+    "warmup_steps": 200, "steps_per_epoch": 200, "updates_per_epoch": 5,
+    "vae_batches_early": 5, "vae_batches_late": 5, "vae_batch": 16, "skew_after_epoch": 1,
+    "density_samples": 2, "eval_goals": 0, "checkpoint_every": 1,
+    "sac": {"hidden": [32, 32], "batch": 32},
+}
+
+
+def test_two_robots_on_two_nodes_learn_together_and_survive_kills(cluster, tmp_path):
     assert len([n for n in ray.nodes() if n["Alive"]]) == 2
     run = tmp_path / "run"
-    config = FleetConfig(robots=2, env_steps=800, episodes_per_call=1)
-    killed = []
+    config = FleetConfig(robots=2, env_steps=800, episodes_per_call=1, skewfit=TINY)
+    killed, reports = [], []
 
     def kill_one(report):
+        reports.append(report)
         # The first report's robot dies mid-run: Ray restarts it and it carries on.
         if not killed:
             pid = ray.get(report["actor"].pid.remote())
@@ -47,7 +58,7 @@ def test_two_robots_on_two_nodes_fill_their_stores_and_survive_a_kill(cluster, t
             killed.append((report["robot"], Store(store).num_steps))
 
     status = run_fleet(config, run, on_report=kill_one)
-    assert killed and status["steps"] >= 800
+    assert killed and status["actions"] >= 800
     # The killed robot came back and went on writing.
     robot, steps_when_killed = killed[0]
     assert Store(run / "robots" / f"robot-{robot}").num_steps > steps_when_killed
@@ -60,12 +71,20 @@ def test_two_robots_on_two_nodes_fill_their_stores_and_survive_a_kill(cluster, t
     # Nothing committed was lost: the stores hold what the robots reported.
     reported = sum(r["steps"] for r in map(json.loads, open(run / "fleet-log.jsonl")))
     assert fleet_status(run)["steps"] == reported
+    # The learner learned from every stored step, and the robots acted with its policy once
+    # it had one (its first epoch comes after 200 steps).
+    assert status["learner"]["env_steps"] == fleet_status(run)["actions"]
+    assert status["learner"]["unlearned"] == 0 and status["learner"]["epochs"] >= 4
+    assert any(r["version"] is not None for r in reports), "no robot got a policy"
+    assert (run / "learner" / "sac" / "actor.bpk").exists()
 
     # Started again with a larger budget, the run continues from its stores, watched.
-    before = fleet_status(run)["steps"]
-    status = run_fleet(FleetConfig(robots=2, env_steps=before + 200, episodes_per_call=1), run,
-                       watch="127.0.0.1:0")
-    assert status["steps"] >= before + 200
+    before = fleet_status(run)["actions"]
+    epochs = status["learner"]["epochs"]
+    more = FleetConfig(robots=2, env_steps=before + 200, episodes_per_call=1, skewfit=TINY)
+    status = run_fleet(more, run, watch="127.0.0.1:0")
+    assert status["actions"] >= before + 200
+    assert status["learner"]["epochs"] > epochs, "the learner continues from its checkpoint"
     state = json.loads(urllib.request.urlopen(status["watch"] + "state.json").read())
     assert [r["name"] for r in state["robots"]] == ["robot 0 · door 0", "robot 1 · door 1"]
     assert all({"camera", "gel", "goal"} <= set(r["pictures"]) for r in state["robots"])
@@ -73,6 +92,8 @@ def test_two_robots_on_two_nodes_fill_their_stores_and_survive_a_kill(cluster, t
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     # Other settings in the same directory, and held-out doors, are refused.
     with pytest.raises(ValueError, match="other settings"):
-        run_fleet(FleetConfig(robots=3, env_steps=10), run)
+        run_fleet(FleetConfig(robots=3, env_steps=10, skewfit=TINY), run)
+    with pytest.raises(ValueError, match="no such Skew-Fit setting"):
+        run_fleet(FleetConfig(robots=1, skewfit={"sac": {"bach": 3}}), tmp_path / "y")
     with pytest.raises(ValueError, match="held out"):
         run_fleet(FleetConfig(robots=1, doors=held_out_doors(1)), tmp_path / "x")

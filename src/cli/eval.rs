@@ -43,6 +43,11 @@ pub struct EvalArgs {
     /// simulated arm here.
     #[arg(long, value_name = "HOST:PORT")]
     pub robot: Option<String>,
+    /// Door policies (Skew-Fit, HER, a fleet's learner): evaluate on these doors of the door
+    /// family instead of the door scene's (held-out doors are 1000000 on), e.g.
+    /// `--door 1000000,1000001`; each door's report goes to RUN/eval-door-N.
+    #[arg(long, value_delimiter = ',', value_name = "N")]
+    pub door: Vec<u64>,
 }
 
 pub fn run(args: EvalArgs) -> Result<(), Error> {
@@ -55,10 +60,20 @@ pub fn run(args: EvalArgs) -> Result<(), Error> {
                         judges it"
                 .into());
         }
+        if !args.door.is_empty() {
+            return Err("--door: a VICE run is evaluated on the task it trained on".into());
+        }
         return super::eval_vice::run(&args);
     }
     if byfeel::agents::eval_run::is_door_run(&args.run) {
         return super::eval_skewfit::run(&args);
+    }
+    if !args.door.is_empty() {
+        return Err(format!(
+            "--door: {} is not a door policy run (Skew-Fit, HER or a fleet's learner)",
+            args.run.display()
+        )
+        .into());
     }
     if byfeel::agents::eval_run::inspect(&args.run).is_err() {
         return Err(format!(

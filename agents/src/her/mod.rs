@@ -266,7 +266,22 @@ pub fn load_her(run: &Path) -> Result<(HerConfig, Sac), AgentError> {
 /// The state policy toward the same goals Skew-Fit is evaluated on (seeds `first_seed …`),
 /// each from a shut door.
 pub fn evaluate_her(sac: &Sac, goals: usize, first_seed: u64) -> Result<EvalResult, AgentError> {
-    evaluate_her_on(sac, &mut state_env(false)?, goals, first_seed)
+    evaluate_her_door(sac, None, goals, first_seed)
+}
+
+/// [`evaluate_her`] on door `door` of the door family, or the door scene's door when `None`.
+pub fn evaluate_her_door(
+    sac: &Sac,
+    door: Option<u64>,
+    goals: usize,
+    first_seed: u64,
+) -> Result<EvalResult, AgentError> {
+    let mut config = state_env(false)?.config().clone();
+    if let Some(d) = door {
+        config = config.door(d);
+    }
+    let mut env = byfeel_gym::TaskEnv::new(config).map_err(AgentError::Env)?;
+    evaluate_her_on(sac, &mut env, goals, first_seed)
 }
 
 /// [`evaluate_her`] on the arm of the robot server at `robot` (`HOST:PORT`), which must serve

@@ -114,7 +114,22 @@ pub fn evaluate(
     first_seed: u64,
     strips: usize,
 ) -> Result<(EvalResult, Vec<GoalStrip>), AgentError> {
-    evaluate_on(vae, sac, &mut SkewFitTask::door().env()?, (goals, first_seed, strips))
+    evaluate_door(vae, sac, None, (goals, first_seed, strips))
+}
+
+/// [`evaluate`] on door `door` of the door family ([`byfeel_gym::door_family`]), or on the
+/// door scene's door when `None`.
+pub fn evaluate_door(
+    vae: &Vae,
+    sac: &Sac,
+    door: Option<u64>,
+    (goals, first_seed, strips): (usize, u64, usize),
+) -> Result<(EvalResult, Vec<GoalStrip>), AgentError> {
+    let mut config = SkewFitTask::door().config();
+    if let Some(d) = door {
+        config = config.door(d);
+    }
+    evaluate_on(vae, sac, &mut TaskEnv::new(config)?, (goals, first_seed, strips))
 }
 
 /// [`evaluate`] on the arm of the robot server at `robot` (`HOST:PORT`), which must serve the

@@ -13,11 +13,13 @@
 //! - [`train`](mod@train): the loop that ties them together (with [`crate::sac`]) on the
 //!   reset-free door.
 //! - [`scene`]: the door a run trained on, checked when it is resumed or evaluated.
+//! - [`fleet`]: the learning half on many robots' stores, and a robot's half with its policy.
 
 pub mod checkpoint;
 pub mod config;
 pub mod coverage;
 pub mod eval;
+pub mod fleet;
 pub mod relabel;
 pub mod replay;
 pub mod scene;

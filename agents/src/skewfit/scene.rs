@@ -26,15 +26,30 @@ pub struct SceneRecord {
     pub scene: String,
     /// The scene's parameters (cameras' included) by name, as the scene file names them.
     pub parameters: BTreeMap<String, f64>,
+    /// The run trained on the door family (a fleet's learner): the parameters are those of
+    /// training door 0, which change whenever the family's ranges do.
+    #[serde(default)]
+    pub family: bool,
 }
 
 impl SceneRecord {
     /// The door scene as the scene file gives it now (nominal draws, as training uses).
     pub fn door_now() -> Result<Self, AgentError> {
-        let robot = SimRobot::from_scene("door", Randomization::Nominal)
+        Self::now(false)
+    }
+
+    /// The door scene as the scene file gives it now, or with `family` the door family's
+    /// (training door 0).
+    pub fn now(family: bool) -> Result<Self, AgentError> {
+        let (scene, build) = match family {
+            false => ("door", Randomization::Nominal),
+            true => (byfeel_gym::door_family::FAMILY_SCENE, Randomization::Seeded(0)),
+        };
+        let robot = SimRobot::from_scene(scene, build)
             .map_err(|e| AgentError::Config(e.to_string()))?;
         Ok(Self {
-            scene: byfeel_sim::scene_path("door").display().to_string(),
+            family,
+            scene: byfeel_sim::scene_path(scene).display().to_string(),
             parameters: robot
                 .world()
                 .scene_parameters()
@@ -86,10 +101,15 @@ fn camera_parameters(cameras: &[CameraConfig]) -> Vec<(String, f64)> {
 /// Records the door scene in `run` if the run has no record yet; otherwise checks that the
 /// scene file still gives the door the run trained on.
 pub fn record_or_check(run: &Path) -> Result<(), AgentError> {
+    record_or_check_scene(run, false)
+}
+
+/// [`record_or_check`] for the door scene, or with `family` the door family.
+pub fn record_or_check_scene(run: &Path, family: bool) -> Result<(), AgentError> {
     if run.join(SCENE_FILE).exists() {
         return check(run);
     }
-    let now = SceneRecord::door_now()?;
+    let now = SceneRecord::now(family)?;
     let bytes = serde_json::to_vec_pretty(&now).expect("a scene record serialises");
     crate::write_replacing(run, SCENE_FILE, &bytes)
 }
@@ -102,7 +122,7 @@ pub fn check(run: &Path) -> Result<(), AgentError> {
     })?;
     let then: SceneRecord =
         serde_json::from_slice::<SceneRecord>(&bytes).map_err(|e| io_error(&path, e))?;
-    let now = SceneRecord::door_now()?;
+    let now = SceneRecord::now(then.family)?;
     let differences = then.differences(&now);
     if differences.is_empty() {
         return Ok(());

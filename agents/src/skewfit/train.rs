@@ -205,55 +205,11 @@ pub fn train_on(
             }
         }
 
-        // 2. Fit the VAE, on skewed batches once the skew is on.
-        let skewing = epoch >= config.skew_after_epoch && config.alpha != 0.0;
-        let batches = if epoch < config.skew_after_epoch {
-            config.vae_batches_early
-        } else {
-            config.vae_batches_late
-        };
-        let (mut recon, mut kl) = (0.0f32, 0.0f32);
-        for _ in 0..batches {
-            let picks: Vec<&[u8]> = (0..config.vae_batch)
-                .map(|_| replay.frame(replay.draw_frame(&mut rng)))
-                .collect();
-            let noise = standard_normal(&mut rng, [picks.len(), latent], &device);
-            let loss = vae.loss(images_to_tensor(&picks, &device), noise);
-            recon = loss.reconstruction.clone().into_scalar();
-            kl = loss.kl.clone().into_scalar();
-            let grads = GradientsParams::from_grads(loss.loss.backward(), &vae);
-            vae = vae_opt.step(config.vae_lr, vae, grads);
-        }
-
-        // 3. Refresh every frame's latent, and the skewed weights over the states.
-        let inference = vae.valid();
-        let latents = encode_all(&inference, &replay, &inference.devices()[0]);
-        let mut evenness = 1.0;
-        let weights = if skewing {
-            let log_q = log_densities(
-                &inference,
-                &replay,
-                replay.state_frames(),
-                config.density_samples,
-                &mut rng,
-            );
-            let w = skew_weights(&log_q, config.alpha).map_err(AgentError::Config)?;
-            evenness = weight_evenness(&w);
-            Some(w)
-        } else {
-            None
-        };
-        replay
-            .refresh(latents, weights.as_deref())
-            .map_err(AgentError::Config)?;
-
-        // 4. SAC on relabelled goals, rewarded in the latent space.
-        let mut stats = None;
-        if state.env_steps >= config.warmup_steps {
-            for _ in 0..config.updates_per_epoch {
-                stats = Some(sac.update(sac_batch(&replay, config, &mut rng, &device)));
-            }
-        }
+        // 2–4. Fit the VAE, refresh latents and skew, and update SAC.
+        let warm = state.env_steps >= config.warmup_steps;
+        let learned;
+        (vae, learned) = learn(config, epoch, warm, vae, &mut vae_opt, &mut sac, &mut replay, &mut rng)?;
+        let Learned { recon, kl, evenness, stats, inference, .. } = learned;
 
         let eval = (config.eval_goals > 0)
             .then(|| evaluate(&inference, &sac, config.eval_goals, EVAL_SEED, 0).map(|r| r.0))
@@ -288,6 +244,89 @@ pub fn train_on(
         on_epoch(&entry);
     }
     Ok((vae.valid(), sac))
+}
+
+/// What one round of learning left: the VAE's last batch, the skew, SAC's last update.
+pub(crate) struct Learned {
+    /// ½ the summed squared pixel error per image, of the last VAE batch.
+    pub recon: f32,
+    /// The last VAE batch's KL divergence, nats per image.
+    pub kl: f32,
+    /// Evenness of the skewed weights (1: uniform, or no skew yet).
+    pub evenness: f64,
+    /// SAC's last update; `None` before warm-up ends.
+    pub stats: Option<SacStats>,
+    /// The skewed weights over the replay's state frames, in their order; `None` before the
+    /// skew starts.
+    pub weights: Option<Vec<f64>>,
+    /// The fitted VAE, without gradients, for encoding.
+    pub inference: Vae,
+}
+
+/// Skew-Fit's learning after an epoch of exploration: 2. the VAE fitted (on skewed batches
+/// once the skew is on), 3. every frame's latent and the skewed weights refreshed, 4. SAC
+/// updated on relabelled goals once `warm` (past warm-up).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn learn(
+    config: &SkewFitConfig,
+    epoch: usize,
+    warm: bool,
+    mut vae: Vae,
+    vae_opt: &mut burn::optim::ModuleOptimizer,
+    sac: &mut Sac,
+    replay: &mut Replay,
+    rng: &mut ChaCha8Rng,
+) -> Result<(Vae, Learned), AgentError> {
+    let device = vae.devices()[0].clone();
+    let latent = config.vae.latent;
+    let skewing = epoch >= config.skew_after_epoch && config.alpha != 0.0;
+    let batches = if epoch < config.skew_after_epoch {
+        config.vae_batches_early
+    } else {
+        config.vae_batches_late
+    };
+    let (mut recon, mut kl) = (0.0f32, 0.0f32);
+    for _ in 0..batches {
+        let picks: Vec<&[u8]> = (0..config.vae_batch)
+            .map(|_| replay.frame(replay.draw_frame(rng)))
+            .collect();
+        let noise = standard_normal(rng, [picks.len(), latent], &device);
+        let loss = vae.loss(images_to_tensor(&picks, &device), noise);
+        recon = loss.reconstruction.clone().into_scalar();
+        kl = loss.kl.clone().into_scalar();
+        let grads = GradientsParams::from_grads(loss.loss.backward(), &vae);
+        vae = vae_opt.step(config.vae_lr, vae, grads);
+    }
+
+    let inference = vae.valid();
+    let latents = encode_all(&inference, replay, &inference.devices()[0]);
+    let mut evenness = 1.0;
+    let weights = if skewing {
+        let log_q = log_densities(
+            &inference,
+            replay,
+            replay.state_frames(),
+            config.density_samples,
+            rng,
+        );
+        let w = skew_weights(&log_q, config.alpha).map_err(AgentError::Config)?;
+        evenness = weight_evenness(&w);
+        Some(w)
+    } else {
+        None
+    };
+    replay
+        .refresh(latents, weights.as_deref())
+        .map_err(AgentError::Config)?;
+
+    let mut stats = None;
+    if warm {
+        for _ in 0..config.updates_per_epoch {
+            stats = Some(sac.update(sac_batch(replay, config, rng, &device)));
+        }
+    }
+    let learned = Learned { recon, kl, evenness, stats, weights, inference };
+    Ok((vae, learned))
 }
 
 /// log q̂ of each of `frames` (replay indices), estimated from `samples` latents, in batches
@@ -352,7 +391,7 @@ fn sac_batch(
 
 /// What an epoch reports: `scalars.csv`'s columns and the TensorBoard tags (against
 /// environment steps).
-const METRICS: &[Metric] = &[
+pub(crate) const METRICS: &[Metric] = &[
     listed("epoch"),
     listed("env_steps"),
     plotted("vae_reconstruction", "vae/reconstruction"),
@@ -371,7 +410,7 @@ const METRICS: &[Metric] = &[
 ];
 
 /// The epoch's values for [`METRICS`], in order.
-fn metric_values(e: &EpochLog) -> Vec<Option<f64>> {
+pub(crate) fn metric_values(e: &EpochLog) -> Vec<Option<f64>> {
     let (s, ev) = (e.sac.as_ref(), e.eval.as_ref());
     vec![
         Some(e.epoch as f64),

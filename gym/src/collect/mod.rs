@@ -7,7 +7,10 @@
 
 mod arm;
 mod play;
+mod practice;
 mod worker;
+
+pub use practice::{Explorer, Practice, PracticeConfig, PracticeReport, RandomExplorer};
 
 use arm::CollectArm;
 use worker::Worker;

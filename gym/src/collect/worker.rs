@@ -27,15 +27,6 @@ pub(super) struct Worker<R: CollectArm> {
     branches: usize,
 }
 
-/// What a robot senses at one moment.
-struct Sensed {
-    camera: Vec<u8>,
-    tactile: Vec<u8>,
-    proprio: Vec<f32>,
-    goal: Vec<f32>,
-    oracle: Vec<f32>,
-}
-
 impl<R: CollectArm> Worker<R> {
     /// Seconds one step of this robot's env takes.
     pub(super) fn step_seconds(&self) -> f64 {
@@ -72,35 +63,9 @@ impl<R: CollectArm> Worker<R> {
         })
     }
 
-    /// The observation's image is one sensor; the other is rendered here.
     fn sense(&mut self, task: Task) -> Result<Sensed, CollectError> {
         let obs = self.last.as_ref().expect("sensed after a reset");
-        let image = |key: &str| {
-            obs.get(key)
-                .and_then(|a| a.as_u8())
-                .map(<[u8]>::to_vec)
-                .ok_or_else(|| CollectError::Config(format!("the env gave no {key}")))
-        };
-        let seen = image("image_observation")?;
-        let (camera, tactile) = if self.env.observes_gel() {
-            (self.env.camera_image()?, seen)
-        } else {
-            (seen, self.env.tactile_image()?)
-        };
-        let state = self.env.robot().state();
-        let proprio = state
-            .joint_positions
-            .iter()
-            .map(|&q| q as f32)
-            .chain(state.ee_position.as_vec3().to_array())
-            .collect();
-        Ok(Sensed {
-            camera,
-            tactile,
-            proprio,
-            goal: self.env.goal().unwrap_or_default().to_vec(),
-            oracle: oracle_row(task, &self.env.oracle()),
-        })
+        sense(&mut self.env, obs, task)
     }
 
     fn push(
@@ -110,20 +75,7 @@ impl<R: CollectArm> Worker<R> {
         reward: f32,
         flags: [bool; 3],
     ) -> Result<(), CollectError> {
-        let flag = |b: bool| Column::U8(vec![b as u8]);
-        self.episode.push_step(&[
-            ("camera", Column::U8(s.camera)),
-            ("tactile", Column::U8(s.tactile)),
-            ("proprio", Column::F32(s.proprio)),
-            ("action", Column::F32(action)),
-            ("reward", Column::F32(vec![reward])),
-            ("is_first", flag(flags[0])),
-            ("is_last", flag(flags[1])),
-            ("is_terminal", flag(flags[2])),
-            ("goal", Column::F32(s.goal)),
-            ("oracle", Column::F32(s.oracle)),
-        ])?;
-        Ok(())
+        push_step(&mut self.episode, s, action, reward, flags)
     }
 
     /// Starts episode `(seed, branch)`: a fresh world whose scene, goal and random actions all
@@ -211,4 +163,73 @@ impl<R: CollectArm> Worker<R> {
             EpisodeBuffer::new(&schema),
         )))
     }
+}
+
+/// What a robot senses at one moment.
+pub(super) struct Sensed {
+    camera: Vec<u8>,
+    tactile: Vec<u8>,
+    proprio: Vec<f32>,
+    goal: Vec<f32>,
+    oracle: Vec<f32>,
+}
+
+/// What `env` senses now, `obs` being its last observation: the observation's image is one
+/// sensor; the other is rendered here.
+pub(super) fn sense<R: Robot + Send>(
+    env: &mut TaskEnv<R>,
+    obs: &Observation,
+    task: Task,
+) -> Result<Sensed, CollectError> {
+    let image = |key: &str| {
+        obs.get(key)
+            .and_then(|a| a.as_u8())
+            .map(<[u8]>::to_vec)
+            .ok_or_else(|| CollectError::Config(format!("the env gave no {key}")))
+    };
+    let seen = image("image_observation")?;
+    let (camera, tactile) = if env.observes_gel() {
+        (env.camera_image()?, seen)
+    } else {
+        (seen, env.tactile_image()?)
+    };
+    let state = env.robot().state();
+    let proprio = state
+        .joint_positions
+        .iter()
+        .map(|&q| q as f32)
+        .chain(state.ee_position.as_vec3().to_array())
+        .collect();
+    Ok(Sensed {
+        camera,
+        tactile,
+        proprio,
+        goal: env.goal().unwrap_or_default().to_vec(),
+        oracle: oracle_row(task, &env.oracle()),
+    })
+}
+
+/// Appends one step to `episode`: what was sensed, the action taken then, the reward that
+/// followed and the RLDS flags (first, last, terminal).
+pub(super) fn push_step(
+    episode: &mut EpisodeBuffer,
+    s: Sensed,
+    action: Vec<f32>,
+    reward: f32,
+    flags: [bool; 3],
+) -> Result<(), CollectError> {
+    let flag = |b: bool| Column::U8(vec![b as u8]);
+    episode.push_step(&[
+        ("camera", Column::U8(s.camera)),
+        ("tactile", Column::U8(s.tactile)),
+        ("proprio", Column::F32(s.proprio)),
+        ("action", Column::F32(action)),
+        ("reward", Column::F32(vec![reward])),
+        ("is_first", flag(flags[0])),
+        ("is_last", flag(flags[1])),
+        ("is_terminal", flag(flags[2])),
+        ("goal", Column::F32(s.goal)),
+        ("oracle", Column::F32(s.oracle)),
+    ])?;
+    Ok(())
 }

@@ -1,5 +1,6 @@
 """The fleet: many robots on Ray, each practising on its own door of the door family, each
-writing its experience to its own store.
+writing its experience to its own store, and one learner (Skew-Fit) training on all of it and
+sending its policy back.
 
     python -m byfeel.fleet --robots 4 --doors train --out RUN --env-steps 20000
     python -m byfeel.fleet --robots 4 --out RUN --address ray://head:10001   # an existing cluster
@@ -11,10 +12,14 @@ store commits whole episodes (a robot killed mid-episode loses only that episode
 reader (the learner, ``byfeel.Store``) sees committed episodes while the writer goes on.
 Actors that die are restarted by Ray and carry on appending; the driver counts what the
 stores hold, so running the same command again after the driver itself died continues the
-run. Ray is an optional extra: ``pip install byfeel[fleet]``.
+run. The learner (:class:`Learner`) reads every store as it grows, runs Skew-Fit's learning
+epoch once an epoch's worth of steps has come in, and hands each robot the policy with goal
+pictures of its own door; its run (``RUN/learner``) evaluates like any Skew-Fit run
+(``byfeel eval RUN/learner --door 1000000``). Ray is an optional extra:
+``pip install byfeel[fleet]``.
 """
 
 from .run import FleetConfig, fleet_status, run_fleet
-from .actor import PracticeRobot
+from .actor import Learner, PracticeRobot
 
-__all__ = ["FleetConfig", "PracticeRobot", "fleet_status", "run_fleet"]
+__all__ = ["FleetConfig", "Learner", "PracticeRobot", "fleet_status", "run_fleet"]

@@ -22,10 +22,18 @@ class FleetConfig:
     doors: list = dataclasses.field(default_factory=list)
     """Robot K's door is ``doors[K]``; empty: the training doors 0, 1, …, robots − 1."""
     env_steps: int = 10_000
-    """Environment steps the stores hold when the run ends (all robots together)."""
-    episodes_per_call: int = 10
-    """Episodes a robot plays between reports to the driver (each call sets its scene and
-    store up afresh, so fewer, longer calls waste less)."""
+    """Environment steps (actions) the stores hold when the run ends, all robots together."""
+    episodes_per_call: int = 2
+    """Episodes a robot plays between reports to the driver; a robot takes the learner's
+    newest policy at the start of each call."""
+    learn: bool = True
+    """A learner (Skew-Fit) trains on every store and sends its policy back; without one the
+    robots act at random."""
+    skewfit: dict = dataclasses.field(default_factory=dict)
+    """Skew-Fit settings over the paper's door defaults (any subset of ``skewfit.json``'s
+    fields, nested ones as dicts); its ``env_steps`` is the fleet's."""
+    goals_per_robot: int = 32
+    """Goal pictures of its own door the learner sends each robot with a policy."""
     task: str = "door-open"
     seed: int = 0
     width: int = 48
@@ -37,6 +45,27 @@ class FleetConfig:
             raise ValueError(f"{len(doors)} doors for {self.robots} robots: give one door per robot")
         check_training_doors(doors)
         return doors
+
+    def skewfit_config(self) -> dict:
+        """The learner's Skew-Fit settings: the defaults, then ``skewfit``, then the fleet's
+        budget and seed."""
+        from byfeel import _native
+
+        config = json.loads(_native.SkewFit.default_config())
+        _merge(config, self.skewfit, "skewfit")
+        config["env_steps"] = self.env_steps
+        config["seed"] = self.seed
+        return config
+
+
+def _merge(base: dict, over: dict, where: str) -> None:
+    for key, value in over.items():
+        if key not in base:
+            raise ValueError(f"{where}.{key}: no such Skew-Fit setting")
+        if isinstance(base[key], dict) and isinstance(value, dict):
+            _merge(base[key], value, f"{where}.{key}")
+        else:
+            base[key] = value
 
 
 def store_path(run: Path, robot: int) -> Path:
@@ -54,15 +83,17 @@ def fleet_status(run) -> dict:
         if path.exists():
             try:
                 s = Store(path)
-                robots.append({"robot": k, "episodes": s.num_episodes, "steps": s.num_steps})
+                robots.append({"robot": k, "episodes": s.num_episodes, "steps": s.num_steps,
+                               "actions": s.num_steps - s.num_episodes})
                 continue
             except (OSError, ValueError):
                 pass
-        robots.append({"robot": k, "episodes": 0, "steps": 0})
+        robots.append({"robot": k, "episodes": 0, "steps": 0, "actions": 0})
     return {
         "robots": robots,
         "episodes": sum(r["episodes"] for r in robots),
         "steps": sum(r["steps"] for r in robots),
+        "actions": sum(r["actions"] for r in robots),
     }
 
 
@@ -100,54 +131,94 @@ def run_fleet(
     init_kwargs: Optional[dict] = None,
     watch: Optional[str] = None,
 ) -> dict:
-    """Runs the fleet into ``out`` until its stores hold ``config.env_steps`` steps; joins the
-    Ray cluster at ``address`` (or the one ``ray.init`` finds) or starts a local one. Returns
-    the final :func:`fleet_status` with the run's throughput. ``on_report`` sees every robot's
-    report as it comes (and may, for instance, kill actors to test restarts). ``watch``
-    (``HOST:PORT``) serves a live page of every robot's latest committed pictures and the
-    fleet's progress (:class:`byfeel.Watch`)."""
+    """Runs the fleet into ``out`` until its stores hold ``config.env_steps`` environment steps
+    and, with ``config.learn``, the learner (``out/learner``, a Skew-Fit run) has learned from
+    all of them; joins the Ray cluster at ``address`` (or the one ``ray.init`` finds) or starts
+    a local one. Returns the final :func:`fleet_status` with the run's throughput.
+    ``on_report`` sees every robot's report as it comes (and may, for instance, kill actors to
+    test restarts). ``watch`` (``HOST:PORT``) serves a live page of every robot's latest
+    committed pictures and the fleet's progress (:class:`byfeel.Watch`)."""
     import ray
 
     run = Path(out)
     doors = config.robot_doors()
+    skewfit = json.dumps(config.skewfit_config()) if config.learn else None
     _settle_config(run, config)
     if not ray.is_initialized():
         ray.init(address=address, ignore_reinit_error=True, **(init_kwargs or {}))
-    robots = [
-        PracticeRobotHandle(k, doors[k], config, run)
-        for k in range(config.robots)
-    ]
+    robots = [_RobotHandle(k, doors[k], config, run) for k in range(config.robots)]
+    learner = _LearnerHandle(run, skewfit, config, doors) if config.learn else None
     page = _FleetPage(watch, run, robots) if watch else None
     start = time.perf_counter()
-    first = fleet_status(run)["steps"]
-    pending = {r.start(config.episodes_per_call): r for r in robots}
+    first = fleet_status(run)["actions"]
+    held = first
+    pending = {}
     log = open(run / "fleet-log.jsonl", "a")
+
+    def more(robot) -> None:
+        if held < config.env_steps and (learner is None or not learner.behind(held)):
+            pending[robot.start(config.episodes_per_call, learner and learner.bundle)] = robot
+        else:
+            idle.append(robot)
+
+    idle: list = []
     try:
-        while pending:
-            done, _ = ray.wait(list(pending), num_returns=1)
-            robot = pending.pop(done[0])
-            report = ray.get(done[0]) | {"robot": robot.index, "time": time.time()}
-            log.write(json.dumps(report) + "\n")
-            log.flush()
-            if on_report:
-                on_report(report | {"actor": robot.actor})
-            held = fleet_status(run)["steps"]
-            if page:
-                page.show(robot.index, time.perf_counter() - start, held)
-            if held < config.env_steps:
-                pending[robot.start(config.episodes_per_call)] = robot
+        for robot in robots:
+            more(robot)
+        while pending or (learner and not learner.done(held, held >= config.env_steps)):
+            if learner and learner.call is None:
+                learner.start(final=held >= config.env_steps and not pending)
+            waiting = list(pending) + ([learner.call] if learner else [])
+            done, _ = ray.wait(waiting, num_returns=1)
+            if learner and done[0] == learner.call:
+                progress = learner.finish_call()
+                if page and progress["epoch"]:
+                    page.learned(progress, time.perf_counter() - start)
+            else:
+                robot = pending.pop(done[0])
+                report = ray.get(done[0]) | {"robot": robot.index, "time": time.time()}
+                log.write(json.dumps(report) + "\n")
+                log.flush()
+                if on_report:
+                    on_report(report | {"actor": robot.actor})
+                held = fleet_status(run)["actions"]
+                if page:
+                    page.show(robot.index, time.perf_counter() - start, held)
+                more(robot)
+            # Robots held back while the learner caught up go on once it has.
+            waiting_robots, idle[:] = list(idle), []
+            for robot in waiting_robots:
+                more(robot)
+        if learner:
+            ray.get(learner.actor.finish.remote())
     finally:
         log.close()
+        _close(robots, learner)
     status = fleet_status(run)
     seconds = time.perf_counter() - start
     status["seconds"] = seconds
-    status["steps_per_s"] = (status["steps"] - first) / seconds if seconds > 0 else 0.0
+    status["steps_per_s"] = (status["actions"] - first) / seconds if seconds > 0 else 0.0
+    if learner:
+        status["learner"] = learner.progress
     if page:
         status["watch"] = page.watch.url
     return status
 
 
-class PracticeRobotHandle:
+def _close(robots: list, learner) -> None:
+    """Closes the robots' stores and ends the actors, so that a run started next finds the
+    stores free."""
+    import ray
+
+    try:
+        ray.get([r.actor.close.remote() for r in robots], timeout=60)
+    except Exception:  # noqa: BLE001 - a robot that cannot close dies with its process below
+        pass
+    for actor in [r.actor for r in robots] + ([learner.actor] if learner else []):
+        ray.kill(actor, no_restart=True)
+
+
+class _RobotHandle:
     """The driver's hold on one robot's actor."""
 
     def __init__(self, index: int, door: int, config: FleetConfig, run: Path):
@@ -155,17 +226,63 @@ class PracticeRobotHandle:
 
         self.index, self.door = index, door
         self.actor = PracticeRobot.remote(
-            config.task, door, str(store_path(run, index)), config.seed + index,
-            config.width, config.height,
+            door, index, str(store_path(run, index)), config.seed + index, config.width,
+            config.height,
         )
 
-    def start(self, episodes: int):
-        return self.actor.practise.remote(episodes)
+    def start(self, episodes: int, bundle=None):
+        return self.actor.practise.remote(episodes, bundle)
+
+
+class _LearnerHandle:
+    """The driver's hold on the learner: its call in flight, the newest policy bundle (an
+    object in Ray's store, sent to each robot from there) and how far it has learned."""
+
+    def __init__(self, run: Path, skewfit: str, config: FleetConfig, doors: list):
+        from .actor import Learner
+
+        stores = [str(store_path(run, k)) for k in range(config.robots)]
+        self.steps_per_epoch = json.loads(skewfit)["steps_per_epoch"]
+        self.actor = Learner.remote(str(run / "learner"), skewfit, stores, doors[0],
+                                    config.goals_per_robot)
+        self.call = None
+        self.bundle = None
+        self.progress = {"epochs": 0, "env_steps": 0, "unlearned": 0}
+
+    def start(self, final: bool) -> None:
+        self.call, self.next_bundle = self.actor.step.remote(final)
+
+    def finish_call(self) -> dict:
+        progress = ray_get(self.call)
+        if progress["bundle"]:
+            self.bundle = self.next_bundle
+        self.call = None
+        self.progress = progress
+        return progress
+
+    def behind(self, held: int) -> bool:
+        """Whether the robots are more than two epochs ahead of what the learner learned
+        from: they wait, so that each epoch learns from an epoch's worth of new steps, as one
+        robot's Skew-Fit does."""
+        learned = self.progress["env_steps"] - self.progress["unlearned"]
+        return held - learned > 2 * self.steps_per_epoch
+
+    def done(self, held: int, stores_full: bool) -> bool:
+        """Whether the learner has learned from all ``held`` steps of the full stores."""
+        p = self.progress
+        return stores_full and self.call is None and p["env_steps"] >= held and p["unlearned"] == 0
+
+
+def ray_get(ref):
+    import ray
+
+    return ray.get(ref)
 
 
 class _FleetPage:
     """The fleet's watch page: each robot's last committed episode (its last camera and gel
-    pictures, its goal) read back from its store, and the stores' step count."""
+    pictures, its goal) read back from its store, the stores' step count and the learner's
+    curves."""
 
     def __init__(self, address: str, run: Path, robots: list):
         from byfeel import Watch
@@ -191,3 +308,11 @@ class _FleetPage:
                 self.watch.picture(page, view, np.ascontiguousarray(image))
         self.watch.point("fleet/steps in the stores", seconds, float(steps))
         self.watch.point(f"robot {robot}/episodes", seconds, float(store.num_episodes))
+
+    def learned(self, progress: dict, seconds: float) -> None:
+        epoch = progress["epoch"]
+        self.watch.point("learner/epochs", seconds, float(progress["epochs"]))
+        self.watch.point("learner/max door angle", seconds, float(epoch["max_angle"]))
+        if epoch.get("eval"):
+            self.watch.point("learner/eval success (robot 0's door)", seconds,
+                             float(epoch["eval"]["success"]))
