@@ -1,8 +1,9 @@
-"""Fleet throughput: environment steps per second, written to stores, with 1, 2 and 4 robots
-as Ray actors (`byfeel.fleet`), against the same number of robots in one process
-(`byfeel.collect(robots=K)`: K robots in threads, one store) and the in-process vector env
-without any store (`gym.make_vec`, random actions). Each measurement excludes start-up: the
-rate is over the steps added after the first report.
+"""Fleet throughput: environment steps (actions) per second, written to stores, with 1, 2 and
+4 robots as Ray actors (`byfeel.fleet`, random actions, no learner), against the same work in
+this process: one robot's `Practice` stepped here (the actor's own code without Ray), K robots
+in threads of one process (`byfeel.collect(robots=K)`, one store), and the in-process vector
+env without any store or gel picture (`gym.make_vec`). Each fleet measurement excludes
+start-up: the rate is over the steps added after the first report.
 
     python experiments/bench_fleet.py [--robots 1,2,4] [--steps 2000] [--json]
 
@@ -31,13 +32,27 @@ def fleet_rate(robots: int, steps: int, episodes_per_call: int) -> float:
         marks = []
 
         def report(r):
-            marks.append((time.perf_counter(), fleet_status(tmp)["steps"]))
+            marks.append((time.perf_counter(), fleet_status(tmp)["actions"]))
 
-        run_fleet(FleetConfig(robots=robots, env_steps=steps, episodes_per_call=episodes_per_call),
-                  tmp, on_report=report, init_kwargs={"num_cpus": robots, "include_dashboard": False})
+        config = FleetConfig(robots=robots, env_steps=steps, episodes_per_call=episodes_per_call,
+                             learn=False)
+        run_fleet(config, tmp, on_report=report,
+                  init_kwargs={"num_cpus": robots, "include_dashboard": False})
         ray.shutdown()
     (t0, s0), (t1, s1) = marks[0], marks[-1]
     return (s1 - s0) / (t1 - t0)
+
+
+def practice_rate(steps: int) -> float:
+    """One robot's Practice in this process: what an actor runs, without Ray."""
+    from byfeel import _native
+
+    with tempfile.TemporaryDirectory() as tmp:
+        robot = _native.Practice(0, 0, tmp + "/s")
+        robot.run(1)
+        t0 = time.perf_counter()
+        added = robot.run(max(1, steps // 100))["actions"]
+        return added / (time.perf_counter() - t0)
 
 
 def collect_rate(robots: int, steps: int) -> float:
@@ -45,8 +60,8 @@ def collect_rate(robots: int, steps: int) -> float:
         collect("door-open", tmp + "/warm", episodes=robots, robots=robots)
         episodes = max(robots, steps // 101)
         t0 = time.perf_counter()
-        _, added = collect("door-open", tmp + "/s", episodes=episodes, robots=robots)
-        return added / (time.perf_counter() - t0)
+        episodes_added, added = collect("door-open", tmp + "/s", episodes=episodes, robots=robots)
+        return (added - episodes_added) / (time.perf_counter() - t0)
 
 
 def vec_rate(robots: int, steps: int) -> float:
@@ -66,20 +81,23 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--robots", default="1,2,4")
     p.add_argument("--steps", type=int, default=2000)
-    p.add_argument("--episodes-per-call", type=int, default=5)
+    p.add_argument("--episodes-per-call", type=int, default=2)
     p.add_argument("--json", action="store_true")
     args = p.parse_args()
     rows = []
+    one = practice_rate(args.steps)
     for k in [int(x) for x in args.robots.split(",")]:
         rows.append({
             "robots": k,
+            "practice_in_process_one_robot_steps_per_s": one,
             "vec_env_steps_per_s": vec_rate(k, args.steps),
             "collect_in_process_steps_per_s": collect_rate(k, args.steps),
-            "fleet_on_ray_steps_per_s": fleet_rate(k, args.steps * k // max(1, k), args.episodes_per_call),
+            "fleet_on_ray_steps_per_s": fleet_rate(k, args.steps * k, args.episodes_per_call),
         })
     if args.json:
         print(json.dumps(rows, indent=2))
         return
+    print(f"one robot's Practice in this process: {one:.0f} steps/s")
     print("| robots | VecEnv, no store | collect in process, a store | fleet on Ray, a store each | Ray ÷ in process |")
     print("|---|---|---|---|---|")
     for r in rows:

@@ -70,6 +70,7 @@ class Learner:
         self.learner = _native.FleetLearner(run, config, stores, eval_door)
         self.steps_per_epoch = json.loads(config)["steps_per_epoch"]
         self.goals = goals
+        self.sent = False
 
     @ray.method(num_returns=2)
     def step(self, final: bool = False):
@@ -77,12 +78,17 @@ class Learner:
         ``final``, any), runs a learning epoch. Returns ``(progress, bundle)``: the bundle
         (bytes for the robots) only when a new one was made."""
         self.learner.ingest()
+        if not self.sent and self.learner.warm:
+            # A resumed learner hands out its policy at once, not after its next epoch.
+            self.sent = True
+            return self._progress(None, True), self.learner.bundle(self.goals)
         unlearned = self.learner.unlearned_steps
         if not (unlearned >= self.steps_per_epoch or (final and unlearned > 0)):
             time.sleep(0.2)  # waiting for the robots
             return self._progress(None, False), None
         log = json.loads(self.learner.epoch())
         bundle = self.learner.bundle(self.goals)
+        self.sent = self.sent or bundle is not None
         return self._progress(log, bundle is not None), bundle
 
     def finish(self) -> dict:
