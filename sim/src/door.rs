@@ -203,7 +203,7 @@ impl Door {
         let (mb, link) = physics.multibody_joints.get_mut(joint).expect("door hinge");
         let dof = mb.link(link).expect("door link").assembly_id();
         mb.damping_mut()[dof] = d.damping as Real;
-        mb.frictions_mut()[dof] = d.friction as Real;
+        set_hinge_friction(physics, joint, d.friction);
         let built = match d.kind {
             HandleKind::Bar => bar(physics, body, c, &d),
             HandleKind::Knob => knob(physics, body, c, &d),
@@ -281,12 +281,7 @@ impl Door {
         } else {
             self.friction
         };
-        let (mb, link) = physics
-            .multibody_joints
-            .get_mut(self.joint)
-            .expect("door hinge");
-        let dof = mb.link(link).expect("door link").assembly_id();
-        mb.frictions_mut()[dof] = friction as Real;
+        set_hinge_friction(physics, self.joint, friction);
     }
 
     /// Sets the hinge to `angle` at rest (a reset, not a motion); a lever springs back up.
@@ -347,6 +342,13 @@ fn is_family(c: &DoorConfig) -> bool {
         || many(&c.hinge_side)
         || c.handle.kind.nominal() != Some(HandleKind::Bar)
         || c.hinge_side.nominal() != Some(HingeSide::Right)
+}
+
+/// Sets the hinge's dry friction, N·m.
+fn set_hinge_friction(physics: &mut Physics, joint: MultibodyJointHandle, friction: f64) {
+    let (mb, link) = physics.multibody_joints.get_mut(joint).expect("door hinge");
+    let dof = mb.link(link).expect("door link").assembly_id();
+    mb.frictions_mut()[dof] = friction as Real;
 }
 
 fn joint_angle(physics: &Physics, joint: MultibodyJointHandle) -> f64 {

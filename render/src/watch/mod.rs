@@ -57,6 +57,8 @@ struct Picture {
 /// A robot's latest pictures.
 #[derive(Debug, Clone)]
 struct Robot {
+    /// The name it was added with, and the one shown (numbered when another has the same).
+    base: String,
     name: String,
     pictures: BTreeMap<View, Picture>,
     /// When its last picture came.
@@ -118,11 +120,19 @@ impl Watch {
         self.lock().title = title.to_string();
     }
 
-    /// Adds a robot to the page; returns its number for [`Watch::picture`].
+    /// Adds a robot to the page; returns its number for [`Watch::picture`]. Names stay apart
+    /// on the page: a second robot called `name` is shown as `name (2)`, a third `name (3)`
+    /// (a vector env's envs all carry their task's name).
     pub fn add_robot(&self, name: &str) -> usize {
         let mut b = self.lock();
+        let same = b.robots.iter().filter(|r| r.base == name).count();
+        let shown = match same {
+            0 => name.to_string(),
+            n => format!("{name} ({})", n + 1),
+        };
         b.robots.push(Robot {
-            name: name.to_string(),
+            base: name.to_string(),
+            name: shown,
             pictures: BTreeMap::new(),
             updated: Instant::now(),
         });
@@ -193,4 +203,19 @@ pub fn install(watch: Arc<Watch>) -> bool {
 /// This process's watch, if one was installed.
 pub fn current() -> Option<&'static Arc<Watch>> {
     CURRENT.get()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn robots_of_the_same_name_are_told_apart_on_the_page() {
+        let watch = Watch::serve("127.0.0.1:0").unwrap();
+        for name in ["door-open", "door-open", "cup-push", "door-open"] {
+            watch.add_robot(name);
+        }
+        let names: Vec<String> = watch.lock().robots.iter().map(|r| r.name.clone()).collect();
+        assert_eq!(names, ["door-open", "door-open (2)", "cup-push", "door-open (3)"]);
+    }
 }
