@@ -56,6 +56,11 @@ def test_two_robots_on_two_nodes_learn_together_and_survive_kills(cluster, tmp_p
             os.kill(pid, signal.SIGKILL)
             store = run / "robots" / f"robot-{report['robot']}"
             killed.append((report["robot"], Store(store).num_steps))
+        # Once it has a policy out, the learner dies too: restarted, it resumes from its
+        # checkpoint and reads the stores again.
+        if report["version"] is not None and len(killed) == 1:
+            os.kill(ray.get(report["learner"].pid.remote()), signal.SIGKILL)
+            killed.append("learner")
 
     status = run_fleet(config, run, on_report=kill_one)
     assert killed and status["actions"] >= 800
@@ -76,6 +81,7 @@ def test_two_robots_on_two_nodes_learn_together_and_survive_kills(cluster, tmp_p
     assert status["learner"]["env_steps"] == fleet_status(run)["actions"]
     assert status["learner"]["unlearned"] == 0 and status["learner"]["epochs"] >= 4
     assert any(r["version"] is not None for r in reports), "no robot got a policy"
+    assert "learner" in killed
     assert (run / "learner" / "sac" / "actor.bpk").exists()
 
     # Started again with a larger budget, the run continues from its stores, watched.

@@ -180,7 +180,8 @@ def run_fleet(
                 log.write(json.dumps(report) + "\n")
                 log.flush()
                 if on_report:
-                    on_report(report | {"actor": robot.actor})
+                    on_report(report | {"actor": robot.actor,
+                                        "learner": learner.actor if learner else None})
                 held = fleet_status(run)["actions"]
                 if page:
                     page.show(robot.index, time.perf_counter() - start, held)
