@@ -76,6 +76,8 @@ fn robots_practise_on_their_doors_and_the_learner_sends_each_its_own_doors_goals
     assert!(!learner.warm() && learner.bundle(4).unwrap().is_none(), "no policy before SAC learns");
     learner.epoch().unwrap();
     assert!(learner.warm());
+    // An epoch stands for an epoch's steps (100 here): the robots being ahead, two more are owed.
+    assert_eq!(learner.unlearned_steps(), 200);
 
     let bundle = learner.bundle(4).unwrap().expect("a policy once warm");
     let bytes = bundle.to_bytes();

@@ -32,7 +32,8 @@ use crate::{AgentError, io_error as io, run_dir};
 struct LearnerState {
     /// The next epoch to run.
     epoch: usize,
-    /// Actions in the replay when the last epoch ran.
+    /// Environment steps the epochs so far stand for: `steps_per_epoch` each, as in a
+    /// one-robot run (the last one fewer).
     learned_steps: usize,
     /// Episodes of each store (in the order given) in the replay as of the checkpoint.
     ingested: Vec<u64>,
@@ -237,7 +238,8 @@ impl FleetLearner {
         self.replay.num_steps()
     }
 
-    /// Actions in the replay not yet learned from by an epoch.
+    /// Actions in the replay that no epoch stands for yet (an epoch is due for every
+    /// `steps_per_epoch` of them).
     pub fn unlearned_steps(&self) -> usize {
         self.env_steps() - self.state.learned_steps
     }
@@ -253,8 +255,9 @@ impl FleetLearner {
         self.state.learned_steps >= self.config.warmup_steps && self.state.epoch > 0
     }
 
-    /// One learning round on everything ingested (Skew-Fit's steps 2–4), then the logs, the
-    /// latest networks (`vae.bpk`, `sac/`) and, every `checkpoint_every` epochs, a checkpoint.
+    /// One learning round on everything ingested (Skew-Fit's steps 2–4), standing for the next
+    /// `steps_per_epoch` steps; then the logs, the latest networks (`vae.bpk`, `sac/`) and,
+    /// every `checkpoint_every` epochs, a checkpoint.
     pub fn epoch(&mut self) -> Result<FleetEpoch, AgentError> {
         if self.replay.num_steps() == 0 {
             return Err(AgentError::Config("the stores hold no episodes yet to learn from".into()));
@@ -303,7 +306,11 @@ impl FleetLearner {
             .map_err(|e| io(&self.run, e))?;
         self.sac.save(&self.run.join("sac"))?;
         self.state.epoch += 1;
-        self.state.learned_steps = self.env_steps();
+        // Each epoch stands for `steps_per_epoch` steps, however many came in meanwhile, so
+        // that a run has the one-robot run's epochs (and updates) per step: when the robots
+        // got ahead, the epochs owed follow at once.
+        self.state.learned_steps =
+            (self.state.learned_steps + self.config.steps_per_epoch).min(self.env_steps());
         self.state.seconds = entry.seconds;
         if self.state.epoch % self.config.checkpoint_every.max(1) == 0 {
             self.save_checkpoint()?;
