@@ -95,6 +95,8 @@ def test_two_robots_on_two_nodes_learn_together_and_survive_kills(cluster, tmp_p
     assert [r["name"] for r in state["robots"]] == ["robot 0 · door 0", "robot 1 · door 1"]
     assert all({"camera", "gel", "goal"} <= set(r["pictures"]) for r in state["robots"])
     png = urllib.request.urlopen(status["watch"] + "picture/1/camera.png").read()
+    curves = json.loads(urllib.request.urlopen(status["watch"] + "curves.json").read())
+    assert curves["learner/epochs"] and curves["fleet/steps in the stores"]
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     # Other settings in the same directory, and held-out doors, are refused.
     with pytest.raises(ValueError, match="other settings"):
