@@ -120,3 +120,19 @@ fn robots_practise_on_their_doors_and_the_learner_sends_each_its_own_doors_goals
     assert_eq!(result.goals.len(), 1);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_learner_started_before_its_robots_waits_for_their_stores() {
+    let dir = tmp("early");
+    // Robot 0 is creating its store (the directory is there, the store not yet); robot 1's
+    // directory is not there at all.
+    std::fs::create_dir_all(dir.join("robot-0")).unwrap();
+    let stores = [dir.join("robot-0"), dir.join("robot-1")];
+    let mut learner = FleetLearner::open(&dir.join("learner"), &config(), &stores, 0).unwrap();
+    assert_eq!(learner.ingest().unwrap(), 0);
+    assert!(learner.epoch().is_err(), "nothing to learn from yet");
+    let mut robot = Practice::open(&PracticeConfig::new(1, 1, &stores[1])).unwrap();
+    robot.run(1, &mut RandomExplorer).unwrap();
+    assert_eq!(learner.ingest().unwrap(), 100, "robot 1's first episode, once it is there");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -163,9 +163,12 @@ impl FleetLearner {
                 if !self.stores[k].exists() {
                     continue;
                 }
+                // A robot may be creating its store right now; one the checkpoint learned from
+                // must be there.
+                let learned_from = upto.is_some_and(|u| u[k] > 0);
                 match StoreReader::open(&self.stores[k]) {
                     Ok(r) => self.readers[k] = Some(r),
-                    Err(_) if upto.is_none() => continue, // still being created
+                    Err(_) if !learned_from => continue,
                     Err(e) => return Err(AgentError::Io(e.to_string())),
                 }
             }
