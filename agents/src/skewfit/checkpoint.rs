@@ -53,20 +53,43 @@ pub fn save(
     replay: &Replay,
 ) -> Result<(), AgentError> {
     let tmp = run_dir::begin_checkpoint(run)?;
-    let write = |name: &str, bytes: &[u8]| run_dir::write(&tmp, name, bytes);
-    write("replay.bin", &replay.to_bytes())?;
+    run_dir::write(&tmp, "replay.bin", &replay.to_bytes())?;
+    save_networks(&tmp, vae, vae_opt, sac)?;
+    run_dir::commit_checkpoint(run, state)
+}
+
+/// Writes the networks a checkpoint holds into `dir`: the VAE (`vae.bpk`), its optimizer
+/// (`vae_opt.bin`) and SAC with its optimizers (`sac/`).
+pub(crate) fn save_networks(
+    dir: &Path,
+    vae: &Vae,
+    vae_opt: &ModuleOptimizer,
+    sac: &Sac,
+) -> Result<(), AgentError> {
     let weights = vae
         .clone()
         .into_record()
         .into_bytes()
-        .map_err(|e| io(&tmp, e))?;
-    write("vae.bpk", &weights)?;
-    write(
-        "vae_opt.bin",
-        &vae_opt.into_bytes().map_err(|e| io(&tmp, e))?,
-    )?;
-    sac.save(&tmp.join("sac"))?;
-    run_dir::commit_checkpoint(run, state)
+        .map_err(|e| io(dir, e))?;
+    run_dir::write(dir, "vae.bpk", &weights)?;
+    run_dir::write(dir, "vae_opt.bin", &vae_opt.into_bytes().map_err(|e| io(dir, e))?)?;
+    sac.save(&dir.join("sac"))
+}
+
+/// Reads what [`save_networks`] wrote into `dir`, on an autodiff `device`.
+pub(crate) fn load_networks(
+    dir: &Path,
+    config: &SkewFitConfig,
+    device: &Device,
+) -> Result<(Vae, ModuleOptimizer, Sac), AgentError> {
+    let record =
+        ModuleRecord::load(dir.join("vae.bpk")).map_err(|e| io(&dir.join("vae.bpk"), e))?;
+    let vae = config.vae.init(device).load_record(record);
+    let vae_opt = AdamConfig::new()
+        .init()
+        .from_bytes(burn::tensor::Bytes::from_bytes_vec(run_dir::read(dir, "vae_opt.bin")?))
+        .map_err(|e| io(&dir.join("vae_opt.bin"), e))?;
+    Ok((vae, vae_opt, Sac::load(&dir.join("sac"), device)?))
 }
 
 /// What a resumed run continues with.
@@ -169,14 +192,7 @@ fn load_inner(
             ),
         ));
     }
-    let record =
-        ModuleRecord::load(dir.join("vae.bpk")).map_err(|e| io(&dir.join("vae.bpk"), e))?;
-    let vae = config.vae.init(device).load_record(record);
-    let vae_opt = AdamConfig::new()
-        .init()
-        .from_bytes(burn::tensor::Bytes::from_bytes_vec(read("vae_opt.bin")?))
-        .map_err(|e| io(&dir.join("vae_opt.bin"), e))?;
-    let sac = Sac::load(&dir.join("sac"), device)?;
+    let (vae, vae_opt, sac) = load_networks(&dir, config, device)?;
 
     // Replays the run's actions from its seed: the simulator is deterministic, so this is where
     // the run left the arm and the door.

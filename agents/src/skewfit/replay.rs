@@ -131,6 +131,12 @@ impl Replay {
         &self.states
     }
 
+    /// The skewed weights over `state_frames()` (same order) as of the last refresh; `None`:
+    /// uniform.
+    pub fn state_weights(&self) -> Option<&[f64]> {
+        self.weights.as_deref()
+    }
+
     /// New latents for every frame, and skew weights over `state_frames()` (same order).
     pub fn refresh(&mut self, latents: Vec<f32>, weights: Option<&[f64]>) -> Result<(), String> {
         if latents.len() != self.num_frames() * self.latent_dim {

@@ -209,7 +209,7 @@ pub fn train_on(
         let warm = state.env_steps >= config.warmup_steps;
         let learned;
         (vae, learned) = learn(config, epoch, warm, vae, &mut vae_opt, &mut sac, &mut replay, &mut rng)?;
-        let Learned { recon, kl, evenness, stats, inference, .. } = learned;
+        let Learned { recon, kl, evenness, stats, inference } = learned;
 
         let eval = (config.eval_goals > 0)
             .then(|| evaluate(&inference, &sac, config.eval_goals, EVAL_SEED, 0).map(|r| r.0))
@@ -256,9 +256,6 @@ pub(crate) struct Learned {
     pub evenness: f64,
     /// SAC's last update; `None` before warm-up ends.
     pub stats: Option<SacStats>,
-    /// The skewed weights over the replay's state frames, in their order; `None` before the
-    /// skew starts.
-    pub weights: Option<Vec<f64>>,
     /// The fitted VAE, without gradients, for encoding.
     pub inference: Vae,
 }
@@ -325,7 +322,7 @@ pub(crate) fn learn(
             stats = Some(sac.update(sac_batch(replay, config, rng, &device)));
         }
     }
-    let learned = Learned { recon, kl, evenness, stats, weights, inference };
+    let learned = Learned { recon, kl, evenness, stats, inference };
     Ok((vae, learned))
 }
 

@@ -13,9 +13,9 @@ use std::path::PathBuf;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::worker::{push_step, sense};
+use super::worker::{push_step, sense, set_episode_fields};
 use super::{CollectError, collect_schema, episode_config};
-use crate::store::{Column, EpisodeBuffer, StoreOptions, StoreWriter};
+use crate::store::{EpisodeBuffer, StoreOptions, StoreWriter};
 use crate::{ActionMode, Env, Observation, ResetOptions, Task, TaskEnv};
 
 /// What chooses a practising robot's goals and actions.
@@ -87,8 +87,8 @@ pub struct Practice {
     writer: StoreWriter,
     rng: ChaCha8Rng,
     robot: u64,
-    /// The env's last observation; `None` until the first episode starts.
-    last: Option<Observation>,
+    /// Whether the world has been made (by the first episode's seeded reset).
+    started: bool,
 }
 
 impl Practice {
@@ -125,7 +125,7 @@ impl Practice {
             writer,
             rng: ChaCha8Rng::seed_from_u64(seed),
             robot: config.robot,
-            last: None,
+            started: false,
         })
     }
 
@@ -166,24 +166,17 @@ impl Practice {
     fn play(&mut self, explorer: &mut dyn Explorer) -> Result<EpisodeBuffer, CollectError> {
         let task = Task::DoorOpen;
         let seed = self.rng.random::<u64>();
-        let (mut obs, _) = match self.last {
-            None => self.env.reset(Some(seed), &ResetOptions::default())?,
-            Some(_) => self.env.reset(None, &ResetOptions::default())?,
+        let (mut obs, _) = match self.started {
+            false => self.env.reset(Some(seed), &ResetOptions::default())?,
+            true => self.env.reset(None, &ResetOptions::default())?,
         };
         if let Some(goal) = explorer.goal(&obs, &mut self.rng) {
             self.env.set_goal_image(&goal)?;
             set_goal_picture(&mut obs, goal);
         }
         let mut episode = EpisodeBuffer::new(self.writer.schema());
-        let goal_image = image(&obs, "image_desired_goal")?;
-        episode.set_episode("goal_image", Column::U8(goal_image))?;
-        episode.set_episode("robot", Column::U64(vec![self.robot]))?;
-        episode.set_episode("seed", Column::U64(vec![seed]))?;
         let scene = self.env.robot().inner().world().scene_parameters();
-        if !scene.is_empty() {
-            let values = scene.iter().map(|(_, v)| *v as f32).collect();
-            episode.set_episode("scene", Column::F32(values))?;
-        }
+        set_episode_fields(&mut episode, &obs, self.robot, seed, &scene)?;
         let limit = self.env.spec().max_episode_steps;
         for t in 0..limit {
             let before = sense(&mut self.env, &obs, task)?;
@@ -197,7 +190,7 @@ impl Practice {
         }
         let after = sense(&mut self.env, &obs, task)?;
         push_step(&mut episode, after, vec![0.0; 3], 0.0, [false, true, false])?;
-        self.last = Some(obs);
+        self.started = true;
         Ok(episode)
     }
 }
@@ -206,13 +199,6 @@ impl Practice {
 fn stored_door(path: &std::path::Path) -> Option<u64> {
     let reader = crate::store::StoreReader::open(path).ok()?;
     reader.attributes().get("door").and_then(|d| d.as_u64())
-}
-
-fn image(obs: &Observation, key: &str) -> Result<Vec<u8>, CollectError> {
-    obs.get(key)
-        .and_then(|a| a.as_u8())
-        .map(<[u8]>::to_vec)
-        .ok_or_else(|| CollectError::Config(format!("the env gave no {key}")))
 }
 
 /// Puts the explorer's goal into the observation the first action sees, as later

@@ -101,26 +101,12 @@ impl<R: CollectArm> Worker<R> {
             play::DiePlay::default()
         };
         let (obs, _) = self.env.reset(Some(seed), &ResetOptions::default())?;
-        // The goal holds for the whole episode: its picture is kept once.
-        let goal_image = obs
-            .get("image_desired_goal")
-            .and_then(|a| a.as_u8())
-            .map(<[u8]>::to_vec)
-            .ok_or_else(|| CollectError::Config("the env gave no goal image".into()))?;
-        self.episode
-            .set_episode("goal_image", Column::U8(goal_image))?;
+        let scene = self.env.robot().inner().sim().world().scene_parameters();
+        set_episode_fields(&mut self.episode, &obs, self.index, seed, &scene)?;
         self.last = Some(obs);
-        self.episode
-            .set_episode("robot", Column::U64(vec![self.index]))?;
-        self.episode.set_episode("seed", Column::U64(vec![seed]))?;
         if self.branches > 1 {
             self.episode
                 .set_episode("branch", Column::U64(vec![branch as u64]))?;
-        }
-        let scene = self.env.robot().inner().sim().world().scene_parameters();
-        if !scene.is_empty() {
-            let values = scene.iter().map(|(_, v)| *v as f32).collect();
-            self.episode.set_episode("scene", Column::F32(values))?;
         }
         Ok(())
     }
@@ -181,13 +167,7 @@ pub(super) fn sense<R: Robot + Send>(
     obs: &Observation,
     task: Task,
 ) -> Result<Sensed, CollectError> {
-    let image = |key: &str| {
-        obs.get(key)
-            .and_then(|a| a.as_u8())
-            .map(<[u8]>::to_vec)
-            .ok_or_else(|| CollectError::Config(format!("the env gave no {key}")))
-    };
-    let seen = image("image_observation")?;
+    let seen = image(obs, "image_observation")?;
     let (camera, tactile) = if env.observes_gel() {
         (env.camera_image()?, seen)
     } else {
@@ -207,6 +187,34 @@ pub(super) fn sense<R: Robot + Send>(
         goal: env.goal().unwrap_or_default().to_vec(),
         oracle: oracle_row(task, &env.oracle()),
     })
+}
+
+/// The bytes of the observation's picture `key`.
+pub(super) fn image(obs: &Observation, key: &str) -> Result<Vec<u8>, CollectError> {
+    obs.get(key)
+        .and_then(|a| a.as_u8())
+        .map(<[u8]>::to_vec)
+        .ok_or_else(|| CollectError::Config(format!("the env gave no {key}")))
+}
+
+/// Sets what every recorded episode carries: the goal's picture from `first`, the episode's
+/// first observation (the goal holds for the whole episode, so its picture is kept once), the
+/// robot, the seed and the drawn scene's parameters.
+pub(super) fn set_episode_fields(
+    episode: &mut EpisodeBuffer,
+    first: &Observation,
+    robot: u64,
+    seed: u64,
+    scene: &[(&str, f64)],
+) -> Result<(), CollectError> {
+    episode.set_episode("goal_image", Column::U8(image(first, "image_desired_goal")?))?;
+    episode.set_episode("robot", Column::U64(vec![robot]))?;
+    episode.set_episode("seed", Column::U64(vec![seed]))?;
+    if !scene.is_empty() {
+        let values = scene.iter().map(|(_, v)| *v as f32).collect();
+        episode.set_episode("scene", Column::F32(values))?;
+    }
+    Ok(())
 }
 
 /// Appends one step to `episode`: what was sensed, the action taken then, the reward that

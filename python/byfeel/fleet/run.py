@@ -254,7 +254,9 @@ class _LearnerHandle:
         self.call, self.next_bundle = self.actor.step.remote(final)
 
     def finish_call(self) -> dict:
-        progress = ray_get(self.call)
+        import ray
+
+        progress = ray.get(self.call)
         if progress["bundle"]:
             self.bundle = self.next_bundle
         self.call = None
@@ -272,12 +274,6 @@ class _LearnerHandle:
         """Whether the learner has learned from all ``held`` steps of the full stores."""
         p = self.progress
         return stores_full and self.call is None and p["env_steps"] >= held and p["unlearned"] == 0
-
-
-def ray_get(ref):
-    import ray
-
-    return ray.get(ref)
 
 
 class _FleetPage:

@@ -12,7 +12,6 @@ use std::time::Instant;
 
 use burn::optim::{AdamConfig, ModuleOptimizer};
 use burn::prelude::*;
-use burn::store::ModuleRecord;
 use byfeel_gym::store::{Column, StoreReader};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -20,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use super::PolicyBundle;
 use crate::metrics::MetricsLog;
 use crate::sac::Sac;
+use crate::skewfit::checkpoint;
 use crate::skewfit::coverage::{ANGLE_BINS, angle_bin, coverage};
 use crate::skewfit::replay::Replay;
 use crate::skewfit::train::{EpochLog, METRICS, Learned, learn, metric_values};
@@ -60,8 +60,6 @@ pub struct FleetLearner {
     vae_opt: ModuleOptimizer,
     sac: Sac,
     state: LearnerState,
-    /// The skewed weights over the replay's state frames at the last refresh.
-    weights: Option<Vec<f64>>,
     angles: Vec<usize>,
     max_angle: f64,
     metrics: MetricsLog,
@@ -105,16 +103,7 @@ impl FleetLearner {
                         stores.len()
                     )));
                 }
-                let record = ModuleRecord::from_bytes(burn::tensor::Bytes::from_bytes_vec(
-                    run_dir::read(&dir, "vae.bpk")?,
-                ))
-                .map_err(|e| io(&dir, e))?;
-                let vae = config.vae.init(&device).load_record(record);
-                let vae_opt = AdamConfig::new()
-                    .init()
-                    .from_bytes(burn::tensor::Bytes::from_bytes_vec(run_dir::read(&dir, "vae_opt.bin")?))
-                    .map_err(|e| io(&dir.join("vae_opt.bin"), e))?;
-                let sac = Sac::load(&dir.join("sac"), &device)?;
+                let (vae, vae_opt, sac) = checkpoint::load_networks(&dir, config, &device)?;
                 (state, vae, vae_opt, sac)
             }
             None => {
@@ -137,7 +126,6 @@ impl FleetLearner {
             vae_opt,
             sac,
             state,
-            weights: None,
             angles: vec![0; ANGLE_BINS],
             max_angle: 0.0,
             metrics,
@@ -274,7 +262,6 @@ impl FleetLearner {
             &self.config, epoch, warm, vae, &mut self.vae_opt, &mut self.sac, &mut self.replay,
             &mut rng,
         )?;
-        self.weights = learned.weights.clone();
         let eval = (self.config.eval_goals > 0 && warm)
             .then(|| {
                 crate::skewfit::eval::evaluate_door(
@@ -324,10 +311,7 @@ impl FleetLearner {
     /// Writes the checkpoint now (networks, optimizers, what was learned from).
     pub fn save_checkpoint(&mut self) -> Result<(), AgentError> {
         let tmp = run_dir::begin_checkpoint(&self.run)?;
-        let weights = self.vae.clone().into_record().into_bytes().map_err(|e| io(&tmp, e))?;
-        run_dir::write(&tmp, "vae.bpk", &weights)?;
-        run_dir::write(&tmp, "vae_opt.bin", &self.vae_opt.into_bytes().map_err(|e| io(&tmp, e))?)?;
-        self.sac.save(&tmp.join("sac"))?;
+        checkpoint::save_networks(&tmp, &self.vae, &self.vae_opt, &self.sac)?;
         self.state.ingested = self.ingested.clone();
         self.state.env_steps = self.env_steps();
         run_dir::commit_checkpoint(&self.run, &self.state)
@@ -342,13 +326,14 @@ impl FleetLearner {
         }
         let mut rng = run_dir::epoch_rng(self.config.seed ^ 0xF1EE7, self.state.epoch);
         let states = self.replay.state_frames();
+        let weights = self.replay.state_weights();
         let mut per_robot = Vec::with_capacity(self.stores.len());
         for k in 0..self.stores.len() as u32 {
             let mine: Vec<(usize, f64)> = states
                 .iter()
                 .enumerate()
                 .filter(|&(_, &f)| self.frame_robot[f] == k)
-                .map(|(p, &f)| (f, self.weights.as_ref().and_then(|w| w.get(p)).copied().unwrap_or(1.0)))
+                .map(|(p, &f)| (f, weights.and_then(|w| w.get(p)).copied().unwrap_or(1.0)))
                 .collect();
             let total: f64 = mine.iter().map(|(_, w)| w).sum();
             let draw = |rng: &mut rand_chacha::ChaCha8Rng| {
