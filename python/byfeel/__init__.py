@@ -23,7 +23,7 @@ An arm on the network: ``byfeel serve`` (or :func:`serve` in Python) serves one,
 import os as _os
 
 from byfeel import _native
-from byfeel._native import RemoteRobot, Server, Watch, __version__, serve
+from byfeel._native import RemoteRobot, Server, StoreLocked, Watch, __version__, serve
 
 # The wheel carries byfeel's robots, scenes and shipped models; byfeel reads them from there
 # (BYFEEL_ASSETS, when set, still wins).
@@ -40,6 +40,7 @@ __all__ = [
     "RemoteRobot",
     "Server",
     "Store",
+    "StoreLocked",
     "TASKS",
     "__version__",
     "assets_dir",

@@ -65,6 +65,9 @@ class VecEnv:
         self, actions: np.ndarray
     ) -> tuple[Obs, np.ndarray, np.ndarray, np.ndarray, list[dict[str, Any]]]: ...
 
+class StoreLocked(RuntimeError):
+    """Another writer has the store open."""
+
 class Store:
     """Native store reader; use `byfeel.Store`."""
     def __init__(self, path: str, cache_mib: int = 256) -> None: ...

@@ -503,6 +503,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<remote::PyServer>()?;
     m.add_function(wrap_pyfunction!(remote::serve, m)?)?;
     m.add_class::<store::PyStore>()?;
+    m.add("StoreLocked", m.py().get_type::<store::StoreLocked>())?;
     m.add_class::<agents::PyPredictive>()?;
     m.add_class::<skewfit::PySkewFit>()?;
     m.add_class::<vice::PyVice>()?;

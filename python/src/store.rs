@@ -10,8 +10,17 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use rand::SeedableRng;
 
+pyo3::create_exception!(
+    _native,
+    StoreLocked,
+    PyRuntimeError,
+    "Another writer (another process, or another handle in this one) has the store open; it is \
+     free again when that writer closes or its process ends."
+);
+
 pub(crate) fn store_error(e: StoreError) -> PyErr {
     match e {
+        e @ StoreError::Locked { .. } => StoreLocked::new_err(e.to_string()),
         StoreError::BadRequest(m) => PyValueError::new_err(m),
         StoreError::BadEpisode(m) => PyValueError::new_err(m),
         e @ StoreError::NotAStore { .. } => PyOSError::new_err(e.to_string()),

@@ -1,5 +1,7 @@
 """The experience store from Python: byfeel.Store and zarr-python read what Rust wrote."""
 
+import gc
+
 import numpy as np
 import pytest
 
@@ -125,3 +127,15 @@ def test_collecting_on_a_family_door_records_that_door(tmp_path):
     assert np.array_equal(scenes[0], scenes[1]) and not np.array_equal(scenes[0], scenes[2])
     with pytest.raises(ValueError, match="DoorOpen"):
         collect("cup-push", tmp_path / "d", episodes=1, robots=1, door=5)
+
+
+def test_a_second_writer_is_refused_until_the_first_closes(tmp_path):
+    from byfeel import _native
+
+    path = str(tmp_path / "robot.zarr")
+    first = _native.Practice(0, 0, path)
+    with pytest.raises(byfeel.StoreLocked, match="another writer"):
+        _native.Practice(0, 1, path)
+    del first
+    gc.collect()
+    assert _native.Practice(0, 1, path) is not None

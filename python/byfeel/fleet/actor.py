@@ -34,8 +34,8 @@ class PracticeRobot:
                 self.practice = _native.Practice(door, robot, store, seed=seed, width=width,
                                                  height=height)
                 break
-            except RuntimeError as e:
-                if "another writer" not in str(e) or time.monotonic() > deadline:
+            except _native.StoreLocked:
+                if time.monotonic() > deadline:
                     raise
                 time.sleep(0.5)
 

@@ -173,7 +173,7 @@ def run_fleet(
             if learner and done[0] == learner.call:
                 progress = learner.finish_call()
                 if page and progress["epoch"]:
-                    page.learned(progress, time.perf_counter() - start)
+                    page.learned(progress)
             else:
                 robot = pending.pop(done[0])
                 report = ray.get(done[0]) | {"robot": robot.index, "time": time.time()}
@@ -184,7 +184,7 @@ def run_fleet(
                                         "learner": learner.actor if learner else None})
                 held = fleet_status(run)["actions"]
                 if page:
-                    page.show(robot.index, time.perf_counter() - start, held)
+                    page.show(robot.index, held, (held - first) / (time.perf_counter() - start))
                 more(robot)
             # Robots held back while the learner caught up go on once it has.
             waiting_robots, idle[:] = list(idle), []
@@ -278,8 +278,8 @@ class _LearnerHandle:
 
 class _FleetPage:
     """The fleet's watch page: each robot's last committed episode (its last camera and gel
-    pictures, its goal) read back from its store, the stores' step count and the learner's
-    curves."""
+    pictures, its goal) read back from its store, and curves over the steps in the stores: the
+    fleet's speed, each robot's episodes and the learner's progress."""
 
     def __init__(self, address: str, run: Path, robots: list):
         from byfeel import Watch
@@ -289,7 +289,7 @@ class _FleetPage:
         self.pages = [self.watch.add_robot(f"robot {r.index} · door {r.door}") for r in robots]
         print(f"watch this fleet at {self.watch.url}", flush=True)
 
-    def show(self, robot: int, seconds: float, steps: int) -> None:
+    def show(self, robot: int, steps: int, steps_per_s: float) -> None:
         import numpy as np
 
         from byfeel.store import Store
@@ -303,13 +303,13 @@ class _FleetPage:
             if key in last:
                 image = last[key] if frame is None else last[key][frame]
                 self.watch.picture(page, view, np.ascontiguousarray(image))
-        self.watch.point("fleet/steps in the stores", seconds, float(steps))
-        self.watch.point(f"robot {robot}/episodes", seconds, float(store.num_episodes))
+        self.watch.point("fleet/steps per second since start", steps, steps_per_s)
+        self.watch.point(f"robot {robot}/episodes", steps, float(store.num_episodes))
 
-    def learned(self, progress: dict, seconds: float) -> None:
-        epoch = progress["epoch"]
-        self.watch.point("learner/epochs", seconds, float(progress["epochs"]))
-        self.watch.point("learner/max door angle", seconds, float(epoch["max_angle"]))
+    def learned(self, progress: dict) -> None:
+        epoch, steps = progress["epoch"], progress["env_steps"]
+        self.watch.point("learner/epochs", steps, float(progress["epochs"]))
+        self.watch.point("learner/max door angle", steps, float(epoch["max_angle"]))
         if epoch.get("eval"):
-            self.watch.point("learner/eval success (robot 0's door)", seconds,
+            self.watch.point("learner/eval success (robot 0's door)", steps,
                              float(epoch["eval"]["success"]))
