@@ -68,6 +68,11 @@ impl PyWatch {
         Ok(())
     }
 
+    /// Replaces the page's heading (a run's progress, say).
+    fn set_title(&self, title: &str) {
+        self.watch.set_title(title);
+    }
+
     /// Adds a point to the curve `name`.
     fn point(&self, name: &str, step: f64, value: f64) {
         self.watch.point(name, step, value);

@@ -93,6 +93,7 @@ def test_two_robots_on_two_nodes_learn_together_and_survive_kills(cluster, tmp_p
     assert status["learner"]["epochs"] > epochs, "the learner continues from its checkpoint"
     state = json.loads(urllib.request.urlopen(status["watch"] + "state.json").read())
     assert [r["name"] for r in state["robots"]] == ["robot 0 · door 0", "robot 1 · door 1"]
+    assert f"{status['actions']:,} of {before + 200:,} steps" in state["title"]
     assert all({"camera", "gel", "goal"} <= set(r["pictures"]) for r in state["robots"])
     png = urllib.request.urlopen(status["watch"] + "picture/1/camera.png").read()
     curves = json.loads(urllib.request.urlopen(status["watch"] + "curves.json").read())

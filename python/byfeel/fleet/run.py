@@ -190,6 +190,8 @@ def run_fleet(
             waiting_robots, idle[:] = list(idle), []
             for robot in waiting_robots:
                 more(robot)
+            if page:
+                page.progress(held, config.env_steps, learner and learner.progress, len(idle))
         if learner:
             ray.get(learner.actor.finish.remote())
     finally:
@@ -305,6 +307,16 @@ class _FleetPage:
                 self.watch.picture(page, view, np.ascontiguousarray(image))
         self.watch.point("fleet/steps per second since start", steps, steps_per_s)
         self.watch.point(f"robot {robot}/episodes", steps, float(store.num_episodes))
+
+    def progress(self, held: int, goal: int, learner: dict | None, waiting: int) -> None:
+        """Heads the page with how far the run is, and says so when robots wait for the
+        learner (their pictures then stop changing)."""
+        line = f"byfeel fleet: {self.run} · {held:,} of {goal:,} steps"
+        if learner is not None:
+            line += f" · learner epoch {learner['epochs']}"
+        if waiting:
+            line += f" · {waiting} robot(s) waiting for the learner"
+        self.watch.set_title(line)
 
     def learned(self, progress: dict) -> None:
         epoch, steps = progress["epoch"], progress["env_steps"]
