@@ -1,0 +1,18 @@
+#!/bin/bash
+# SIGKILLs one robot actor of the fleet running into $1 (the one holding $1's store open) and
+# records what the stores held before and five minutes after.
+# Run from a directory for the runs, with byfeel's Python package (and its fleet extra) and the
+# byfeel command on PATH (or PYTHON=…, BYFEEL=… to name them).
+py=${PYTHON:-python}
+byfeel=${BYFEEL:-byfeel}
+out=$1
+for p in $(pgrep -f "ray::PracticeRobot"); do
+  if ls -l /proc/$p/fd 2>/dev/null | grep -q "$out/robots/robot-"; then pid=$p; break; fi
+done
+[ -z "$pid" ] && { echo "$(date -Is) no robot of $out found"; exit 1; }
+echo "$(date -Is) killing robot process $pid ($(ls -l /proc/$pid/fd | grep -o "$out/robots/robot-[0-9]*" | head -1))"
+$py -m byfeel.fleet --out $out --status | tr -d '\n ' ; echo
+kill -9 $pid
+sleep 300
+echo "$(date -Is) five minutes later"
+$py -m byfeel.fleet --out $out --status | tr -d '\n ' ; echo
