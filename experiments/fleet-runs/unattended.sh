@@ -8,19 +8,11 @@
 py=${PYTHON:-python}
 byfeel=${BYFEEL:-byfeel}
 out=gen-fleet-s1
-mkdir -p $out-watch
 echo "started $(date -Is)" >> $out.log
 nice -n 5 $py -m byfeel.fleet --robots 4 --doors 0,1,2,3 --out $out --env-steps 12000 --seed 1 \
   --set checkpoint_every=1 --watch 127.0.0.1:8790 >> $out.log 2>&1 &
 fleet=$!
-( while kill -0 $fleet 2>/dev/null; do
-    sleep 600
-    t=$(date +%H%M)
-    curl -s --max-time 20 http://127.0.0.1:8790/state.json > $out-watch/$t.json || echo "$t no answer" >> $out-watch/misses.txt
-    timeout 60 chromium --headless=new --no-sandbox --disable-gpu --hide-scrollbars \
-      --window-size=1280,900 --virtual-time-budget=3000 --screenshot=$PWD/$out-watch/$t.png \
-      http://127.0.0.1:8790/ > /dev/null 2>&1
-  done ) &
+"$(dirname "$0")"/watch-shots.sh $fleet 127.0.0.1:8790 $out-watch &
 ( sleep 3600; "$(dirname "$0")"/kill-one.sh $out >> $out-kill.txt 2>&1 ) &
 wait $fleet
 echo "fleet ended $(date -Is)" >> $out.log

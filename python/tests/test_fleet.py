@@ -6,6 +6,9 @@ from its stores and the learner's checkpoint when started again."""
 import json
 import os
 import signal
+import subprocess
+import sys
+import time
 import urllib.request
 
 import pytest
@@ -108,3 +111,28 @@ def test_two_robots_on_two_nodes_learn_together_and_survive_kills(cluster, tmp_p
         run_fleet(FleetConfig(robots=1, skewfit={"sac": {"bach": 3}}), tmp_path / "y")
     with pytest.raises(ValueError, match="held out"):
         run_fleet(FleetConfig(robots=1, doors=held_out_doors(1)), tmp_path / "x")
+
+
+def test_a_driver_stopped_with_sigterm_closes_its_stores_and_continues(cluster, tmp_path):
+    run = tmp_path / "run"
+    cmd = [sys.executable, "-m", "byfeel.fleet", "--address", cluster.address, "--robots", "1",
+           "--no-learn", "--out", str(run)]
+    driver = subprocess.Popen(cmd + ["--env-steps", "100000"], stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not (run / "robots" / "robot-0").exists() or Store(run / "robots" / "robot-0").num_episodes < 2:
+        assert driver.poll() is None and time.monotonic() < deadline, "the fleet did not start"
+        time.sleep(0.5)
+    driver.send_signal(signal.SIGTERM)
+    _, err = driver.communicate(timeout=60)
+    assert driver.returncode == 130, err
+    held = fleet_status(run)
+    assert f"holds {held['episodes']} episodes" in err
+    # The robot closed its store (a robot still holding it would make this raise StoreLocked),
+    # and the same command continues the run.
+    from byfeel import _native
+
+    _native.Practice(0, 0, str(run / "robots" / "robot-0"))
+    more = subprocess.run(cmd + ["--env-steps", str(held["actions"] + 100)], capture_output=True,
+                          text=True, timeout=120)
+    assert more.returncode == 0, more.stderr
+    assert fleet_status(run)["actions"] >= held["actions"] + 100

@@ -65,10 +65,15 @@ def main(argv=None) -> int:
 
     try:
         status = run_fleet(config, args.out, address=args.address, on_report=report,
-                           watch=args.watch)
+                           watch=args.watch, stop_on_sigterm=True)
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        held = fleet_status(args.out)
+        print(f"stopped: {args.out} holds {held['episodes']} episodes, {held['actions']} steps; "
+              "the same command continues the run", file=sys.stderr)
+        return 130
     print(f"{args.out}: {status['episodes']} episodes, {status['actions']} steps in the stores; "
           f"{status['steps_per_s']:.0f} steps/s this time")
     if "learner" in status:

@@ -130,6 +130,7 @@ def run_fleet(
     on_report: Optional[Callable[[dict], None]] = None,
     init_kwargs: Optional[dict] = None,
     watch: Optional[str] = None,
+    stop_on_sigterm: bool = False,
 ) -> dict:
     """Runs the fleet into ``out`` until its stores hold ``config.env_steps`` environment steps
     and, with ``config.learn``, the learner (``out/learner``, a Skew-Fit run) has learned from
@@ -137,7 +138,9 @@ def run_fleet(
     a local one. Returns the final :func:`fleet_status` with the run's throughput.
     ``on_report`` sees every robot's report as it comes (and may, for instance, kill actors to
     test restarts). ``watch`` (``HOST:PORT``) serves a live page of every robot's latest
-    committed pictures and the fleet's progress (:class:`byfeel.Watch`)."""
+    committed pictures and the fleet's progress (:class:`byfeel.Watch`). With
+    ``stop_on_sigterm`` (the command line's driver), SIGTERM stops the run as Ctrl-C does:
+    ``KeyboardInterrupt`` after the robots closed their stores."""
     import ray
 
     run = Path(out)
@@ -146,6 +149,8 @@ def run_fleet(
     _settle_config(run, config)
     if not ray.is_initialized():
         ray.init(address=address, ignore_reinit_error=True, **(init_kwargs or {}))
+    if stop_on_sigterm:
+        _stop_on_sigterm()  # after ray.init, which installs a SIGTERM handler of its own
     robots = [_RobotHandle(k, doors[k], config, run) for k in range(config.robots)]
     learner = _LearnerHandle(run, skewfit, config, doors) if config.learn else None
     page = _FleetPage(watch, run, robots) if watch else None
@@ -206,6 +211,19 @@ def run_fleet(
     if page:
         status["watch"] = page.watch.url
     return status
+
+
+def _stop_on_sigterm() -> None:
+    """Job schedulers (Slurm, systemd, ``kill``) stop a driver with SIGTERM: it stops as on
+    Ctrl-C, so the robots close their stores and the learner its run before the driver exits.
+    A driver started in the background by a script inherits SIGINT ignored; Ctrl-C is restored."""
+    import signal
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _close(robots: list, learner) -> None:
