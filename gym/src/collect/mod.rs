@@ -172,8 +172,21 @@ pub fn collect_schema(
     mode: ActionMode,
     door: Option<u64>,
 ) -> Result<Schema, CollectError> {
-    let (w, h) = (image_size.0 as usize, image_size.1 as usize);
     let mut env = TaskEnv::new(episode_config(task, image_size, None, mode, door))?;
+    schema_of(&mut env, task, image_size, branches, mode)
+}
+
+/// [`collect_schema`] for an env already built with [`episode_config`] (a robot that keeps its
+/// env builds one scene, not two). Resets `env` at seed 0 to size the goal; an episode's own
+/// seeded reset makes its world afresh.
+pub(crate) fn schema_of(
+    env: &mut TaskEnv,
+    task: Task,
+    image_size: (u32, u32),
+    branches: usize,
+    mode: ActionMode,
+) -> Result<Schema, CollectError> {
+    let (w, h) = (image_size.0 as usize, image_size.1 as usize);
     env.reset(Some(0), &ResetOptions::default())?;
     let gel = byfeel_render::TactileConfig::default();
     let (gh, gw) = (gel.height as usize, gel.width as usize);

@@ -14,7 +14,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::worker::{push_step, sense, set_episode_fields};
-use super::{CollectError, collect_schema, episode_config};
+use super::{CollectError, episode_config, schema_of};
 use crate::store::{EpisodeBuffer, StoreOptions, StoreWriter};
 use crate::{ActionMode, Env, Observation, ResetOptions, Task, TaskEnv};
 
@@ -97,8 +97,9 @@ impl Practice {
     pub fn open(config: &PracticeConfig) -> Result<Self, CollectError> {
         let task = Task::DoorOpen;
         let door = Some(config.door);
-        let schema = collect_schema(task, config.image_size, 1, ActionMode::Hand, door)?;
-        let env = TaskEnv::new(episode_config(task, config.image_size, None, ActionMode::Hand, door))?;
+        let mut env =
+            TaskEnv::new(episode_config(task, config.image_size, None, ActionMode::Hand, door))?;
+        let schema = schema_of(&mut env, task, config.image_size, 1, ActionMode::Hand)?;
         let mut options = StoreOptions::default();
         for (key, value) in [
             ("task", serde_json::Value::from(task.name())),
