@@ -215,7 +215,8 @@ def run_fleet(
 
 def _stop_on_sigterm() -> None:
     """Job schedulers (Slurm, systemd, ``kill``) stop a driver with SIGTERM: it stops as on
-    Ctrl-C, so the robots close their stores and the learner its run before the driver exits.
+    Ctrl-C, so the robots close their stores before the driver exits (the learner resumes from
+    its last checkpoint next time).
     A driver started in the background by a script inherits SIGINT ignored; Ctrl-C is restored."""
     import signal
 
