@@ -1,10 +1,8 @@
 #!/bin/bash
 # SIGKILLs one robot actor of the fleet running into $1 (the one holding $1's store open) and
 # records what the stores held before and five minutes after.
-# Run from a directory for the runs, with byfeel's Python package (and its fleet extra) and the
-# byfeel command on PATH (or PYTHON=…, BYFEEL=… to name them).
+# Run from the runs' directory, with byfeel's Python package on PATH (or PYTHON=… to name it).
 py=${PYTHON:-python}
-byfeel=${BYFEEL:-byfeel}
 out=$1
 for p in $(pgrep -f "ray::PracticeRobot"); do
   if ls -l /proc/$p/fd 2>/dev/null | grep -q "$out/robots/robot-"; then pid=$p; break; fi

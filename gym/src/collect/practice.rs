@@ -167,10 +167,9 @@ impl Practice {
     fn play(&mut self, explorer: &mut dyn Explorer) -> Result<EpisodeBuffer, CollectError> {
         let task = Task::DoorOpen;
         let seed = self.rng.random::<u64>();
-        let (mut obs, _) = match self.started {
-            false => self.env.reset(Some(seed), &ResetOptions::default())?,
-            true => self.env.reset(None, &ResetOptions::default())?,
-        };
+        // Only the first episode makes a world; later ones go on from where the last one ended.
+        let fresh = (!self.started).then_some(seed);
+        let (mut obs, _) = self.env.reset(fresh, &ResetOptions::default())?;
         if let Some(goal) = explorer.goal(&obs, &mut self.rng) {
             self.env.set_goal_image(&goal)?;
             set_goal_picture(&mut obs, goal);
